@@ -1,0 +1,24 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SenderRole {
+    User,
+    Admin,
+    System,
+}
+
+/// A message as stored and as the API shows it (API.md "Message").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    pub id: String,
+    pub conversation_id: String,
+    pub sender_id: String,
+    pub sender_role: SenderRole,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+    /// Internal notes are for the admin team only; users never see them.
+    pub internal: bool,
+    pub template_id: Option<String>,
+}

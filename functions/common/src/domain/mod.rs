@@ -1,0 +1,13 @@
+//! The messaging domain: conversations, messages and listings, and the rules they follow.
+//! Pure code: no I/O, time passed in.
+
+pub mod conversation;
+pub mod listing;
+pub mod message;
+pub mod routing;
+pub mod sla;
+pub mod validate;
+
+pub use conversation::{Category, Conversation, ConversationType, Priority, Status};
+pub use listing::{Listing, ListingStatus};
+pub use message::{Message, SenderRole};

@@ -1,0 +1,180 @@
+//! When an answer is due (DESIGN.md "SLA policy"): urgent within 4 hours, any day; general
+//! within 24 hours counted on weekdays only; received on a weekend, by the end of the next
+//! business day. Targets and the local offset are configuration ([`SlaTargets`]).
+
+use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveTime, TimeZone, Utc, Weekday};
+use serde::{Deserialize, Serialize};
+
+use super::Priority;
+
+#[derive(Debug, Clone)]
+pub struct SlaTargets {
+    pub urgent: Duration,
+    /// Counted on weekdays only.
+    pub general: Duration,
+    /// When a business day ends, local time: the deadline for weekend messages.
+    pub business_day_end: NaiveTime,
+    /// Local time. South Africa keeps UTC+2 all year.
+    pub offset: FixedOffset,
+}
+
+impl Default for SlaTargets {
+    fn default() -> Self {
+        Self {
+            urgent: Duration::hours(4),
+            general: Duration::hours(24),
+            business_day_end: NaiveTime::from_hms_opt(17, 0, 0).unwrap_or_default(),
+            offset: FixedOffset::east_opt(2 * 3600).unwrap_or_else(|| FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!())),
+        }
+    }
+}
+
+/// The SLA clocks of a support conversation, as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sla {
+    pub first_response_due: DateTime<Utc>,
+    pub first_response_at: Option<DateTime<Utc>>,
+    /// When the oldest user message still awaiting an admin arrived; `None` while the
+    /// conversation waits on the user (pending) or is resolved.
+    pub awaiting_since: Option<DateTime<Utc>>,
+    pub next_response_due: Option<DateTime<Utc>>,
+    pub escalation_level: u8,
+    pub breached: bool,
+}
+
+impl Sla {
+    pub fn start(received: DateTime<Utc>, priority: Priority, targets: &SlaTargets) -> Self {
+        let due = response_due(received, priority, targets);
+        Self {
+            first_response_due: due,
+            first_response_at: None,
+            awaiting_since: Some(received),
+            next_response_due: Some(due),
+            escalation_level: 0,
+            breached: false,
+        }
+    }
+
+    /// A user wrote: the response clock runs from the oldest unanswered message.
+    pub fn user_wrote(&mut self, at: DateTime<Utc>, priority: Priority, targets: &SlaTargets) {
+        if self.awaiting_since.is_none() {
+            self.awaiting_since = Some(at);
+            self.next_response_due = Some(response_due(at, priority, targets));
+        }
+    }
+
+    /// An admin answered (not an internal note): the response clock stops.
+    pub fn admin_answered(&mut self, at: DateTime<Utc>) {
+        self.first_response_at.get_or_insert(at);
+        self.stop();
+    }
+
+    /// Pending or resolved: nobody owes the user an answer.
+    pub fn stop(&mut self) {
+        self.awaiting_since = None;
+        self.next_response_due = None;
+    }
+
+    /// The priority changed: deadlines still running are recomputed from when they started.
+    pub fn reprioritise(&mut self, priority: Priority, created_at: DateTime<Utc>, targets: &SlaTargets) {
+        if self.first_response_at.is_none() {
+            self.first_response_due = response_due(created_at, priority, targets);
+        }
+        if let Some(since) = self.awaiting_since {
+            self.next_response_due = Some(response_due(since, priority, targets));
+        }
+    }
+
+    /// Breached: a deadline that is still running has passed (or an escalation recorded it).
+    pub fn is_breached(&self, now: DateTime<Utc>) -> bool {
+        self.breached
+            || (self.first_response_at.is_none() && now > self.first_response_due)
+            || self.next_response_due.is_some_and(|due| now > due)
+    }
+}
+
+pub fn response_due(received: DateTime<Utc>, priority: Priority, targets: &SlaTargets) -> DateTime<Utc> {
+    match priority {
+        Priority::Urgent => received + targets.urgent,
+        Priority::Normal => general_due(received, targets),
+    }
+}
+
+fn is_business_day(day: Weekday) -> bool {
+    !matches!(day, Weekday::Sat | Weekday::Sun)
+}
+
+fn general_due(received: DateTime<Utc>, targets: &SlaTargets) -> DateTime<Utc> {
+    let local = received.with_timezone(&targets.offset);
+    if !is_business_day(local.weekday()) {
+        // Weekend: the end of the next business day.
+        let mut day = local.date_naive();
+        while !is_business_day(day.weekday()) {
+            day = day.succ_opt().unwrap_or(day);
+        }
+        return local_to_utc(day.and_time(targets.business_day_end), targets);
+    }
+    // Count the target in weekday time only, skipping weekends.
+    let mut remaining = targets.general;
+    let mut cursor = local.naive_local();
+    loop {
+        let midnight = cursor.date().succ_opt().unwrap_or(cursor.date()).and_time(NaiveTime::MIN);
+        if is_business_day(cursor.weekday()) {
+            let available = midnight - cursor;
+            if remaining <= available {
+                return local_to_utc(cursor + remaining, targets);
+            }
+            remaining -= available;
+        }
+        cursor = midnight;
+    }
+}
+
+fn local_to_utc(local: chrono::NaiveDateTime, targets: &SlaTargets) -> DateTime<Utc> {
+    targets.offset.from_local_datetime(&local).single().map_or_else(|| local.and_utc(), |t| t.with_timezone(&Utc))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Local (UTC+2) time to UTC.
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(&format!("{text}+02:00")).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn general_on_a_tuesday_morning_is_due_wednesday_morning() {
+        assert_eq!(response_due(at("2026-11-24T09:00:00"), Priority::Normal, &SlaTargets::default()), at("2026-11-25T09:00:00"));
+    }
+
+    #[test]
+    fn general_on_friday_evening_counts_only_weekday_hours() {
+        // 4 hours of Friday, then 20 hours of Monday.
+        assert_eq!(response_due(at("2026-11-27T20:00:00"), Priority::Normal, &SlaTargets::default()), at("2026-11-30T20:00:00"));
+    }
+
+    #[test]
+    fn general_on_saturday_morning_is_due_monday_at_five() {
+        assert_eq!(response_due(at("2026-11-28T09:00:00"), Priority::Normal, &SlaTargets::default()), at("2026-11-30T17:00:00"));
+    }
+
+    #[test]
+    fn urgent_on_sunday_is_due_four_hours_later() {
+        assert_eq!(response_due(at("2026-11-29T10:00:00"), Priority::Urgent, &SlaTargets::default()), at("2026-11-29T14:00:00"));
+    }
+
+    #[test]
+    fn pending_stops_the_clock_and_a_new_user_message_restarts_it() {
+        let targets = SlaTargets::default();
+        let mut sla = Sla::start(at("2026-11-24T09:00:00"), Priority::Urgent, &targets);
+        sla.admin_answered(at("2026-11-24T10:00:00"));
+        assert_eq!(sla.next_response_due, None);
+        assert!(!sla.is_breached(at("2026-11-30T00:00:00")));
+        sla.user_wrote(at("2026-11-25T08:00:00"), Priority::Urgent, &targets);
+        sla.user_wrote(at("2026-11-25T09:00:00"), Priority::Urgent, &targets);
+        assert_eq!(sla.next_response_due, Some(at("2026-11-25T12:00:00")), "runs from the oldest unanswered");
+        assert!(sla.is_breached(at("2026-11-25T12:00:01")));
+        assert_eq!(sla.first_response_at, Some(at("2026-11-24T10:00:00")));
+    }
+}

@@ -1,0 +1,20 @@
+//! The shared crate of every SayPro messaging function: domain rules, the operations
+//! handlers call, the ports (Table) and their adapters, and the HTTP plumbing.
+//!
+//! Where a rule lives: input limits in [`domain::validate`], routing and urgency in
+//! [`domain::routing`], deadlines in [`domain::sla`], the status machine in
+//! [`domain::conversation`], keys and indexes in [`store`], who may do what in [`auth`]
+//! and the `messaging` operations, the error shape in [`error`].
+
+pub mod app;
+pub mod auth;
+pub mod clock;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod messaging;
+pub mod store;
+pub mod table;
+
+pub use app::{App, AppState, IdentitySource};
+pub use error::{ApiError, ApiResult};

@@ -1,0 +1,84 @@
+//! Changing an existing conversation safely: read it (consistently), let the operation
+//! decide, then write everything that changes in one transaction conditioned on the
+//! version read. If another request changed it meanwhile, start over from a fresh read,
+//! so two agents acting at once both keep their changes.
+
+use serde::Serialize;
+
+use super::{Created, Idempotency};
+use crate::app::App;
+use crate::domain::Conversation;
+use crate::error::{ApiError, ApiResult};
+use crate::store::{conversation_key, conversation_writes};
+use crate::table::{TableError, WriteOp, from_item};
+
+pub(super) const ATTEMPTS: usize = 8;
+
+/// What an operation does to a conversation it was handed.
+pub struct Edit<R> {
+    /// Writes beside the conversation's own (a new message, say).
+    pub extra: Vec<WriteOp>,
+    pub result: R,
+}
+
+impl<R> Edit<R> {
+    pub fn with(extra: Vec<WriteOp>, result: R) -> Self {
+        Self { extra, result }
+    }
+}
+
+impl App {
+    /// Loads the conversation if `visible` says the caller may see it (404 otherwise).
+    pub(crate) async fn load_conversation(
+        &self,
+        id: &str,
+        visible: impl Fn(&Conversation) -> bool,
+    ) -> ApiResult<Conversation> {
+        let item = self.table.get(&conversation_key(id), true).await?;
+        let conversation: Conversation = match item {
+            Some(item) => from_item(item)?,
+            None => return Err(ApiError::not_found("conversation")),
+        };
+        if visible(&conversation) { Ok(conversation) } else { Err(ApiError::not_found("conversation")) }
+    }
+
+    pub(crate) async fn edit_conversation<R: Serialize>(
+        &self,
+        id: &str,
+        idempotency: Option<&Idempotency>,
+        visible: impl Fn(&Conversation) -> bool,
+        mut change: impl FnMut(&mut Conversation) -> ApiResult<Edit<R>>,
+    ) -> ApiResult<Created<R>> {
+        for _ in 0..ATTEMPTS {
+            let mut conversation = self.load_conversation(id, &visible).await?;
+            let version = conversation.version;
+            let edit = change(&mut conversation)?;
+            conversation.version = version + 1;
+            let mut writes = Vec::new();
+            if let Some(key) = idempotency {
+                writes.push(key.claim(&edit.result, self.clock.now(), self.idempotency_hours)?);
+            }
+            writes.extend(edit.extra);
+            let meta_index = writes.len();
+            writes.extend(conversation_writes(&conversation, Some(version))?);
+            match self.table.write(writes).await {
+                Ok(()) => return Ok(Created::New(edit.result)),
+                Err(TableError::ConditionFailed { index: 0 }) if idempotency.is_some() => {
+                    return Ok(Created::Replayed(replay(self, idempotency).await?));
+                }
+                Err(TableError::ConditionFailed { index }) if index == meta_index => continue,
+                Err(TableError::Conflict) => continue,
+                Err(other) => return Err(other.into()),
+            }
+        }
+        Err(ApiError::conflict("the conversation is changing too fast; please retry"))
+    }
+}
+
+/// The first response to an idempotency key that was already claimed.
+pub(super) async fn replay(app: &App, idempotency: Option<&Idempotency>) -> ApiResult<serde_json::Value> {
+    match idempotency {
+        Some(key) => key.replay(app.table.as_ref()).await,
+        None => Err(ApiError::conflict("the conversation changed at the same time; please retry")),
+    }
+}

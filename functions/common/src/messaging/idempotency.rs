@@ -1,0 +1,78 @@
+//! `Idempotency-Key`: the same key from the same caller returns the first result and
+//! creates nothing new. The key's record is written in the same transaction as what the
+//! request creates, so a retry can never slip between a check and a write.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::{ApiError, ApiResult};
+use crate::store::record_write;
+use crate::table::{Condition, Key, Table, WriteOp, from_item};
+
+/// A validated key with the request it was sent with.
+#[derive(Debug, Clone)]
+pub struct Idempotency {
+    caller: String,
+    key: String,
+    fingerprint: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Record {
+    fingerprint: String,
+    /// The first response's body, as JSON text.
+    response: String,
+    expires_at: i64,
+}
+
+/// What a creating request returns: what it created now, or the first response to the
+/// same key.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum Created<T> {
+    New(T),
+    Replayed(serde_json::Value),
+}
+
+impl Idempotency {
+    /// `key` as sent; `route` and `request` fingerprint the request, so reusing a key for a
+    /// different request is refused instead of answered with an unrelated result.
+    pub fn new(caller: &str, key: &str, route: &str, request: &impl Serialize) -> ApiResult<Self> {
+        if key.is_empty() || key.len() > 255 || !key.chars().all(|c| c.is_ascii_graphic()) {
+            return Err(ApiError::invalid("Idempotency-Key: must be 1 to 255 visible ASCII characters"));
+        }
+        let mut hash = Sha256::new();
+        hash.update(route.as_bytes());
+        hash.update(serde_json::to_vec(request).unwrap_or_default());
+        let fingerprint = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        Ok(Self { caller: caller.to_string(), key: key.to_string(), fingerprint })
+    }
+
+    fn table_key(&self) -> Key {
+        Key::new(format!("IDEM#{}", self.caller), &self.key)
+    }
+
+    /// The write that claims the key, storing the response the request will return.
+    pub fn claim(&self, response: &impl Serialize, now: DateTime<Utc>, hours: i64) -> anyhow::Result<WriteOp> {
+        let record = Record {
+            fingerprint: self.fingerprint.clone(),
+            response: serde_json::to_string(response)?,
+            expires_at: (now + Duration::hours(hours)).timestamp(),
+        };
+        record_write(&self.table_key(), &record, Some(Condition::NotExists))
+    }
+
+    /// The key was claimed before: the first response, if this is the same request.
+    pub async fn replay(&self, table: &dyn Table) -> ApiResult<serde_json::Value> {
+        let item = table
+            .get(&self.table_key(), true)
+            .await?
+            .ok_or_else(|| ApiError::conflict("Idempotency-Key: the first request with this key is still in progress"))?;
+        let record: Record = from_item(item)?;
+        if record.fingerprint != self.fingerprint {
+            return Err(ApiError::conflict("Idempotency-Key: already used for a different request"));
+        }
+        Ok(serde_json::from_str(&record.response).map_err(anyhow::Error::from)?)
+    }
+}

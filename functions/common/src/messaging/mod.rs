@@ -1,0 +1,60 @@
+//! The operations the HTTP functions expose, on [`App`]: validate, authorize, write.
+//! Each is written once against the Table port and runs the same on DynamoDB and on
+//! the embedded store.
+
+mod admin;
+mod edit;
+mod idempotency;
+mod listings;
+mod user;
+
+pub use admin::{ConversationChanges, QueueFilter, QueueSort, ReplyRequest};
+pub use idempotency::{Created, Idempotency};
+pub use listings::ListingRequest;
+pub use user::{ConversationFilter, CreatedConversation, NewConversation, NewMessage, ReadRequest};
+
+use serde::Serialize;
+
+use crate::store::Cursor;
+
+/// One page of a list, as the API returns it.
+#[derive(Debug, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+impl<T> Page<T> {
+    pub fn new(items: Vec<T>, next: Option<Cursor>) -> Self {
+        Self { items, next_cursor: next.map(|c| c.encode()) }
+    }
+}
+
+/// Paging parameters of every list: `limit` (default 20, at most 100) and `cursor`.
+#[derive(Debug, Clone, Default)]
+pub struct PageRequest {
+    pub limit: usize,
+    pub cursor: Option<Cursor>,
+}
+
+impl PageRequest {
+    pub const DEFAULT_LIMIT: usize = 20;
+    pub const MAX_LIMIT: usize = 100;
+
+    pub fn parse(limit: Option<u32>, cursor: Option<&str>) -> crate::error::ApiResult<Self> {
+        let limit = limit.map_or(Self::DEFAULT_LIMIT, |l| l as usize);
+        if !(1..=Self::MAX_LIMIT).contains(&limit) {
+            return Err(crate::error::ApiError::invalid(format!("limit: must be between 1 and {}", Self::MAX_LIMIT)));
+        }
+        Ok(Self { limit, cursor: cursor.map(Cursor::decode).transpose()? })
+    }
+}
+
+/// Message order in a conversation.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Order {
+    #[default]
+    Asc,
+    Desc,
+}

@@ -1,0 +1,441 @@
+//! What users do: open conversations, list and read them, write, mark read.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use tracing::instrument;
+
+use super::edit::Edit;
+use super::{Created, Idempotency, Order, Page, PageRequest};
+use crate::app::App;
+use crate::auth::Caller;
+use crate::domain::conversation::{ADMIN_SIDE, ConversationView};
+use crate::domain::sla::Sla;
+use crate::domain::{
+    Category, Conversation, ConversationType, Listing, ListingStatus, Message, Priority, SenderRole, Status,
+    routing, validate,
+};
+use crate::error::{ApiError, ApiResult};
+use crate::store::{
+    self, MESSAGE_PREFIX, conversation_writes, direct_thread_key, inbox_partition, listing_key, message_write,
+    messages_partition, record_write,
+};
+use crate::table::{Condition, Filter, Index, Query, SortKey, TableError, Value, WriteOp, from_item};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewConversation {
+    #[serde(rename = "type")]
+    pub kind: ConversationType,
+    pub category: Option<Category>,
+    pub subject: Option<String>,
+    pub body: String,
+    pub listing_id: Option<String>,
+    pub priority: Option<Priority>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CreatedConversation {
+    pub conversation: ConversationView,
+    pub message: Message,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewMessage {
+    pub body: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReadRequest {
+    pub message_id: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ConversationFilter {
+    pub status: Option<Status>,
+    pub kind: Option<ConversationType>,
+}
+
+/// The pointer to the one direct thread between a buyer and a listing.
+#[derive(Serialize, Deserialize)]
+struct DirectThread {
+    conversation_id: String,
+}
+
+impl App {
+    #[instrument(skip_all, fields(caller = caller.id(), kind = ?request.kind))]
+    pub async fn create_conversation(
+        &self,
+        caller: &Caller,
+        request: NewConversation,
+        idempotency: Option<&Idempotency>,
+    ) -> ApiResult<Created<CreatedConversation>> {
+        caller.require_person()?;
+        let body = validate::body("body", &request.body)?;
+        let listing_id = request.listing_id.as_deref().map(|id| validate::id("listing_id", id)).transpose()?;
+        match request.kind {
+            ConversationType::Support => {
+                let category = request
+                    .category
+                    .ok_or_else(|| ApiError::invalid("category: required for a support conversation"))?;
+                let subject = validate::subject(request.subject.as_deref().unwrap_or_default())?;
+                let priority = request.priority.unwrap_or_else(|| routing::default_priority(category));
+                self.create_support(caller, category, subject, priority, body, listing_id, idempotency).await
+            }
+            ConversationType::Direct => {
+                for (field, given) in [("category", request.category.is_some()), ("priority", request.priority.is_some())] {
+                    if given {
+                        return Err(ApiError::invalid(format!("{field}: not used by a direct conversation")));
+                    }
+                }
+                let listing_id =
+                    listing_id.ok_or_else(|| ApiError::invalid("listing_id: required for a direct conversation"))?;
+                let subject = request.subject.as_deref().map(validate::subject).transpose()?;
+                self.create_direct(caller, listing_id, subject, body, idempotency).await
+            }
+        }
+    }
+
+    fn first_message(&self, caller: &Caller, conversation_id: &str, body: String) -> Message {
+        let now = self.clock.now();
+        Message {
+            id: self.ids.next(now),
+            conversation_id: conversation_id.to_string(),
+            sender_id: caller.id().to_string(),
+            sender_role: SenderRole::User,
+            body,
+            created_at: now,
+            internal: false,
+            template_id: None,
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn create_support(
+        &self,
+        caller: &Caller,
+        category: Category,
+        subject: String,
+        priority: Priority,
+        body: String,
+        listing_id: Option<String>,
+        idempotency: Option<&Idempotency>,
+    ) -> ApiResult<Created<CreatedConversation>> {
+        let now = self.clock.now();
+        let id = self.ids.next(now);
+        let message = self.first_message(caller, &id, body);
+        let conversation = Conversation {
+            id: id.clone(),
+            kind: ConversationType::Support,
+            listing_id: listing_id.clone(),
+            subject,
+            category,
+            priority,
+            status: Status::Open,
+            created_by: caller.id().to_string(),
+            participants: vec![caller.id().to_string()],
+            team: Some(routing::default_team(category)),
+            assignee: None,
+            created_at: now,
+            last_message_at: now,
+            last_message_id: message.id.clone(),
+            unread: BTreeMap::from([(ADMIN_SIDE.to_string(), 1), (caller.id().to_string(), 0)]),
+            sla: Some(Sla::start(now, priority, &self.sla)),
+            resolved_at: None,
+            version: 1,
+        };
+        // A support conversation may be about any listing the website registered, active
+        // or not ("why was my ad taken down?"), but not an unknown one.
+        let checks: Vec<WriteOp> = listing_id
+            .iter()
+            .map(|l| WriteOp::Check { key: listing_key(l), condition: Condition::Exists })
+            .collect();
+        self.store_new_conversation(caller, conversation, message, checks, idempotency, |_| {
+            ApiError::not_found("listing")
+        })
+        .await
+    }
+
+    async fn create_direct(
+        &self,
+        caller: &Caller,
+        listing_id: String,
+        subject: Option<String>,
+        body: String,
+        idempotency: Option<&Idempotency>,
+    ) -> ApiResult<Created<CreatedConversation>> {
+        let listing: Listing = match self.table.get(&listing_key(&listing_id), true).await? {
+            Some(item) => from_item(item)?,
+            None => return Err(ApiError::not_found("listing")),
+        };
+        if listing.status != ListingStatus::Active {
+            return Err(ApiError::conflict("listing_id: the listing is not active, so it cannot be messaged about"));
+        }
+        if listing.seller_id == caller.id() {
+            return Err(ApiError::invalid("listing_id: this is your own listing"));
+        }
+        let now = self.clock.now();
+        let id = self.ids.next(now);
+        let message = self.first_message(caller, &id, body.clone());
+        let subject = subject.unwrap_or_else(|| listing.title.chars().take(validate::SUBJECT_MAX_CHARS).collect());
+        let conversation = Conversation {
+            id: id.clone(),
+            kind: ConversationType::Direct,
+            listing_id: Some(listing_id.clone()),
+            subject,
+            category: Category::General,
+            priority: Priority::Normal,
+            status: Status::Open,
+            created_by: caller.id().to_string(),
+            participants: vec![caller.id().to_string(), listing.seller_id.clone()],
+            team: None,
+            assignee: None,
+            created_at: now,
+            last_message_at: now,
+            last_message_id: message.id.clone(),
+            unread: BTreeMap::from([(caller.id().to_string(), 0), (listing.seller_id.clone(), 1)]),
+            sla: None,
+            resolved_at: None,
+            version: 1,
+        };
+        let thread = direct_thread_key(&listing_id, caller.id());
+        let checks = vec![
+            // Still active when the conversation is stored, not only when it was read.
+            WriteOp::Check {
+                key: listing_key(&listing_id),
+                condition: Condition::Equals("status".into(), Value::s("active")),
+            },
+            record_write(&thread, &DirectThread { conversation_id: id }, Some(Condition::NotExists))?,
+        ];
+        let created = self
+            .store_new_conversation(caller, conversation, message, checks, idempotency, |check| {
+                if check == 0 {
+                    ApiError::conflict("listing_id: the listing is not active, so it cannot be messaged about")
+                } else {
+                    ApiError::conflict("direct thread exists")
+                }
+            })
+            .await;
+        match created {
+            // The buyer already has a thread about this listing: the message goes there,
+            // so buyer and seller keep one conversation per listing.
+            Err(ApiError::Conflict(message)) if message == "direct thread exists" => {
+                let pointer: DirectThread = match self.table.get(&thread, true).await? {
+                    Some(item) => from_item(item)?,
+                    None => return Err(ApiError::conflict("the conversation changed at the same time; please retry")),
+                };
+                self.write_user_message(caller, &pointer.conversation_id, body, idempotency, |c, m, now| {
+                    CreatedConversation { conversation: ConversationView::new(c, caller.id(), now), message: m.clone() }
+                })
+                .await
+            }
+            other => other,
+        }
+    }
+
+    /// Stores a new conversation with its first message, after `checks`; a failed check
+    /// becomes the error `check_failed` gives for its position.
+    async fn store_new_conversation(
+        &self,
+        caller: &Caller,
+        conversation: Conversation,
+        message: Message,
+        checks: Vec<WriteOp>,
+        idempotency: Option<&Idempotency>,
+        check_failed: impl Fn(usize) -> ApiError,
+    ) -> ApiResult<Created<CreatedConversation>> {
+        let now = self.clock.now();
+        let response = CreatedConversation {
+            conversation: ConversationView::new(&conversation, caller.id(), now),
+            message: message.clone(),
+        };
+        let mut writes = Vec::new();
+        if let Some(key) = idempotency {
+            writes.push(key.claim(&response, now, self.idempotency_hours)?);
+        }
+        let first_check = writes.len();
+        let check_count = checks.len();
+        writes.extend(checks);
+        writes.push(message_write(&message)?);
+        writes.extend(conversation_writes(&conversation, None)?);
+        match self.table.write(writes).await {
+            Ok(()) => Ok(Created::New(response)),
+            Err(TableError::ConditionFailed { index: 0 }) if idempotency.is_some() => {
+                Ok(Created::Replayed(super::edit::replay(self, idempotency).await?))
+            }
+            Err(TableError::ConditionFailed { index }) if (first_check..first_check + check_count).contains(&index) => {
+                Err(check_failed(index - first_check))
+            }
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    #[instrument(skip_all, fields(caller = caller.id()))]
+    pub async fn list_conversations(
+        &self,
+        caller: &Caller,
+        filter: ConversationFilter,
+        page: PageRequest,
+    ) -> ApiResult<Page<ConversationView>> {
+        caller.require_person()?;
+        let mut query = Query::partition(Index::Gsi1, inbox_partition(caller.id()))
+            .descending(true)
+            .start(page.cursor.map(|c| c.0));
+        if let Some(status) = filter.status {
+            query = query.filter(Filter::Equals("status".into(), Value::s(status.as_str())));
+        }
+        if let Some(kind) = filter.kind {
+            let kind = match kind {
+                ConversationType::Support => "support",
+                ConversationType::Direct => "direct",
+            };
+            query = query.filter(Filter::Equals("type".into(), Value::s(kind)));
+        }
+        let (items, next) = store::page(self.table.as_ref(), query, page.limit).await?;
+        let now = self.clock.now();
+        let views = items
+            .into_iter()
+            .map(|item| Ok(ConversationView::new(&from_item::<Conversation>(item)?, caller.id(), now)))
+            .collect::<anyhow::Result<_>>()?;
+        Ok(Page::new(views, next))
+    }
+
+    #[instrument(skip_all, fields(caller = caller.id(), conversation = id))]
+    pub async fn get_conversation(&self, caller: &Caller, id: &str) -> ApiResult<ConversationView> {
+        caller.require_person()?;
+        let conversation = self.load_conversation(id, |c| c.is_participant(caller.id())).await?;
+        Ok(ConversationView::new(&conversation, caller.id(), self.clock.now()))
+    }
+
+    /// Messages of a conversation the caller may see. The authorization read and the
+    /// message query go out together: one round trip of latency.
+    pub(crate) async fn read_messages(
+        &self,
+        id: &str,
+        visible: impl Fn(&Conversation) -> bool,
+        include_internal: bool,
+        order: Order,
+        page: PageRequest,
+    ) -> ApiResult<Page<Message>> {
+        let mut query = Query::partition(Index::Table, messages_partition(id))
+            .sort(SortKey::BeginsWith(MESSAGE_PREFIX.into()))
+            .descending(order == Order::Desc)
+            .start(page.cursor.map(|c| c.0));
+        if !include_internal {
+            query = query.filter(Filter::Equals("internal".into(), Value::Bool(false)));
+        }
+        let (conversation, messages) =
+            tokio::join!(self.load_conversation(id, visible), store::page(self.table.as_ref(), query, page.limit));
+        conversation?;
+        let (items, next) = messages?;
+        let messages = items.into_iter().map(from_item).collect::<anyhow::Result<_>>()?;
+        Ok(Page::new(messages, next))
+    }
+
+    #[instrument(skip_all, fields(caller = caller.id(), conversation = id))]
+    pub async fn list_messages(&self, caller: &Caller, id: &str, order: Order, page: PageRequest) -> ApiResult<Page<Message>> {
+        caller.require_person()?;
+        self.read_messages(id, |c| c.is_participant(caller.id()), false, order, page).await
+    }
+
+    #[instrument(skip_all, fields(caller = caller.id(), conversation = id))]
+    pub async fn post_message(
+        &self,
+        caller: &Caller,
+        id: &str,
+        request: NewMessage,
+        idempotency: Option<&Idempotency>,
+    ) -> ApiResult<Created<Message>> {
+        caller.require_person()?;
+        let body = validate::body("body", &request.body)?;
+        self.write_user_message(caller, id, body, idempotency, |_, message, _| message.clone()).await
+    }
+
+    async fn write_user_message<R: Serialize>(
+        &self,
+        caller: &Caller,
+        id: &str,
+        body: String,
+        idempotency: Option<&Idempotency>,
+        respond: impl Fn(&Conversation, &Message, chrono::DateTime<chrono::Utc>) -> R,
+    ) -> ApiResult<Created<R>> {
+        let visible = |c: &Conversation| c.is_participant(caller.id());
+        self.edit_conversation(id, idempotency, visible, |conversation| {
+            let message = self.first_message(caller, id, body.clone());
+            conversation.user_wrote(caller.id(), &message.id, message.created_at, &self.sla);
+            let result = respond(conversation, &message, message.created_at);
+            Ok(Edit::with(vec![message_write(&message)?], result))
+        })
+        .await
+    }
+
+    /// Marks the caller's messages read up to `message_id`; the unread count becomes the
+    /// number of later messages from others.
+    #[instrument(skip_all, fields(caller = caller.id(), conversation = id))]
+    pub async fn mark_read(&self, caller: &Caller, id: &str, request: ReadRequest) -> ApiResult<()> {
+        caller.require_person()?;
+        let visible = |c: &Conversation| c.is_participant(caller.id());
+        self.mark_read_as(id, &request.message_id, caller.id(), false, visible).await
+    }
+
+    /// `reader` is a participant's id or the admin side; only admins count internal notes.
+    pub(crate) async fn mark_read_as(
+        &self,
+        id: &str,
+        message_id: &str,
+        reader: &str,
+        include_internal: bool,
+        visible: impl Fn(&Conversation) -> bool,
+    ) -> ApiResult<()> {
+        let message_id = validate::id("message_id", message_id)?;
+        for _ in 0..super::edit::ATTEMPTS {
+            let conversation = self.load_conversation(id, &visible).await?;
+            // Reading up to the latest message, the common case, needs no count.
+            let counted = if conversation.last_message_id == message_id {
+                0
+            } else {
+                self.unread_after(id, &message_id, reader, include_internal).await?
+            };
+            // Marking an older message read never raises the count.
+            let unread = counted.min(conversation.unread_for(reader));
+            if unread == conversation.unread_for(reader) {
+                return Ok(());
+            }
+            let mut changed = conversation.clone();
+            changed.unread.insert(reader.to_string(), unread);
+            changed.version += 1;
+            // Conditioned on the version counted against: a message arriving meanwhile
+            // means counting again.
+            match self.table.write(conversation_writes(&changed, Some(conversation.version))?).await {
+                Ok(()) => return Ok(()),
+                Err(TableError::ConditionFailed { .. } | TableError::Conflict) => continue,
+                Err(other) => return Err(other.into()),
+            }
+        }
+        Err(ApiError::conflict("the conversation is changing too fast; please retry"))
+    }
+
+    /// Messages after `message_id` written by someone other than `reader` (404 if the
+    /// message is not in this conversation).
+    async fn unread_after(&self, id: &str, message_id: &str, reader: &str, include_internal: bool) -> ApiResult<u32> {
+        let query = Query::partition(Index::Table, messages_partition(id))
+            .sort(SortKey::Ge(format!("{MESSAGE_PREFIX}{message_id}")));
+        let (items, _) = store::page(self.table.as_ref(), query, 1_000).await?;
+        let mut messages = items.into_iter().map(from_item::<Message>);
+        match messages.next().transpose()? {
+            Some(first) if first.id == message_id && (include_internal || !first.internal) => {}
+            _ => return Err(ApiError::not_found("message")),
+        }
+        let mut count = 0;
+        for message in messages {
+            let message = message?;
+            let from_reader = message.sender_id == reader || (reader == ADMIN_SIDE && message.sender_role != SenderRole::User);
+            if !from_reader && (include_internal || !message.internal) {
+                count += 1;
+            }
+        }
+        Ok(count)
+    }
+}

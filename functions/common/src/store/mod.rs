@@ -1,0 +1,116 @@
+//! Access patterns on the single table (DESIGN.md "Data"), written once against the
+//! Table port: which keys and index attributes each record gets, and how lists page.
+
+mod paging;
+
+pub use paging::{Cursor, page};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+
+use crate::domain::conversation::Conversation;
+use crate::domain::{Listing, Message, Status};
+use crate::table::schema::{PK, SK};
+use crate::table::{Condition, Index, Item, Key, Value, WriteOp, to_item};
+
+pub fn conversation_key(id: &str) -> Key {
+    Key::new(format!("CONV#{id}"), "META")
+}
+
+pub fn messages_partition(conversation_id: &str) -> String {
+    format!("CONV#{conversation_id}")
+}
+
+pub const MESSAGE_PREFIX: &str = "MSG#";
+
+pub fn message_key(conversation_id: &str, message_id: &str) -> Key {
+    Key::new(messages_partition(conversation_id), format!("{MESSAGE_PREFIX}{message_id}"))
+}
+
+pub fn inbox_row_key(user: &str, conversation_id: &str) -> Key {
+    Key::new(format!("USER#{user}"), format!("CONV#{conversation_id}"))
+}
+
+pub fn inbox_partition(user: &str) -> String {
+    format!("INBOX#{user}")
+}
+
+pub fn listing_key(id: &str) -> Key {
+    Key::new(format!("LISTING#{id}"), "META")
+}
+
+/// One direct thread per buyer and listing: this item points at it.
+pub fn direct_thread_key(listing_id: &str, buyer: &str) -> Key {
+    Key::new(format!("LISTING#{listing_id}"), format!("BUYER#{buyer}"))
+}
+
+pub fn queue_partition(team: crate::auth::Team, status: Status) -> String {
+    format!("QUEUE#{team}#{}", status.as_str())
+}
+
+/// Shards of the sparse due index, so SLA checks never crowd one partition.
+pub const DUE_SHARDS: u32 = 4;
+
+/// Fixed-width UTC time: sorts as text in time order.
+pub fn sortable_time(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+fn with_key(mut item: Item, key: &Key) -> Item {
+    item.insert(PK.into(), Value::s(&key.pk));
+    item.insert(SK.into(), Value::s(&key.sk));
+    item
+}
+
+fn set_index(item: &mut Item, index: Index, pk: String, sk: String) {
+    let (pk_attr, sk_attr) = index.key_attributes();
+    item.insert(pk_attr.into(), Value::S(pk));
+    item.insert(sk_attr.into(), Value::S(sk));
+}
+
+/// The writes that store a conversation: its META item (with the queue and due index
+/// entries) and each participant's inbox row. `previous_version` is the version this
+/// change was computed from (`None` for a new conversation): the write fails if anyone
+/// else changed the conversation since.
+pub fn conversation_writes(conversation: &Conversation, previous_version: Option<u64>) -> anyhow::Result<Vec<WriteOp>> {
+    let record = to_item(conversation)?;
+    let id = &conversation.id;
+    let mut meta = with_key(record.clone(), &conversation_key(id));
+    let activity = format!("{}#{id}", sortable_time(conversation.last_message_at));
+    if let Some(team) = conversation.team {
+        let queue = queue_partition(team, conversation.status);
+        // The due-sorted queue: soonest due first; those not awaiting an admin by activity.
+        let due_order = conversation.due().map_or_else(|| activity.clone(), |due| format!("{}#{id}", sortable_time(due)));
+        set_index(&mut meta, Index::Gsi1, queue.clone(), due_order);
+        set_index(&mut meta, Index::Gsi3, queue, activity.clone());
+        if let Some(due) = conversation.due() {
+            let shard = id.bytes().map(u32::from).sum::<u32>() % DUE_SHARDS;
+            set_index(&mut meta, Index::Gsi2, format!("DUE#{shard}"), format!("{}#{id}", sortable_time(due)));
+        }
+    }
+    let condition = match previous_version {
+        None => Condition::NotExists,
+        Some(version) => Condition::Equals("version".into(), Value::n(version as i64)),
+    };
+    let mut writes = vec![WriteOp::Put { item: meta, condition: Some(condition) }];
+    for user in &conversation.participants {
+        let mut row = with_key(record.clone(), &inbox_row_key(user, id));
+        set_index(&mut row, Index::Gsi1, inbox_partition(user), activity.clone());
+        writes.push(WriteOp::Put { item: row, condition: None });
+    }
+    Ok(writes)
+}
+
+pub fn message_write(message: &Message) -> anyhow::Result<WriteOp> {
+    let item = with_key(to_item(message)?, &message_key(&message.conversation_id, &message.id));
+    Ok(WriteOp::Put { item, condition: Some(Condition::NotExists) })
+}
+
+pub fn listing_write(listing: &Listing) -> anyhow::Result<WriteOp> {
+    Ok(WriteOp::Put { item: with_key(to_item(listing)?, &listing_key(&listing.id)), condition: None })
+}
+
+/// A record stored under `key`, for small items with no index entries.
+pub fn record_write<T: Serialize>(key: &Key, record: &T, condition: Option<Condition>) -> anyhow::Result<WriteOp> {
+    Ok(WriteOp::Put { item: with_key(to_item(record)?, key), condition })
+}

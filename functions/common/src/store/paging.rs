@@ -1,0 +1,53 @@
+//! Pages of a list for the API: `limit` items and an opaque cursor for the next page.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use crate::error::{ApiError, ApiResult};
+use crate::table::{Item, Query, Table, key_item};
+
+/// At most this many round trips fill one filtered page; past that the page is returned
+/// short, with a cursor, as DynamoDB itself does with filters.
+const MAX_ROUND_TRIPS: usize = 4;
+
+/// Opaque cursor: the last key of a page, encoded. Only meaningful for the same list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cursor(pub Item);
+
+impl Cursor {
+    pub fn encode(&self) -> String {
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(&self.0).unwrap_or_default())
+    }
+
+    pub fn decode(text: &str) -> ApiResult<Self> {
+        URL_SAFE_NO_PAD
+            .decode(text)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .map(Cursor)
+            .ok_or_else(|| ApiError::invalid("cursor: not a cursor of this list"))
+    }
+}
+
+/// Reads up to `limit` matching items. Without filters that is one round trip: it asks
+/// for one item more than the page to know whether another page exists.
+pub async fn page(table: &dyn Table, mut query: Query, limit: usize) -> ApiResult<(Vec<Item>, Option<Cursor>)> {
+    let index = query.index;
+    let mut items = Vec::new();
+    for _ in 0..MAX_ROUND_TRIPS {
+        query.limit = Some((limit + 1 - items.len()) as u32);
+        let page = table.query(&query).await?;
+        items.extend(page.items);
+        if items.len() > limit {
+            items.truncate(limit);
+            let next = items.last().map(|last| Cursor(key_item(index, last)));
+            return Ok((items, next));
+        }
+        match page.last {
+            None => return Ok((items, None)),
+            Some(last) => query.start = Some(last),
+        }
+    }
+    let next = query.start.map(Cursor);
+    Ok((items, next))
+}

@@ -1,0 +1,470 @@
+//! The DynamoDB adapter of the Table port (aws-sdk-dynamodb).
+
+use std::collections::HashMap;
+
+use anyhow::Context;
+use async_trait::async_trait;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, ConsumedCapacity, Delete,
+    GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType, Put,
+    ReturnConsumedCapacity, ScalarAttributeType, TransactWriteItem, Update,
+};
+
+use super::schema::{PK, SK};
+use super::{
+    Change, Condition, Consumed, Filter, Index, Item, Key, Page, Query, SortKey, Table,
+    TableError, TableMetrics, Value, WriteOp,
+};
+
+pub struct DynamoTable {
+    client: Client,
+    table_name: String,
+    metrics: TableMetrics,
+}
+
+impl DynamoTable {
+    pub fn new(client: Client, table_name: impl Into<String>) -> Self {
+        Self { client, table_name: table_name.into(), metrics: TableMetrics::default() }
+    }
+
+    /// Creates the table with the keys and indexes template.yaml declares. For emulators
+    /// and tests: deployed tables come from the SAM template.
+    pub async fn create_table(client: &Client, table_name: &str) -> anyhow::Result<()> {
+        let mut attributes = Vec::new();
+        let key_schema = |pk: &str, sk: &str| -> anyhow::Result<Vec<KeySchemaElement>> {
+            Ok(vec![
+                KeySchemaElement::builder().attribute_name(pk).key_type(KeyType::Hash).build()?,
+                KeySchemaElement::builder().attribute_name(sk).key_type(KeyType::Range).build()?,
+            ])
+        };
+        let mut request = client
+            .create_table()
+            .table_name(table_name)
+            .billing_mode(BillingMode::PayPerRequest)
+            .set_key_schema(Some(key_schema(PK, SK)?));
+        for index in [Index::Table].into_iter().chain(Index::GSIS) {
+            let (pk, sk) = index.key_attributes();
+            for attr in [pk, sk] {
+                attributes.push(
+                    AttributeDefinition::builder()
+                        .attribute_name(attr)
+                        .attribute_type(ScalarAttributeType::S)
+                        .build()?,
+                );
+            }
+            if let Some(name) = index.name() {
+                request = request.global_secondary_indexes(
+                    GlobalSecondaryIndex::builder()
+                        .index_name(name)
+                        .set_key_schema(Some(key_schema(pk, sk)?))
+                        .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                        .build()?,
+                );
+            }
+        }
+        request.set_attribute_definitions(Some(attributes)).send().await.context("creating table")?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Table for DynamoTable {
+    async fn get(&self, key: &Key, consistent: bool) -> Result<Option<Item>, TableError> {
+        let result = self
+            .client
+            .get_item()
+            .table_name(&self.table_name)
+            .set_key(Some(key_attributes(key)))
+            .consistent_read(consistent)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await;
+        let output = match result {
+            Ok(output) => output,
+            Err(error) => return Err(self.failed(error)),
+        };
+        self.metrics.record(read_consumed(output.consumed_capacity()));
+        output.item.map(from_attributes).transpose().map_err(Into::into)
+    }
+
+    async fn query(&self, query: &Query) -> Result<Page, TableError> {
+        let mut expr = Expression::default();
+        let (pk_attr, sk_attr) = query.index.key_attributes();
+        let mut key_condition = format!("{} = {}", expr.name(pk_attr), expr.value(Value::s(&query.pk)));
+        if let Some(sort) = &query.sort {
+            let sk = expr.name(sk_attr);
+            let clause = match sort {
+                SortKey::Eq(v) => format!("{sk} = {}", expr.value(Value::s(v))),
+                SortKey::BeginsWith(v) => format!("begins_with({sk}, {})", expr.value(Value::s(v))),
+                SortKey::Between(a, b) => {
+                    format!("{sk} BETWEEN {} AND {}", expr.value(Value::s(a)), expr.value(Value::s(b)))
+                }
+                SortKey::Lt(v) => format!("{sk} < {}", expr.value(Value::s(v))),
+                SortKey::Le(v) => format!("{sk} <= {}", expr.value(Value::s(v))),
+                SortKey::Gt(v) => format!("{sk} > {}", expr.value(Value::s(v))),
+                SortKey::Ge(v) => format!("{sk} >= {}", expr.value(Value::s(v))),
+            };
+            key_condition = format!("{key_condition} AND {clause}");
+        }
+        let filters: Vec<String> = query
+            .filters
+            .iter()
+            .map(|filter| match filter {
+                Filter::Equals(attr, value) => format!("{} = {}", expr.name(attr), expr.value(value.clone())),
+                Filter::NotExists(attr) => format!("attribute_not_exists({})", expr.name(attr)),
+            })
+            .collect();
+        let result = self
+            .client
+            .query()
+            .table_name(&self.table_name)
+            .set_index_name(query.index.name().map(str::to_string))
+            .key_condition_expression(key_condition)
+            .set_filter_expression((!filters.is_empty()).then(|| filters.join(" AND ")))
+            .set_expression_attribute_names(Some(expr.names))
+            .set_expression_attribute_values(Some(expr.values))
+            .set_limit(query.limit.map(|l| l as i32))
+            .set_exclusive_start_key(query.start.clone().map(to_attributes))
+            .scan_index_forward(!query.descending)
+            .consistent_read(query.index == Index::Table)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await;
+        let output = match result {
+            Ok(output) => output,
+            Err(error) => return Err(self.failed(error)),
+        };
+        self.metrics.record(read_consumed(output.consumed_capacity()));
+        Ok(Page {
+            items: output.items.unwrap_or_default().into_iter().map(from_attributes).collect::<Result<_, _>>()?,
+            last: output.last_evaluated_key.map(from_attributes).transpose()?,
+        })
+    }
+
+    async fn write(&self, ops: Vec<WriteOp>) -> Result<(), TableError> {
+        match <[WriteOp; 1]>::try_from(ops) {
+            Ok([op]) => self.write_one(op).await,
+            Err(ops) => self.write_transaction(ops).await,
+        }
+    }
+
+    fn metrics(&self) -> &TableMetrics {
+        &self.metrics
+    }
+}
+
+impl DynamoTable {
+    async fn write_one(&self, op: WriteOp) -> Result<(), TableError> {
+        let table = &self.table_name;
+        let total = ReturnConsumedCapacity::Total;
+        let consumed = match op {
+            WriteOp::Put { item, condition } => {
+                let mut expr = Expression::default();
+                let condition = condition.map(|c| expr.condition(&c));
+                let result = self
+                    .client
+                    .put_item()
+                    .table_name(table)
+                    .set_item(Some(to_attributes(item)))
+                    .set_condition_expression(condition)
+                    .set_expression_attribute_names(expr.names_if_any())
+                    .set_expression_attribute_values(expr.values_if_any())
+                    .return_consumed_capacity(total)
+                    .send()
+                    .await;
+                match result {
+                    Ok(output) => output.consumed_capacity,
+                    Err(error) => return Err(self.write_failed(error, |e| e.is_conditional_check_failed_exception())),
+                }
+            }
+            WriteOp::Update { key, changes, condition } => {
+                let mut expr = Expression::default();
+                let update = expr.update(&changes);
+                let condition = condition.map(|c| expr.condition(&c));
+                let result = self
+                    .client
+                    .update_item()
+                    .table_name(table)
+                    .set_key(Some(key_attributes(&key)))
+                    .update_expression(update)
+                    .set_condition_expression(condition)
+                    .set_expression_attribute_names(expr.names_if_any())
+                    .set_expression_attribute_values(expr.values_if_any())
+                    .return_consumed_capacity(total)
+                    .send()
+                    .await;
+                match result {
+                    Ok(output) => output.consumed_capacity,
+                    Err(error) => return Err(self.write_failed(error, |e| e.is_conditional_check_failed_exception())),
+                }
+            }
+            WriteOp::Delete { key, condition } => {
+                let mut expr = Expression::default();
+                let condition = condition.map(|c| expr.condition(&c));
+                let result = self
+                    .client
+                    .delete_item()
+                    .table_name(table)
+                    .set_key(Some(key_attributes(&key)))
+                    .set_condition_expression(condition)
+                    .set_expression_attribute_names(expr.names_if_any())
+                    .set_expression_attribute_values(expr.values_if_any())
+                    .return_consumed_capacity(total)
+                    .send()
+                    .await;
+                match result {
+                    Ok(output) => output.consumed_capacity,
+                    Err(error) => return Err(self.write_failed(error, |e| e.is_conditional_check_failed_exception())),
+                }
+            }
+            // DynamoDB has no single-item condition check: it is a transaction of one.
+            check @ WriteOp::Check { .. } => return self.write_transaction(vec![check]).await,
+        };
+        self.metrics.record(write_consumed(consumed.as_slice()));
+        Ok(())
+    }
+
+    async fn write_transaction(&self, ops: Vec<WriteOp>) -> Result<(), TableError> {
+        let items = ops.into_iter().map(|op| self.transact_item(op)).collect::<anyhow::Result<Vec<_>>>()?;
+        let result = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await;
+        match result {
+            Ok(output) => {
+                self.metrics.record(write_consumed(output.consumed_capacity()));
+                Ok(())
+            }
+            Err(error) => {
+                self.metrics.record(Consumed::default());
+                use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError as E;
+                if let Some(E::TransactionCanceledException(cancelled)) = error.as_service_error() {
+                    let reasons = cancelled.cancellation_reasons();
+                    if let Some(index) = reasons.iter().position(|r| r.code() == Some("ConditionalCheckFailed")) {
+                        return Err(TableError::ConditionFailed { index });
+                    }
+                    if reasons.iter().any(|r| r.code() == Some("TransactionConflict")) {
+                        return Err(TableError::Conflict);
+                    }
+                }
+                Err(unexpected(error))
+            }
+        }
+    }
+
+    fn transact_item(&self, op: WriteOp) -> anyhow::Result<TransactWriteItem> {
+        let mut expr = Expression::default();
+        let item = TransactWriteItem::builder();
+        Ok(match op {
+            WriteOp::Put { item: put, condition } => {
+                let condition = condition.map(|c| expr.condition(&c));
+                item.put(
+                    Put::builder()
+                        .table_name(&self.table_name)
+                        .set_item(Some(to_attributes(put)))
+                        .set_condition_expression(condition)
+                        .set_expression_attribute_names(expr.names_if_any())
+                        .set_expression_attribute_values(expr.values_if_any())
+                        .build()?,
+                )
+            }
+            WriteOp::Update { key, changes, condition } => {
+                let update = expr.update(&changes);
+                let condition = condition.map(|c| expr.condition(&c));
+                item.update(
+                    Update::builder()
+                        .table_name(&self.table_name)
+                        .set_key(Some(key_attributes(&key)))
+                        .update_expression(update)
+                        .set_condition_expression(condition)
+                        .set_expression_attribute_names(expr.names_if_any())
+                        .set_expression_attribute_values(expr.values_if_any())
+                        .build()?,
+                )
+            }
+            WriteOp::Delete { key, condition } => {
+                let condition = condition.map(|c| expr.condition(&c));
+                item.delete(
+                    Delete::builder()
+                        .table_name(&self.table_name)
+                        .set_key(Some(key_attributes(&key)))
+                        .set_condition_expression(condition)
+                        .set_expression_attribute_names(expr.names_if_any())
+                        .set_expression_attribute_values(expr.values_if_any())
+                        .build()?,
+                )
+            }
+            WriteOp::Check { key, condition } => {
+                let condition = expr.condition(&condition);
+                item.condition_check(
+                    ConditionCheck::builder()
+                        .table_name(&self.table_name)
+                        .set_key(Some(key_attributes(&key)))
+                        .condition_expression(condition)
+                        .set_expression_attribute_names(expr.names_if_any())
+                        .set_expression_attribute_values(expr.values_if_any())
+                        .build()?,
+                )
+            }
+        }
+        .build())
+    }
+
+    /// Counts the failed round trip and maps a read's error.
+    fn failed<E, R>(&self, error: SdkError<E, R>) -> TableError
+    where
+        E: std::error::Error + Send + Sync + 'static,
+        R: std::fmt::Debug + Send + Sync + 'static,
+    {
+        self.metrics.record(Consumed::default());
+        unexpected(error)
+    }
+
+    /// Counts the failed round trip and maps a single write's error, telling a failed
+    /// condition apart from everything else.
+    fn write_failed<E, R>(&self, error: SdkError<E, R>, is_condition: impl Fn(&E) -> bool) -> TableError
+    where
+        E: std::error::Error + Send + Sync + 'static,
+        R: std::fmt::Debug + Send + Sync + 'static,
+    {
+        self.metrics.record(Consumed::default());
+        if error.as_service_error().is_some_and(is_condition) {
+            TableError::ConditionFailed { index: 0 }
+        } else {
+            unexpected(error)
+        }
+    }
+}
+
+fn unexpected<E, R>(error: SdkError<E, R>) -> TableError
+where
+    E: std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    // A cursor DynamoDB rejects is the caller's mistake, not an outage.
+    let message = aws_sdk_dynamodb::error::DisplayErrorContext(&error).to_string();
+    if message.contains("ValidationException") && message.contains("starting key") {
+        return TableError::Invalid("the start key does not belong to this query".into());
+    }
+    TableError::Unexpected(anyhow::Error::new(error).context("dynamodb request failed"))
+}
+
+fn read_consumed(consumed: Option<&ConsumedCapacity>) -> Consumed {
+    let units = consumed.and_then(|c| c.capacity_units()).unwrap_or(0.0);
+    Consumed { read_half_units: (units * 2.0).round() as u64, write_units: 0 }
+}
+
+fn write_consumed(consumed: &[ConsumedCapacity]) -> Consumed {
+    let units: f64 = consumed.iter().filter_map(|c| c.capacity_units()).sum();
+    Consumed { read_half_units: 0, write_units: units.ceil() as u64 }
+}
+
+/// Builds expression strings with placeholder names and values, so attribute names never
+/// collide with DynamoDB's reserved words.
+#[derive(Default)]
+struct Expression {
+    names: HashMap<String, String>,
+    values: HashMap<String, AttributeValue>,
+}
+
+impl Expression {
+    fn name(&mut self, attr: &str) -> String {
+        if let Some((placeholder, _)) = self.names.iter().find(|(_, a)| a.as_str() == attr) {
+            return placeholder.clone();
+        }
+        let placeholder = format!("#n{}", self.names.len());
+        self.names.insert(placeholder.clone(), attr.to_string());
+        placeholder
+    }
+
+    fn value(&mut self, value: Value) -> String {
+        let placeholder = format!(":v{}", self.values.len());
+        self.values.insert(placeholder.clone(), to_attribute(value));
+        placeholder
+    }
+
+    fn condition(&mut self, condition: &Condition) -> String {
+        match condition {
+            Condition::NotExists => format!("attribute_not_exists({})", self.name(PK)),
+            Condition::Exists => format!("attribute_exists({})", self.name(PK)),
+            Condition::Equals(attr, value) => format!("{} = {}", self.name(attr), self.value(value.clone())),
+        }
+    }
+
+    fn update(&mut self, changes: &[Change]) -> String {
+        let (mut set, mut add, mut remove) = (Vec::new(), Vec::new(), Vec::new());
+        for change in changes {
+            match change {
+                Change::Set(a, v) => set.push(format!("{} = {}", self.name(a), self.value(v.clone()))),
+                Change::Add(a, n) => add.push(format!("{} {}", self.name(a), self.value(Value::n(*n)))),
+                Change::Remove(a) => remove.push(self.name(a)),
+            }
+        }
+        [("SET", set), ("ADD", add), ("REMOVE", remove)]
+            .into_iter()
+            .filter(|(_, parts)| !parts.is_empty())
+            .map(|(verb, parts)| format!("{verb} {}", parts.join(", ")))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    fn names_if_any(&self) -> Option<HashMap<String, String>> {
+        (!self.names.is_empty()).then(|| self.names.clone())
+    }
+
+    fn values_if_any(&self) -> Option<HashMap<String, AttributeValue>> {
+        (!self.values.is_empty()).then(|| self.values.clone())
+    }
+}
+
+fn key_attributes(key: &Key) -> HashMap<String, AttributeValue> {
+    HashMap::from([
+        (PK.to_string(), AttributeValue::S(key.pk.clone())),
+        (SK.to_string(), AttributeValue::S(key.sk.clone())),
+    ])
+}
+
+fn to_attributes(item: Item) -> HashMap<String, AttributeValue> {
+    item.into_iter().map(|(k, v)| (k, to_attribute(v))).collect()
+}
+
+fn to_attribute(value: Value) -> AttributeValue {
+    match value {
+        Value::S(s) => AttributeValue::S(s),
+        Value::N(n) => AttributeValue::N(n),
+        Value::Bool(b) => AttributeValue::Bool(b),
+        Value::Null => AttributeValue::Null(true),
+        Value::L(l) => AttributeValue::L(l.into_iter().map(to_attribute).collect()),
+        Value::M(m) => AttributeValue::M(m.into_iter().map(|(k, v)| (k, to_attribute(v))).collect()),
+    }
+}
+
+fn from_attributes(item: HashMap<String, AttributeValue>) -> anyhow::Result<Item> {
+    item.into_iter().map(|(k, v)| Ok((k, from_attribute(v)?))).collect()
+}
+
+fn from_attribute(value: AttributeValue) -> anyhow::Result<Value> {
+    Ok(match value {
+        AttributeValue::S(s) => Value::S(s),
+        AttributeValue::N(n) => Value::N(n),
+        AttributeValue::Bool(b) => Value::Bool(b),
+        AttributeValue::Null(_) => Value::Null,
+        AttributeValue::L(l) => Value::L(l.into_iter().map(from_attribute).collect::<anyhow::Result<_>>()?),
+        AttributeValue::M(m) => Value::M(
+            m.into_iter().map(|(k, v)| Ok((k, from_attribute(v)?))).collect::<anyhow::Result<_>>()?,
+        ),
+        other => anyhow::bail!("unsupported attribute type {other:?}"),
+    })
+}
+
+impl DynamoTable {
+    /// One cheap read at cold start, so the first request does not pay for the TLS handshake.
+    pub async fn warm_up(&self) -> Result<(), TableError> {
+        self.get(&Key::new("WARMUP", "WARMUP"), false).await.map(|_| ())
+    }
+}

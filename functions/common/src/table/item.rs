@@ -1,0 +1,116 @@
+//! Items and attribute values, and the bridge from typed records (serde) to items.
+
+use std::collections::BTreeMap;
+
+use anyhow::Context;
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+
+/// An attribute value, mirroring DynamoDB's types the system uses. Numbers keep their
+/// decimal text, as DynamoDB does.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Value {
+    S(String),
+    N(String),
+    Bool(bool),
+    Null,
+    L(Vec<Value>),
+    M(BTreeMap<String, Value>),
+}
+
+pub type Item = BTreeMap<String, Value>;
+
+impl Value {
+    pub fn s(s: impl Into<String>) -> Self {
+        Value::S(s.into())
+    }
+    pub fn n(n: i64) -> Self {
+        Value::N(n.to_string())
+    }
+    pub fn as_s(&self) -> Option<&str> {
+        match self {
+            Value::S(s) => Some(s),
+            _ => None,
+        }
+    }
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Value::N(n) => n.parse().ok(),
+            _ => None,
+        }
+    }
+
+    fn from_json(json: serde_json::Value) -> Option<Self> {
+        Some(match json {
+            serde_json::Value::Null => return None,
+            serde_json::Value::Bool(b) => Value::Bool(b),
+            serde_json::Value::Number(n) => Value::N(n.to_string()),
+            serde_json::Value::String(s) => Value::S(s),
+            serde_json::Value::Array(a) => {
+                Value::L(a.into_iter().map(|v| Value::from_json(v).unwrap_or(Value::Null)).collect())
+            }
+            serde_json::Value::Object(o) => Value::M(map_from_json(o)),
+        })
+    }
+
+    fn into_json(self) -> serde_json::Value {
+        match self {
+            Value::S(s) => serde_json::Value::String(s),
+            Value::N(n) => serde_json::from_str(&n).unwrap_or(serde_json::Value::String(n)),
+            Value::Bool(b) => serde_json::Value::Bool(b),
+            Value::Null => serde_json::Value::Null,
+            Value::L(l) => serde_json::Value::Array(l.into_iter().map(Value::into_json).collect()),
+            Value::M(m) => serde_json::Value::Object(
+                m.into_iter().map(|(k, v)| (k, v.into_json())).collect(),
+            ),
+        }
+    }
+}
+
+/// Null map entries are dropped, as a DynamoDB item has no attribute rather than a null one:
+/// that keeps `attribute_not_exists` filters meaningful for optional fields.
+fn map_from_json(object: serde_json::Map<String, serde_json::Value>) -> BTreeMap<String, Value> {
+    object.into_iter().filter_map(|(k, v)| Value::from_json(v).map(|v| (k, v))).collect()
+}
+
+/// A typed record as an item (its serde fields become attributes).
+pub fn to_item<T: Serialize>(record: &T) -> anyhow::Result<Item> {
+    match serde_json::to_value(record).context("record to item")? {
+        serde_json::Value::Object(o) => Ok(map_from_json(o)),
+        other => anyhow::bail!("a record must serialize to an object, got {other}"),
+    }
+}
+
+/// An item as a typed record; key and index attributes the record does not name are ignored.
+pub fn from_item<T: DeserializeOwned>(item: Item) -> anyhow::Result<T> {
+    let object = item.into_iter().map(|(k, v)| (k, v.into_json())).collect();
+    serde_json::from_value(serde_json::Value::Object(object)).context("item to record")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    struct Record {
+        name: String,
+        count: u32,
+        ratio: f64,
+        tags: Vec<String>,
+        maybe: Option<String>,
+    }
+
+    #[test]
+    fn records_round_trip_and_absent_options_have_no_attribute() {
+        let record = Record {
+            name: "a".into(),
+            count: 3,
+            ratio: 0.5,
+            tags: vec!["x".into()],
+            maybe: None,
+        };
+        let item = to_item(&record).unwrap();
+        assert_eq!(item["count"], Value::N("3".into()));
+        assert!(!item.contains_key("maybe"));
+        assert_eq!(from_item::<Record>(item).unwrap(), record);
+    }
+}

@@ -1,0 +1,102 @@
+//! `send`: the user routes. Users open conversations with the admin team or a listing's
+//! seller, list and read them, write, and mark read.
+
+use axum::extract::{Path, State};
+use axum::http::{Method, StatusCode};
+use axum::response::IntoResponse;
+use axum::Json;
+use common::auth::Caller;
+use common::domain::{ConversationType, Status};
+use common::http::{IdempotencyHeader, JsonBody, MessagesQuery, Params, Routes};
+use common::messaging::{ConversationFilter, Idempotency, NewConversation, NewMessage, PageRequest, ReadRequest};
+use common::{ApiResult, AppState};
+use serde::Deserialize;
+
+pub fn routes() -> Routes {
+    Routes::default()
+        .on(Method::POST, "/v1/conversations", create_conversation)
+        .on(Method::GET, "/v1/conversations", list_conversations)
+        .on(Method::GET, "/v1/conversations/{id}", get_conversation)
+        .on(Method::GET, "/v1/conversations/{id}/messages", list_messages)
+        .on(Method::POST, "/v1/conversations/{id}/messages", post_message)
+        .on(Method::POST, "/v1/conversations/{id}/read", mark_read)
+}
+
+pub fn router(state: AppState) -> axum::Router {
+    routes().into_router(state)
+}
+
+fn idempotency(caller: &Caller, header: IdempotencyHeader, route: &str, request: &impl serde::Serialize) -> ApiResult<Option<Idempotency>> {
+    header.0.map(|key| Idempotency::new(caller.id(), &key, route, request)).transpose()
+}
+
+async fn create_conversation(
+    State(app): State<AppState>,
+    caller: Caller,
+    key: IdempotencyHeader,
+    JsonBody(request): JsonBody<NewConversation>,
+) -> ApiResult<impl IntoResponse> {
+    let key = idempotency(&caller, key, "POST /v1/conversations", &request)?;
+    let created = app.create_conversation(&caller, request, key.as_ref()).await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    limit: Option<u32>,
+    cursor: Option<String>,
+    status: Option<Status>,
+    #[serde(rename = "type")]
+    kind: Option<ConversationType>,
+}
+
+async fn list_conversations(
+    State(app): State<AppState>,
+    caller: Caller,
+    Params(query): Params<ListQuery>,
+) -> ApiResult<impl IntoResponse> {
+    let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
+    let filter = ConversationFilter { status: query.status, kind: query.kind };
+    Ok(Json(app.list_conversations(&caller, filter, page).await?))
+}
+
+async fn get_conversation(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(app.get_conversation(&caller, &id).await?))
+}
+
+async fn list_messages(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Params(query): Params<MessagesQuery>,
+) -> ApiResult<impl IntoResponse> {
+    let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
+    Ok(Json(app.list_messages(&caller, &id, query.order, page).await?))
+}
+
+async fn post_message(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    key: IdempotencyHeader,
+    JsonBody(request): JsonBody<NewMessage>,
+) -> ApiResult<impl IntoResponse> {
+    let key = idempotency(&caller, key, &format!("POST /v1/conversations/{id}/messages"), &request)?;
+    let message = app.post_message(&caller, &id, request, key.as_ref()).await?;
+    Ok((StatusCode::CREATED, Json(message)))
+}
+
+async fn mark_read(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(request): JsonBody<ReadRequest>,
+) -> ApiResult<StatusCode> {
+    app.mark_read(&caller, &id, request).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

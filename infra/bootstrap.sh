@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what the tests need beyond the Rust toolchain, into the project only:
+# a Python venv at .venv with moto server (the DynamoDB emulator) and cfn-lint.
+# Safe to run repeatedly: it reinstalls only when requirements.txt changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' 2>/dev/null; then
+    echo "bootstrap: python3-venv missing, installing it with apt-get" >&2
+    apt-get update -qq && apt-get install -y -qq python3-venv python3-pip >/dev/null
+fi
+if ! command -v curl >/dev/null 2>&1; then
+    apt-get update -qq && apt-get install -y -qq curl >/dev/null
+fi
+
+stamp=.venv/.requirements.sha256
+want=$(sha256sum infra/requirements.txt | cut -d' ' -f1)
+if [ -x .venv/bin/python ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+    exit 0
+fi
+python3 -m venv .venv
+.venv/bin/pip install --quiet --disable-pip-version-check -r infra/requirements.txt
+echo "$want" > "$stamp"
