@@ -12,6 +12,9 @@ pub mod clock;
 pub mod domain;
 pub mod error;
 pub mod http;
+
+/// The OpenAPI document of every route, checked in beside this crate.
+pub const OPENAPI: &str = include_str!("../openapi.json");
 pub mod messaging;
 pub mod store;
 pub mod table;

@@ -1,1 +1,104 @@
-fn main(){}
+//! `local`: run the whole system on this machine, mint dev tokens, and measure it.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use common::auth::Claims;
+use common::clock::SystemClock;
+use local::{DEFAULT_JWT_SECRET, demo};
+
+#[derive(Parser)]
+#[command(name = "local", about = "SayPro messaging on this machine: dev server, dev tokens, benchmarks")]
+struct Cli {
+    /// Secret that signs and verifies local HS256 tokens.
+    #[arg(long, env = "SAYPRO_JWT_SECRET", default_value = DEFAULT_JWT_SECRET, global = true, hide_default_value = true)]
+    secret: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve every HTTP route on one port, on the embedded store.
+    Serve {
+        #[arg(long, env = "SAYPRO_ADDR", default_value = "127.0.0.1:3000")]
+        addr: String,
+        /// Folder of the durable data file.
+        #[arg(long, env = "SAYPRO_DATA", default_value = "./.saypro-data")]
+        data: PathBuf,
+        /// Keep everything in memory (nothing survives a restart).
+        #[arg(long)]
+        memory: bool,
+        /// Seed demo listings, users, agents and conversations (once per data folder) and
+        /// print tokens for them.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Print a dev token (HS256) for trying the API by hand.
+    Token {
+        #[arg(long)]
+        sub: String,
+        /// Comma-separated groups, e.g. agent,team-support or service.
+        #[arg(long, value_delimiter = ',')]
+        groups: Vec<String>,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        phone: Option<String>,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        tier: Option<String>,
+        /// Hours until the token expires.
+        #[arg(long, default_value_t = 12)]
+        hours: i64,
+    },
+    /// Measure round trips, capacity units, handler time and server throughput.
+    Bench(local::bench::Options),
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Token { sub, groups, email, phone, name, tier, hours } => {
+            let claims = Claims { sub, email, name, phone_number: phone, groups, tier, exp: None };
+            println!("{}", local::mint_token(claims, &cli.secret, hours));
+            Ok(())
+        }
+        Command::Serve { addr, data, memory, demo } => {
+            init_tracing();
+            let table = local::open_table((!memory).then_some(data.as_path()))?;
+            let app = local::local_app(table, Arc::new(SystemClock), &cli.secret);
+            if demo {
+                let seeded = demo::seed(&app).await.context("seeding demo data")?;
+                print_demo_tokens(&cli.secret, seeded);
+            }
+            let listener =
+                tokio::net::TcpListener::bind(&addr).await.with_context(|| format!("binding {addr}"))?;
+            let where_ = if memory { "in memory".to_string() } else { format!("data in {}", data.display()) };
+            tracing::info!("SayPro messaging listening on http://{} ({where_})", listener.local_addr()?);
+            local::serve(listener, local::router(app)).await
+        }
+        Command::Bench(options) => local::bench::run(options, &cli.secret).await,
+    }
+}
+
+fn print_demo_tokens(secret: &str, seeded: bool) {
+    println!("demo data {}; tokens valid 12 hours:", if seeded { "seeded" } else { "already present" });
+    for person in demo::PEOPLE {
+        let token = local::mint_token(demo::claims(person), secret, 12);
+        println!("  {:<12} {:<28} {token}", person.sub, person.name);
+    }
+}
+
+fn init_tracing() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_target(false)
+        .init();
+}

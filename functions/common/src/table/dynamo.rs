@@ -15,7 +15,7 @@ use aws_sdk_dynamodb::types::{
 use super::schema::{PK, SK};
 use super::{
     Change, Condition, Consumed, Filter, Index, Item, Key, Page, Query, SortKey, Table,
-    TableError, TableMetrics, Value, WriteOp,
+    TableError, TableMetrics, Value, WriteOp, check_start,
 };
 
 pub struct DynamoTable {
@@ -90,6 +90,7 @@ impl Table for DynamoTable {
     }
 
     async fn query(&self, query: &Query) -> Result<Page, TableError> {
+        check_start(query)?;
         let mut expr = Expression::default();
         let (pk_attr, sk_attr) = query.index.key_attributes();
         let mut key_condition = format!("{} = {}", expr.name(pk_attr), expr.value(Value::s(&query.pk)));
@@ -346,11 +347,6 @@ where
     E: std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,
 {
-    // A cursor DynamoDB rejects is the caller's mistake, not an outage.
-    let message = aws_sdk_dynamodb::error::DisplayErrorContext(&error).to_string();
-    if message.contains("ValidationException") && message.contains("starting key") {
-        return TableError::Invalid("the start key does not belong to this query".into());
-    }
     TableError::Unexpected(anyhow::Error::new(error).context("dynamodb request failed"))
 }
 

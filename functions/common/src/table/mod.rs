@@ -161,6 +161,20 @@ pub fn key_item(index: Index, item: &Item) -> Item {
         .collect()
 }
 
+/// A start key must come from the same partition the query reads (DynamoDB refuses
+/// others; emulators may not, so both adapters check it here).
+pub fn check_start(query: &Query) -> Result<(), TableError> {
+    let Some(start) = &query.start else { return Ok(()) };
+    let (pk_attr, sk_attr) = query.index.key_attributes();
+    let is_text = |attr: &str| matches!(start.get(attr), Some(Value::S(_)));
+    let same_partition = start.get(pk_attr).and_then(Value::as_s) == Some(query.pk.as_str());
+    if same_partition && [sk_attr, schema::PK, schema::SK].into_iter().all(is_text) {
+        Ok(())
+    } else {
+        Err(TableError::Invalid("the start key does not belong to this query".into()))
+    }
+}
+
 /// The port. Each call is one round trip to the store.
 #[async_trait]
 pub trait Table: Send + Sync + 'static {

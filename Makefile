@@ -1,0 +1,14 @@
+# The two commands of the README, and the benchmark.
+.PHONY: run test bench
+
+# Run the whole system locally: every route on 127.0.0.1:3000, demo data, data in ./.saypro-data.
+run:
+	cargo run -p local -- serve --demo
+
+# Every test and check: fmt, clippy -D warnings, all tests (moto server included), cfn-lint.
+test:
+	bash infra/test.sh
+
+# Round trips, capacity units, handler time, throughput and memory (release build).
+bench:
+	cargo run --release -p local -- bench
