@@ -17,7 +17,9 @@ pub async fn dynamo_client() -> Client {
     let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .endpoint_url(moto_url())
         .region(aws_config::Region::new("eu-west-1"))
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("test", "test", None, None, "tests"))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            "test", "test", None, None, "tests",
+        ))
         .load()
         .await;
     Client::new(&config)
@@ -26,7 +28,172 @@ pub async fn dynamo_client() -> Client {
 /// A fresh table on moto with a unique name, so test binaries and cases never share state.
 pub async fn moto_table() -> Arc<DynamoTable> {
     let client = dynamo_client().await;
-    let name = format!("saypro-test-{}", ulid::Ulid::new().to_string().to_lowercase());
-    DynamoTable::create_table(&client, &name).await.expect("create table on moto");
+    let name = format!(
+        "saypro-test-{}",
+        ulid::Ulid::new().to_string().to_lowercase()
+    );
+    DynamoTable::create_table(&client, &name)
+        .await
+        .expect("create table on moto");
     Arc::new(DynamoTable::new(client, name))
+}
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use chrono::{DateTime, Duration, Utc};
+use common::auth::{Claims, jwt};
+use common::clock::ManualClock;
+use common::table::Table;
+use common::table::embedded::EmbeddedTable;
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+pub const SECRET: &str = "test-secret";
+
+/// A Tuesday morning in Johannesburg, so SLA deadlines in tests are easy to read.
+pub fn tuesday_morning() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-24T07:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+/// The whole HTTP API (every function's routes) on a table, with a clock tests move.
+pub struct TestApp {
+    pub router: Router,
+    pub clock: Arc<ManualClock>,
+    pub table: Arc<dyn Table>,
+    /// The embedded table itself when there is one (to count items).
+    pub embedded: Option<Arc<EmbeddedTable>>,
+}
+
+impl TestApp {
+    pub fn in_memory() -> Self {
+        let table = Arc::new(EmbeddedTable::in_memory());
+        let mut app = Self::on(table.clone());
+        app.embedded = Some(table);
+        app
+    }
+
+    pub fn on(table: Arc<dyn Table>) -> Self {
+        let clock = Arc::new(ManualClock::new(tuesday_morning()));
+        let state = local::local_app(table.clone(), clock.clone(), SECRET);
+        Self {
+            router: local::router(state),
+            clock,
+            table,
+            embedded: None,
+        }
+    }
+
+    pub fn item_count(&self) -> usize {
+        self.embedded
+            .as_ref()
+            .expect("an embedded table")
+            .item_count()
+    }
+
+    /// A token for `sub` with `groups`, valid for a day of the test clock.
+    pub fn token(&self, sub: &str, groups: &[&str]) -> String {
+        let claims = Claims {
+            sub: sub.into(),
+            exp: Some((self.clock_now() + Duration::days(1)).timestamp()),
+            email: Some(format!("{sub}@example.co.za")),
+            phone_number: Some("+27821234567".into()),
+            groups: groups.iter().map(|g| g.to_string()).collect(),
+            ..Claims::default()
+        };
+        jwt::sign(&claims, SECRET.as_bytes())
+    }
+
+    fn clock_now(&self) -> DateTime<Utc> {
+        use common::clock::Clock;
+        self.clock.now()
+    }
+
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        self.send(method, path, token, body, &[]).await
+    }
+
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> (StatusCode, Value) {
+        let mut request = Request::builder().method(method).uri(path);
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let body = match body {
+            Some(json) => {
+                request = request.header("content-type", "application/json");
+                Body::from(json.to_string())
+            }
+            None => Body::empty(),
+        };
+        let response = self
+            .router
+            .clone()
+            .oneshot(request.body(body).unwrap())
+            .await
+            .unwrap();
+        let status = response.status();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let json = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null)
+        };
+        (status, json)
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::PATCH, path, Some(token), Some(body))
+            .await
+    }
+
+    /// Registers a listing as the website would.
+    pub async fn listing(&self, id: &str, seller: &str, status: &str) {
+        let website = self.token("website", &["service"]);
+        let body = json!({"title": format!("Listing {id}"), "seller_id": seller, "category": "vehicles", "location": "Pretoria", "status": status});
+        let (code, reply) = self
+            .call(
+                Method::PUT,
+                &format!("/v1/listings/{id}"),
+                Some(&website),
+                Some(body),
+            )
+            .await;
+        assert_eq!(code, StatusCode::OK, "{reply}");
+    }
+
+    /// Opens a support conversation; returns its id.
+    pub async fn support(&self, token: &str, category: &str, body: &str) -> String {
+        let request =
+            json!({"type": "support", "category": category, "subject": "Help", "body": body});
+        let (code, reply) = self.post("/v1/conversations", token, request).await;
+        assert_eq!(code, StatusCode::CREATED, "{reply}");
+        reply["conversation"]["id"].as_str().unwrap().to_string()
+    }
 }

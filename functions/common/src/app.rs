@@ -32,19 +32,31 @@ pub type AppState = Arc<App>;
 
 impl App {
     pub fn new(table: Arc<dyn Table>, clock: Arc<dyn Clock>, identity: IdentitySource) -> Self {
-        Self { table, clock, ids: Ids::default(), identity, sla: SlaTargets::default(), idempotency_hours: 24 }
+        Self {
+            table,
+            clock,
+            ids: Ids::default(),
+            identity,
+            sla: SlaTargets::default(),
+            idempotency_hours: 24,
+        }
     }
 
     /// The Lambda configuration: the DynamoDB table named by `TABLE_NAME`, claims from
     /// API Gateway. Fails at start, not mid-request, when configuration is missing.
     pub async fn from_lambda_env() -> anyhow::Result<AppState> {
-        let table_name = std::env::var("TABLE_NAME").map_err(|_| anyhow::anyhow!("TABLE_NAME is not set"))?;
+        let table_name =
+            std::env::var("TABLE_NAME").map_err(|_| anyhow::anyhow!("TABLE_NAME is not set"))?;
         let config = aws_config::load_from_env().await;
         let table = DynamoTable::new(aws_sdk_dynamodb::Client::new(&config), table_name);
         // Open the connection now: the TLS handshake is most of a first call's latency.
         if let Err(error) = table.warm_up().await {
             tracing::warn!(error = %error, "warm-up read failed; continuing");
         }
-        Ok(Arc::new(App::new(Arc::new(table), Arc::new(SystemClock), IdentitySource::ApiGateway)))
+        Ok(Arc::new(App::new(
+            Arc::new(table),
+            Arc::new(SystemClock),
+            IdentitySource::ApiGateway,
+        )))
     }
 }

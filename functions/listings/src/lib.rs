@@ -1,10 +1,10 @@
 //! `listings`: the website's backend registers listings; only active ones can be
 //! messaged about.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::Method;
 use axum::response::IntoResponse;
-use axum::Json;
 use common::auth::Caller;
 use common::http::{JsonBody, Routes};
 use common::messaging::ListingRequest;

@@ -3,7 +3,9 @@
 
 use common::auth::{Caller, Claims};
 use common::domain::{Category, ConversationType, ListingStatus, Status};
-use common::messaging::{ConversationChanges, Created, ListingRequest, NewConversation, NewMessage, ReplyRequest};
+use common::messaging::{
+    ConversationChanges, Created, ListingRequest, NewConversation, NewMessage, ReplyRequest,
+};
 use common::store::record_write;
 use common::table::{Condition, Key, TableError};
 use common::{ApiError, App};
@@ -16,14 +18,46 @@ pub struct Person {
 }
 
 pub const PEOPLE: &[Person] = &[
-    Person { sub: "thandi", name: "Thandi Nkosi (buyer)", groups: &[] },
-    Person { sub: "pieter", name: "Pieter van Wyk (seller)", groups: &[] },
-    Person { sub: "lerato", name: "Lerato Mokoena (user)", groups: &[] },
-    Person { sub: "agent-sam", name: "Sam (support agent)", groups: &["agent", "team-support"] },
-    Person { sub: "agent-bongi", name: "Bongi (billing agent)", groups: &["agent", "team-billing"] },
-    Person { sub: "senior-sue", name: "Sue (senior admin)", groups: &["senior"] },
-    Person { sub: "manager-max", name: "Max (manager)", groups: &["manager"] },
-    Person { sub: "website", name: "The website's backend", groups: &["service"] },
+    Person {
+        sub: "thandi",
+        name: "Thandi Nkosi (buyer)",
+        groups: &[],
+    },
+    Person {
+        sub: "pieter",
+        name: "Pieter van Wyk (seller)",
+        groups: &[],
+    },
+    Person {
+        sub: "lerato",
+        name: "Lerato Mokoena (user)",
+        groups: &[],
+    },
+    Person {
+        sub: "agent-sam",
+        name: "Sam (support agent)",
+        groups: &["agent", "team-support"],
+    },
+    Person {
+        sub: "agent-bongi",
+        name: "Bongi (billing agent)",
+        groups: &["agent", "team-billing"],
+    },
+    Person {
+        sub: "senior-sue",
+        name: "Sue (senior admin)",
+        groups: &["senior"],
+    },
+    Person {
+        sub: "manager-max",
+        name: "Max (manager)",
+        groups: &["manager"],
+    },
+    Person {
+        sub: "website",
+        name: "The website's backend",
+        groups: &["service"],
+    },
 ];
 
 pub fn claims(person: &Person) -> Claims {
@@ -43,7 +77,11 @@ fn caller(sub: &str) -> Caller {
 
 /// Seeds the demo data once per data folder.
 pub async fn seed(app: &App) -> anyhow::Result<bool> {
-    let marker = record_write(&Key::new("DEMO", "SEEDED"), &serde_json::json!({}), Some(Condition::NotExists))?;
+    let marker = record_write(
+        &Key::new("DEMO", "SEEDED"),
+        &serde_json::json!({}),
+        Some(Condition::NotExists),
+    )?;
     match app.table.write(vec![marker]).await {
         Ok(()) => {}
         Err(TableError::ConditionFailed { .. }) => return Ok(false),
@@ -51,10 +89,38 @@ pub async fn seed(app: &App) -> anyhow::Result<bool> {
     }
     let website = caller("website");
     let listings = [
-        ("L-1001", "Toyota Corolla 1.6 2015, 120 000 km", "pieter", "vehicles", "Pretoria", ListingStatus::Active),
-        ("L-1002", "3-bedroom house to rent in Soweto", "pieter", "property", "Johannesburg", ListingStatus::Active),
-        ("L-1003", "Samsung Galaxy S21, boxed", "lerato", "electronics", "Cape Town", ListingStatus::Active),
-        ("L-1004", "Oak dining table (sold)", "lerato", "furniture", "Durban", ListingStatus::Inactive),
+        (
+            "L-1001",
+            "Toyota Corolla 1.6 2015, 120 000 km",
+            "pieter",
+            "vehicles",
+            "Pretoria",
+            ListingStatus::Active,
+        ),
+        (
+            "L-1002",
+            "3-bedroom house to rent in Soweto",
+            "pieter",
+            "property",
+            "Johannesburg",
+            ListingStatus::Active,
+        ),
+        (
+            "L-1003",
+            "Samsung Galaxy S21, boxed",
+            "lerato",
+            "electronics",
+            "Cape Town",
+            ListingStatus::Active,
+        ),
+        (
+            "L-1004",
+            "Oak dining table (sold)",
+            "lerato",
+            "furniture",
+            "Durban",
+            ListingStatus::Inactive,
+        ),
     ];
     for (id, title, seller, category, location, status) in listings {
         let request = ListingRequest {
@@ -79,14 +145,35 @@ pub async fn seed(app: &App) -> anyhow::Result<bool> {
     let pieter = caller("pieter");
     let lerato = caller("lerato");
 
-    let payment = support(Category::Payment, "Paid for a featured ad twice", "I was charged R99 twice for featuring my ad. Please refund one payment.", Some("L-1001"));
+    let payment = support(
+        Category::Payment,
+        "Paid for a featured ad twice",
+        "I was charged R99 twice for featuring my ad. Please refund one payment.",
+        Some("L-1001"),
+    );
     let id = created_id(app.create_conversation(&pieter, payment, None).await?)?;
-    app.update_conversation(&caller("agent-bongi"), &id, ConversationChanges { assignee: Some(Some("agent-bongi".into())), ..Default::default() }).await?;
+    app.update_conversation(
+        &caller("agent-bongi"),
+        &id,
+        ConversationChanges {
+            assignee: Some(Some("agent-bongi".into())),
+            ..Default::default()
+        },
+    )
+    .await?;
 
-    let question = support(Category::General, "How do I renew my ad?", "My ad expires next week. How do I renew it?", None);
+    let question = support(
+        Category::General,
+        "How do I renew my ad?",
+        "My ad expires next week. How do I renew it?",
+        None,
+    );
     let id = created_id(app.create_conversation(&lerato, question, None).await?)?;
     let answer = ReplyRequest {
-        body: Some("Hi Lerato, open My Ads and choose Renew next to the ad. It is free for 30 days.".into()),
+        body: Some(
+            "Hi Lerato, open My Ads and choose Renew next to the ad. It is free for 30 days."
+                .into(),
+        ),
         template_id: None,
         variables: None,
         internal: false,
@@ -94,7 +181,12 @@ pub async fn seed(app: &App) -> anyhow::Result<bool> {
     };
     app.reply(&caller("agent-sam"), &id, answer, None).await?;
 
-    let technical = support(Category::Technical, "Photos won't upload", "Every photo upload fails with an error on my phone.", Some("L-1003"));
+    let technical = support(
+        Category::Technical,
+        "Photos won't upload",
+        "Every photo upload fails with an error on my phone.",
+        Some("L-1003"),
+    );
     let id = created_id(app.create_conversation(&lerato, technical, None).await?)?;
     let note = ReplyRequest {
         body: Some("Likely the HEIC format issue; asked tech to check.".into()),
@@ -105,10 +197,20 @@ pub async fn seed(app: &App) -> anyhow::Result<bool> {
     };
     app.reply(&caller("senior-sue"), &id, note, None).await?;
 
-    let complaint = support(Category::Complaint, "Seller did not show up", "I drove to Pretoria and the seller never came.", Some("L-1001"));
+    let complaint = support(
+        Category::Complaint,
+        "Seller did not show up",
+        "I drove to Pretoria and the seller never came.",
+        Some("L-1001"),
+    );
     created_id(app.create_conversation(&thandi, complaint, None).await?)?;
 
-    let account = support(Category::Account, "Locked out of my account", "I can't log in since I changed my phone number.", None);
+    let account = support(
+        Category::Account,
+        "Locked out of my account",
+        "I can't log in since I changed my phone number.",
+        None,
+    );
     let id = created_id(app.create_conversation(&thandi, account, None).await?)?;
     let fixed = ReplyRequest {
         body: Some("We've reset your login; you can sign in with your email now.".into()),
@@ -128,12 +230,17 @@ pub async fn seed(app: &App) -> anyhow::Result<bool> {
         priority: None,
     };
     let id = created_id(app.create_conversation(&thandi, direct, None).await?)?;
-    let answer = NewMessage { body: "Yes, still available. R150 000 is my final price; you can view it on Saturday.".into() };
+    let answer = NewMessage {
+        body: "Yes, still available. R150 000 is my final price; you can view it on Saturday."
+            .into(),
+    };
     app.post_message(&pieter, &id, answer, None).await?;
     Ok(true)
 }
 
-fn created_id(created: Created<common::messaging::CreatedConversation>) -> Result<String, ApiError> {
+fn created_id(
+    created: Created<common::messaging::CreatedConversation>,
+) -> Result<String, ApiError> {
     match created {
         Created::New(c) => Ok(c.conversation.id),
         Created::Replayed(_) => Err(ApiError::conflict("demo data replayed")),

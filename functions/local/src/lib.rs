@@ -30,7 +30,10 @@ pub fn routes() -> Routes {
 }
 
 async fn openapi() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "application/json")], common::OPENAPI)
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        common::OPENAPI,
+    )
 }
 
 pub fn router(app: AppState) -> axum::Router {
@@ -39,7 +42,13 @@ pub fn router(app: AppState) -> axum::Router {
 
 /// The local application: the given table and clock, HS256 tokens with `secret`.
 pub fn local_app(table: Arc<dyn Table>, clock: Arc<dyn Clock>, secret: &str) -> AppState {
-    Arc::new(App::new(table, clock, IdentitySource::Hs256 { secret: secret.as_bytes().to_vec() }))
+    Arc::new(App::new(
+        table,
+        clock,
+        IdentitySource::Hs256 {
+            secret: secret.as_bytes().to_vec(),
+        },
+    ))
 }
 
 /// The durable embedded table in `data`, or a memory-only one.
@@ -58,7 +67,9 @@ pub fn mint_token(mut claims: Claims, secret: &str, hours: i64) -> String {
 
 /// Serves `router` on `listener` until Ctrl-C (or SIGTERM).
 pub async fn serve(listener: tokio::net::TcpListener, router: axum::Router) -> anyhow::Result<()> {
-    axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await?;
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
     Ok(())
 }
 
@@ -66,10 +77,11 @@ async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(term) => term,
-            Err(_) => return std::future::pending().await,
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => return std::future::pending().await,
+            };
         tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
     }
     #[cfg(not(unix))]

@@ -10,7 +10,10 @@ use common::clock::SystemClock;
 use local::{DEFAULT_JWT_SECRET, demo};
 
 #[derive(Parser)]
-#[command(name = "local", about = "SayPro messaging on this machine: dev server, dev tokens, benchmarks")]
+#[command(
+    name = "local",
+    about = "SayPro messaging on this machine: dev server, dev tokens, benchmarks"
+)]
 struct Cli {
     /// Secret that signs and verifies local HS256 tokens.
     #[arg(long, env = "SAYPRO_JWT_SECRET", default_value = DEFAULT_JWT_SECRET, global = true, hide_default_value = true)]
@@ -63,12 +66,33 @@ enum Command {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Token { sub, groups, email, phone, name, tier, hours } => {
-            let claims = Claims { sub, email, name, phone_number: phone, groups, tier, exp: None };
+        Command::Token {
+            sub,
+            groups,
+            email,
+            phone,
+            name,
+            tier,
+            hours,
+        } => {
+            let claims = Claims {
+                sub,
+                email,
+                name,
+                phone_number: phone,
+                groups,
+                tier,
+                exp: None,
+            };
             println!("{}", local::mint_token(claims, &cli.secret, hours));
             Ok(())
         }
-        Command::Serve { addr, data, memory, demo } => {
+        Command::Serve {
+            addr,
+            data,
+            memory,
+            demo,
+        } => {
             init_tracing();
             let table = local::open_table((!memory).then_some(data.as_path()))?;
             let app = local::local_app(table, Arc::new(SystemClock), &cli.secret);
@@ -76,10 +100,18 @@ async fn main() -> anyhow::Result<()> {
                 let seeded = demo::seed(&app).await.context("seeding demo data")?;
                 print_demo_tokens(&cli.secret, seeded);
             }
-            let listener =
-                tokio::net::TcpListener::bind(&addr).await.with_context(|| format!("binding {addr}"))?;
-            let where_ = if memory { "in memory".to_string() } else { format!("data in {}", data.display()) };
-            tracing::info!("SayPro messaging listening on http://{} ({where_})", listener.local_addr()?);
+            let listener = tokio::net::TcpListener::bind(&addr)
+                .await
+                .with_context(|| format!("binding {addr}"))?;
+            let where_ = if memory {
+                "in memory".to_string()
+            } else {
+                format!("data in {}", data.display())
+            };
+            tracing::info!(
+                "SayPro messaging listening on http://{} ({where_})",
+                listener.local_addr()?
+            );
             local::serve(listener, local::router(app)).await
         }
         Command::Bench(options) => local::bench::run(options, &cli.secret).await,
@@ -87,7 +119,10 @@ async fn main() -> anyhow::Result<()> {
 }
 
 fn print_demo_tokens(secret: &str, seeded: bool) {
-    println!("demo data {}; tokens valid 12 hours:", if seeded { "seeded" } else { "already present" });
+    println!(
+        "demo data {}; tokens valid 12 hours:",
+        if seeded { "seeded" } else { "already present" }
+    );
     for person in demo::PEOPLE {
         let token = local::mint_token(demo::claims(person), secret, 12);
         println!("  {:<12} {:<28} {token}", person.sub, person.name);

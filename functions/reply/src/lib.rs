@@ -2,23 +2,38 @@
 //! read conversations with internal notes, reply, and change status, assignee,
 //! priority, category and team.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{Method, StatusCode};
 use axum::response::IntoResponse;
-use axum::Json;
 use common::auth::{Caller, Team};
 use common::domain::{Category, Status};
 use common::http::{IdempotencyHeader, JsonBody, MessagesQuery, Params, Routes};
-use common::messaging::{ConversationChanges, Idempotency, PageRequest, QueueFilter, QueueSort, ReadRequest, ReplyRequest};
+use common::messaging::{
+    ConversationChanges, Idempotency, PageRequest, QueueFilter, QueueSort, ReadRequest,
+    ReplyRequest,
+};
 use common::{ApiResult, AppState};
 use serde::Deserialize;
 
 pub fn routes() -> Routes {
     Routes::default()
         .on(Method::GET, "/v1/admin/conversations", queue)
-        .on(Method::GET, "/v1/admin/conversations/{id}", get_conversation)
-        .on(Method::PATCH, "/v1/admin/conversations/{id}", update_conversation)
-        .on(Method::GET, "/v1/admin/conversations/{id}/messages", list_messages)
+        .on(
+            Method::GET,
+            "/v1/admin/conversations/{id}",
+            get_conversation,
+        )
+        .on(
+            Method::PATCH,
+            "/v1/admin/conversations/{id}",
+            update_conversation,
+        )
+        .on(
+            Method::GET,
+            "/v1/admin/conversations/{id}/messages",
+            list_messages,
+        )
         .on(Method::POST, "/v1/admin/conversations/{id}/replies", reply)
         .on(Method::POST, "/v1/admin/conversations/{id}/read", mark_read)
 }
@@ -40,7 +55,11 @@ struct QueueQuery {
     sort: QueueSort,
 }
 
-async fn queue(State(app): State<AppState>, caller: Caller, Params(query): Params<QueueQuery>) -> ApiResult<impl IntoResponse> {
+async fn queue(
+    State(app): State<AppState>,
+    caller: Caller,
+    Params(query): Params<QueueQuery>,
+) -> ApiResult<impl IntoResponse> {
     let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
     let filter = QueueFilter {
         status: query.status,
@@ -52,7 +71,11 @@ async fn queue(State(app): State<AppState>, caller: Caller, Params(query): Param
     Ok(Json(app.queue(&caller, filter, page).await?))
 }
 
-async fn get_conversation(State(app): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<impl IntoResponse> {
+async fn get_conversation(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<impl IntoResponse> {
     Ok(Json(app.admin_get_conversation(&caller, &id).await?))
 }
 
@@ -72,7 +95,10 @@ async fn list_messages(
     Params(query): Params<MessagesQuery>,
 ) -> ApiResult<impl IntoResponse> {
     let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
-    Ok(Json(app.admin_list_messages(&caller, &id, query.order, page).await?))
+    Ok(Json(
+        app.admin_list_messages(&caller, &id, query.order, page)
+            .await?,
+    ))
 }
 
 async fn reply(
@@ -83,7 +109,10 @@ async fn reply(
     JsonBody(request): JsonBody<ReplyRequest>,
 ) -> ApiResult<impl IntoResponse> {
     let route = format!("POST /v1/admin/conversations/{id}/replies");
-    let key = key.0.map(|k| Idempotency::new(caller.id(), &k, &route, &request)).transpose()?;
+    let key = key
+        .0
+        .map(|k| Idempotency::new(caller.id(), &k, &route, &request))
+        .transpose()?;
     let message = app.reply(&caller, &id, request, key.as_ref()).await?;
     Ok((StatusCode::CREATED, Json(message)))
 }
@@ -94,6 +123,7 @@ async fn mark_read(
     Path(id): Path<String>,
     JsonBody(request): JsonBody<ReadRequest>,
 ) -> ApiResult<StatusCode> {
-    app.admin_mark_read(&caller, &id, &request.message_id).await?;
+    app.admin_mark_read(&caller, &id, &request.message_id)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

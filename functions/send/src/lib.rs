@@ -1,14 +1,16 @@
 //! `send`: the user routes. Users open conversations with the admin team or a listing's
 //! seller, list and read them, write, and mark read.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{Method, StatusCode};
 use axum::response::IntoResponse;
-use axum::Json;
 use common::auth::Caller;
 use common::domain::{ConversationType, Status};
 use common::http::{IdempotencyHeader, JsonBody, MessagesQuery, Params, Routes};
-use common::messaging::{ConversationFilter, Idempotency, NewConversation, NewMessage, PageRequest, ReadRequest};
+use common::messaging::{
+    ConversationFilter, Idempotency, NewConversation, NewMessage, PageRequest, ReadRequest,
+};
 use common::{ApiResult, AppState};
 use serde::Deserialize;
 
@@ -17,8 +19,16 @@ pub fn routes() -> Routes {
         .on(Method::POST, "/v1/conversations", create_conversation)
         .on(Method::GET, "/v1/conversations", list_conversations)
         .on(Method::GET, "/v1/conversations/{id}", get_conversation)
-        .on(Method::GET, "/v1/conversations/{id}/messages", list_messages)
-        .on(Method::POST, "/v1/conversations/{id}/messages", post_message)
+        .on(
+            Method::GET,
+            "/v1/conversations/{id}/messages",
+            list_messages,
+        )
+        .on(
+            Method::POST,
+            "/v1/conversations/{id}/messages",
+            post_message,
+        )
         .on(Method::POST, "/v1/conversations/{id}/read", mark_read)
 }
 
@@ -26,8 +36,16 @@ pub fn router(state: AppState) -> axum::Router {
     routes().into_router(state)
 }
 
-fn idempotency(caller: &Caller, header: IdempotencyHeader, route: &str, request: &impl serde::Serialize) -> ApiResult<Option<Idempotency>> {
-    header.0.map(|key| Idempotency::new(caller.id(), &key, route, request)).transpose()
+fn idempotency(
+    caller: &Caller,
+    header: IdempotencyHeader,
+    route: &str,
+    request: &impl serde::Serialize,
+) -> ApiResult<Option<Idempotency>> {
+    header
+        .0
+        .map(|key| Idempotency::new(caller.id(), &key, route, request))
+        .transpose()
 }
 
 async fn create_conversation(
@@ -37,7 +55,9 @@ async fn create_conversation(
     JsonBody(request): JsonBody<NewConversation>,
 ) -> ApiResult<impl IntoResponse> {
     let key = idempotency(&caller, key, "POST /v1/conversations", &request)?;
-    let created = app.create_conversation(&caller, request, key.as_ref()).await?;
+    let created = app
+        .create_conversation(&caller, request, key.as_ref())
+        .await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 
@@ -57,7 +77,10 @@ async fn list_conversations(
     Params(query): Params<ListQuery>,
 ) -> ApiResult<impl IntoResponse> {
     let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
-    let filter = ConversationFilter { status: query.status, kind: query.kind };
+    let filter = ConversationFilter {
+        status: query.status,
+        kind: query.kind,
+    };
     Ok(Json(app.list_conversations(&caller, filter, page).await?))
 }
 
@@ -76,7 +99,9 @@ async fn list_messages(
     Params(query): Params<MessagesQuery>,
 ) -> ApiResult<impl IntoResponse> {
     let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
-    Ok(Json(app.list_messages(&caller, &id, query.order, page).await?))
+    Ok(Json(
+        app.list_messages(&caller, &id, query.order, page).await?,
+    ))
 }
 
 async fn post_message(
@@ -86,8 +111,15 @@ async fn post_message(
     key: IdempotencyHeader,
     JsonBody(request): JsonBody<NewMessage>,
 ) -> ApiResult<impl IntoResponse> {
-    let key = idempotency(&caller, key, &format!("POST /v1/conversations/{id}/messages"), &request)?;
-    let message = app.post_message(&caller, &id, request, key.as_ref()).await?;
+    let key = idempotency(
+        &caller,
+        key,
+        &format!("POST /v1/conversations/{id}/messages"),
+        &request,
+    )?;
+    let message = app
+        .post_message(&caller, &id, request, key.as_ref())
+        .await?;
     Ok((StatusCode::CREATED, Json(message)))
 }
 

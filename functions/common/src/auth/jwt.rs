@@ -30,7 +30,11 @@ pub enum TokenError {
 
 pub fn sign(claims: &Claims, secret: &[u8]) -> String {
     let payload = serde_json::to_vec(claims).unwrap_or_default();
-    let unsigned = format!("{}.{}", URL_SAFE_NO_PAD.encode(HEADER), URL_SAFE_NO_PAD.encode(payload));
+    let unsigned = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(HEADER),
+        URL_SAFE_NO_PAD.encode(payload)
+    );
     let signature = mac(secret, unsigned.as_bytes()).finalize().into_bytes();
     format!("{unsigned}.{}", URL_SAFE_NO_PAD.encode(signature))
 }
@@ -38,12 +42,18 @@ pub fn sign(claims: &Claims, secret: &[u8]) -> String {
 /// Verifies signature, algorithm and expiry (`now` in epoch seconds).
 pub fn verify(token: &str, secret: &[u8], now: i64) -> Result<Claims, TokenError> {
     let mut parts = token.split('.');
-    let (Some(header), Some(payload), Some(signature), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(header), Some(payload), Some(signature), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(TokenError::Malformed);
     };
-    let decode = |part: &str| URL_SAFE_NO_PAD.decode(part).map_err(|_| TokenError::Malformed);
-    let header: serde_json::Value = serde_json::from_slice(&decode(header)?).map_err(|_| TokenError::Malformed)?;
+    let decode = |part: &str| {
+        URL_SAFE_NO_PAD
+            .decode(part)
+            .map_err(|_| TokenError::Malformed)
+    };
+    let header: serde_json::Value =
+        serde_json::from_slice(&decode(header)?).map_err(|_| TokenError::Malformed)?;
     if header.get("alg").and_then(|a| a.as_str()) != Some("HS256") {
         return Err(TokenError::Algorithm);
     }
@@ -51,7 +61,8 @@ pub fn verify(token: &str, secret: &[u8], now: i64) -> Result<Claims, TokenError
     mac(secret, &token.as_bytes()[..signed_len])
         .verify_slice(&decode(signature)?)
         .map_err(|_| TokenError::Signature)?;
-    let claims: Claims = serde_json::from_slice(&decode(payload)?).map_err(|_| TokenError::Malformed)?;
+    let claims: Claims =
+        serde_json::from_slice(&decode(payload)?).map_err(|_| TokenError::Malformed)?;
     match claims.exp {
         None => Err(TokenError::NoExpiry),
         Some(exp) if exp <= now => Err(TokenError::Expired),
@@ -72,7 +83,12 @@ mod tests {
     use super::*;
 
     fn claims(exp: i64) -> Claims {
-        Claims { sub: "u1".into(), exp: Some(exp), groups: vec!["agent".into()], ..Claims::default() }
+        Claims {
+            sub: "u1".into(),
+            exp: Some(exp),
+            groups: vec!["agent".into()],
+            ..Claims::default()
+        }
     }
 
     #[test]
@@ -86,7 +102,13 @@ mod tests {
     fn a_token_signed_with_another_secret_or_tampered_with_is_refused() {
         let token = sign(&claims(100), b"secret");
         assert_eq!(verify(&token, b"other", 1), Err(TokenError::Signature));
-        let forged = sign(&Claims { sub: "admin".into(), ..claims(100) }, b"other");
+        let forged = sign(
+            &Claims {
+                sub: "admin".into(),
+                ..claims(100)
+            },
+            b"other",
+        );
         let spliced = format!(
             "{}.{}",
             token.rsplit_once('.').unwrap().0.split('.').next().unwrap(),
@@ -104,7 +126,13 @@ mod tests {
             URL_SAFE_NO_PAD.encode(r#"{"sub":"u","exp":99999999999}"#)
         );
         assert_eq!(verify(&none_alg, b"secret", 1), Err(TokenError::Algorithm));
-        let no_exp = sign(&Claims { sub: "u".into(), ..Claims::default() }, b"secret");
+        let no_exp = sign(
+            &Claims {
+                sub: "u".into(),
+                ..Claims::default()
+            },
+            b"secret",
+        );
         assert_eq!(verify(&no_exp, b"secret", 1), Err(TokenError::NoExpiry));
     }
 }

@@ -22,9 +22,18 @@ pub struct Claims {
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
-    #[serde(rename = "cognito:groups", default, with = "groups", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        rename = "cognito:groups",
+        default,
+        with = "groups",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub groups: Vec<String>,
-    #[serde(rename = "custom:tier", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "custom:tier",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub tier: Option<String>,
 }
 
@@ -39,7 +48,9 @@ impl Claims {
             email: get("email"),
             name: get("name"),
             phone_number: get("phone_number"),
-            groups: get("cognito:groups").map(|g| groups::parse_flat(&g)).unwrap_or_default(),
+            groups: get("cognito:groups")
+                .map(|g| groups::parse_flat(&g))
+                .unwrap_or_default(),
             tier: get("custom:tier"),
         })
     }
@@ -87,10 +98,14 @@ mod tests {
     #[test]
     fn groups_arrive_as_a_list_or_as_api_gateways_flattened_string() {
         let from_token: Claims =
-            serde_json::from_str(r#"{"sub":"u","cognito:groups":["agent","team-billing"]}"#).unwrap();
+            serde_json::from_str(r#"{"sub":"u","cognito:groups":["agent","team-billing"]}"#)
+                .unwrap();
         let flattened = Claims::from_authorizer(&HashMap::from([
             ("sub".to_string(), "u".to_string()),
-            ("cognito:groups".to_string(), "[agent team-billing]".to_string()),
+            (
+                "cognito:groups".to_string(),
+                "[agent team-billing]".to_string(),
+            ),
         ]))
         .unwrap();
         assert_eq!(from_token.groups, vec!["agent", "team-billing"]);

@@ -53,7 +53,9 @@ impl Team {
     }
 
     fn from_group(group: &str) -> Option<Team> {
-        Team::ALL.into_iter().find(|t| group.strip_prefix("team-") == Some(t.as_str()))
+        Team::ALL
+            .into_iter()
+            .find(|t| group.strip_prefix("team-") == Some(t.as_str()))
     }
 }
 
@@ -73,9 +75,21 @@ pub struct Caller {
 
 impl Caller {
     pub fn new(claims: Claims) -> Self {
-        let roles = claims.groups.iter().filter_map(|g| Role::from_group(g)).collect();
-        let teams = claims.groups.iter().filter_map(|g| Team::from_group(g)).collect();
-        Self { claims, roles, teams }
+        let roles = claims
+            .groups
+            .iter()
+            .filter_map(|g| Role::from_group(g))
+            .collect();
+        let teams = claims
+            .groups
+            .iter()
+            .filter_map(|g| Team::from_group(g))
+            .collect();
+        Self {
+            claims,
+            roles,
+            teams,
+        }
     }
 
     pub fn id(&self) -> &str {
@@ -88,7 +102,9 @@ impl Caller {
 
     /// Agents, seniors and managers answer users.
     pub fn is_admin(&self) -> bool {
-        [Role::Agent, Role::Senior, Role::Manager].iter().any(|r| self.has(*r))
+        [Role::Agent, Role::Senior, Role::Manager]
+            .iter()
+            .any(|r| self.has(*r))
     }
 
     /// Seniors and managers work every team's queue; agents only their own teams'.
@@ -102,26 +118,40 @@ impl Caller {
 
     /// The teams whose queues this admin sees.
     pub fn queue_teams(&self) -> Vec<Team> {
-        if self.works_all_teams() { Team::ALL.to_vec() } else { self.teams.clone() }
+        if self.works_all_teams() {
+            Team::ALL.to_vec()
+        } else {
+            self.teams.clone()
+        }
     }
 
     pub fn require_admin(&self) -> ApiResult<()> {
         if self.is_admin() {
             Ok(())
         } else {
-            Err(ApiError::forbidden("this route is for admins (groups agent, senior or manager)"))
+            Err(ApiError::forbidden(
+                "this route is for admins (groups agent, senior or manager)",
+            ))
         }
     }
 
     pub fn require(&self, role: Role, route_for: &str) -> ApiResult<()> {
-        if self.has(role) { Ok(()) } else { Err(ApiError::forbidden(format!("this route is for {route_for}"))) }
+        if self.has(role) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(format!(
+                "this route is for {route_for}"
+            )))
+        }
     }
 
     /// Users, and staff writing as themselves, take part in conversations; the website's
     /// backend does not.
     pub fn require_person(&self) -> ApiResult<()> {
         if self.has(Role::Service) {
-            Err(ApiError::forbidden("the service role cannot take part in conversations"))
+            Err(ApiError::forbidden(
+                "the service role cannot take part in conversations",
+            ))
         } else {
             Ok(())
         }

@@ -92,7 +92,12 @@ impl Conversation {
     /// Who else is told about a message from `sender`: the other participants, and the
     /// admin side of a support conversation when a user writes.
     fn mark_unread_for_others(&mut self, sender: &str, sender_is_admin: bool) {
-        let mut readers: Vec<String> = self.participants.iter().filter(|p| *p != sender).cloned().collect();
+        let mut readers: Vec<String> = self
+            .participants
+            .iter()
+            .filter(|p| *p != sender)
+            .cloned()
+            .collect();
         if self.kind == ConversationType::Support && !sender_is_admin {
             readers.push(ADMIN_SIDE.to_string());
         }
@@ -110,7 +115,13 @@ impl Conversation {
 
     /// A participant wrote. On a support conversation that awaits the user or was
     /// resolved, it reopens and the response clock restarts.
-    pub fn user_wrote(&mut self, sender: &str, message_id: &str, at: DateTime<Utc>, targets: &SlaTargets) {
+    pub fn user_wrote(
+        &mut self,
+        sender: &str,
+        message_id: &str,
+        at: DateTime<Utc>,
+        targets: &SlaTargets,
+    ) {
         self.touch(message_id, at);
         self.mark_unread_for_others(sender, false);
         if self.kind == ConversationType::Support {
@@ -125,7 +136,13 @@ impl Conversation {
 
     /// An admin replied to the user: the response clock stops and the status becomes
     /// the one asked for. An unassigned conversation is taken by whoever answers it.
-    pub fn admin_replied(&mut self, admin: &str, message_id: &str, at: DateTime<Utc>, status: Status) {
+    pub fn admin_replied(
+        &mut self,
+        admin: &str,
+        message_id: &str,
+        at: DateTime<Utc>,
+        status: Status,
+    ) {
         self.touch(message_id, at);
         self.mark_unread_for_others(admin, true);
         if let Some(sla) = &mut self.sla {

@@ -24,7 +24,8 @@ impl Default for SlaTargets {
             urgent: Duration::hours(4),
             general: Duration::hours(24),
             business_day_end: NaiveTime::from_hms_opt(17, 0, 0).unwrap_or_default(),
-            offset: FixedOffset::east_opt(2 * 3600).unwrap_or_else(|| FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!())),
+            offset: FixedOffset::east_opt(2 * 3600)
+                .unwrap_or_else(|| FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!())),
         }
     }
 }
@@ -76,7 +77,12 @@ impl Sla {
     }
 
     /// The priority changed: deadlines still running are recomputed from when they started.
-    pub fn reprioritise(&mut self, priority: Priority, created_at: DateTime<Utc>, targets: &SlaTargets) {
+    pub fn reprioritise(
+        &mut self,
+        priority: Priority,
+        created_at: DateTime<Utc>,
+        targets: &SlaTargets,
+    ) {
         if self.first_response_at.is_none() {
             self.first_response_due = response_due(created_at, priority, targets);
         }
@@ -93,7 +99,11 @@ impl Sla {
     }
 }
 
-pub fn response_due(received: DateTime<Utc>, priority: Priority, targets: &SlaTargets) -> DateTime<Utc> {
+pub fn response_due(
+    received: DateTime<Utc>,
+    priority: Priority,
+    targets: &SlaTargets,
+) -> DateTime<Utc> {
     match priority {
         Priority::Urgent => received + targets.urgent,
         Priority::Normal => general_due(received, targets),
@@ -118,7 +128,11 @@ fn general_due(received: DateTime<Utc>, targets: &SlaTargets) -> DateTime<Utc> {
     let mut remaining = targets.general;
     let mut cursor = local.naive_local();
     loop {
-        let midnight = cursor.date().succ_opt().unwrap_or(cursor.date()).and_time(NaiveTime::MIN);
+        let midnight = cursor
+            .date()
+            .succ_opt()
+            .unwrap_or(cursor.date())
+            .and_time(NaiveTime::MIN);
         if is_business_day(cursor.weekday()) {
             let available = midnight - cursor;
             if remaining <= available {
@@ -131,7 +145,11 @@ fn general_due(received: DateTime<Utc>, targets: &SlaTargets) -> DateTime<Utc> {
 }
 
 fn local_to_utc(local: chrono::NaiveDateTime, targets: &SlaTargets) -> DateTime<Utc> {
-    targets.offset.from_local_datetime(&local).single().map_or_else(|| local.and_utc(), |t| t.with_timezone(&Utc))
+    targets
+        .offset
+        .from_local_datetime(&local)
+        .single()
+        .map_or_else(|| local.and_utc(), |t| t.with_timezone(&Utc))
 }
 
 #[cfg(test)]
@@ -140,28 +158,58 @@ mod tests {
 
     /// Local (UTC+2) time to UTC.
     fn at(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(&format!("{text}+02:00")).unwrap().with_timezone(&Utc)
+        DateTime::parse_from_rfc3339(&format!("{text}+02:00"))
+            .unwrap()
+            .with_timezone(&Utc)
     }
 
     #[test]
     fn general_on_a_tuesday_morning_is_due_wednesday_morning() {
-        assert_eq!(response_due(at("2026-11-24T09:00:00"), Priority::Normal, &SlaTargets::default()), at("2026-11-25T09:00:00"));
+        assert_eq!(
+            response_due(
+                at("2026-11-24T09:00:00"),
+                Priority::Normal,
+                &SlaTargets::default()
+            ),
+            at("2026-11-25T09:00:00")
+        );
     }
 
     #[test]
     fn general_on_friday_evening_counts_only_weekday_hours() {
         // 4 hours of Friday, then 20 hours of Monday.
-        assert_eq!(response_due(at("2026-11-27T20:00:00"), Priority::Normal, &SlaTargets::default()), at("2026-11-30T20:00:00"));
+        assert_eq!(
+            response_due(
+                at("2026-11-27T20:00:00"),
+                Priority::Normal,
+                &SlaTargets::default()
+            ),
+            at("2026-11-30T20:00:00")
+        );
     }
 
     #[test]
     fn general_on_saturday_morning_is_due_monday_at_five() {
-        assert_eq!(response_due(at("2026-11-28T09:00:00"), Priority::Normal, &SlaTargets::default()), at("2026-11-30T17:00:00"));
+        assert_eq!(
+            response_due(
+                at("2026-11-28T09:00:00"),
+                Priority::Normal,
+                &SlaTargets::default()
+            ),
+            at("2026-11-30T17:00:00")
+        );
     }
 
     #[test]
     fn urgent_on_sunday_is_due_four_hours_later() {
-        assert_eq!(response_due(at("2026-11-29T10:00:00"), Priority::Urgent, &SlaTargets::default()), at("2026-11-29T14:00:00"));
+        assert_eq!(
+            response_due(
+                at("2026-11-29T10:00:00"),
+                Priority::Urgent,
+                &SlaTargets::default()
+            ),
+            at("2026-11-29T14:00:00")
+        );
     }
 
     #[test]
@@ -173,7 +221,11 @@ mod tests {
         assert!(!sla.is_breached(at("2026-11-30T00:00:00")));
         sla.user_wrote(at("2026-11-25T08:00:00"), Priority::Urgent, &targets);
         sla.user_wrote(at("2026-11-25T09:00:00"), Priority::Urgent, &targets);
-        assert_eq!(sla.next_response_due, Some(at("2026-11-25T12:00:00")), "runs from the oldest unanswered");
+        assert_eq!(
+            sla.next_response_due,
+            Some(at("2026-11-25T12:00:00")),
+            "runs from the oldest unanswered"
+        );
         assert!(sla.is_breached(at("2026-11-25T12:00:01")));
         assert_eq!(sla.first_response_at, Some(at("2026-11-24T10:00:00")));
     }

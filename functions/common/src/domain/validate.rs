@@ -24,7 +24,9 @@ pub fn bounded_text(field: &str, text: &str, max: usize) -> ApiResult<String> {
         return Err(ApiError::invalid(format!("{field}: must not be empty")));
     }
     if chars > max {
-        return Err(ApiError::invalid(format!("{field}: must be at most {max} characters (got {chars})")));
+        return Err(ApiError::invalid(format!(
+            "{field}: must be at most {max} characters (got {chars})"
+        )));
     }
     Ok(trimmed.to_string())
 }
@@ -34,7 +36,9 @@ pub fn bounded_text(field: &str, text: &str, max: usize) -> ApiResult<String> {
 pub fn id(field: &str, text: &str) -> ApiResult<String> {
     let ok = !text.is_empty()
         && text.chars().count() <= ID_MAX_CHARS
-        && text.chars().all(|c| c.is_ascii_alphanumeric() || "-_.:@".contains(c));
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.:@".contains(c));
     if ok {
         Ok(text.to_string())
     } else {
@@ -51,10 +55,20 @@ mod tests {
     #[test]
     fn bodies_are_trimmed_and_bounded_in_characters_not_bytes() {
         assert_eq!(body("body", "  hi \n").unwrap(), "hi");
-        assert!(body("body", "   ").unwrap_err().to_string().starts_with("body:"));
+        assert!(
+            body("body", "   ")
+                .unwrap_err()
+                .to_string()
+                .starts_with("body:")
+        );
         assert!(body("body", &"é".repeat(5_000)).is_ok());
         assert!(body("body", &"é".repeat(5_001)).is_err());
-        assert!(subject(&"s".repeat(201)).unwrap_err().to_string().contains("at most 200"));
+        assert!(
+            subject(&"s".repeat(201))
+                .unwrap_err()
+                .to_string()
+                .contains("at most 200")
+        );
     }
 
     #[test]

@@ -12,17 +12,23 @@ use crate::error::ApiError;
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let claims = match &state.identity {
-            IdentitySource::ApiGateway => authorizer_claims(parts)
-                .ok_or_else(|| ApiError::Unauthorized("no verified token on this request".into()))?,
+            IdentitySource::ApiGateway => authorizer_claims(parts).ok_or_else(|| {
+                ApiError::Unauthorized("no verified token on this request".into())
+            })?,
             IdentitySource::Hs256 { secret } => {
                 let token = parts
                     .headers
                     .get(axum::http::header::AUTHORIZATION)
                     .and_then(|v| v.to_str().ok())
                     .and_then(|v| v.strip_prefix("Bearer "))
-                    .ok_or_else(|| ApiError::Unauthorized("Authorization: a Bearer token is required".into()))?;
+                    .ok_or_else(|| {
+                        ApiError::Unauthorized("Authorization: a Bearer token is required".into())
+                    })?;
                 jwt::verify(token.trim(), secret, state.clock.now().timestamp())
                     .map_err(|e| ApiError::Unauthorized(format!("Authorization: {e}")))?
             }
@@ -48,23 +54,31 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(request, state).await.map_err(|rejection| {
-            if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::TooLarge("the request body is too large".into())
-            } else {
-                ApiError::invalid(format!("body: {}", rejection.body_text()))
-            }
-        })?;
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| {
+                if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::TooLarge("the request body is too large".into())
+                } else {
+                    ApiError::invalid(format!("body: {}", rejection.body_text()))
+                }
+            })?;
         if bytes.is_empty() {
             return Err(ApiError::invalid("body: a JSON object is required"));
         }
         let deserializer = &mut serde_json::Deserializer::from_slice(&bytes);
-        serde_path_to_error::deserialize(deserializer).map(JsonBody).map_err(|error| {
-            let path = error.path().to_string();
-            let inner = error.into_inner();
-            let field = if path == "." { "body".to_string() } else { path };
-            ApiError::invalid(format!("{field}: {inner}"))
-        })
+        serde_path_to_error::deserialize(deserializer)
+            .map(JsonBody)
+            .map_err(|error| {
+                let path = error.path().to_string();
+                let inner = error.into_inner();
+                let field = if path == "." {
+                    "body".to_string()
+                } else {
+                    path
+                };
+                ApiError::invalid(format!("{field}: {inner}"))
+            })
     }
 }
 
@@ -75,10 +89,17 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Params<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        Query::<T>::from_request_parts(parts, state).await.map(|Query(v)| Params(v)).map_err(|rejection| {
-            let text = rejection.body_text();
-            ApiError::invalid(text.strip_prefix("Failed to deserialize query string: ").unwrap_or(&text).to_string())
-        })
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(v)| Params(v))
+            .map_err(|rejection| {
+                let text = rejection.body_text();
+                ApiError::invalid(
+                    text.strip_prefix("Failed to deserialize query string: ")
+                        .unwrap_or(&text)
+                        .to_string(),
+                )
+            })
     }
 }
 

@@ -13,12 +13,20 @@ pub struct Routes {
 
 impl Default for Routes {
     fn default() -> Self {
-        Self { router: Router::new(), list: Vec::new() }
+        Self {
+            router: Router::new(),
+            list: Vec::new(),
+        }
     }
 }
 
 impl Routes {
-    pub fn route(mut self, method: Method, path: &'static str, handler: MethodRouter<AppState>) -> Self {
+    pub fn route(
+        mut self,
+        method: Method,
+        path: &'static str,
+        handler: MethodRouter<AppState>,
+    ) -> Self {
         self.list.push((method, path));
         self.router = self.router.route(path, handler);
         self
@@ -53,7 +61,9 @@ impl Routes {
     pub fn into_router(self, state: AppState) -> Router {
         self.router
             .fallback(|| async { ApiError::NotFound("no such route".into()) })
-            .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed("method not allowed on this route".into()) })
+            .method_not_allowed_fallback(|| async {
+                ApiError::MethodNotAllowed("method not allowed on this route".into())
+            })
             .with_state(state)
     }
 }

@@ -12,7 +12,10 @@ use super::{Created, Idempotency, Order, Page, PageRequest};
 use crate::app::App;
 use crate::auth::{Caller, Team};
 use crate::domain::conversation::{ADMIN_SIDE, ConversationView};
-use crate::domain::{Category, Conversation, ConversationType, Message, Priority, SenderRole, Status, routing, validate};
+use crate::domain::{
+    Category, Conversation, ConversationType, Message, Priority, SenderRole, Status, routing,
+    validate,
+};
 use crate::error::{ApiError, ApiResult};
 use crate::store::{self, Cursor, message_write, queue_partition};
 use crate::table::{Filter, Index, Item, Query, Value, from_item, key_item};
@@ -68,18 +71,26 @@ fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D:
 
 /// Admins see support conversations of the teams they work.
 fn admin_may_see(caller: &Caller, conversation: &Conversation) -> bool {
-    conversation.kind == ConversationType::Support && conversation.team.is_some_and(|t| caller.works_team(t))
+    conversation.kind == ConversationType::Support
+        && conversation.team.is_some_and(|t| caller.works_team(t))
 }
 
 impl App {
     /// The queue across the caller's teams (or one team), merged in sort order. The cursor
     /// keeps each team's position, so paging neither skips nor repeats.
     #[instrument(skip_all, fields(caller = caller.id()))]
-    pub async fn queue(&self, caller: &Caller, filter: QueueFilter, page: PageRequest) -> ApiResult<Page<ConversationView>> {
+    pub async fn queue(
+        &self,
+        caller: &Caller,
+        filter: QueueFilter,
+        page: PageRequest,
+    ) -> ApiResult<Page<ConversationView>> {
         caller.require_admin()?;
         let teams = match filter.team {
             Some(team) if !caller.works_team(team) => {
-                return Err(ApiError::forbidden(format!("team: you do not work the {team} queue")));
+                return Err(ApiError::forbidden(format!(
+                    "team: you do not work the {team} queue"
+                )));
             }
             Some(team) => vec![team],
             None => caller.queue_teams(),
@@ -98,29 +109,52 @@ impl App {
             None => {}
             Some("none") => filters.push(Filter::NotExists("assignee".into())),
             Some("me") => filters.push(Filter::Equals("assignee".into(), Value::s(caller.id()))),
-            Some(user) => filters.push(Filter::Equals("assignee".into(), Value::s(validate::id("assignee", user)?))),
+            Some(user) => filters.push(Filter::Equals(
+                "assignee".into(),
+                Value::s(validate::id("assignee", user)?),
+            )),
         }
         let reads = positions.open_teams().map(|(team, start)| {
-            let mut query =
-                Query::partition(index, queue_partition(team, status)).descending(descending).start(start.cloned());
+            let mut query = Query::partition(index, queue_partition(team, status))
+                .descending(descending)
+                .start(start.cloned());
             query.filters = filters.clone();
-            async move { store::page(self.table.as_ref(), query, page.limit).await.map(|r| (team, r)) }
+            async move {
+                store::page(self.table.as_ref(), query, page.limit)
+                    .await
+                    .map(|r| (team, r))
+            }
         });
         let pages = try_join_all(reads).await?;
 
         // Merge by the index's sort key, then take one page.
         let (_, sort_attr) = index.key_attributes();
-        let sort_key = |item: &Item| item.get(sort_attr).and_then(Value::as_s).unwrap_or_default().to_string();
+        let sort_key = |item: &Item| {
+            item.get(sort_attr)
+                .and_then(Value::as_s)
+                .unwrap_or_default()
+                .to_string()
+        };
         let mut merged: Vec<(String, Team, Item)> = pages
             .iter()
             .flat_map(|(team, (items, _))| items.iter().map(|i| (sort_key(i), *team, i.clone())))
             .collect();
-        merged.sort_by(|a, b| if descending { b.0.cmp(&a.0) } else { a.0.cmp(&b.0) });
+        merged.sort_by(|a, b| {
+            if descending {
+                b.0.cmp(&a.0)
+            } else {
+                a.0.cmp(&b.0)
+            }
+        });
         merged.truncate(page.limit);
 
         let mut next = positions;
         for (team, (items, team_next)) in &pages {
-            let taken: Vec<&Item> = merged.iter().filter(|(_, t, _)| t == team).map(|(_, _, i)| i).collect();
+            let taken: Vec<&Item> = merged
+                .iter()
+                .filter(|(_, t, _)| t == team)
+                .map(|(_, _, i)| i)
+                .collect();
             if taken.len() == items.len() {
                 next.set(*team, team_next.as_ref().map(|c| c.0.clone()));
             } else if let Some(last) = taken.last() {
@@ -130,16 +164,35 @@ impl App {
         let now = self.clock.now();
         let views = merged
             .into_iter()
-            .map(|(_, _, item)| Ok(ConversationView::new(&from_item::<Conversation>(item)?, ADMIN_SIDE, now)))
+            .map(|(_, _, item)| {
+                Ok(ConversationView::new(
+                    &from_item::<Conversation>(item)?,
+                    ADMIN_SIDE,
+                    now,
+                ))
+            })
             .collect::<anyhow::Result<_>>()?;
-        Ok(Page { items: views, next_cursor: next.into_cursor().map(|c| c.encode()) })
+        Ok(Page {
+            items: views,
+            next_cursor: next.into_cursor().map(|c| c.encode()),
+        })
     }
 
     #[instrument(skip_all, fields(caller = caller.id(), conversation = id))]
-    pub async fn admin_get_conversation(&self, caller: &Caller, id: &str) -> ApiResult<ConversationView> {
+    pub async fn admin_get_conversation(
+        &self,
+        caller: &Caller,
+        id: &str,
+    ) -> ApiResult<ConversationView> {
         caller.require_admin()?;
-        let conversation = self.load_conversation(id, |c| admin_may_see(caller, c)).await?;
-        Ok(ConversationView::new(&conversation, ADMIN_SIDE, self.clock.now()))
+        let conversation = self
+            .load_conversation(id, |c| admin_may_see(caller, c))
+            .await?;
+        Ok(ConversationView::new(
+            &conversation,
+            ADMIN_SIDE,
+            self.clock.now(),
+        ))
     }
 
     #[instrument(skip_all, fields(caller = caller.id(), conversation = id))]
@@ -151,13 +204,22 @@ impl App {
         page: PageRequest,
     ) -> ApiResult<Page<Message>> {
         caller.require_admin()?;
-        self.read_messages(id, |c| admin_may_see(caller, c), true, order, page).await
+        self.read_messages(id, |c| admin_may_see(caller, c), true, order, page)
+            .await
     }
 
     #[instrument(skip_all, fields(caller = caller.id(), conversation = id))]
-    pub async fn admin_mark_read(&self, caller: &Caller, id: &str, message_id: &str) -> ApiResult<()> {
+    pub async fn admin_mark_read(
+        &self,
+        caller: &Caller,
+        id: &str,
+        message_id: &str,
+    ) -> ApiResult<()> {
         caller.require_admin()?;
-        self.mark_read_as(id, message_id, ADMIN_SIDE, true, |c| admin_may_see(caller, c)).await
+        self.mark_read_as(id, message_id, ADMIN_SIDE, true, |c| {
+            admin_may_see(caller, c)
+        })
+        .await
     }
 
     #[instrument(skip_all, fields(caller = caller.id(), conversation = id, internal = request.internal))]
@@ -170,37 +232,53 @@ impl App {
     ) -> ApiResult<Created<Message>> {
         caller.require_admin()?;
         let body = match (&request.body, &request.template_id) {
-            (Some(_), Some(_)) => return Err(ApiError::invalid("body: give either body or template_id, not both")),
+            (Some(_), Some(_)) => {
+                return Err(ApiError::invalid(
+                    "body: give either body or template_id, not both",
+                ));
+            }
             (None, None) => return Err(ApiError::invalid("body: required (or template_id)")),
             (Some(body), None) if request.variables.is_none() => validate::body("body", body)?,
-            (Some(_), None) => return Err(ApiError::invalid("variables: only used with template_id")),
+            (Some(_), None) => {
+                return Err(ApiError::invalid("variables: only used with template_id"));
+            }
             // No template has been created yet, so none can be found.
             (None, Some(template)) => {
                 validate::id("template_id", template)?;
                 return Err(ApiError::not_found("template"));
             }
         };
-        self.edit_conversation(id, idempotency, |c| admin_may_see(caller, c), |conversation| {
-            let now = self.clock.now();
-            let message = Message {
-                id: self.ids.next(now),
-                conversation_id: id.to_string(),
-                sender_id: caller.id().to_string(),
-                sender_role: SenderRole::Admin,
-                body: body.clone(),
-                created_at: now,
-                internal: request.internal,
-                template_id: None,
-            };
-            if request.internal {
-                if let Some(status) = request.status {
-                    conversation.set_status(status, now);
+        self.edit_conversation(
+            id,
+            idempotency,
+            |c| admin_may_see(caller, c),
+            |conversation| {
+                let now = self.clock.now();
+                let message = Message {
+                    id: self.ids.next(now),
+                    conversation_id: id.to_string(),
+                    sender_id: caller.id().to_string(),
+                    sender_role: SenderRole::Admin,
+                    body: body.clone(),
+                    created_at: now,
+                    internal: request.internal,
+                    template_id: None,
+                };
+                if request.internal {
+                    if let Some(status) = request.status {
+                        conversation.set_status(status, now);
+                    }
+                } else {
+                    conversation.admin_replied(
+                        caller.id(),
+                        &message.id,
+                        now,
+                        request.status.unwrap_or(Status::Pending),
+                    );
                 }
-            } else {
-                conversation.admin_replied(caller.id(), &message.id, now, request.status.unwrap_or(Status::Pending));
-            }
-            Ok(Edit::with(vec![message_write(&message)?], message))
-        })
+                Ok(Edit::with(vec![message_write(&message)?], message))
+            },
+        )
         .await
     }
 
@@ -218,7 +296,9 @@ impl App {
             && changes.category.is_none()
             && changes.team.is_none();
         if nothing {
-            return Err(ApiError::invalid("body: give at least one of status, assignee, priority, category, team"));
+            return Err(ApiError::invalid(
+                "body: give at least one of status, assignee, priority, category, team",
+            ));
         }
         let assignee = match &changes.assignee {
             Some(Some(user)) if user == "me" => Some(Some(caller.id().to_string())),
@@ -226,33 +306,43 @@ impl App {
             other => other.clone(),
         };
         let updated = self
-            .edit_conversation(id, None, |c| admin_may_see(caller, c), |conversation| {
-                let now = self.clock.now();
-                if let Some(category) = changes.category {
-                    conversation.category = category;
-                    // A new category routes to its team, and may make it urgent, unless
-                    // the same request says otherwise.
-                    if changes.team.is_none() {
-                        conversation.team = Some(routing::default_team(category));
+            .edit_conversation(
+                id,
+                None,
+                |c| admin_may_see(caller, c),
+                |conversation| {
+                    let now = self.clock.now();
+                    if let Some(category) = changes.category {
+                        conversation.category = category;
+                        // A new category routes to its team, and may make it urgent, unless
+                        // the same request says otherwise.
+                        if changes.team.is_none() {
+                            conversation.team = Some(routing::default_team(category));
+                        }
+                        if changes.priority.is_none()
+                            && routing::default_priority(category) == Priority::Urgent
+                        {
+                            conversation.set_priority(Priority::Urgent, &self.sla);
+                        }
                     }
-                    if changes.priority.is_none() && routing::default_priority(category) == Priority::Urgent {
-                        conversation.set_priority(Priority::Urgent, &self.sla);
+                    if let Some(team) = changes.team {
+                        conversation.team = Some(team);
                     }
-                }
-                if let Some(team) = changes.team {
-                    conversation.team = Some(team);
-                }
-                if let Some(priority) = changes.priority {
-                    conversation.set_priority(priority, &self.sla);
-                }
-                if let Some(status) = changes.status {
-                    conversation.set_status(status, now);
-                }
-                if let Some(assignee) = &assignee {
-                    conversation.assignee = assignee.clone();
-                }
-                Ok(Edit::with(Vec::new(), ConversationView::new(conversation, ADMIN_SIDE, now)))
-            })
+                    if let Some(priority) = changes.priority {
+                        conversation.set_priority(priority, &self.sla);
+                    }
+                    if let Some(status) = changes.status {
+                        conversation.set_status(status, now);
+                    }
+                    if let Some(assignee) = &assignee {
+                        conversation.assignee = assignee.clone();
+                    }
+                    Ok(Edit::with(
+                        Vec::new(),
+                        ConversationView::new(conversation, ADMIN_SIDE, now),
+                    ))
+                },
+            )
             .await?;
         match updated {
             Created::New(view) => Ok(view),
@@ -307,7 +397,10 @@ impl QueuePositions {
     }
 
     fn into_cursor(self) -> Option<Cursor> {
-        let all_done = self.1.iter().all(|team| matches!(self.0.get(team), Some(None)));
+        let all_done = self
+            .1
+            .iter()
+            .all(|team| matches!(self.0.get(team), Some(None)));
         if all_done {
             return None;
         }

@@ -39,7 +39,11 @@ impl App {
             Some(item) => from_item(item)?,
             None => return Err(ApiError::not_found("conversation")),
         };
-        if visible(&conversation) { Ok(conversation) } else { Err(ApiError::not_found("conversation")) }
+        if visible(&conversation) {
+            Ok(conversation)
+        } else {
+            Err(ApiError::not_found("conversation"))
+        }
     }
 
     pub(crate) async fn edit_conversation<R: Serialize>(
@@ -71,14 +75,21 @@ impl App {
                 Err(other) => return Err(other.into()),
             }
         }
-        Err(ApiError::conflict("the conversation is changing too fast; please retry"))
+        Err(ApiError::conflict(
+            "the conversation is changing too fast; please retry",
+        ))
     }
 }
 
 /// The first response to an idempotency key that was already claimed.
-pub(super) async fn replay(app: &App, idempotency: Option<&Idempotency>) -> ApiResult<serde_json::Value> {
+pub(super) async fn replay(
+    app: &App,
+    idempotency: Option<&Idempotency>,
+) -> ApiResult<serde_json::Value> {
     match idempotency {
         Some(key) => key.replay(app.table.as_ref()).await,
-        None => Err(ApiError::conflict("the conversation changed at the same time; please retry")),
+        None => Err(ApiError::conflict(
+            "the conversation changed at the same time; please retry",
+        )),
     }
 }

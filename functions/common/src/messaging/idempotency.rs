@@ -40,13 +40,19 @@ impl Idempotency {
     /// different request is refused instead of answered with an unrelated result.
     pub fn new(caller: &str, key: &str, route: &str, request: &impl Serialize) -> ApiResult<Self> {
         if key.is_empty() || key.len() > 255 || !key.chars().all(|c| c.is_ascii_graphic()) {
-            return Err(ApiError::invalid("Idempotency-Key: must be 1 to 255 visible ASCII characters"));
+            return Err(ApiError::invalid(
+                "Idempotency-Key: must be 1 to 255 visible ASCII characters",
+            ));
         }
         let mut hash = Sha256::new();
         hash.update(route.as_bytes());
         hash.update(serde_json::to_vec(request).unwrap_or_default());
         let fingerprint = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
-        Ok(Self { caller: caller.to_string(), key: key.to_string(), fingerprint })
+        Ok(Self {
+            caller: caller.to_string(),
+            key: key.to_string(),
+            fingerprint,
+        })
     }
 
     fn table_key(&self) -> Key {
@@ -54,7 +60,12 @@ impl Idempotency {
     }
 
     /// The write that claims the key, storing the response the request will return.
-    pub fn claim(&self, response: &impl Serialize, now: DateTime<Utc>, hours: i64) -> anyhow::Result<WriteOp> {
+    pub fn claim(
+        &self,
+        response: &impl Serialize,
+        now: DateTime<Utc>,
+        hours: i64,
+    ) -> anyhow::Result<WriteOp> {
         let record = Record {
             fingerprint: self.fingerprint.clone(),
             response: serde_json::to_string(response)?,
@@ -65,13 +76,16 @@ impl Idempotency {
 
     /// The key was claimed before: the first response, if this is the same request.
     pub async fn replay(&self, table: &dyn Table) -> ApiResult<serde_json::Value> {
-        let item = table
-            .get(&self.table_key(), true)
-            .await?
-            .ok_or_else(|| ApiError::conflict("Idempotency-Key: the first request with this key is still in progress"))?;
+        let item = table.get(&self.table_key(), true).await?.ok_or_else(|| {
+            ApiError::conflict(
+                "Idempotency-Key: the first request with this key is still in progress",
+            )
+        })?;
         let record: Record = from_item(item)?;
         if record.fingerprint != self.fingerprint {
-            return Err(ApiError::conflict("Idempotency-Key: already used for a different request"));
+            return Err(ApiError::conflict(
+                "Idempotency-Key: already used for a different request",
+            ));
         }
         Ok(serde_json::from_str(&record.response).map_err(anyhow::Error::from)?)
     }

@@ -22,7 +22,12 @@ pub struct ListingRequest {
 impl App {
     /// Creates or replaces a listing (one write).
     #[instrument(skip_all, fields(listing = id))]
-    pub async fn put_listing(&self, caller: &Caller, id: &str, request: ListingRequest) -> ApiResult<Listing> {
+    pub async fn put_listing(
+        &self,
+        caller: &Caller,
+        id: &str,
+        request: ListingRequest,
+    ) -> ApiResult<Listing> {
         caller.require(Role::Service, "the website's backend (group service)")?;
         let listing = Listing {
             id: validate::id("listing_id", id)?,

@@ -26,7 +26,10 @@ pub struct Page<T> {
 
 impl<T> Page<T> {
     pub fn new(items: Vec<T>, next: Option<Cursor>) -> Self {
-        Self { items, next_cursor: next.map(|c| c.encode()) }
+        Self {
+            items,
+            next_cursor: next.map(|c| c.encode()),
+        }
     }
 }
 
@@ -44,9 +47,15 @@ impl PageRequest {
     pub fn parse(limit: Option<u32>, cursor: Option<&str>) -> crate::error::ApiResult<Self> {
         let limit = limit.map_or(Self::DEFAULT_LIMIT, |l| l as usize);
         if !(1..=Self::MAX_LIMIT).contains(&limit) {
-            return Err(crate::error::ApiError::invalid(format!("limit: must be between 1 and {}", Self::MAX_LIMIT)));
+            return Err(crate::error::ApiError::invalid(format!(
+                "limit: must be between 1 and {}",
+                Self::MAX_LIMIT
+            )));
         }
-        Ok(Self { limit, cursor: cursor.map(Cursor::decode).transpose()? })
+        Ok(Self {
+            limit,
+            cursor: cursor.map(Cursor::decode).transpose()?,
+        })
     }
 }
 

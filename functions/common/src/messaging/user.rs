@@ -12,15 +12,17 @@ use crate::auth::Caller;
 use crate::domain::conversation::{ADMIN_SIDE, ConversationView};
 use crate::domain::sla::Sla;
 use crate::domain::{
-    Category, Conversation, ConversationType, Listing, ListingStatus, Message, Priority, SenderRole, Status,
-    routing, validate,
+    Category, Conversation, ConversationType, Listing, ListingStatus, Message, Priority,
+    SenderRole, Status, routing, validate,
 };
 use crate::error::{ApiError, ApiResult};
 use crate::store::{
-    self, MESSAGE_PREFIX, conversation_writes, direct_thread_key, inbox_partition, listing_key, message_write,
-    messages_partition, record_write,
+    self, MESSAGE_PREFIX, conversation_writes, direct_thread_key, inbox_partition, listing_key,
+    message_write, messages_partition, record_write,
 };
-use crate::table::{Condition, Filter, Index, Query, SortKey, TableError, Value, WriteOp, from_item};
+use crate::table::{
+    Condition, Filter, Index, Query, SortKey, TableError, Value, WriteOp, from_item,
+};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -74,26 +76,52 @@ impl App {
     ) -> ApiResult<Created<CreatedConversation>> {
         caller.require_person()?;
         let body = validate::body("body", &request.body)?;
-        let listing_id = request.listing_id.as_deref().map(|id| validate::id("listing_id", id)).transpose()?;
+        let listing_id = request
+            .listing_id
+            .as_deref()
+            .map(|id| validate::id("listing_id", id))
+            .transpose()?;
         match request.kind {
             ConversationType::Support => {
-                let category = request
-                    .category
-                    .ok_or_else(|| ApiError::invalid("category: required for a support conversation"))?;
+                let category = request.category.ok_or_else(|| {
+                    ApiError::invalid("category: required for a support conversation")
+                })?;
                 let subject = validate::subject(request.subject.as_deref().unwrap_or_default())?;
-                let priority = request.priority.unwrap_or_else(|| routing::default_priority(category));
-                self.create_support(caller, category, subject, priority, body, listing_id, idempotency).await
+                let priority = request
+                    .priority
+                    .unwrap_or_else(|| routing::default_priority(category));
+                self.create_support(
+                    caller,
+                    category,
+                    subject,
+                    priority,
+                    body,
+                    listing_id,
+                    idempotency,
+                )
+                .await
             }
             ConversationType::Direct => {
-                for (field, given) in [("category", request.category.is_some()), ("priority", request.priority.is_some())] {
+                for (field, given) in [
+                    ("category", request.category.is_some()),
+                    ("priority", request.priority.is_some()),
+                ] {
                     if given {
-                        return Err(ApiError::invalid(format!("{field}: not used by a direct conversation")));
+                        return Err(ApiError::invalid(format!(
+                            "{field}: not used by a direct conversation"
+                        )));
                     }
                 }
-                let listing_id =
-                    listing_id.ok_or_else(|| ApiError::invalid("listing_id: required for a direct conversation"))?;
-                let subject = request.subject.as_deref().map(validate::subject).transpose()?;
-                self.create_direct(caller, listing_id, subject, body, idempotency).await
+                let listing_id = listing_id.ok_or_else(|| {
+                    ApiError::invalid("listing_id: required for a direct conversation")
+                })?;
+                let subject = request
+                    .subject
+                    .as_deref()
+                    .map(validate::subject)
+                    .transpose()?;
+                self.create_direct(caller, listing_id, subject, body, idempotency)
+                    .await
             }
         }
     }
@@ -150,7 +178,10 @@ impl App {
         // or not ("why was my ad taken down?"), but not an unknown one.
         let checks: Vec<WriteOp> = listing_id
             .iter()
-            .map(|l| WriteOp::Check { key: listing_key(l), condition: Condition::Exists })
+            .map(|l| WriteOp::Check {
+                key: listing_key(l),
+                condition: Condition::Exists,
+            })
             .collect();
         self.store_new_conversation(caller, conversation, message, checks, idempotency, |_| {
             ApiError::not_found("listing")
@@ -171,7 +202,9 @@ impl App {
             None => return Err(ApiError::not_found("listing")),
         };
         if listing.status != ListingStatus::Active {
-            return Err(ApiError::conflict("listing_id: the listing is not active, so it cannot be messaged about"));
+            return Err(ApiError::conflict(
+                "listing_id: the listing is not active, so it cannot be messaged about",
+            ));
         }
         if listing.seller_id == caller.id() {
             return Err(ApiError::invalid("listing_id: this is your own listing"));
@@ -179,7 +212,13 @@ impl App {
         let now = self.clock.now();
         let id = self.ids.next(now);
         let message = self.first_message(caller, &id, body.clone());
-        let subject = subject.unwrap_or_else(|| listing.title.chars().take(validate::SUBJECT_MAX_CHARS).collect());
+        let subject = subject.unwrap_or_else(|| {
+            listing
+                .title
+                .chars()
+                .take(validate::SUBJECT_MAX_CHARS)
+                .collect()
+        });
         let conversation = Conversation {
             id: id.clone(),
             kind: ConversationType::Direct,
@@ -207,16 +246,31 @@ impl App {
                 key: listing_key(&listing_id),
                 condition: Condition::Equals("status".into(), Value::s("active")),
             },
-            record_write(&thread, &DirectThread { conversation_id: id }, Some(Condition::NotExists))?,
+            record_write(
+                &thread,
+                &DirectThread {
+                    conversation_id: id,
+                },
+                Some(Condition::NotExists),
+            )?,
         ];
         let created = self
-            .store_new_conversation(caller, conversation, message, checks, idempotency, |check| {
-                if check == 0 {
-                    ApiError::conflict("listing_id: the listing is not active, so it cannot be messaged about")
-                } else {
-                    ApiError::conflict("direct thread exists")
-                }
-            })
+            .store_new_conversation(
+                caller,
+                conversation,
+                message,
+                checks,
+                idempotency,
+                |check| {
+                    if check == 0 {
+                        ApiError::conflict(
+                            "listing_id: the listing is not active, so it cannot be messaged about",
+                        )
+                    } else {
+                        ApiError::conflict("direct thread exists")
+                    }
+                },
+            )
             .await;
         match created {
             // The buyer already has a thread about this listing: the message goes there,
@@ -224,11 +278,22 @@ impl App {
             Err(ApiError::Conflict(message)) if message == "direct thread exists" => {
                 let pointer: DirectThread = match self.table.get(&thread, true).await? {
                     Some(item) => from_item(item)?,
-                    None => return Err(ApiError::conflict("the conversation changed at the same time; please retry")),
+                    None => {
+                        return Err(ApiError::conflict(
+                            "the conversation changed at the same time; please retry",
+                        ));
+                    }
                 };
-                self.write_user_message(caller, &pointer.conversation_id, body, idempotency, |c, m, now| {
-                    CreatedConversation { conversation: ConversationView::new(c, caller.id(), now), message: m.clone() }
-                })
+                self.write_user_message(
+                    caller,
+                    &pointer.conversation_id,
+                    body,
+                    idempotency,
+                    |c, m, now| CreatedConversation {
+                        conversation: ConversationView::new(c, caller.id(), now),
+                        message: m.clone(),
+                    },
+                )
                 .await
             }
             other => other,
@@ -262,10 +327,12 @@ impl App {
         writes.extend(conversation_writes(&conversation, None)?);
         match self.table.write(writes).await {
             Ok(()) => Ok(Created::New(response)),
-            Err(TableError::ConditionFailed { index: 0 }) if idempotency.is_some() => {
-                Ok(Created::Replayed(super::edit::replay(self, idempotency).await?))
-            }
-            Err(TableError::ConditionFailed { index }) if (first_check..first_check + check_count).contains(&index) => {
+            Err(TableError::ConditionFailed { index: 0 }) if idempotency.is_some() => Ok(
+                Created::Replayed(super::edit::replay(self, idempotency).await?),
+            ),
+            Err(TableError::ConditionFailed { index })
+                if (first_check..first_check + check_count).contains(&index) =>
+            {
                 Err(check_failed(index - first_check))
             }
             Err(other) => Err(other.into()),
@@ -297,7 +364,13 @@ impl App {
         let now = self.clock.now();
         let views = items
             .into_iter()
-            .map(|item| Ok(ConversationView::new(&from_item::<Conversation>(item)?, caller.id(), now)))
+            .map(|item| {
+                Ok(ConversationView::new(
+                    &from_item::<Conversation>(item)?,
+                    caller.id(),
+                    now,
+                ))
+            })
             .collect::<anyhow::Result<_>>()?;
         Ok(Page::new(views, next))
     }
@@ -305,8 +378,14 @@ impl App {
     #[instrument(skip_all, fields(caller = caller.id(), conversation = id))]
     pub async fn get_conversation(&self, caller: &Caller, id: &str) -> ApiResult<ConversationView> {
         caller.require_person()?;
-        let conversation = self.load_conversation(id, |c| c.is_participant(caller.id())).await?;
-        Ok(ConversationView::new(&conversation, caller.id(), self.clock.now()))
+        let conversation = self
+            .load_conversation(id, |c| c.is_participant(caller.id()))
+            .await?;
+        Ok(ConversationView::new(
+            &conversation,
+            caller.id(),
+            self.clock.now(),
+        ))
     }
 
     /// Messages of a conversation the caller may see. The authorization read and the
@@ -326,18 +405,30 @@ impl App {
         if !include_internal {
             query = query.filter(Filter::Equals("internal".into(), Value::Bool(false)));
         }
-        let (conversation, messages) =
-            tokio::join!(self.load_conversation(id, visible), store::page(self.table.as_ref(), query, page.limit));
+        let (conversation, messages) = tokio::join!(
+            self.load_conversation(id, visible),
+            store::page(self.table.as_ref(), query, page.limit)
+        );
         conversation?;
         let (items, next) = messages?;
-        let messages = items.into_iter().map(from_item).collect::<anyhow::Result<_>>()?;
+        let messages = items
+            .into_iter()
+            .map(from_item)
+            .collect::<anyhow::Result<_>>()?;
         Ok(Page::new(messages, next))
     }
 
     #[instrument(skip_all, fields(caller = caller.id(), conversation = id))]
-    pub async fn list_messages(&self, caller: &Caller, id: &str, order: Order, page: PageRequest) -> ApiResult<Page<Message>> {
+    pub async fn list_messages(
+        &self,
+        caller: &Caller,
+        id: &str,
+        order: Order,
+        page: PageRequest,
+    ) -> ApiResult<Page<Message>> {
         caller.require_person()?;
-        self.read_messages(id, |c| c.is_participant(caller.id()), false, order, page).await
+        self.read_messages(id, |c| c.is_participant(caller.id()), false, order, page)
+            .await
     }
 
     #[instrument(skip_all, fields(caller = caller.id(), conversation = id))]
@@ -350,7 +441,10 @@ impl App {
     ) -> ApiResult<Created<Message>> {
         caller.require_person()?;
         let body = validate::body("body", &request.body)?;
-        self.write_user_message(caller, id, body, idempotency, |_, message, _| message.clone()).await
+        self.write_user_message(caller, id, body, idempotency, |_, message, _| {
+            message.clone()
+        })
+        .await
     }
 
     async fn write_user_message<R: Serialize>(
@@ -374,10 +468,16 @@ impl App {
     /// Marks the caller's messages read up to `message_id`; the unread count becomes the
     /// number of later messages from others.
     #[instrument(skip_all, fields(caller = caller.id(), conversation = id))]
-    pub async fn mark_read(&self, caller: &Caller, id: &str, request: ReadRequest) -> ApiResult<()> {
+    pub async fn mark_read(
+        &self,
+        caller: &Caller,
+        id: &str,
+        request: ReadRequest,
+    ) -> ApiResult<()> {
         caller.require_person()?;
         let visible = |c: &Conversation| c.is_participant(caller.id());
-        self.mark_read_as(id, &request.message_id, caller.id(), false, visible).await
+        self.mark_read_as(id, &request.message_id, caller.id(), false, visible)
+            .await
     }
 
     /// `reader` is a participant's id or the admin side; only admins count internal notes.
@@ -396,7 +496,8 @@ impl App {
             let counted = if conversation.last_message_id == message_id {
                 0
             } else {
-                self.unread_after(id, &message_id, reader, include_internal).await?
+                self.unread_after(id, &message_id, reader, include_internal)
+                    .await?
             };
             // Marking an older message read never raises the count.
             let unread = counted.min(conversation.unread_for(reader));
@@ -408,18 +509,30 @@ impl App {
             changed.version += 1;
             // Conditioned on the version counted against: a message arriving meanwhile
             // means counting again.
-            match self.table.write(conversation_writes(&changed, Some(conversation.version))?).await {
+            match self
+                .table
+                .write(conversation_writes(&changed, Some(conversation.version))?)
+                .await
+            {
                 Ok(()) => return Ok(()),
                 Err(TableError::ConditionFailed { .. } | TableError::Conflict) => continue,
                 Err(other) => return Err(other.into()),
             }
         }
-        Err(ApiError::conflict("the conversation is changing too fast; please retry"))
+        Err(ApiError::conflict(
+            "the conversation is changing too fast; please retry",
+        ))
     }
 
     /// Messages after `message_id` written by someone other than `reader` (404 if the
     /// message is not in this conversation).
-    async fn unread_after(&self, id: &str, message_id: &str, reader: &str, include_internal: bool) -> ApiResult<u32> {
+    async fn unread_after(
+        &self,
+        id: &str,
+        message_id: &str,
+        reader: &str,
+        include_internal: bool,
+    ) -> ApiResult<u32> {
         let query = Query::partition(Index::Table, messages_partition(id))
             .sort(SortKey::Ge(format!("{MESSAGE_PREFIX}{message_id}")));
         let (items, _) = store::page(self.table.as_ref(), query, 1_000).await?;
@@ -431,7 +544,8 @@ impl App {
         let mut count = 0;
         for message in messages {
             let message = message?;
-            let from_reader = message.sender_id == reader || (reader == ADMIN_SIDE && message.sender_role != SenderRole::User);
+            let from_reader = message.sender_id == reader
+                || (reader == ADMIN_SIDE && message.sender_role != SenderRole::User);
             if !from_reader && (include_internal || !message.internal) {
                 count += 1;
             }

@@ -24,7 +24,10 @@ pub fn messages_partition(conversation_id: &str) -> String {
 pub const MESSAGE_PREFIX: &str = "MSG#";
 
 pub fn message_key(conversation_id: &str, message_id: &str) -> Key {
-    Key::new(messages_partition(conversation_id), format!("{MESSAGE_PREFIX}{message_id}"))
+    Key::new(
+        messages_partition(conversation_id),
+        format!("{MESSAGE_PREFIX}{message_id}"),
+    )
 }
 
 pub fn inbox_row_key(user: &str, conversation_id: &str) -> Key {
@@ -72,7 +75,10 @@ fn set_index(item: &mut Item, index: Index, pk: String, sk: String) {
 /// entries) and each participant's inbox row. `previous_version` is the version this
 /// change was computed from (`None` for a new conversation): the write fails if anyone
 /// else changed the conversation since.
-pub fn conversation_writes(conversation: &Conversation, previous_version: Option<u64>) -> anyhow::Result<Vec<WriteOp>> {
+pub fn conversation_writes(
+    conversation: &Conversation,
+    previous_version: Option<u64>,
+) -> anyhow::Result<Vec<WriteOp>> {
     let record = to_item(conversation)?;
     let id = &conversation.id;
     let mut meta = with_key(record.clone(), &conversation_key(id));
@@ -80,37 +86,72 @@ pub fn conversation_writes(conversation: &Conversation, previous_version: Option
     if let Some(team) = conversation.team {
         let queue = queue_partition(team, conversation.status);
         // The due-sorted queue: soonest due first; those not awaiting an admin by activity.
-        let due_order = conversation.due().map_or_else(|| activity.clone(), |due| format!("{}#{id}", sortable_time(due)));
+        let due_order = conversation.due().map_or_else(
+            || activity.clone(),
+            |due| format!("{}#{id}", sortable_time(due)),
+        );
         set_index(&mut meta, Index::Gsi1, queue.clone(), due_order);
         set_index(&mut meta, Index::Gsi3, queue, activity.clone());
         if let Some(due) = conversation.due() {
             let shard = id.bytes().map(u32::from).sum::<u32>() % DUE_SHARDS;
-            set_index(&mut meta, Index::Gsi2, format!("DUE#{shard}"), format!("{}#{id}", sortable_time(due)));
+            set_index(
+                &mut meta,
+                Index::Gsi2,
+                format!("DUE#{shard}"),
+                format!("{}#{id}", sortable_time(due)),
+            );
         }
     }
     let condition = match previous_version {
         None => Condition::NotExists,
         Some(version) => Condition::Equals("version".into(), Value::n(version as i64)),
     };
-    let mut writes = vec![WriteOp::Put { item: meta, condition: Some(condition) }];
+    let mut writes = vec![WriteOp::Put {
+        item: meta,
+        condition: Some(condition),
+    }];
     for user in &conversation.participants {
         let mut row = with_key(record.clone(), &inbox_row_key(user, id));
-        set_index(&mut row, Index::Gsi1, inbox_partition(user), activity.clone());
-        writes.push(WriteOp::Put { item: row, condition: None });
+        set_index(
+            &mut row,
+            Index::Gsi1,
+            inbox_partition(user),
+            activity.clone(),
+        );
+        writes.push(WriteOp::Put {
+            item: row,
+            condition: None,
+        });
     }
     Ok(writes)
 }
 
 pub fn message_write(message: &Message) -> anyhow::Result<WriteOp> {
-    let item = with_key(to_item(message)?, &message_key(&message.conversation_id, &message.id));
-    Ok(WriteOp::Put { item, condition: Some(Condition::NotExists) })
+    let item = with_key(
+        to_item(message)?,
+        &message_key(&message.conversation_id, &message.id),
+    );
+    Ok(WriteOp::Put {
+        item,
+        condition: Some(Condition::NotExists),
+    })
 }
 
 pub fn listing_write(listing: &Listing) -> anyhow::Result<WriteOp> {
-    Ok(WriteOp::Put { item: with_key(to_item(listing)?, &listing_key(&listing.id)), condition: None })
+    Ok(WriteOp::Put {
+        item: with_key(to_item(listing)?, &listing_key(&listing.id)),
+        condition: None,
+    })
 }
 
 /// A record stored under `key`, for small items with no index entries.
-pub fn record_write<T: Serialize>(key: &Key, record: &T, condition: Option<Condition>) -> anyhow::Result<WriteOp> {
-    Ok(WriteOp::Put { item: with_key(to_item(record)?, key), condition })
+pub fn record_write<T: Serialize>(
+    key: &Key,
+    record: &T,
+    condition: Option<Condition>,
+) -> anyhow::Result<WriteOp> {
+    Ok(WriteOp::Put {
+        item: with_key(to_item(record)?, key),
+        condition,
+    })
 }

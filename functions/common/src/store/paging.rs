@@ -31,7 +31,11 @@ impl Cursor {
 
 /// Reads up to `limit` matching items. Without filters that is one round trip: it asks
 /// for one item more than the page to know whether another page exists.
-pub async fn page(table: &dyn Table, mut query: Query, limit: usize) -> ApiResult<(Vec<Item>, Option<Cursor>)> {
+pub async fn page(
+    table: &dyn Table,
+    mut query: Query,
+    limit: usize,
+) -> ApiResult<(Vec<Item>, Option<Cursor>)> {
     let index = query.index;
     let mut items = Vec::new();
     for _ in 0..MAX_ROUND_TRIPS {

@@ -10,7 +10,9 @@ const READ_UNIT: usize = 4096;
 
 /// Item size as DynamoDB counts it: attribute names plus values.
 pub fn item_size(item: &Item) -> usize {
-    item.iter().map(|(name, value)| name.len() + value_size(value)).sum()
+    item.iter()
+        .map(|(name, value)| name.len() + value_size(value))
+        .sum()
 }
 
 fn value_size(value: &Value) -> usize {
@@ -18,12 +20,21 @@ fn value_size(value: &Value) -> usize {
         Value::S(s) => s.len(),
         // About one byte per two significant digits, plus one.
         Value::N(n) => {
-            let digits = n.trim_start_matches('-').trim_start_matches('0').replace('.', "").len();
+            let digits = n
+                .trim_start_matches('-')
+                .trim_start_matches('0')
+                .replace('.', "")
+                .len();
             digits.div_ceil(2) + 1
         }
         Value::Bool(_) | Value::Null => 1,
         Value::L(list) => 3 + list.iter().map(|v| 1 + value_size(v)).sum::<usize>(),
-        Value::M(map) => 3 + map.iter().map(|(k, v)| 1 + k.len() + value_size(v)).sum::<usize>(),
+        Value::M(map) => {
+            3 + map
+                .iter()
+                .map(|(k, v)| 1 + k.len() + value_size(v))
+                .sum::<usize>()
+        }
     }
 }
 
@@ -33,7 +44,10 @@ pub fn write_units(before: Option<&Item>, after: Option<&Item>, transactional: b
     let size = before.map_or(0, item_size).max(after.map_or(0, item_size));
     let base = size.div_ceil(WRITE_UNIT).max(1) as u64;
     let base = if transactional { base * 2 } else { base };
-    base + Index::GSIS.iter().map(|index| index_write_units(*index, before, after)).sum::<u64>()
+    base + Index::GSIS
+        .iter()
+        .map(|index| index_write_units(*index, before, after))
+        .sum::<u64>()
 }
 
 /// A condition check in a transaction is billed like a write of the item, without index entries.
@@ -54,7 +68,11 @@ fn index_write_units(index: Index, before: Option<&Item>, after: Option<&Item>) 
         (Some(_), None) => units(before),
         (None, Some(_)) => units(after),
         (Some(old), Some(new)) if old == new => {
-            if before == after { 0 } else { units(after) }
+            if before == after {
+                0
+            } else {
+                units(after)
+            }
         }
         // The entry moves: a delete of the old one and a put of the new one.
         (Some(_), Some(_)) => units(before) + units(after),
@@ -81,7 +99,10 @@ mod tests {
         assert_eq!(write_units(None, Some(&item_of(1025)), false), 2);
         assert_eq!(write_units(None, Some(&item_of(1025)), true), 4);
         // An update is billed on the larger of the two versions.
-        assert_eq!(write_units(Some(&item_of(3000)), Some(&item_of(10)), false), 3);
+        assert_eq!(
+            write_units(Some(&item_of(3000)), Some(&item_of(10)), false),
+            3
+        );
     }
 
     #[test]

@@ -14,8 +14,8 @@ use aws_sdk_dynamodb::types::{
 
 use super::schema::{PK, SK};
 use super::{
-    Change, Condition, Consumed, Filter, Index, Item, Key, Page, Query, SortKey, Table,
-    TableError, TableMetrics, Value, WriteOp, check_start,
+    Change, Condition, Consumed, Filter, Index, Item, Key, Page, Query, SortKey, Table, TableError,
+    TableMetrics, Value, WriteOp, check_start,
 };
 
 pub struct DynamoTable {
@@ -26,7 +26,11 @@ pub struct DynamoTable {
 
 impl DynamoTable {
     pub fn new(client: Client, table_name: impl Into<String>) -> Self {
-        Self { client, table_name: table_name.into(), metrics: TableMetrics::default() }
+        Self {
+            client,
+            table_name: table_name.into(),
+            metrics: TableMetrics::default(),
+        }
     }
 
     /// Creates the table with the keys and indexes template.yaml declares. For emulators
@@ -35,8 +39,14 @@ impl DynamoTable {
         let mut attributes = Vec::new();
         let key_schema = |pk: &str, sk: &str| -> anyhow::Result<Vec<KeySchemaElement>> {
             Ok(vec![
-                KeySchemaElement::builder().attribute_name(pk).key_type(KeyType::Hash).build()?,
-                KeySchemaElement::builder().attribute_name(sk).key_type(KeyType::Range).build()?,
+                KeySchemaElement::builder()
+                    .attribute_name(pk)
+                    .key_type(KeyType::Hash)
+                    .build()?,
+                KeySchemaElement::builder()
+                    .attribute_name(sk)
+                    .key_type(KeyType::Range)
+                    .build()?,
             ])
         };
         let mut request = client
@@ -59,12 +69,20 @@ impl DynamoTable {
                     GlobalSecondaryIndex::builder()
                         .index_name(name)
                         .set_key_schema(Some(key_schema(pk, sk)?))
-                        .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                        .projection(
+                            Projection::builder()
+                                .projection_type(ProjectionType::All)
+                                .build(),
+                        )
                         .build()?,
                 );
             }
         }
-        request.set_attribute_definitions(Some(attributes)).send().await.context("creating table")?;
+        request
+            .set_attribute_definitions(Some(attributes))
+            .send()
+            .await
+            .context("creating table")?;
         Ok(())
     }
 }
@@ -85,22 +103,35 @@ impl Table for DynamoTable {
             Ok(output) => output,
             Err(error) => return Err(self.failed(error)),
         };
-        self.metrics.record(read_consumed(output.consumed_capacity()));
-        output.item.map(from_attributes).transpose().map_err(Into::into)
+        self.metrics
+            .record(read_consumed(output.consumed_capacity()));
+        output
+            .item
+            .map(from_attributes)
+            .transpose()
+            .map_err(Into::into)
     }
 
     async fn query(&self, query: &Query) -> Result<Page, TableError> {
         check_start(query)?;
         let mut expr = Expression::default();
         let (pk_attr, sk_attr) = query.index.key_attributes();
-        let mut key_condition = format!("{} = {}", expr.name(pk_attr), expr.value(Value::s(&query.pk)));
+        let mut key_condition = format!(
+            "{} = {}",
+            expr.name(pk_attr),
+            expr.value(Value::s(&query.pk))
+        );
         if let Some(sort) = &query.sort {
             let sk = expr.name(sk_attr);
             let clause = match sort {
                 SortKey::Eq(v) => format!("{sk} = {}", expr.value(Value::s(v))),
                 SortKey::BeginsWith(v) => format!("begins_with({sk}, {})", expr.value(Value::s(v))),
                 SortKey::Between(a, b) => {
-                    format!("{sk} BETWEEN {} AND {}", expr.value(Value::s(a)), expr.value(Value::s(b)))
+                    format!(
+                        "{sk} BETWEEN {} AND {}",
+                        expr.value(Value::s(a)),
+                        expr.value(Value::s(b))
+                    )
                 }
                 SortKey::Lt(v) => format!("{sk} < {}", expr.value(Value::s(v))),
                 SortKey::Le(v) => format!("{sk} <= {}", expr.value(Value::s(v))),
@@ -113,7 +144,9 @@ impl Table for DynamoTable {
             .filters
             .iter()
             .map(|filter| match filter {
-                Filter::Equals(attr, value) => format!("{} = {}", expr.name(attr), expr.value(value.clone())),
+                Filter::Equals(attr, value) => {
+                    format!("{} = {}", expr.name(attr), expr.value(value.clone()))
+                }
                 Filter::NotExists(attr) => format!("attribute_not_exists({})", expr.name(attr)),
             })
             .collect();
@@ -137,9 +170,15 @@ impl Table for DynamoTable {
             Ok(output) => output,
             Err(error) => return Err(self.failed(error)),
         };
-        self.metrics.record(read_consumed(output.consumed_capacity()));
+        self.metrics
+            .record(read_consumed(output.consumed_capacity()));
         Ok(Page {
-            items: output.items.unwrap_or_default().into_iter().map(from_attributes).collect::<Result<_, _>>()?,
+            items: output
+                .items
+                .unwrap_or_default()
+                .into_iter()
+                .map(from_attributes)
+                .collect::<Result<_, _>>()?,
             last: output.last_evaluated_key.map(from_attributes).transpose()?,
         })
     }
@@ -177,10 +216,18 @@ impl DynamoTable {
                     .await;
                 match result {
                     Ok(output) => output.consumed_capacity,
-                    Err(error) => return Err(self.write_failed(error, |e| e.is_conditional_check_failed_exception())),
+                    Err(error) => {
+                        return Err(
+                            self.write_failed(error, |e| e.is_conditional_check_failed_exception())
+                        );
+                    }
                 }
             }
-            WriteOp::Update { key, changes, condition } => {
+            WriteOp::Update {
+                key,
+                changes,
+                condition,
+            } => {
                 let mut expr = Expression::default();
                 let update = expr.update(&changes);
                 let condition = condition.map(|c| expr.condition(&c));
@@ -198,7 +245,11 @@ impl DynamoTable {
                     .await;
                 match result {
                     Ok(output) => output.consumed_capacity,
-                    Err(error) => return Err(self.write_failed(error, |e| e.is_conditional_check_failed_exception())),
+                    Err(error) => {
+                        return Err(
+                            self.write_failed(error, |e| e.is_conditional_check_failed_exception())
+                        );
+                    }
                 }
             }
             WriteOp::Delete { key, condition } => {
@@ -217,7 +268,11 @@ impl DynamoTable {
                     .await;
                 match result {
                     Ok(output) => output.consumed_capacity,
-                    Err(error) => return Err(self.write_failed(error, |e| e.is_conditional_check_failed_exception())),
+                    Err(error) => {
+                        return Err(
+                            self.write_failed(error, |e| e.is_conditional_check_failed_exception())
+                        );
+                    }
                 }
             }
             // DynamoDB has no single-item condition check: it is a transaction of one.
@@ -228,7 +283,10 @@ impl DynamoTable {
     }
 
     async fn write_transaction(&self, ops: Vec<WriteOp>) -> Result<(), TableError> {
-        let items = ops.into_iter().map(|op| self.transact_item(op)).collect::<anyhow::Result<Vec<_>>>()?;
+        let items = ops
+            .into_iter()
+            .map(|op| self.transact_item(op))
+            .collect::<anyhow::Result<Vec<_>>>()?;
         let result = self
             .client
             .transact_write_items()
@@ -238,7 +296,8 @@ impl DynamoTable {
             .await;
         match result {
             Ok(output) => {
-                self.metrics.record(write_consumed(output.consumed_capacity()));
+                self.metrics
+                    .record(write_consumed(output.consumed_capacity()));
                 Ok(())
             }
             Err(error) => {
@@ -246,10 +305,16 @@ impl DynamoTable {
                 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError as E;
                 if let Some(E::TransactionCanceledException(cancelled)) = error.as_service_error() {
                     let reasons = cancelled.cancellation_reasons();
-                    if let Some(index) = reasons.iter().position(|r| r.code() == Some("ConditionalCheckFailed")) {
+                    if let Some(index) = reasons
+                        .iter()
+                        .position(|r| r.code() == Some("ConditionalCheckFailed"))
+                    {
                         return Err(TableError::ConditionFailed { index });
                     }
-                    if reasons.iter().any(|r| r.code() == Some("TransactionConflict")) {
+                    if reasons
+                        .iter()
+                        .any(|r| r.code() == Some("TransactionConflict"))
+                    {
                         return Err(TableError::Conflict);
                     }
                 }
@@ -262,7 +327,10 @@ impl DynamoTable {
         let mut expr = Expression::default();
         let item = TransactWriteItem::builder();
         Ok(match op {
-            WriteOp::Put { item: put, condition } => {
+            WriteOp::Put {
+                item: put,
+                condition,
+            } => {
                 let condition = condition.map(|c| expr.condition(&c));
                 item.put(
                     Put::builder()
@@ -274,7 +342,11 @@ impl DynamoTable {
                         .build()?,
                 )
             }
-            WriteOp::Update { key, changes, condition } => {
+            WriteOp::Update {
+                key,
+                changes,
+                condition,
+            } => {
                 let update = expr.update(&changes);
                 let condition = condition.map(|c| expr.condition(&c));
                 item.update(
@@ -328,7 +400,11 @@ impl DynamoTable {
 
     /// Counts the failed round trip and maps a single write's error, telling a failed
     /// condition apart from everything else.
-    fn write_failed<E, R>(&self, error: SdkError<E, R>, is_condition: impl Fn(&E) -> bool) -> TableError
+    fn write_failed<E, R>(
+        &self,
+        error: SdkError<E, R>,
+        is_condition: impl Fn(&E) -> bool,
+    ) -> TableError
     where
         E: std::error::Error + Send + Sync + 'static,
         R: std::fmt::Debug + Send + Sync + 'static,
@@ -352,12 +428,18 @@ where
 
 fn read_consumed(consumed: Option<&ConsumedCapacity>) -> Consumed {
     let units = consumed.and_then(|c| c.capacity_units()).unwrap_or(0.0);
-    Consumed { read_half_units: (units * 2.0).round() as u64, write_units: 0 }
+    Consumed {
+        read_half_units: (units * 2.0).round() as u64,
+        write_units: 0,
+    }
 }
 
 fn write_consumed(consumed: &[ConsumedCapacity]) -> Consumed {
     let units: f64 = consumed.iter().filter_map(|c| c.capacity_units()).sum();
-    Consumed { read_half_units: 0, write_units: units.ceil() as u64 }
+    Consumed {
+        read_half_units: 0,
+        write_units: units.ceil() as u64,
+    }
 }
 
 /// Builds expression strings with placeholder names and values, so attribute names never
@@ -388,7 +470,9 @@ impl Expression {
         match condition {
             Condition::NotExists => format!("attribute_not_exists({})", self.name(PK)),
             Condition::Exists => format!("attribute_exists({})", self.name(PK)),
-            Condition::Equals(attr, value) => format!("{} = {}", self.name(attr), self.value(value.clone())),
+            Condition::Equals(attr, value) => {
+                format!("{} = {}", self.name(attr), self.value(value.clone()))
+            }
         }
     }
 
@@ -396,8 +480,12 @@ impl Expression {
         let (mut set, mut add, mut remove) = (Vec::new(), Vec::new(), Vec::new());
         for change in changes {
             match change {
-                Change::Set(a, v) => set.push(format!("{} = {}", self.name(a), self.value(v.clone()))),
-                Change::Add(a, n) => add.push(format!("{} {}", self.name(a), self.value(Value::n(*n)))),
+                Change::Set(a, v) => {
+                    set.push(format!("{} = {}", self.name(a), self.value(v.clone())))
+                }
+                Change::Add(a, n) => {
+                    add.push(format!("{} {}", self.name(a), self.value(Value::n(*n))))
+                }
                 Change::Remove(a) => remove.push(self.name(a)),
             }
         }
@@ -426,7 +514,9 @@ fn key_attributes(key: &Key) -> HashMap<String, AttributeValue> {
 }
 
 fn to_attributes(item: Item) -> HashMap<String, AttributeValue> {
-    item.into_iter().map(|(k, v)| (k, to_attribute(v))).collect()
+    item.into_iter()
+        .map(|(k, v)| (k, to_attribute(v)))
+        .collect()
 }
 
 fn to_attribute(value: Value) -> AttributeValue {
@@ -436,12 +526,16 @@ fn to_attribute(value: Value) -> AttributeValue {
         Value::Bool(b) => AttributeValue::Bool(b),
         Value::Null => AttributeValue::Null(true),
         Value::L(l) => AttributeValue::L(l.into_iter().map(to_attribute).collect()),
-        Value::M(m) => AttributeValue::M(m.into_iter().map(|(k, v)| (k, to_attribute(v))).collect()),
+        Value::M(m) => {
+            AttributeValue::M(m.into_iter().map(|(k, v)| (k, to_attribute(v))).collect())
+        }
     }
 }
 
 fn from_attributes(item: HashMap<String, AttributeValue>) -> anyhow::Result<Item> {
-    item.into_iter().map(|(k, v)| Ok((k, from_attribute(v)?))).collect()
+    item.into_iter()
+        .map(|(k, v)| Ok((k, from_attribute(v)?)))
+        .collect()
 }
 
 fn from_attribute(value: AttributeValue) -> anyhow::Result<Value> {
@@ -450,9 +544,15 @@ fn from_attribute(value: AttributeValue) -> anyhow::Result<Value> {
         AttributeValue::N(n) => Value::N(n),
         AttributeValue::Bool(b) => Value::Bool(b),
         AttributeValue::Null(_) => Value::Null,
-        AttributeValue::L(l) => Value::L(l.into_iter().map(from_attribute).collect::<anyhow::Result<_>>()?),
+        AttributeValue::L(l) => Value::L(
+            l.into_iter()
+                .map(from_attribute)
+                .collect::<anyhow::Result<_>>()?,
+        ),
         AttributeValue::M(m) => Value::M(
-            m.into_iter().map(|(k, v)| Ok((k, from_attribute(v)?))).collect::<anyhow::Result<_>>()?,
+            m.into_iter()
+                .map(|(k, v)| Ok((k, from_attribute(v)?)))
+                .collect::<anyhow::Result<_>>()?,
         ),
         other => anyhow::bail!("unsupported attribute type {other:?}"),
     })
@@ -461,6 +561,8 @@ fn from_attribute(value: AttributeValue) -> anyhow::Result<Value> {
 impl DynamoTable {
     /// One cheap read at cold start, so the first request does not pay for the TLS handshake.
     pub async fn warm_up(&self) -> Result<(), TableError> {
-        self.get(&Key::new("WARMUP", "WARMUP"), false).await.map(|_| ())
+        self.get(&Key::new("WARMUP", "WARMUP"), false)
+            .await
+            .map(|_| ())
     }
 }

@@ -22,8 +22,8 @@ use tokio::sync::watch;
 use super::capacity::{check_units, item_size, read_half_units, write_units};
 use super::schema::{PK, SK};
 use super::{
-    Change, Condition, Consumed, Filter, Index, Item, Key, Page, Query, SortKey, Table,
-    TableError, TableMetrics, Value, WriteOp, check_start, key_item,
+    Change, Condition, Consumed, Filter, Index, Item, Key, Page, Query, SortKey, Table, TableError,
+    TableMetrics, Value, WriteOp, check_start, key_item,
 };
 
 /// One index entry: the index's partition and sort key, then the table key for uniqueness.
@@ -44,12 +44,17 @@ pub struct EmbeddedTable {
 impl EmbeddedTable {
     /// A table that lives in memory only (tests, benchmarks).
     pub fn in_memory() -> Self {
-        Self { state: Mutex::new(State::default()), journal: None, metrics: TableMetrics::default() }
+        Self {
+            state: Mutex::new(State::default()),
+            journal: None,
+            metrics: TableMetrics::default(),
+        }
     }
 
     /// Opens (or creates) the durable table in `dir`, replaying and compacting its journal.
     pub fn open(dir: &Path) -> anyhow::Result<Self> {
-        fs::create_dir_all(dir).with_context(|| format!("creating data folder {}", dir.display()))?;
+        fs::create_dir_all(dir)
+            .with_context(|| format!("creating data folder {}", dir.display()))?;
         let path = dir.join("table.journal");
         let mut state = State::default();
         if path.exists() {
@@ -57,7 +62,11 @@ impl EmbeddedTable {
         }
         compact(&path, &state)?;
         let journal = Journal::start(&path)?;
-        Ok(Self { state: Mutex::new(state), journal: Some(journal), metrics: TableMetrics::default() })
+        Ok(Self {
+            state: Mutex::new(state),
+            journal: Some(journal),
+            metrics: TableMetrics::default(),
+        })
     }
 
     /// How many items the table holds (diagnostics and tests: proves a failed request
@@ -68,13 +77,17 @@ impl EmbeddedTable {
 
     /// Disk syncs so far: with group commit, fewer than the writes acknowledged.
     pub fn journal_syncs(&self) -> u64 {
-        self.journal.as_ref().map_or(0, |j| j.durable.borrow().syncs)
+        self.journal
+            .as_ref()
+            .map_or(0, |j| j.durable.borrow().syncs)
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
         // A panic while holding the lock cannot leave a half-applied write: changes are
         // computed first and applied without fallible steps, so the state stays usable.
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -83,7 +96,10 @@ impl Table for EmbeddedTable {
     async fn get(&self, key: &Key, consistent: bool) -> Result<Option<Item>, TableError> {
         let item = self.lock().items.get(key).cloned();
         let bytes = item.as_ref().map_or(0, item_size);
-        self.metrics.record(Consumed { read_half_units: read_half_units(bytes, consistent), write_units: 0 });
+        self.metrics.record(Consumed {
+            read_half_units: read_half_units(bytes, consistent),
+            write_units: 0,
+        });
         Ok(item)
     }
 
@@ -112,7 +128,10 @@ impl Table for EmbeddedTable {
         drop(state);
         // Table queries are strongly consistent, index queries eventually consistent.
         let consistent = query.index == Index::Table;
-        self.metrics.record(Consumed { read_half_units: read_half_units(bytes, consistent), write_units: 0 });
+        self.metrics.record(Consumed {
+            read_half_units: read_half_units(bytes, consistent),
+            write_units: 0,
+        });
         Ok(page)
     }
 
@@ -125,7 +144,10 @@ impl Table for EmbeddedTable {
                 Ok(effects) => effects.iter().map(|e| e.units).sum(),
                 Err((_, units)) => *units,
             };
-            self.metrics.record(Consumed { read_half_units: 0, write_units: units });
+            self.metrics.record(Consumed {
+                read_half_units: 0,
+                write_units: units,
+            });
             match planned {
                 Err((error, _)) => (Err(error), None),
                 Ok(effects) => {
@@ -161,20 +183,27 @@ struct Effect {
 
 /// Checks every condition and computes every new item before anything is applied, so a
 /// failed transaction changes nothing. The error carries the units DynamoDB still bills.
-fn plan(state: &State, ops: &[WriteOp], transactional: bool) -> Result<Vec<Effect>, (TableError, u64)> {
+fn plan(
+    state: &State,
+    ops: &[WriteOp],
+    transactional: bool,
+) -> Result<Vec<Effect>, (TableError, u64)> {
     let mut seen = BTreeSet::new();
     let mut effects = Vec::with_capacity(ops.len());
     let mut failed = None;
     for (index, op) in ops.iter().enumerate() {
         let key = op_key(op).map_err(|e| (e, 0))?;
         if !seen.insert(key.clone()) {
-            return Err((TableError::Invalid("one transaction touches the same item twice".into()), 0));
+            return Err((
+                TableError::Invalid("one transaction touches the same item twice".into()),
+                0,
+            ));
         }
         let before = state.items.get(&key);
         let condition = match op {
-            WriteOp::Put { condition, .. } | WriteOp::Update { condition, .. } | WriteOp::Delete { condition, .. } => {
-                condition.as_ref()
-            }
+            WriteOp::Put { condition, .. }
+            | WriteOp::Update { condition, .. }
+            | WriteOp::Delete { condition, .. } => condition.as_ref(),
             WriteOp::Check { condition, .. } => Some(condition),
         };
         if failed.is_none() && !condition.is_none_or(|c| condition_holds(c, before)) {
@@ -182,7 +211,10 @@ fn plan(state: &State, ops: &[WriteOp], transactional: bool) -> Result<Vec<Effec
         }
         let (after, changes) = match op {
             WriteOp::Put { item, .. } => (Some(item.clone()), true),
-            WriteOp::Update { changes, .. } => (Some(updated(&key, before, changes).map_err(|e| (e, 0))?), true),
+            WriteOp::Update { changes, .. } => (
+                Some(updated(&key, before, changes).map_err(|e| (e, 0))?),
+                true,
+            ),
             WriteOp::Delete { .. } => (None, true),
             WriteOp::Check { .. } => (before.cloned(), false),
         };
@@ -191,10 +223,18 @@ fn plan(state: &State, ops: &[WriteOp], transactional: bool) -> Result<Vec<Effec
         } else {
             check_units(before, transactional)
         };
-        effects.push(Effect { key, after, units, changes });
+        effects.push(Effect {
+            key,
+            after,
+            units,
+            changes,
+        });
     }
     match failed {
-        Some(index) => Err((TableError::ConditionFailed { index }, effects.iter().map(|e| e.units).sum())),
+        Some(index) => Err((
+            TableError::ConditionFailed { index },
+            effects.iter().map(|e| e.units).sum(),
+        )),
         None => Ok(effects.into_iter().filter(|e| e.changes).collect()),
     }
 }
@@ -203,9 +243,13 @@ fn op_key(op: &WriteOp) -> Result<Key, TableError> {
     match op {
         WriteOp::Put { item, .. } => match (item.get(PK), item.get(SK)) {
             (Some(Value::S(pk)), Some(Value::S(sk))) => Ok(Key::new(pk, sk)),
-            _ => Err(TableError::Invalid("a put item needs string pk and sk".into())),
+            _ => Err(TableError::Invalid(
+                "a put item needs string pk and sk".into(),
+            )),
         },
-        WriteOp::Update { key, .. } | WriteOp::Delete { key, .. } | WriteOp::Check { key, .. } => Ok(key.clone()),
+        WriteOp::Update { key, .. } | WriteOp::Delete { key, .. } | WriteOp::Check { key, .. } => {
+            Ok(key.clone())
+        }
     }
 }
 
@@ -219,14 +263,19 @@ fn condition_holds(condition: &Condition, item: Option<&Item>) -> bool {
 
 fn updated(key: &Key, before: Option<&Item>, changes: &[Change]) -> Result<Item, TableError> {
     let mut item = before.cloned().unwrap_or_else(|| {
-        Item::from([(PK.to_string(), Value::s(&key.pk)), (SK.to_string(), Value::s(&key.sk))])
+        Item::from([
+            (PK.to_string(), Value::s(&key.pk)),
+            (SK.to_string(), Value::s(&key.sk)),
+        ])
     });
     for change in changes {
         let attr = match change {
             Change::Set(a, _) | Change::Add(a, _) | Change::Remove(a) => a,
         };
         if attr == PK || attr == SK {
-            return Err(TableError::Invalid(format!("cannot update key attribute {attr}")));
+            return Err(TableError::Invalid(format!(
+                "cannot update key attribute {attr}"
+            )));
         }
         match change {
             Change::Set(a, v) => {
@@ -238,7 +287,9 @@ fn updated(key: &Key, before: Option<&Item>, changes: &[Change]) -> Result<Item,
             Change::Add(a, n) => {
                 let current = match item.get(a) {
                     None => 0,
-                    Some(v) => v.as_i64().ok_or_else(|| TableError::Invalid(format!("ADD to non-number {a}")))?,
+                    Some(v) => v
+                        .as_i64()
+                        .ok_or_else(|| TableError::Invalid(format!("ADD to non-number {a}")))?,
                 };
                 item.insert(a.clone(), Value::n(current + n));
             }
@@ -277,14 +328,26 @@ fn apply(state: &mut State, key: Key, after: Option<Item>) {
 fn partition_keys(state: &State, query: &Query) -> Result<Vec<Key>, TableError> {
     check_start(query)?;
     let (_, sk_attr) = query.index.key_attributes();
-    let text = |item: &Item, attr: &str| item.get(attr).and_then(Value::as_s).unwrap_or_default().to_string();
-    let start = query.start.as_ref().map(|s| (text(s, sk_attr), Key::new(text(s, PK), text(s, SK))));
+    let text = |item: &Item, attr: &str| {
+        item.get(attr)
+            .and_then(Value::as_s)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let start = query
+        .start
+        .as_ref()
+        .map(|s| (text(s, sk_attr), Key::new(text(s, PK), text(s, SK))));
     let after_start = |isk: &str, key: &Key| match &start {
         None => true,
         Some((ssk, skey)) => {
             let position = (isk, key);
             let start = (ssk.as_str(), skey);
-            if query.descending { position < start } else { position > start }
+            if query.descending {
+                position < start
+            } else {
+                position > start
+            }
         }
     };
     let mut keys: Vec<Key> = if query.index == Index::Table {
@@ -318,9 +381,13 @@ fn partition_keys(state: &State, query: &Query) -> Result<Vec<Key>, TableError> 
 }
 
 fn sort_matches(query: &Query, item: &Item) -> bool {
-    let Some(condition) = &query.sort else { return true };
+    let Some(condition) = &query.sort else {
+        return true;
+    };
     let (_, sk_attr) = query.index.key_attributes();
-    let Some(sk) = item.get(sk_attr).and_then(Value::as_s) else { return false };
+    let Some(sk) = item.get(sk_attr).and_then(Value::as_s) else {
+        return false;
+    };
     match condition {
         SortKey::Eq(v) => sk == v,
         SortKey::BeginsWith(p) => sk.starts_with(p.as_str()),
@@ -362,7 +429,11 @@ fn replay(path: &Path, state: &mut State) -> anyhow::Result<()> {
             }
             // A torn last line is a write that was never acknowledged: drop it.
             Err(_) if number + 1 == count => tracing::warn!("dropping a torn last journal line"),
-            Err(e) => anyhow::bail!("journal {} line {} is corrupt: {e}", path.display(), number + 1),
+            Err(e) => anyhow::bail!(
+                "journal {} line {} is corrupt: {e}",
+                path.display(),
+                number + 1
+            ),
         }
     }
     Ok(())
@@ -373,7 +444,11 @@ fn compact(path: &Path, state: &State) -> anyhow::Result<()> {
     let tmp = path.with_extension("journal.tmp");
     let mut out = std::io::BufWriter::new(File::create(&tmp)?);
     for (key, item) in &state.items {
-        let entry = [JournalEntry { pk: key.pk.clone(), sk: key.sk.clone(), item: Some(item.clone()) }];
+        let entry = [JournalEntry {
+            pk: key.pk.clone(),
+            sk: key.sk.clone(),
+            item: Some(item.clone()),
+        }];
         serde_json::to_writer(&mut out, &entry)?;
         out.write_all(b"\n")?;
     }
@@ -409,13 +484,21 @@ impl Journal {
     fn start(path: &Path) -> anyhow::Result<Self> {
         let file = OpenOptions::new().append(true).open(path)?;
         let pending = Arc::new((Mutex::new(Pending::default()), Condvar::new()));
-        let (tx, durable) = watch::channel(Durable { seq: 0, syncs: 0, failed: false });
+        let (tx, durable) = watch::channel(Durable {
+            seq: 0,
+            syncs: 0,
+            failed: false,
+        });
         let shared = pending.clone();
         let path = path.to_path_buf();
         let flusher = std::thread::Builder::new()
             .name("journal-flusher".into())
             .spawn(move || flush_loop(file, path, shared, tx))?;
-        Ok(Self { pending, durable, flusher: Some(flusher) })
+        Ok(Self {
+            pending,
+            durable,
+            flusher: Some(flusher),
+        })
     }
 
     /// Queues one write's effects for the flusher; returns its sequence number.
@@ -433,14 +516,22 @@ impl Journal {
             .wait_for(|d| d.seq >= seq || d.failed)
             .await
             .map_err(|_| anyhow::anyhow!("journal flusher stopped"))?;
-        if state.seq >= seq { Ok(()) } else { Err(anyhow::anyhow!("journal write failed").into()) }
+        if state.seq >= seq {
+            Ok(())
+        } else {
+            Err(anyhow::anyhow!("journal write failed").into())
+        }
     }
 }
 
 fn encode(effects: &[Effect]) -> Result<Vec<u8>, TableError> {
     let entries: Vec<JournalEntry> = effects
         .iter()
-        .map(|e| JournalEntry { pk: e.key.pk.clone(), sk: e.key.sk.clone(), item: e.after.clone() })
+        .map(|e| JournalEntry {
+            pk: e.key.pk.clone(),
+            sk: e.key.sk.clone(),
+            item: e.after.clone(),
+        })
         .collect();
     let mut line = serde_json::to_vec(&entries).context("encoding journal entry")?;
     line.push(b'\n');
@@ -465,7 +556,12 @@ impl Drop for Journal {
 }
 
 /// Writes whatever accumulated while the previous sync ran, then syncs once for all of it.
-fn flush_loop(mut file: File, path: PathBuf, pending: Arc<(Mutex<Pending>, Condvar)>, durable: watch::Sender<Durable>) {
+fn flush_loop(
+    mut file: File,
+    path: PathBuf,
+    pending: Arc<(Mutex<Pending>, Condvar)>,
+    durable: watch::Sender<Durable>,
+) {
     let (lock, wake) = &*pending;
     loop {
         let (buffer, seq) = {
@@ -507,7 +603,12 @@ mod tests {
             let mut pending = lock.lock().unwrap();
             let mut last = 0;
             for n in 0..50 {
-                let effect = Effect { key: Key::new("G", n.to_string()), after: Some(Item::new()), units: 1, changes: true };
+                let effect = Effect {
+                    key: Key::new("G", n.to_string()),
+                    after: Some(Item::new()),
+                    units: 1,
+                    changes: true,
+                };
                 last = push(&mut pending, &encode(&[effect]).unwrap());
             }
             last

@@ -45,9 +45,11 @@ impl Value {
             serde_json::Value::Bool(b) => Value::Bool(b),
             serde_json::Value::Number(n) => Value::N(n.to_string()),
             serde_json::Value::String(s) => Value::S(s),
-            serde_json::Value::Array(a) => {
-                Value::L(a.into_iter().map(|v| Value::from_json(v).unwrap_or(Value::Null)).collect())
-            }
+            serde_json::Value::Array(a) => Value::L(
+                a.into_iter()
+                    .map(|v| Value::from_json(v).unwrap_or(Value::Null))
+                    .collect(),
+            ),
             serde_json::Value::Object(o) => Value::M(map_from_json(o)),
         })
     }
@@ -59,9 +61,9 @@ impl Value {
             Value::Bool(b) => serde_json::Value::Bool(b),
             Value::Null => serde_json::Value::Null,
             Value::L(l) => serde_json::Value::Array(l.into_iter().map(Value::into_json).collect()),
-            Value::M(m) => serde_json::Value::Object(
-                m.into_iter().map(|(k, v)| (k, v.into_json())).collect(),
-            ),
+            Value::M(m) => {
+                serde_json::Value::Object(m.into_iter().map(|(k, v)| (k, v.into_json())).collect())
+            }
         }
     }
 }
@@ -69,7 +71,10 @@ impl Value {
 /// Null map entries are dropped, as a DynamoDB item has no attribute rather than a null one:
 /// that keeps `attribute_not_exists` filters meaningful for optional fields.
 fn map_from_json(object: serde_json::Map<String, serde_json::Value>) -> BTreeMap<String, Value> {
-    object.into_iter().filter_map(|(k, v)| Value::from_json(v).map(|v| (k, v))).collect()
+    object
+        .into_iter()
+        .filter_map(|(k, v)| Value::from_json(v).map(|v| (k, v)))
+        .collect()
 }
 
 /// A typed record as an item (its serde fields become attributes).

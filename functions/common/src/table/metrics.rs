@@ -29,8 +29,10 @@ pub struct MetricsSnapshot {
 impl TableMetrics {
     pub fn record(&self, consumed: Consumed) {
         self.round_trips.fetch_add(1, Ordering::Relaxed);
-        self.read_half_units.fetch_add(consumed.read_half_units, Ordering::Relaxed);
-        self.write_units.fetch_add(consumed.write_units, Ordering::Relaxed);
+        self.read_half_units
+            .fetch_add(consumed.read_half_units, Ordering::Relaxed);
+        self.write_units
+            .fetch_add(consumed.write_units, Ordering::Relaxed);
     }
 
     pub fn snapshot(&self) -> MetricsSnapshot {

@@ -26,7 +26,10 @@ pub struct Key {
 
 impl Key {
     pub fn new(pk: impl Into<String>, sk: impl Into<String>) -> Self {
-        Self { pk: pk.into(), sk: sk.into() }
+        Self {
+            pk: pk.into(),
+            sk: sk.into(),
+        }
     }
 }
 
@@ -44,9 +47,19 @@ pub enum Condition {
 /// One change in a write. Several changes in one [`Table::write`] call are one transaction.
 #[derive(Debug, Clone, PartialEq)]
 pub enum WriteOp {
-    Put { item: Item, condition: Option<Condition> },
-    Update { key: Key, changes: Vec<Change>, condition: Option<Condition> },
-    Delete { key: Key, condition: Option<Condition> },
+    Put {
+        item: Item,
+        condition: Option<Condition>,
+    },
+    Update {
+        key: Key,
+        changes: Vec<Change>,
+        condition: Option<Condition>,
+    },
+    Delete {
+        key: Key,
+        condition: Option<Condition>,
+    },
     /// Checks a condition on an item without changing it (only meaningful in a transaction).
     Check { key: Key, condition: Condition },
 }
@@ -164,14 +177,18 @@ pub fn key_item(index: Index, item: &Item) -> Item {
 /// A start key must come from the same partition the query reads (DynamoDB refuses
 /// others; emulators may not, so both adapters check it here).
 pub fn check_start(query: &Query) -> Result<(), TableError> {
-    let Some(start) = &query.start else { return Ok(()) };
+    let Some(start) = &query.start else {
+        return Ok(());
+    };
     let (pk_attr, sk_attr) = query.index.key_attributes();
     let is_text = |attr: &str| matches!(start.get(attr), Some(Value::S(_)));
     let same_partition = start.get(pk_attr).and_then(Value::as_s) == Some(query.pk.as_str());
     if same_partition && [sk_attr, schema::PK, schema::SK].into_iter().all(is_text) {
         Ok(())
     } else {
-        Err(TableError::Invalid("the start key does not belong to this query".into()))
+        Err(TableError::Invalid(
+            "the start key does not belong to this query".into(),
+        ))
     }
 }
 
@@ -188,4 +205,3 @@ pub trait Table: Send + Sync + 'static {
     /// Round trips and capacity consumed since the table was opened.
     fn metrics(&self) -> &TableMetrics;
 }
-

@@ -1,0 +1,816 @@
+//! The HTTP API as the website uses it: users, admins and the website's backend, through
+//! the same routers the Lambda functions serve.
+
+use axum::http::{Method, StatusCode};
+use chrono::Duration;
+use serde_json::{Value, json};
+use tests::TestApp;
+
+const SUPPORT_AGENT: &[&str] = &["agent", "team-support"];
+const BILLING_AGENT: &[&str] = &["agent", "team-billing"];
+
+fn ids(page: &Value) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_support_conversation_is_routed_by_category_and_payment_is_urgent() {
+    let app = TestApp::in_memory();
+    let alice = app.token("alice", &[]);
+    let request = json!({"type": "support", "category": "payment", "subject": "Double charge", "body": "  I paid twice  "});
+    let (code, created) = app.post("/v1/conversations", &alice, request).await;
+    assert_eq!(code, StatusCode::CREATED, "{created}");
+    let conversation = &created["conversation"];
+    assert_eq!(conversation["team"], "billing");
+    assert_eq!(conversation["priority"], "urgent");
+    assert_eq!(conversation["status"], "open");
+    assert_eq!(conversation["participants"], json!(["alice"]));
+    assert_eq!(conversation["unread_count"], 0);
+    // Urgent: 4 hours after 09:00 local on a Tuesday.
+    assert_eq!(
+        conversation["sla"]["first_response_due"],
+        "2026-11-24T11:00:00Z"
+    );
+    assert_eq!(conversation["sla"]["breached"], false);
+    assert_eq!(
+        created["message"]["body"], "I paid twice",
+        "bodies are trimmed"
+    );
+    assert_eq!(created["message"]["sender_role"], "user");
+
+    let general = app.support(&alice, "general", "How do I renew?").await;
+    let (_, conversation) = app
+        .get(&format!("/v1/conversations/{general}"), &alice)
+        .await;
+    assert_eq!(conversation["team"], "support");
+    assert_eq!(conversation["priority"], "normal");
+    assert_eq!(
+        conversation["sla"]["first_response_due"],
+        "2026-11-25T07:00:00Z"
+    );
+    let (_, technical) = app.post("/v1/conversations", &alice, json!({"type": "support", "category": "technical", "subject": "s", "body": "b", "priority": "urgent"})).await;
+    assert_eq!(technical["conversation"]["team"], "technical");
+    assert_eq!(
+        technical["conversation"]["priority"], "urgent",
+        "a user may flag urgent"
+    );
+}
+
+#[tokio::test]
+async fn a_support_conversation_may_be_about_a_listing_but_not_an_unknown_one() {
+    let app = TestApp::in_memory();
+    let alice = app.token("alice", &[]);
+    app.listing("L1", "bob", "inactive").await;
+    let about = |listing: &str| json!({"type": "support", "category": "general", "subject": "s", "body": "b", "listing_id": listing});
+    let (code, created) = app.post("/v1/conversations", &alice, about("L1")).await;
+    assert_eq!(
+        code,
+        StatusCode::CREATED,
+        "an inactive listing can still be asked about: {created}"
+    );
+    assert_eq!(created["conversation"]["listing_id"], "L1");
+    let before = app.item_count();
+    let (code, error) = app.post("/v1/conversations", &alice, about("L404")).await;
+    assert_eq!(code, StatusCode::NOT_FOUND);
+    assert_eq!(error["error"]["code"], "not_found");
+    assert_eq!(app.item_count(), before, "a refused request writes nothing");
+}
+
+#[tokio::test]
+async fn a_buyer_writes_to_the_seller_of_an_active_listing_only() {
+    let app = TestApp::in_memory();
+    let (buyer, seller) = (app.token("buyer", &[]), app.token("seller", &[]));
+    app.listing("car", "seller", "active").await;
+    app.listing("sold", "seller", "inactive").await;
+    let direct =
+        |listing: &str, body: &str| json!({"type": "direct", "listing_id": listing, "body": body});
+
+    let before = app.item_count();
+    let (code, error) = app
+        .post("/v1/conversations", &buyer, direct("sold", "Still there?"))
+        .await;
+    assert_eq!(
+        (code, error["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("conflict"))
+    );
+    let (code, _) = app
+        .post("/v1/conversations", &buyer, direct("nope", "Hi"))
+        .await;
+    assert_eq!(code, StatusCode::NOT_FOUND);
+    let (code, error) = app
+        .post("/v1/conversations", &seller, direct("car", "Hi me"))
+        .await;
+    assert_eq!(code, StatusCode::BAD_REQUEST);
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("listing_id:")
+    );
+    assert_eq!(app.item_count(), before, "refused requests write nothing");
+
+    let (code, created) = app
+        .post(
+            "/v1/conversations",
+            &buyer,
+            direct("car", "Is it available?"),
+        )
+        .await;
+    assert_eq!(code, StatusCode::CREATED, "{created}");
+    let conversation = &created["conversation"];
+    assert_eq!(conversation["type"], "direct");
+    assert_eq!(conversation["participants"], json!(["buyer", "seller"]));
+    assert_eq!(conversation["subject"], "Listing car");
+    assert!(
+        conversation.get("sla").is_none(),
+        "direct conversations have no SLA"
+    );
+    let id = conversation["id"].as_str().unwrap();
+
+    let (_, seen_by_seller) = app.get(&format!("/v1/conversations/{id}"), &seller).await;
+    assert_eq!(seen_by_seller["unread_count"], 1);
+
+    // Writing again about the same listing continues the same thread.
+    let (code, again) = app
+        .post("/v1/conversations", &buyer, direct("car", "Hello?"))
+        .await;
+    assert_eq!(code, StatusCode::CREATED);
+    assert_eq!(again["conversation"]["id"], id);
+    let (_, inbox) = app.get("/v1/conversations", &seller).await;
+    assert_eq!(ids(&inbox), [id]);
+    assert_eq!(inbox["items"][0]["unread_count"], 2);
+
+    // The listing going inactive stops new threads, not the conversation itself.
+    app.listing("car", "seller", "inactive").await;
+    let (code, _) = app
+        .post(
+            &format!("/v1/conversations/{id}/messages"),
+            &seller,
+            json!({"body": "Sold, sorry"}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn the_inbox_lists_most_recent_activity_first_in_pages_with_filters() {
+    let app = TestApp::in_memory();
+    let alice = app.token("alice", &[]);
+    app.listing("L1", "bob", "active").await;
+    let mut opened = Vec::new();
+    for n in 0..5 {
+        app.clock.advance(Duration::minutes(1));
+        opened.push(
+            app.support(&alice, "general", &format!("question {n}"))
+                .await,
+        );
+    }
+    app.clock.advance(Duration::minutes(1));
+    let (_, direct) = app
+        .post(
+            "/v1/conversations",
+            &alice,
+            json!({"type": "direct", "listing_id": "L1", "body": "hi"}),
+        )
+        .await;
+    let direct = direct["conversation"]["id"].as_str().unwrap().to_string();
+    // New activity moves the oldest to the top.
+    app.clock.advance(Duration::minutes(1));
+    app.post(
+        &format!("/v1/conversations/{}/messages", opened[0]),
+        &alice,
+        json!({"body": "any news?"}),
+    )
+    .await;
+
+    let (_, first) = app.get("/v1/conversations?limit=3", &alice).await;
+    assert_eq!(
+        ids(&first),
+        [opened[0].clone(), direct.clone(), opened[4].clone()]
+    );
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let (_, second) = app
+        .get(
+            &format!("/v1/conversations?limit=3&cursor={cursor}"),
+            &alice,
+        )
+        .await;
+    assert_eq!(
+        ids(&second),
+        [opened[3].clone(), opened[2].clone(), opened[1].clone()]
+    );
+    assert_eq!(second["next_cursor"], Value::Null);
+
+    let (_, directs) = app.get("/v1/conversations?type=direct", &alice).await;
+    assert_eq!(ids(&directs), [direct]);
+    let (_, pending) = app.get("/v1/conversations?status=pending", &alice).await;
+    assert!(ids(&pending).is_empty());
+    let (_, open) = app
+        .get("/v1/conversations?status=open&type=support&limit=2", &alice)
+        .await;
+    assert_eq!(ids(&open).len(), 2);
+    assert!(open["next_cursor"].is_string());
+}
+
+#[tokio::test]
+async fn messages_page_in_both_orders_and_internal_notes_stay_internal() {
+    let app = TestApp::in_memory();
+    let alice = app.token("alice", &[]);
+    let sam = app.token("sam", SUPPORT_AGENT);
+    let id = app.support(&alice, "general", "m0").await;
+    for n in 1..5 {
+        app.clock.advance(Duration::seconds(1));
+        app.post(
+            &format!("/v1/conversations/{id}/messages"),
+            &alice,
+            json!({"body": format!("m{n}")}),
+        )
+        .await;
+    }
+    let (code, note) = app
+        .post(
+            &format!("/v1/admin/conversations/{id}/replies"),
+            &sam,
+            json!({"body": "VIP customer", "internal": true}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::CREATED, "{note}");
+    assert_eq!(note["internal"], true);
+
+    let bodies = |page: &Value| {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["body"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    let path = format!("/v1/conversations/{id}/messages");
+    let (_, page) = app.get(&format!("{path}?limit=2"), &alice).await;
+    assert_eq!(bodies(&page), ["m0", "m1"]);
+    let (_, page) = app
+        .get(
+            &format!(
+                "{path}?limit=2&cursor={}",
+                page["next_cursor"].as_str().unwrap()
+            ),
+            &alice,
+        )
+        .await;
+    assert_eq!(bodies(&page), ["m2", "m3"]);
+    let (_, page) = app
+        .get(
+            &format!(
+                "{path}?limit=2&cursor={}",
+                page["next_cursor"].as_str().unwrap()
+            ),
+            &alice,
+        )
+        .await;
+    assert_eq!(
+        bodies(&page),
+        ["m4"],
+        "the internal note is not the user's to see"
+    );
+    assert_eq!(page["next_cursor"], Value::Null);
+    let (_, newest) = app.get(&format!("{path}?order=desc&limit=3"), &alice).await;
+    assert_eq!(bodies(&newest), ["m4", "m3", "m2"]);
+
+    let (_, admin_view) = app
+        .get(
+            &format!("/v1/admin/conversations/{id}/messages?order=desc&limit=1"),
+            &sam,
+        )
+        .await;
+    assert_eq!(bodies(&admin_view), ["VIP customer"]);
+    let (_, conversation) = app.get(&format!("/v1/conversations/{id}"), &alice).await;
+    assert_eq!(conversation["status"], "open", "a note is not a reply");
+    assert_eq!(conversation["sla"]["first_response_at"], Value::Null);
+}
+
+#[tokio::test]
+async fn unread_counts_are_right_for_each_participant() {
+    let app = TestApp::in_memory();
+    let (buyer, seller) = (app.token("buyer", &[]), app.token("seller", &[]));
+    app.listing("L1", "seller", "active").await;
+    let (_, created) = app
+        .post(
+            "/v1/conversations",
+            &buyer,
+            json!({"type": "direct", "listing_id": "L1", "body": "one"}),
+        )
+        .await;
+    let id = created["conversation"]["id"].as_str().unwrap().to_string();
+    let first = created["message"]["id"].as_str().unwrap().to_string();
+    let path = format!("/v1/conversations/{id}");
+    let (_, second) = app
+        .post(&format!("{path}/messages"), &buyer, json!({"body": "two"}))
+        .await;
+    app.post(
+        &format!("{path}/messages"),
+        &buyer,
+        json!({"body": "three"}),
+    )
+    .await;
+    let unread = |token: String| {
+        let app = &app;
+        let path = path.clone();
+        async move {
+            app.get(&path, &token).await.1["unread_count"]
+                .as_u64()
+                .unwrap()
+        }
+    };
+    assert_eq!(
+        (unread(seller.clone()).await, unread(buyer.clone()).await),
+        (3, 0)
+    );
+
+    let (code, _) = app
+        .post(
+            &format!("{path}/read"),
+            &seller,
+            json!({"message_id": first}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::NO_CONTENT);
+    assert_eq!(unread(seller.clone()).await, 2);
+    app.post(
+        &format!("{path}/read"),
+        &seller,
+        json!({"message_id": second["id"]}),
+    )
+    .await;
+    assert_eq!(unread(seller.clone()).await, 1);
+    // Marking an older message read again never raises the count.
+    app.post(
+        &format!("{path}/read"),
+        &seller,
+        json!({"message_id": first}),
+    )
+    .await;
+    assert_eq!(unread(seller.clone()).await, 1);
+
+    let (_, reply) = app
+        .post(&format!("{path}/messages"), &seller, json!({"body": "yes"}))
+        .await;
+    assert_eq!(
+        (unread(seller.clone()).await, unread(buyer.clone()).await),
+        (0, 1),
+        "writing reads the thread"
+    );
+    app.post(
+        &format!("{path}/read"),
+        &buyer,
+        json!({"message_id": reply["id"]}),
+    )
+    .await;
+    assert_eq!(unread(buyer.clone()).await, 0);
+    let (code, error) = app
+        .post(
+            &format!("{path}/read"),
+            &buyer,
+            json!({"message_id": "01NOTAMESSAGE"}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::NOT_FOUND, "{error}");
+}
+
+#[tokio::test]
+async fn agents_work_their_queue_reply_and_the_status_follows_the_conversation() {
+    let app = TestApp::in_memory();
+    let alice = app.token("alice", &[]);
+    let sam = app.token("sam", SUPPORT_AGENT);
+    let id = app
+        .support(&alice, "general", "How do I renew my ad?")
+        .await;
+
+    let (code, queue) = app.get("/v1/admin/conversations", &sam).await;
+    assert_eq!(code, StatusCode::OK, "{queue}");
+    assert_eq!(ids(&queue), [id.clone()]);
+    assert_eq!(
+        queue["items"][0]["unread_count"], 1,
+        "the admin side has the user's message unread"
+    );
+
+    app.clock.advance(Duration::minutes(7));
+    let (code, reply) = app
+        .post(
+            &format!("/v1/admin/conversations/{id}/replies"),
+            &sam,
+            json!({"body": "Open My Ads and choose Renew."}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::CREATED, "{reply}");
+    assert_eq!(reply["sender_role"], "admin");
+    let (_, seen) = app.get(&format!("/v1/conversations/{id}"), &alice).await;
+    assert_eq!(seen["status"], "pending");
+    assert_eq!(
+        seen["assignee"], "sam",
+        "whoever answers an unassigned conversation takes it"
+    );
+    assert_eq!(seen["unread_count"], 1);
+    assert_eq!(seen["sla"]["first_response_at"], "2026-11-24T07:07:00Z");
+    assert_eq!(
+        seen["sla"]["next_response_due"],
+        Value::Null,
+        "pending stops the clock"
+    );
+    let (_, queue) = app.get("/v1/admin/conversations", &sam).await;
+    assert!(
+        ids(&queue).is_empty(),
+        "pending conversations leave the open queue"
+    );
+    let (_, pending) = app
+        .get("/v1/admin/conversations?status=pending", &sam)
+        .await;
+    assert_eq!(ids(&pending), [id.clone()]);
+
+    app.clock.advance(Duration::hours(1));
+    app.post(
+        &format!("/v1/conversations/{id}/messages"),
+        &alice,
+        json!({"body": "It says expired"}),
+    )
+    .await;
+    let (_, seen) = app
+        .get(&format!("/v1/admin/conversations/{id}"), &sam)
+        .await;
+    assert_eq!(seen["status"], "open", "a user message on pending reopens");
+    assert_eq!(seen["sla"]["next_response_due"], "2026-11-25T08:07:00Z");
+
+    let (code, resolved) = app
+        .patch(
+            &format!("/v1/admin/conversations/{id}"),
+            &sam,
+            json!({"status": "resolved"}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{resolved}");
+    assert_eq!(resolved["status"], "resolved");
+    let (_, reply) = app
+        .post(
+            &format!("/v1/admin/conversations/{id}/replies"),
+            &sam,
+            json!({"body": "Done", "status": "resolved"}),
+        )
+        .await;
+    assert_eq!(reply["body"], "Done");
+}
+
+#[tokio::test]
+async fn admins_change_assignee_priority_category_and_team() {
+    let app = TestApp::in_memory();
+    let alice = app.token("alice", &[]);
+    let sam = app.token("sam", SUPPORT_AGENT);
+    let bongi = app.token("bongi", BILLING_AGENT);
+    let id = app.support(&alice, "general", "Refund please").await;
+    let path = format!("/v1/admin/conversations/{id}");
+
+    let (_, changed) = app
+        .patch(&path, &sam, json!({"assignee": "me", "priority": "urgent"}))
+        .await;
+    assert_eq!(
+        (changed["assignee"].as_str(), changed["priority"].as_str()),
+        (Some("sam"), Some("urgent"))
+    );
+    assert_eq!(
+        changed["sla"]["next_response_due"], "2026-11-24T11:00:00Z",
+        "urgent deadlines apply at once"
+    );
+    let (_, changed) = app.patch(&path, &sam, json!({"assignee": null})).await;
+    assert_eq!(changed["assignee"], Value::Null);
+
+    let (code, _) = app.get(&path, &bongi).await;
+    assert_eq!(
+        code,
+        StatusCode::NOT_FOUND,
+        "billing cannot see support's conversation"
+    );
+    let (_, moved) = app.patch(&path, &sam, json!({"category": "payment"})).await;
+    assert_eq!(
+        (moved["category"].as_str(), moved["team"].as_str()),
+        (Some("payment"), Some("billing")),
+        "a new category re-routes"
+    );
+    let (code, _) = app.get(&path, &bongi).await;
+    assert_eq!(code, StatusCode::OK);
+    let (code, _) = app.get(&path, &sam).await;
+    assert_eq!(code, StatusCode::NOT_FOUND, "and support no longer sees it");
+    let (_, moved) = app
+        .patch(
+            &path,
+            &bongi,
+            json!({"team": "technical", "priority": "normal"}),
+        )
+        .await;
+    assert_eq!(
+        (moved["team"].as_str(), moved["priority"].as_str()),
+        (Some("technical"), Some("normal"))
+    );
+}
+
+#[tokio::test]
+async fn the_queue_filters_sorts_and_merges_teams_page_by_page() {
+    let app = TestApp::in_memory();
+    let alice = app.token("alice", &[]);
+    let sam = app.token("sam", SUPPORT_AGENT);
+    let max = app.token("max", &["manager"]);
+    let general = app.support(&alice, "general", "g").await; // due tomorrow 09:00
+    app.clock.advance(Duration::minutes(1));
+    let payment = app.support(&alice, "payment", "p").await; // urgent: due in 4 h (billing)
+    app.clock.advance(Duration::minutes(1));
+    let complaint = app.support(&alice, "complaint", "c").await; // support, due tomorrow 09:02
+    app.clock.advance(Duration::minutes(1));
+    let account = app.support(&alice, "account", "a").await; // support, urgent
+    app.clock.advance(Duration::minutes(1));
+    let technical = app.support(&alice, "technical", "t").await; // technical
+
+    let (_, queue) = app.get("/v1/admin/conversations", &sam).await;
+    assert_eq!(
+        ids(&queue),
+        [account.clone(), general.clone(), complaint.clone()],
+        "soonest due first, own team only"
+    );
+    let (_, recent) = app.get("/v1/admin/conversations?sort=recent", &sam).await;
+    assert_eq!(
+        ids(&recent),
+        [account.clone(), complaint.clone(), general.clone()]
+    );
+    let (_, complaints) = app
+        .get("/v1/admin/conversations?category=complaint", &sam)
+        .await;
+    assert_eq!(ids(&complaints), [complaint.clone()]);
+    app.patch(
+        &format!("/v1/admin/conversations/{general}"),
+        &sam,
+        json!({"assignee": "me"}),
+    )
+    .await;
+    let (_, mine) = app.get("/v1/admin/conversations?assignee=me", &sam).await;
+    assert_eq!(ids(&mine), [general.clone()]);
+    let (_, unassigned) = app.get("/v1/admin/conversations?assignee=none", &sam).await;
+    assert_eq!(ids(&unassigned), [account.clone(), complaint.clone()]);
+
+    // A manager sees every team, merged in due order, across pages without gaps.
+    let mut seen = Vec::new();
+    let mut path = "/v1/admin/conversations?limit=2".to_string();
+    loop {
+        let (code, page) = app.get(&path, &max).await;
+        assert_eq!(code, StatusCode::OK, "{page}");
+        assert!(ids(&page).len() <= 2);
+        seen.extend(ids(&page));
+        match page["next_cursor"].as_str() {
+            Some(cursor) => path = format!("/v1/admin/conversations?limit=2&cursor={cursor}"),
+            None => break,
+        }
+    }
+    assert_eq!(
+        seen,
+        [payment.clone(), account, general, complaint, technical]
+    );
+    let (_, billing) = app.get("/v1/admin/conversations?team=billing", &max).await;
+    assert_eq!(ids(&billing), [payment]);
+}
+
+#[tokio::test]
+async fn every_route_validates_input_and_names_the_field() {
+    let app = TestApp::in_memory();
+    let alice = app.token("alice", &[]);
+    let sam = app.token("sam", SUPPORT_AGENT);
+    let website = app.token("website", &["service"]);
+    let id = app.support(&alice, "general", "hello").await;
+    let before = app.item_count();
+    let long = "x".repeat(5_001);
+    let cases: Vec<(Method, String, &str, Value, &str)> = vec![
+        (
+            Method::POST,
+            "/v1/conversations".into(),
+            &alice,
+            json!({"type": "support", "category": "general", "subject": "s"}),
+            "body",
+        ),
+        (
+            Method::POST,
+            "/v1/conversations".into(),
+            &alice,
+            json!({"type": "support", "category": "general", "subject": "s", "body": "   "}),
+            "body",
+        ),
+        (
+            Method::POST,
+            "/v1/conversations".into(),
+            &alice,
+            json!({"type": "support", "category": "general", "subject": "s", "body": long}),
+            "body",
+        ),
+        (
+            Method::POST,
+            "/v1/conversations".into(),
+            &alice,
+            json!({"type": "support", "category": "general", "subject": "s".repeat(201), "body": "b"}),
+            "subject",
+        ),
+        (
+            Method::POST,
+            "/v1/conversations".into(),
+            &alice,
+            json!({"type": "support", "category": "gossip", "subject": "s", "body": "b"}),
+            "category",
+        ),
+        (
+            Method::POST,
+            "/v1/conversations".into(),
+            &alice,
+            json!({"type": "support", "subject": "s", "body": "b"}),
+            "category",
+        ),
+        (
+            Method::POST,
+            "/v1/conversations".into(),
+            &alice,
+            json!({"type": "chat", "body": "b"}),
+            "type",
+        ),
+        (
+            Method::POST,
+            "/v1/conversations".into(),
+            &alice,
+            json!({"type": "direct", "body": "b"}),
+            "listing_id",
+        ),
+        (
+            Method::POST,
+            "/v1/conversations".into(),
+            &alice,
+            json!({"type": "direct", "body": "b", "listing_id": "a#b"}),
+            "listing_id",
+        ),
+        (
+            Method::POST,
+            "/v1/conversations".into(),
+            &alice,
+            json!({"type": "support", "category": "general", "subject": "s", "body": "b", "colour": 1}),
+            "colour",
+        ),
+        (
+            Method::POST,
+            format!("/v1/conversations/{id}/messages"),
+            &alice,
+            json!({"body": 5}),
+            "body",
+        ),
+        (
+            Method::POST,
+            format!("/v1/conversations/{id}/read"),
+            &alice,
+            json!({}),
+            "message_id",
+        ),
+        (
+            Method::POST,
+            format!("/v1/admin/conversations/{id}/replies"),
+            &sam,
+            json!({}),
+            "body",
+        ),
+        (
+            Method::POST,
+            format!("/v1/admin/conversations/{id}/replies"),
+            &sam,
+            json!({"body": "b", "template_id": "t"}),
+            "body",
+        ),
+        (
+            Method::POST,
+            format!("/v1/admin/conversations/{id}/replies"),
+            &sam,
+            json!({"body": "b", "status": "closed"}),
+            "status",
+        ),
+        (
+            Method::PATCH,
+            format!("/v1/admin/conversations/{id}"),
+            &sam,
+            json!({}),
+            "body",
+        ),
+        (
+            Method::PATCH,
+            format!("/v1/admin/conversations/{id}"),
+            &sam,
+            json!({"team": "marketing"}),
+            "team",
+        ),
+        (
+            Method::PATCH,
+            format!("/v1/admin/conversations/{id}"),
+            &sam,
+            json!({"assignee": "bad id"}),
+            "assignee",
+        ),
+        (
+            Method::PUT,
+            "/v1/listings/L1".into(),
+            &website,
+            json!({"title": "", "seller_id": "s", "category": "c", "location": "l", "status": "active"}),
+            "title",
+        ),
+        (
+            Method::PUT,
+            "/v1/listings/L1".into(),
+            &website,
+            json!({"title": "t", "seller_id": "s", "category": "c", "location": "l", "status": "sold"}),
+            "status",
+        ),
+    ];
+    for (method, path, token, body, field) in cases {
+        let (code, error) = app
+            .call(method.clone(), &path, Some(token), Some(body.clone()))
+            .await;
+        assert_eq!(
+            code,
+            StatusCode::BAD_REQUEST,
+            "{method} {path} {body}: {error}"
+        );
+        assert_eq!(error["error"]["code"], "invalid_request");
+        let message = error["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains(field),
+            "{method} {path} {body}: the message should name {field}: {message}"
+        );
+    }
+    for query in [
+        "limit=0",
+        "limit=101",
+        "limit=abc",
+        "cursor=%%%",
+        "status=closed",
+        "type=x",
+        "colour=red",
+    ] {
+        let (code, error) = app.get(&format!("/v1/conversations?{query}"), &alice).await;
+        assert_eq!(code, StatusCode::BAD_REQUEST, "{query}: {error}");
+        let field = query.split('=').next().unwrap();
+        assert!(
+            error["error"]["message"].as_str().unwrap().contains(field),
+            "{query}: {error}"
+        );
+    }
+    for query in ["sort=oldest", "assignee=a%20b", "team=marketing"] {
+        let (code, _) = app
+            .get(&format!("/v1/admin/conversations?{query}"), &sam)
+            .await;
+        assert_eq!(code, StatusCode::BAD_REQUEST, "{query}");
+    }
+    let (code, error) = app
+        .call(Method::POST, "/v1/conversations", Some(&alice), None)
+        .await;
+    assert_eq!(
+        (code, error["error"]["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_request"))
+    );
+    let (code, error) = app
+        .send(
+            Method::POST,
+            "/v1/conversations",
+            Some(&alice),
+            None,
+            &[("content-type", "application/json")],
+        )
+        .await;
+    assert_eq!(code, StatusCode::BAD_REQUEST, "{error}");
+    // A cursor from another list cannot be used to read someone else's.
+    let (_, page) = app
+        .get(&format!("/v1/conversations/{id}/messages?limit=1"), &alice)
+        .await;
+    let foreign = page["next_cursor"]
+        .as_str()
+        .unwrap_or("eyJwayI6eyJTIjoiWCJ9fQ");
+    let (code, _) = app
+        .get(&format!("/v1/conversations?cursor={foreign}"), &alice)
+        .await;
+    assert_eq!(code, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        app.item_count(),
+        before,
+        "no invalid request wrote anything"
+    );
+    let (code, error) = app
+        .call(Method::DELETE, "/v1/conversations", Some(&alice), None)
+        .await;
+    assert_eq!(
+        (code, error["error"]["code"].as_str()),
+        (StatusCode::METHOD_NOT_ALLOWED, Some("method_not_allowed"))
+    );
+    let (code, error) = app.get("/v1/nothing", &alice).await;
+    assert_eq!(
+        (code, error["error"]["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
+}
