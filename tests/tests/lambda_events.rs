@@ -1,0 +1,140 @@
+//! The sample API Gateway events in events/http, one per route, replayed through each
+//! function's own router the way lambda_http hands them over on Lambda: identity comes
+//! from the JWT authorizer's claims (with `cognito:groups` flattened to `[a b]`).
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::StatusCode;
+use common::clock::ManualClock;
+use common::table::embedded::EmbeddedTable;
+use common::{App, AppState, IdentitySource};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use tower::ServiceExt;
+
+const SAMPLE_CONVERSATION: &str = "01JSAMPLECONVERSATION00000";
+const SAMPLE_MESSAGE: &str = "01JSAMPLEMESSAGE0000000000";
+
+fn lambda_app() -> AppState {
+    let clock = Arc::new(ManualClock::new(tests::tuesday_morning()));
+    Arc::new(App::new(
+        Arc::new(EmbeddedTable::in_memory()),
+        clock,
+        IdentitySource::ApiGateway,
+    ))
+}
+
+/// Sends one event file to the function that serves its route; returns status and body.
+async fn invoke(app: &AppState, name: &str, ids: &[(&str, String)]) -> (StatusCode, Value) {
+    let path = format!("{}/../events/http/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let mut event = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    for (sample, real) in ids {
+        event = event.replace(sample, real);
+    }
+    let request = lambda_http::request::from_str(&event).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let (parts, body) = request.into_parts();
+    let request = axum::http::Request::from_parts(parts, Body::from(body.to_vec()));
+    let route = request.uri().path().to_string();
+    let router = if route.starts_with("/v1/listings") {
+        listings::router(app.clone())
+    } else if route.starts_with("/v1/admin") {
+        reply::router(app.clone())
+    } else {
+        send::router(app.clone())
+    };
+    let response = router.oneshot(request).await.unwrap();
+    let status = response.status();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+#[tokio::test]
+async fn every_sample_event_reaches_its_route_with_the_authorizers_identity() {
+    let app = lambda_app();
+    let (code, listing) = invoke(&app, "put-listing", &[]).await;
+    assert_eq!(code, StatusCode::OK, "{listing}");
+    let (code, created) = invoke(&app, "create-support-conversation", &[]).await;
+    assert_eq!(code, StatusCode::CREATED, "{created}");
+    assert_eq!(created["conversation"]["created_by"], "thandi");
+    assert_eq!(created["conversation"]["team"], "billing");
+    let (_, retried) = invoke(&app, "create-support-conversation", &[]).await;
+    assert_eq!(
+        retried, created,
+        "the event's Idempotency-Key makes a retry harmless"
+    );
+    let ids = [
+        (
+            SAMPLE_CONVERSATION,
+            created["conversation"]["id"].as_str().unwrap().to_string(),
+        ),
+        (
+            SAMPLE_MESSAGE,
+            created["message"]["id"].as_str().unwrap().to_string(),
+        ),
+    ];
+    let (code, direct) = invoke(&app, "create-direct-conversation", &[]).await;
+    assert_eq!(code, StatusCode::CREATED, "{direct}");
+
+    let expected = [
+        ("list-conversations", StatusCode::OK),
+        ("get-conversation", StatusCode::OK),
+        ("list-messages", StatusCode::OK),
+        ("mark-read", StatusCode::NO_CONTENT),
+        ("admin-queue", StatusCode::OK),
+        ("admin-get-conversation", StatusCode::OK),
+        ("admin-list-messages", StatusCode::OK),
+        ("admin-mark-read", StatusCode::NO_CONTENT),
+        ("admin-reply", StatusCode::CREATED),
+        ("admin-update-conversation", StatusCode::OK),
+        ("post-message", StatusCode::CREATED),
+    ];
+    for (name, status) in expected {
+        let (code, body) = invoke(&app, name, &ids).await;
+        assert_eq!(code, status, "{name}: {body}");
+    }
+    let (_, conversation) = invoke(&app, "get-conversation", &ids).await;
+    assert_eq!(
+        conversation["status"], "open",
+        "the user's last message reopened it"
+    );
+    assert_eq!(conversation["assignee"], "agent-bongi");
+}
+
+#[tokio::test]
+async fn a_request_without_authorizer_claims_is_unauthorized() {
+    let app = lambda_app();
+    let request = axum::http::Request::get("/v1/conversations")
+        .body(Body::empty())
+        .unwrap();
+    let response = send::router(app).oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[test]
+fn there_is_one_sample_event_per_http_route() {
+    let dir = format!("{}/../events/http", env!("CARGO_MANIFEST_DIR"));
+    let mut routes: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| {
+            let event: Value =
+                serde_json::from_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap())
+                    .unwrap();
+            event["routeKey"].as_str().unwrap().to_string()
+        })
+        .collect();
+    routes.sort();
+    routes.dedup();
+    let mut served: Vec<String> = send::routes()
+        .merge(reply::routes())
+        .merge(listings::routes())
+        .list()
+        .iter()
+        .map(|(method, path)| format!("{method} {path}"))
+        .collect();
+    served.sort();
+    assert_eq!(routes, served);
+}
