@@ -392,7 +392,7 @@ async fn agents_work_their_queue_reply_and_the_status_follows_the_conversation()
 
     let (code, queue) = app.get("/v1/admin/conversations", &sam).await;
     assert_eq!(code, StatusCode::OK, "{queue}");
-    assert_eq!(ids(&queue), [id.clone()]);
+    assert_eq!(ids(&queue), [id.as_str()]);
     assert_eq!(
         queue["items"][0]["unread_count"], 1,
         "the admin side has the user's message unread"
@@ -429,7 +429,7 @@ async fn agents_work_their_queue_reply_and_the_status_follows_the_conversation()
     let (_, pending) = app
         .get("/v1/admin/conversations?status=pending", &sam)
         .await;
-    assert_eq!(ids(&pending), [id.clone()]);
+    assert_eq!(ids(&pending), [id.as_str()]);
 
     app.clock.advance(Duration::hours(1));
     app.post(
@@ -545,7 +545,7 @@ async fn the_queue_filters_sorts_and_merges_teams_page_by_page() {
     let (_, complaints) = app
         .get("/v1/admin/conversations?category=complaint", &sam)
         .await;
-    assert_eq!(ids(&complaints), [complaint.clone()]);
+    assert_eq!(ids(&complaints), [complaint.as_str()]);
     app.patch(
         &format!("/v1/admin/conversations/{general}"),
         &sam,
@@ -553,7 +553,7 @@ async fn the_queue_filters_sorts_and_merges_teams_page_by_page() {
     )
     .await;
     let (_, mine) = app.get("/v1/admin/conversations?assignee=me", &sam).await;
-    assert_eq!(ids(&mine), [general.clone()]);
+    assert_eq!(ids(&mine), [general.as_str()]);
     let (_, unassigned) = app.get("/v1/admin/conversations?assignee=none", &sam).await;
     assert_eq!(ids(&unassigned), [account.clone(), complaint.clone()]);
 

@@ -1,0 +1,243 @@
+//! The published contract: the OpenAPI document and the routers agree, responses carry
+//! what the document promises, and logs never carry message bodies, emails or phones.
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+
+use axum::http::Method;
+use serde_json::{Value, json};
+use tests::TestApp;
+
+fn document() -> Value {
+    serde_json::from_str(common::OPENAPI).expect("the OpenAPI document is JSON")
+}
+
+#[test]
+fn the_document_describes_exactly_the_routes_served() {
+    let doc = document();
+    let documented: BTreeSet<String> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .unwrap()
+                .keys()
+                .map(move |m| format!("{} {path}", m.to_uppercase()))
+        })
+        .collect();
+    let served: BTreeSet<String> = local::routes()
+        .list()
+        .iter()
+        .map(|(m, p)| format!("{m} {p}"))
+        .collect();
+    assert_eq!(documented, served);
+}
+
+/// Checks `value` against `schema`: required properties present, types of enums,
+/// recursing through objects, arrays and `$ref`s.
+fn conforms(doc: &Value, schema: &Value, value: &Value, at: &str) -> Result<(), String> {
+    if let Some(reference) = schema["$ref"].as_str() {
+        let name = reference.rsplit('/').next().unwrap();
+        return conforms(doc, &doc["components"]["schemas"][name], value, at);
+    }
+    if let Some(allowed) = schema["enum"].as_array()
+        && !allowed.contains(value)
+    {
+        return Err(format!("{at}: {value} is not one of {allowed:?}"));
+    }
+    if let Some(required) = schema["required"].as_array() {
+        for field in required {
+            let field = field.as_str().unwrap();
+            if value.get(field).is_none() {
+                return Err(format!("{at}: missing required {field}"));
+            }
+        }
+    }
+    if let (Some(properties), Some(object)) = (schema["properties"].as_object(), value.as_object())
+    {
+        for (name, property) in properties {
+            if let Some(inner) = object.get(name).filter(|v| !v.is_null()) {
+                conforms(doc, property, inner, &format!("{at}.{name}"))?;
+            }
+        }
+    }
+    if let (Some(items), Some(array)) = (schema.get("items"), value.as_array()) {
+        for (n, item) in array.iter().enumerate() {
+            conforms(doc, items, item, &format!("{at}[{n}]"))?;
+        }
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn every_documented_operation_answers_as_documented() {
+    let doc = document();
+    let app = TestApp::in_memory();
+    let alice = app.token("alice", &[]);
+    let max = app.token("max", &["manager"]);
+    let website = app.token("website", &["service"]);
+    app.listing("L1", "bob", "active").await;
+    let id = app.support(&alice, "general", "hello").await;
+    let (_, messages) = app
+        .get(&format!("/v1/conversations/{id}/messages"), &alice)
+        .await;
+    let message_id = messages["items"][0]["id"].as_str().unwrap().to_string();
+
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let operation_id = operation["operationId"].as_str().unwrap();
+            let body = match operation_id {
+                "createConversation" => {
+                    Some(json!({"type": "direct", "listing_id": "L1", "body": "hi"}))
+                }
+                "postMessage" => Some(json!({"body": "more"})),
+                "markRead" | "adminMarkRead" => Some(json!({"message_id": message_id})),
+                "reply" => Some(json!({"body": "answer", "status": "open"})),
+                "updateConversation" => Some(json!({"priority": "urgent"})),
+                "putListing" => Some(
+                    json!({"title": "t", "seller_id": "bob", "category": "c", "location": "l", "status": "active"}),
+                ),
+                _ => None,
+            };
+            let token = match operation["tags"][0].as_str() {
+                Some("users") => Some(alice.as_str()),
+                Some("admins") => Some(max.as_str()),
+                Some("website") => Some(website.as_str()),
+                _ => None,
+            };
+            let concrete = path.replace(
+                "{id}",
+                if path.starts_with("/v1/listings") {
+                    "L1"
+                } else {
+                    &id
+                },
+            );
+            let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let (code, response) = app.call(method, &concrete, token, body).await;
+            let documented = &operation["responses"][code.as_str()];
+            assert!(
+                documented.is_object(),
+                "{operation_id} answered {code}, which the document does not list: {response}"
+            );
+            if let Some(schema) = documented.pointer("/content/application~1json/schema") {
+                conforms(&doc, schema, &response, operation_id).unwrap();
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn error_responses_have_the_documented_shape() {
+    let doc = document();
+    let app = TestApp::in_memory();
+    let (code, error) = app.call(Method::GET, "/v1/conversations", None, None).await;
+    assert_eq!(code, 401);
+    conforms(
+        &doc,
+        &json!({"$ref": "#/components/schemas/Error"}),
+        &error,
+        "error",
+    )
+    .unwrap();
+}
+
+/// A log sink the test can read.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn logs_never_carry_message_bodies_emails_or_phone_numbers() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_max_level(tracing::Level::TRACE)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let app = TestApp::in_memory();
+    let (alice, seller) = (app.token("alice", &[]), app.token("seller", &[]));
+    let sam = app.token("sam", &["agent", "team-support"]);
+    let secret_body = "Call me on 082 555 0101 or thandi.private@example.org about PIN 4411";
+    app.listing("L1", "seller", "active").await;
+    let id = app.support(&alice, "account", secret_body).await;
+    app.post(
+        &format!("/v1/conversations/{id}/messages"),
+        &alice,
+        json!({"body": secret_body}),
+    )
+    .await;
+    app.post(
+        &format!("/v1/admin/conversations/{id}/replies"),
+        &sam,
+        json!({"body": format!("Re: {secret_body}")}),
+    )
+    .await;
+    app.post(
+        &format!("/v1/admin/conversations/{id}/replies"),
+        &sam,
+        json!({"body": secret_body, "internal": true}),
+    )
+    .await;
+    let (_, direct) = app
+        .post(
+            "/v1/conversations",
+            &alice,
+            json!({"type": "direct", "listing_id": "L1", "body": secret_body}),
+        )
+        .await;
+    let direct = direct["conversation"]["id"].as_str().unwrap();
+    app.post(
+        &format!("/v1/conversations/{direct}/messages"),
+        &seller,
+        json!({"body": secret_body}),
+    )
+    .await;
+    app.get(&format!("/v1/conversations/{id}/messages"), &alice)
+        .await;
+    app.get("/v1/admin/conversations", &sam).await;
+    // Failures log too: bad input, and someone else's conversation.
+    app.post(
+        &format!("/v1/conversations/{id}/messages"),
+        &seller,
+        json!({"body": secret_body}),
+    )
+    .await;
+    app.post(
+        "/v1/conversations",
+        &alice,
+        json!({"type": "support", "body": secret_body}),
+    )
+    .await;
+
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        logs.contains("create_conversation") && logs.contains("reply"),
+        "the scenario was logged: {logs}"
+    );
+    for secret in [
+        "082 555 0101",
+        "thandi.private",
+        "example.org",
+        "PIN 4411",
+        "@example.co.za",
+        "+27821234567",
+        "Call me",
+    ] {
+        assert!(!logs.contains(secret), "the logs contain {secret:?}");
+    }
+}
