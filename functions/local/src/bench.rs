@@ -1,8 +1,472 @@
-//! Benchmarks: see `run`.
+//! `local bench`: what each operation costs and how fast the system serves.
+//!
+//! 1. Per operation, in process: the router called with `oneshot` on the in-memory
+//!    table (no network): DynamoDB round trips and capacity units per call, and the
+//!    handler's own time, beside a bare axum handler doing the same JWT check and JSON
+//!    parse (the floor).
+//! 2. Group commit: concurrent sends on the durable table, and how many disk syncs
+//!    they needed.
+//! 3. The dev server as a separate process: requests per second, latency percentiles
+//!    and peak memory for sending messages with N concurrent clients, durable and in
+//!    memory.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{Request, StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::post;
+use common::AppState;
+use common::auth::{Caller, Claims};
+use common::clock::SystemClock;
+use common::http::JsonBody;
+use common::messaging::NewMessage;
+use common::table::embedded::EmbeddedTable;
+use common::table::{MetricsSnapshot, Table};
+use http_body_util::{BodyExt, Full};
+use serde_json::{Value, json};
+use tower::ServiceExt;
 
 #[derive(clap::Args)]
-pub struct Options {}
+pub struct Options {
+    /// Calls per operation for the in-process figures.
+    #[arg(long, default_value_t = 2000)]
+    iterations: usize,
+    /// Concurrent clients for the group-commit and server figures.
+    #[arg(long, default_value_t = 16)]
+    clients: usize,
+    /// Messages each client sends to the server.
+    #[arg(long, default_value_t = 300)]
+    messages: usize,
+}
 
-pub async fn run(_options: Options, _secret: &str) -> anyhow::Result<()> {
-    anyhow::bail!("not yet")
+pub async fn run(options: Options, secret: &str) -> anyhow::Result<()> {
+    if cfg!(debug_assertions) {
+        println!("note: a debug build; run `make bench` (release) for figures worth quoting\n");
+    }
+    per_operation(&options, secret).await?;
+    group_commit(&options, secret).await?;
+    for durable in [false, true] {
+        server(&options, secret, durable).await?;
+    }
+    Ok(())
+}
+
+fn token(secret: &str, sub: &str, groups: &[&str]) -> String {
+    let claims = Claims {
+        sub: sub.into(),
+        groups: groups.iter().map(|g| g.to_string()).collect(),
+        ..Claims::default()
+    };
+    crate::mint_token(claims, secret, 2)
+}
+
+fn request(method: &str, uri: &str, token: &str, body: Option<&Value>) -> Request<Body> {
+    let builder = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "application/json");
+    builder
+        .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
+        .unwrap_or_default()
+}
+
+async fn call(router: &axum::Router, request: Request<Body>) -> anyhow::Result<Value> {
+    let response = router.clone().oneshot(request).await?;
+    let status = response.status();
+    let bytes = response.into_body().collect().await?.to_bytes();
+    if !status.is_success() {
+        bail!("{status}: {}", String::from_utf8_lossy(&bytes));
+    }
+    Ok(if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes)?
+    })
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+fn micros(d: Duration) -> String {
+    format!("{:.1}", d.as_secs_f64() * 1e6)
+}
+
+/// The floor: the same token check and JSON parse as a real handler, and nothing else.
+async fn bare(
+    State(_): State<AppState>,
+    _caller: Caller,
+    JsonBody(message): JsonBody<NewMessage>,
+) -> impl IntoResponse {
+    (
+        StatusCode::CREATED,
+        axum::Json(json!({ "body": message.body })),
+    )
+}
+
+async fn per_operation(options: &Options, secret: &str) -> anyhow::Result<()> {
+    let table = Arc::new(EmbeddedTable::in_memory());
+    let app = crate::local_app(table.clone(), Arc::new(SystemClock), secret);
+    let router = crate::router(app.clone());
+    let floor = axum::Router::new()
+        .route("/bare", post(bare))
+        .with_state(app.clone());
+    let (user, agent, website) = (
+        token(secret, "bench-user", &[]),
+        token(secret, "bench-agent", &["agent", "team-support"]),
+        token(secret, "web", &["service"]),
+    );
+    let listing = json!({"title": "Bench bakkie", "seller_id": "bench-seller", "category": "vehicles", "location": "Pretoria", "status": "active"});
+    call(
+        &router,
+        request("PUT", "/v1/listings/bench", &website, Some(&listing)),
+    )
+    .await?;
+    let support = json!({"type": "support", "category": "general", "subject": "Renewing my ad", "body": "How do I renew my ad? It expires on Friday."});
+    let created = call(
+        &router,
+        request("POST", "/v1/conversations", &user, Some(&support)),
+    )
+    .await?;
+    let id = created["conversation"]["id"]
+        .as_str()
+        .context("conversation id")?
+        .to_string();
+    let message = json!({"body": "Any news on this? I would like to renew before the weekend."});
+    let reply =
+        json!({"body": "Open My Ads and choose Renew; it is free for 30 days.", "status": "open"});
+
+    type MakeRequest<'a> = Box<dyn Fn() -> (axum::Router, Request<Body>) + 'a>;
+    let operations: Vec<(&str, MakeRequest)> = vec![
+        (
+            "create conversation",
+            Box::new(|| {
+                (
+                    router.clone(),
+                    request("POST", "/v1/conversations", &user, Some(&support)),
+                )
+            }),
+        ),
+        (
+            "send message",
+            Box::new(|| {
+                (
+                    router.clone(),
+                    request(
+                        "POST",
+                        &format!("/v1/conversations/{id}/messages"),
+                        &user,
+                        Some(&message),
+                    ),
+                )
+            }),
+        ),
+        (
+            "reply",
+            Box::new(|| {
+                (
+                    router.clone(),
+                    request(
+                        "POST",
+                        &format!("/v1/admin/conversations/{id}/replies"),
+                        &agent,
+                        Some(&reply),
+                    ),
+                )
+            }),
+        ),
+        (
+            "inbox page (20)",
+            Box::new(|| {
+                (
+                    router.clone(),
+                    request("GET", "/v1/conversations?limit=20", &user, None),
+                )
+            }),
+        ),
+        (
+            "read conversation (20 msgs)",
+            Box::new(|| {
+                (
+                    router.clone(),
+                    request(
+                        "GET",
+                        &format!("/v1/conversations/{id}/messages?order=desc&limit=20"),
+                        &user,
+                        None,
+                    ),
+                )
+            }),
+        ),
+        (
+            "floor: bare JWT + JSON",
+            Box::new(|| {
+                (
+                    floor.clone(),
+                    request("POST", "/bare", &user, Some(&message)),
+                )
+            }),
+        ),
+    ];
+
+    println!(
+        "per operation, in process ({} calls each; router via oneshot on the in-memory table)",
+        options.iterations
+    );
+    println!(
+        "{:<30} {:>11} {:>8} {:>8} {:>10} {:>10} {:>10}",
+        "operation", "round trips", "RCU", "WCU", "p50 µs", "p99 µs", "mean µs"
+    );
+    for (name, make) in operations {
+        let (router, warm_up) = make();
+        call(&router, warm_up).await?;
+        let before: MetricsSnapshot = table.metrics().snapshot();
+        let mut times = Vec::with_capacity(options.iterations);
+        for _ in 0..options.iterations {
+            let (router, request) = make();
+            let started = Instant::now();
+            call(&router, request).await?;
+            times.push(started.elapsed());
+        }
+        let used = table.metrics().snapshot() - before;
+        let n = options.iterations as f64;
+        let mean = times.iter().sum::<Duration>() / options.iterations as u32;
+        times.sort();
+        println!(
+            "{:<30} {:>11.1} {:>8.1} {:>8.1} {:>10} {:>10} {:>10}",
+            name,
+            used.round_trips as f64 / n,
+            used.read_units / n,
+            used.write_units as f64 / n,
+            micros(percentile(&times, 0.5)),
+            micros(percentile(&times, 0.99)),
+            micros(mean)
+        );
+    }
+    println!();
+    Ok(())
+}
+
+async fn group_commit(options: &Options, secret: &str) -> anyhow::Result<()> {
+    let dir = std::env::temp_dir().join(format!("saypro-bench-{}", std::process::id()));
+    let table = Arc::new(EmbeddedTable::open(&dir)?);
+    let router = crate::router(crate::local_app(
+        table.clone(),
+        Arc::new(SystemClock),
+        secret,
+    ));
+    let user = token(secret, "bench-user", &[]);
+    let support =
+        json!({"type": "support", "category": "general", "subject": "s", "body": "first"});
+    let message = json!({"body": "Another message, acknowledged only once it is on disk."});
+    let mut ids = Vec::new();
+    for _ in 0..options.clients {
+        let created = call(
+            &router,
+            request("POST", "/v1/conversations", &user, Some(&support)),
+        )
+        .await?;
+        ids.push(
+            created["conversation"]["id"]
+                .as_str()
+                .context("id")?
+                .to_string(),
+        );
+    }
+    let syncs_before = table.journal_syncs();
+    let started = Instant::now();
+    let per_client = options.messages;
+    let tasks: Vec<_> = ids
+        .into_iter()
+        .map(|id| {
+            let (router, user, message) = (router.clone(), user.clone(), message.clone());
+            tokio::spawn(async move {
+                for _ in 0..per_client {
+                    call(
+                        &router,
+                        request(
+                            "POST",
+                            &format!("/v1/conversations/{id}/messages"),
+                            &user,
+                            Some(&message),
+                        ),
+                    )
+                    .await?;
+                }
+                anyhow::Ok(())
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await??;
+    }
+    let elapsed = started.elapsed();
+    let writes = options.clients * per_client;
+    let syncs = table.journal_syncs() - syncs_before;
+    println!(
+        "group commit: {} concurrent senders on the durable table, in process",
+        options.clients
+    );
+    println!(
+        "  {writes} sends acknowledged after their disk sync: {syncs} syncs ({:.1} sends per sync), {:.0} sends/s",
+        writes as f64 / syncs.max(1) as f64,
+        writes as f64 / elapsed.as_secs_f64()
+    );
+    println!();
+    drop(router);
+    drop(table);
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+/// One client: one keep-alive HTTP/1.1 connection, requests one after another.
+async fn client(
+    addr: SocketAddr,
+    token: String,
+    id: String,
+    count: usize,
+) -> anyhow::Result<Vec<Duration>> {
+    let stream = tokio::net::TcpStream::connect(addr).await?;
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
+    tokio::spawn(connection);
+    let body = Bytes::from(
+        json!({"body": "Is the bakkie still available? I can view it on Saturday."}).to_string(),
+    );
+    let mut times = Vec::with_capacity(count);
+    for _ in 0..count {
+        let request = Request::post(format!("/v1/conversations/{id}/messages"))
+            .header(header::HOST, addr.to_string())
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Full::new(body.clone()))?;
+        let started = Instant::now();
+        let response = sender.send_request(request).await?;
+        let status = response.status();
+        response.into_body().collect().await?;
+        times.push(started.elapsed());
+        if status != StatusCode::CREATED {
+            bail!("send answered {status}");
+        }
+    }
+    Ok(times)
+}
+
+async fn server(options: &Options, secret: &str, durable: bool) -> anyhow::Result<()> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+    let data =
+        std::env::temp_dir().join(format!("saypro-bench-server-{}-{port}", std::process::id()));
+    let mut command = tokio::process::Command::new(std::env::current_exe()?);
+    command
+        .args(["serve", "--addr", &addr.to_string()])
+        .env("SAYPRO_JWT_SECRET", secret)
+        .env("RUST_LOG", "warn");
+    if durable {
+        command.arg("--data").arg(&data);
+    } else {
+        command.arg("--memory");
+    }
+    let mut child = command
+        .kill_on_drop(true)
+        .spawn()
+        .context("starting the dev server")?;
+    let pid = child.id().context("server pid")?;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while tokio::net::TcpStream::connect(addr).await.is_err() {
+        if Instant::now() > deadline {
+            bail!("the dev server did not start");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let result = load(options, secret, addr, pid, durable).await;
+    child.kill().await.ok();
+    let _ = std::fs::remove_dir_all(&data);
+    result
+}
+
+async fn load(
+    options: &Options,
+    secret: &str,
+    addr: SocketAddr,
+    pid: u32,
+    durable: bool,
+) -> anyhow::Result<()> {
+    // Each client writes in its own conversation, as real users do.
+    let user = token(secret, "bench-user", &[]);
+    let mut ids = Vec::new();
+    for _ in 0..options.clients {
+        let stream = tokio::net::TcpStream::connect(addr).await?;
+        let (mut sender, connection) =
+            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
+        tokio::spawn(connection);
+        let body =
+            json!({"type": "support", "category": "general", "subject": "Bench", "body": "Hello"})
+                .to_string();
+        let request = Request::post("/v1/conversations")
+            .header(header::HOST, addr.to_string())
+            .header(header::AUTHORIZATION, format!("Bearer {user}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Full::new(Bytes::from(body)))?;
+        let response = sender.send_request(request).await?;
+        let bytes = response.into_body().collect().await?.to_bytes();
+        let created: Value = serde_json::from_slice(&bytes)?;
+        ids.push(
+            created["conversation"]["id"]
+                .as_str()
+                .context("conversation id")?
+                .to_string(),
+        );
+    }
+    let started = Instant::now();
+    let clients: Vec<_> = ids
+        .into_iter()
+        .map(|id| tokio::spawn(client(addr, user.clone(), id, options.messages)))
+        .collect();
+    let mut times = Vec::new();
+    for c in clients {
+        times.extend(c.await??);
+    }
+    let elapsed = started.elapsed();
+    times.sort();
+    let peak_kib = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l.split_whitespace().nth(1).unwrap_or("0").to_string())
+        })
+        .and_then(|kib| kib.parse::<u64>().ok());
+    println!(
+        "dev server, {} mode: {} clients × {} sends over HTTP/1.1 keep-alive",
+        if durable { "durable" } else { "in-memory" },
+        options.clients,
+        options.messages
+    );
+    println!(
+        "  {:.0} requests/s; latency p50 {} µs, p90 {} µs, p99 {} µs, max {} µs; server peak memory {}",
+        times.len() as f64 / elapsed.as_secs_f64(),
+        micros(percentile(&times, 0.5)),
+        micros(percentile(&times, 0.9)),
+        micros(percentile(&times, 0.99)),
+        micros(percentile(&times, 1.0)),
+        peak_kib.map_or("unknown".to_string(), |k| format!(
+            "{:.1} MiB",
+            k as f64 / 1024.0
+        ))
+    );
+    println!();
+    Ok(())
 }
