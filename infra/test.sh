@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 bash infra/bootstrap.sh
 
-port=${SAYPRO_MOTO_PORT:-5005}
+port=${SAYPRO_MOTO_PORT:-$(python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")}
 moto_log=$(mktemp)
 .venv/bin/moto_server -H 127.0.0.1 -p "$port" >"$moto_log" 2>&1 &
 moto_pid=$!

@@ -169,16 +169,11 @@ pub async fn seed(app: &App) -> anyhow::Result<bool> {
         None,
     );
     let id = created_id(app.create_conversation(&lerato, question, None).await?)?;
-    let answer = ReplyRequest {
-        body: Some(
-            "Hi Lerato, open My Ads and choose Renew next to the ad. It is free for 30 days."
-                .into(),
-        ),
-        template_id: None,
-        variables: None,
-        internal: false,
-        status: None,
-    };
+    let answer = reply(
+        "Hi Lerato, open My Ads and choose Renew next to the ad. It is free for 30 days.",
+        false,
+        None,
+    );
     app.reply(&caller("agent-sam"), &id, answer, None).await?;
 
     let technical = support(
@@ -188,13 +183,11 @@ pub async fn seed(app: &App) -> anyhow::Result<bool> {
         Some("L-1003"),
     );
     let id = created_id(app.create_conversation(&lerato, technical, None).await?)?;
-    let note = ReplyRequest {
-        body: Some("Likely the HEIC format issue; asked tech to check.".into()),
-        template_id: None,
-        variables: None,
-        internal: true,
-        status: None,
-    };
+    let note = reply(
+        "Likely the HEIC format issue; asked tech to check.",
+        true,
+        None,
+    );
     app.reply(&caller("senior-sue"), &id, note, None).await?;
 
     let complaint = support(
@@ -212,13 +205,11 @@ pub async fn seed(app: &App) -> anyhow::Result<bool> {
         None,
     );
     let id = created_id(app.create_conversation(&thandi, account, None).await?)?;
-    let fixed = ReplyRequest {
-        body: Some("We've reset your login; you can sign in with your email now.".into()),
-        template_id: None,
-        variables: None,
-        internal: false,
-        status: Some(Status::Resolved),
-    };
+    let fixed = reply(
+        "We've reset your login; you can sign in with your email now.",
+        false,
+        Some(Status::Resolved),
+    );
     app.reply(&caller("agent-sam"), &id, fixed, None).await?;
 
     let direct = NewConversation {
@@ -236,6 +227,16 @@ pub async fn seed(app: &App) -> anyhow::Result<bool> {
     };
     app.post_message(&pieter, &id, answer, None).await?;
     Ok(true)
+}
+
+fn reply(body: &str, internal: bool, status: Option<Status>) -> ReplyRequest {
+    ReplyRequest {
+        body: Some(body.into()),
+        template_id: None,
+        variables: None,
+        internal,
+        status,
+    }
 }
 
 fn created_id(

@@ -253,17 +253,14 @@ impl App {
             idempotency,
             |c| admin_may_see(caller, c),
             |conversation| {
-                let now = self.clock.now();
-                let message = Message {
-                    id: self.ids.next(now),
-                    conversation_id: id.to_string(),
-                    sender_id: caller.id().to_string(),
-                    sender_role: SenderRole::Admin,
-                    body: body.clone(),
-                    created_at: now,
-                    internal: request.internal,
-                    template_id: None,
-                };
+                let message = self.new_message(
+                    id,
+                    caller,
+                    SenderRole::Admin,
+                    body.clone(),
+                    request.internal,
+                );
+                let now = message.created_at;
                 if request.internal {
                     if let Some(status) = request.status {
                         conversation.set_status(status, now);

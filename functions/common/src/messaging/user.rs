@@ -126,18 +126,30 @@ impl App {
         }
     }
 
-    fn first_message(&self, caller: &Caller, conversation_id: &str, body: String) -> Message {
+    /// A new message, stamped now, with a time-ordered id.
+    pub(crate) fn new_message(
+        &self,
+        conversation_id: &str,
+        sender: &Caller,
+        sender_role: SenderRole,
+        body: String,
+        internal: bool,
+    ) -> Message {
         let now = self.clock.now();
         Message {
             id: self.ids.next(now),
             conversation_id: conversation_id.to_string(),
-            sender_id: caller.id().to_string(),
-            sender_role: SenderRole::User,
+            sender_id: sender.id().to_string(),
+            sender_role,
             body,
             created_at: now,
-            internal: false,
+            internal,
             template_id: None,
         }
+    }
+
+    fn user_message(&self, caller: &Caller, conversation_id: &str, body: String) -> Message {
+        self.new_message(conversation_id, caller, SenderRole::User, body, false)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -153,7 +165,7 @@ impl App {
     ) -> ApiResult<Created<CreatedConversation>> {
         let now = self.clock.now();
         let id = self.ids.next(now);
-        let message = self.first_message(caller, &id, body);
+        let message = self.user_message(caller, &id, body);
         let conversation = Conversation {
             id: id.clone(),
             kind: ConversationType::Support,
@@ -211,7 +223,7 @@ impl App {
         }
         let now = self.clock.now();
         let id = self.ids.next(now);
-        let message = self.first_message(caller, &id, body.clone());
+        let message = self.user_message(caller, &id, body.clone());
         let subject = subject.unwrap_or_else(|| {
             listing
                 .title
@@ -457,7 +469,7 @@ impl App {
     ) -> ApiResult<Created<R>> {
         let visible = |c: &Conversation| c.is_participant(caller.id());
         self.edit_conversation(id, idempotency, visible, |conversation| {
-            let message = self.first_message(caller, id, body.clone());
+            let message = self.user_message(caller, id, body.clone());
             conversation.user_wrote(caller.id(), &message.id, message.created_at, &self.sla);
             let result = respond(conversation, &message, message.created_at);
             Ok(Edit::with(vec![message_write(&message)?], result))
