@@ -5,6 +5,9 @@ use axum::routing::{MethodFilter, MethodRouter, on};
 use crate::app::AppState;
 use crate::error::ApiError;
 
+/// Far above any valid request (a message is at most 5,000 characters).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
 /// A router that remembers its routes, so tests can hold them against the OpenAPI document.
 pub struct Routes {
     router: Router<AppState>,
@@ -57,9 +60,11 @@ impl Routes {
         &self.list
     }
 
-    /// The finished router: unknown paths and methods answer in the contract's error shape.
+    /// The finished router: unknown paths and methods answer in the contract's error shape,
+    /// and bodies past [`MAX_BODY_BYTES`] are refused with 413 before they are parsed.
     pub fn into_router(self, state: AppState) -> Router {
         self.router
+            .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
             .fallback(|| async { ApiError::NotFound("no such route".into()) })
             .method_not_allowed_fallback(|| async {
                 ApiError::MethodNotAllowed("method not allowed on this route".into())
