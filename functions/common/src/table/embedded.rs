@@ -111,7 +111,9 @@ impl Table for EmbeddedTable {
         let mut bytes = 0;
         let mut evaluated = 0;
         for key in keys {
-            let item = &state.items[&key];
+            let Some(item) = state.items.get(key) else {
+                continue;
+            };
             if !sort_matches(query, item) {
                 continue;
             }
@@ -324,8 +326,12 @@ fn apply(state: &mut State, key: Key, after: Option<Item>) {
     }
 }
 
-/// The table keys of one partition in query order, after the exclusive start key.
-fn partition_keys(state: &State, query: &Query) -> Result<Vec<Key>, TableError> {
+/// The table keys of one partition in query order, after the exclusive start key. Lazy:
+/// a page costs O(log n + page), however large the partition.
+fn partition_keys<'a>(
+    state: &'a State,
+    query: &Query,
+) -> Result<Box<dyn Iterator<Item = &'a Key> + 'a>, TableError> {
     check_start(query)?;
     let (_, sk_attr) = query.index.key_attributes();
     let text = |item: &Item, attr: &str| {
@@ -334,50 +340,44 @@ fn partition_keys(state: &State, query: &Query) -> Result<Vec<Key>, TableError> 
             .unwrap_or_default()
             .to_string()
     };
+    // Where the previous page ended: its index sort key and table key.
     let start = query
         .start
         .as_ref()
         .map(|s| (text(s, sk_attr), Key::new(text(s, PK), text(s, SK))));
-    let after_start = |isk: &str, key: &Key| match &start {
-        None => true,
-        Some((ssk, skey)) => {
-            let position = (isk, key);
-            let start = (ssk.as_str(), skey);
-            if query.descending {
-                position < start
-            } else {
-                position > start
-            }
-        }
-    };
-    let mut keys: Vec<Key> = if query.index == Index::Table {
-        let lower = Key::new(&query.pk, "");
-        let upper = Key::new(format!("{}\0", query.pk), "");
-        state
-            .items
-            .range((Bound::Included(lower), Bound::Excluded(upper)))
-            .map(|(k, _)| k)
-            .filter(|k| after_start(&k.sk, k))
-            .cloned()
-            .collect()
-    } else {
-        let lower = (query.pk.clone(), String::new(), Key::new("", ""));
-        let upper = (format!("{}\0", query.pk), String::new(), Key::new("", ""));
-        state
-            .indexes
-            .get(&query.index)
-            .map(|set| {
-                set.range((Bound::Included(lower), Bound::Excluded(upper)))
-                    .filter(|(_, isk, key)| after_start(isk, key))
-                    .map(|(_, _, key)| key.clone())
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    if query.descending {
-        keys.reverse();
+    let next_partition = format!("{}\0", query.pk);
+    let (descending, pk) = (query.descending, query.pk.clone());
+    if query.index == Index::Table {
+        let first = Bound::Included(Key::new(&pk, ""));
+        let end = Bound::Excluded(Key::new(next_partition, ""));
+        let (lower, upper) = match start {
+            None => (first, end),
+            Some((_, key)) if descending => (first, Bound::Excluded(key)),
+            Some((_, key)) => (Bound::Excluded(key), end),
+        };
+        let keys = state.items.range((lower, upper)).map(|(k, _)| k);
+        return Ok(if descending {
+            Box::new(keys.rev())
+        } else {
+            Box::new(keys)
+        });
     }
-    Ok(keys)
+    let Some(entries) = state.indexes.get(&query.index) else {
+        return Ok(Box::new(std::iter::empty()));
+    };
+    let first = Bound::Included((pk.clone(), String::new(), Key::new("", "")));
+    let end = Bound::Excluded((next_partition, String::new(), Key::new("", "")));
+    let (lower, upper) = match start {
+        None => (first, end),
+        Some((isk, key)) if descending => (first, Bound::Excluded((pk, isk, key))),
+        Some((isk, key)) => (Bound::Excluded((pk, isk, key)), end),
+    };
+    let keys = entries.range((lower, upper)).map(|(_, _, key)| key);
+    Ok(if descending {
+        Box::new(keys.rev())
+    } else {
+        Box::new(keys)
+    })
 }
 
 fn sort_matches(query: &Query, item: &Item) -> bool {

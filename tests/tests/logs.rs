@@ -1,0 +1,108 @@
+//! Logs never carry message bodies, emails or phone numbers (POPIA: personal information
+//! stays out of CloudWatch), whatever happens in a full scenario.
+
+use std::sync::{Arc, Mutex};
+
+use serde_json::json;
+use tests::TestApp;
+
+/// A log sink the test can read.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn logs_never_carry_message_bodies_emails_or_phone_numbers() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_max_level(tracing::Level::TRACE)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .with_writer(move || writer.clone())
+        .finish();
+    // Global, and alone in its test binary: tracing caches per-callsite interest across
+    // threads, so a thread-scoped subscriber could miss events.
+    tracing::subscriber::set_global_default(subscriber).unwrap();
+
+    let app = TestApp::in_memory();
+    let (alice, seller) = (app.token("alice", &[]), app.token("seller", &[]));
+    let sam = app.token("sam", &["agent", "team-support"]);
+    let secret_body = "Call me on 082 555 0101 or thandi.private@example.org about PIN 4411";
+    app.listing("L1", "seller", "active").await;
+    let id = app.support(&alice, "account", secret_body).await;
+    app.post(
+        &format!("/v1/conversations/{id}/messages"),
+        &alice,
+        json!({"body": secret_body}),
+    )
+    .await;
+    app.post(
+        &format!("/v1/admin/conversations/{id}/replies"),
+        &sam,
+        json!({"body": format!("Re: {secret_body}")}),
+    )
+    .await;
+    app.post(
+        &format!("/v1/admin/conversations/{id}/replies"),
+        &sam,
+        json!({"body": secret_body, "internal": true}),
+    )
+    .await;
+    let (_, direct) = app
+        .post(
+            "/v1/conversations",
+            &alice,
+            json!({"type": "direct", "listing_id": "L1", "body": secret_body}),
+        )
+        .await;
+    let direct = direct["conversation"]["id"].as_str().unwrap();
+    app.post(
+        &format!("/v1/conversations/{direct}/messages"),
+        &seller,
+        json!({"body": secret_body}),
+    )
+    .await;
+    app.get(&format!("/v1/conversations/{id}/messages"), &alice)
+        .await;
+    app.get("/v1/admin/conversations", &sam).await;
+    // Failures log too: bad input, and someone else's conversation.
+    app.post(
+        &format!("/v1/conversations/{id}/messages"),
+        &seller,
+        json!({"body": secret_body}),
+    )
+    .await;
+    app.post(
+        "/v1/conversations",
+        &alice,
+        json!({"type": "support", "body": secret_body}),
+    )
+    .await;
+
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        logs.contains("create_conversation") && logs.contains("reply"),
+        "the scenario was logged: {logs}"
+    );
+    for secret in [
+        "082 555 0101",
+        "thandi.private",
+        "example.org",
+        "PIN 4411",
+        "@example.co.za",
+        "+27821234567",
+        "Call me",
+    ] {
+        assert!(!logs.contains(secret), "the logs contain {secret:?}");
+    }
+}
