@@ -18,14 +18,24 @@ pub struct SlaTargets {
     pub offset: FixedOffset,
 }
 
+/// South Africa Standard Time: UTC+2 all year.
+const SAST: FixedOffset = match FixedOffset::east_opt(2 * 3600) {
+    Some(offset) => offset,
+    None => panic!("UTC+2 is a valid offset"),
+};
+
+const FIVE_PM: NaiveTime = match NaiveTime::from_hms_opt(17, 0, 0) {
+    Some(time) => time,
+    None => panic!("17:00 is a valid time"),
+};
+
 impl Default for SlaTargets {
     fn default() -> Self {
         Self {
             urgent: Duration::hours(4),
             general: Duration::hours(24),
-            business_day_end: NaiveTime::from_hms_opt(17, 0, 0).unwrap_or_default(),
-            offset: FixedOffset::east_opt(2 * 3600)
-                .unwrap_or_else(|| FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!())),
+            business_day_end: FIVE_PM,
+            offset: SAST,
         }
     }
 }
