@@ -188,6 +188,14 @@ impl TestApp {
         assert_eq!(code, StatusCode::OK, "{reply}");
     }
 
+    /// Opens a direct conversation about `listing` with its seller; returns its id.
+    pub async fn direct(&self, token: &str, listing: &str, body: &str) -> String {
+        let request = json!({"type": "direct", "listing_id": listing, "body": body});
+        let (code, reply) = self.post("/v1/conversations", token, request).await;
+        assert_eq!(code, StatusCode::CREATED, "{reply}");
+        reply["conversation"]["id"].as_str().unwrap().to_string()
+    }
+
     /// Opens a support conversation; returns its id.
     pub async fn support(&self, token: &str, category: &str, body: &str) -> String {
         let request =

@@ -171,14 +171,7 @@ async fn the_inbox_lists_most_recent_activity_first_in_pages_with_filters() {
         );
     }
     app.clock.advance(Duration::minutes(1));
-    let (_, direct) = app
-        .post(
-            "/v1/conversations",
-            &alice,
-            json!({"type": "direct", "listing_id": "L1", "body": "hi"}),
-        )
-        .await;
-    let direct = direct["conversation"]["id"].as_str().unwrap().to_string();
+    let direct = app.direct(&alice, "L1", "hi").await;
     // New activity moves the oldest to the top.
     app.clock.advance(Duration::minutes(1));
     app.post(

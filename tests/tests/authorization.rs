@@ -18,14 +18,7 @@ async fn fixture() -> Fixture {
     let alice = app.token("alice", &[]);
     app.listing("L1", "bob", "active").await;
     let support_id = app.support(&alice, "general", "private question").await;
-    let (_, direct) = app
-        .post(
-            "/v1/conversations",
-            &alice,
-            json!({"type": "direct", "listing_id": "L1", "body": "hi"}),
-        )
-        .await;
-    let direct_id = direct["conversation"]["id"].as_str().unwrap().to_string();
+    let direct_id = app.direct(&alice, "L1", "hi").await;
     let (_, messages) = app
         .get(&format!("/v1/conversations/{support_id}/messages"), &alice)
         .await;

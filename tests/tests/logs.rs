@@ -58,14 +58,7 @@ async fn logs_never_carry_message_bodies_emails_or_phone_numbers() {
         json!({"body": secret_body, "internal": true}),
     )
     .await;
-    let (_, direct) = app
-        .post(
-            "/v1/conversations",
-            &alice,
-            json!({"type": "direct", "listing_id": "L1", "body": secret_body}),
-        )
-        .await;
-    let direct = direct["conversation"]["id"].as_str().unwrap();
+    let direct = app.direct(&alice, "L1", secret_body).await;
     app.post(
         &format!("/v1/conversations/{direct}/messages"),
         &seller,
