@@ -13,16 +13,36 @@ pub fn moto_url() -> String {
     })
 }
 
-pub async fn dynamo_client() -> Client {
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+/// SDK configuration for moto: its endpoint, a region, dummy credentials.
+pub async fn moto_config() -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
         .endpoint_url(moto_url())
         .region(aws_config::Region::new("eu-west-1"))
         .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
             "test", "test", None, None, "tests",
         ))
         .load()
-        .await;
-    Client::new(&config)
+        .await
+}
+
+pub async fn dynamo_client() -> Client {
+    Client::new(&moto_config().await)
+}
+
+/// What moto holds, from its own HTTP API (`/moto-api/data.json`): sent email and SMS.
+pub fn moto_data() -> serde_json::Value {
+    use std::io::{Read, Write};
+    let address = moto_url().trim_start_matches("http://").to_string();
+    let mut stream = std::net::TcpStream::connect(&address).expect("connect to moto");
+    write!(
+        stream,
+        "GET /moto-api/data.json HTTP/1.0\r\nHost: {address}\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let body = response.split_once("\r\n\r\n").map_or("", |(_, body)| body);
+    serde_json::from_str(body).expect("moto data.json")
 }
 
 /// A fresh table on moto with a unique name, so test binaries and cases never share state.

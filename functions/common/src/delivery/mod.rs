@@ -1,0 +1,48 @@
+//! Delivery channels: the Mailer (email) and Sms ports, with their AWS adapters (SES v2,
+//! SNS) and the local outbox that stands in for both in the dev server and tests.
+
+pub mod outbox;
+pub mod ses;
+pub mod sns;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+/// One email, ready to send: both an HTML and a plain-text part.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Email {
+    pub to: String,
+    pub subject: String,
+    pub html: String,
+    pub text: String,
+    /// One-click unsubscribe address for non-essential mail (List-Unsubscribe).
+    pub unsubscribe: Option<String>,
+}
+
+/// One SMS to an E.164 number.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TextMessage {
+    pub to: String,
+    pub body: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    /// The provider refused this message for good (bad address, opted out): retrying
+    /// cannot help.
+    #[error("rejected: {0}")]
+    Rejected(String),
+    /// The provider could not take it now (throttled, down): retry later.
+    #[error(transparent)]
+    Unavailable(#[from] anyhow::Error),
+}
+
+#[async_trait]
+pub trait Mailer: Send + Sync + 'static {
+    async fn send(&self, email: &Email) -> Result<(), SendError>;
+}
+
+#[async_trait]
+pub trait Sms: Send + Sync + 'static {
+    async fn send(&self, message: &TextMessage) -> Result<(), SendError>;
+}

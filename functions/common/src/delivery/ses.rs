@@ -1,0 +1,88 @@
+//! The Mailer on Amazon SES (v2 API).
+
+use anyhow::Context;
+use async_trait::async_trait;
+use aws_sdk_sesv2::Client;
+use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message, MessageHeader};
+
+use super::{Email, Mailer, SendError};
+
+pub struct SesMailer {
+    client: Client,
+    /// The verified sender, e.g. `SayPro Classifieds <messages@saypro.online>`.
+    from: String,
+    /// SES configuration set (event publishing of bounces and complaints), if any.
+    configuration_set: Option<String>,
+}
+
+impl SesMailer {
+    pub fn new(client: Client, from: impl Into<String>, configuration_set: Option<String>) -> Self {
+        Self {
+            client,
+            from: from.into(),
+            configuration_set,
+        }
+    }
+}
+
+fn content(text: &str) -> anyhow::Result<Content> {
+    Ok(Content::builder().data(text).charset("UTF-8").build()?)
+}
+
+#[async_trait]
+impl Mailer for SesMailer {
+    async fn send(&self, email: &Email) -> Result<(), SendError> {
+        let mut message = Message::builder().subject(content(&email.subject)?).body(
+            Body::builder()
+                .html(content(&email.html)?)
+                .text(content(&email.text)?)
+                .build(),
+        );
+        if let Some(link) = &email.unsubscribe {
+            message = message
+                .headers(
+                    MessageHeader::builder()
+                        .name("List-Unsubscribe")
+                        .value(format!("<{link}>"))
+                        .build()
+                        .context("header")?,
+                )
+                .headers(
+                    MessageHeader::builder()
+                        .name("List-Unsubscribe-Post")
+                        .value("List-Unsubscribe=One-Click")
+                        .build()
+                        .context("header")?,
+                );
+        }
+        let result = self
+            .client
+            .send_email()
+            .from_email_address(&self.from)
+            .destination(Destination::builder().to_addresses(&email.to).build())
+            .content(EmailContent::builder().simple(message.build()).build())
+            .set_configuration_set_name(self.configuration_set.clone())
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(error) => {
+                let service = error.as_service_error();
+                // A refused address or a suppressed recipient will not change on retry.
+                if service.is_some_and(|e| {
+                    e.is_message_rejected()
+                        || e.is_account_suspended_exception()
+                        || e.is_sending_paused_exception()
+                }) {
+                    Err(SendError::Rejected(
+                        aws_sdk_sesv2::error::DisplayErrorContext(&error).to_string(),
+                    ))
+                } else {
+                    Err(SendError::Unavailable(
+                        anyhow::Error::new(error).context("ses send_email"),
+                    ))
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! The SES and SNS adapters over HTTP against moto server, reading back from moto what
+//! was sent.
+
+use common::delivery::ses::SesMailer;
+use common::delivery::sns::SnsSms;
+use common::delivery::{Email, Mailer, SendError, Sms, TextMessage};
+use serde_json::Value;
+
+fn unique() -> String {
+    ulid::Ulid::new().to_string().to_lowercase()
+}
+
+/// Every entry of a moto data.json section, however moto nests it.
+fn entries(section: &Value) -> Vec<Value> {
+    match section {
+        Value::Array(items) => items.iter().flat_map(entries).collect(),
+        Value::Object(map)
+            if map.values().all(|v| v.is_object() || v.is_array()) && !map.is_empty() =>
+        {
+            map.values().flat_map(entries).collect()
+        }
+        other => vec![other.clone()],
+    }
+}
+
+#[tokio::test]
+async fn ses_sends_the_email_to_its_recipient_from_the_verified_sender() {
+    let client = aws_sdk_sesv2::Client::new(&tests::moto_config().await);
+    let from = format!("messages-{}@saypro.test", unique());
+    client
+        .create_email_identity()
+        .email_identity(&from)
+        .send()
+        .await
+        .unwrap();
+    let mailer = SesMailer::new(client, from.clone(), None);
+    let to = format!("user-{}@example.co.za", unique());
+    let email = Email {
+        to: to.clone(),
+        subject: "New reply: Renewing my ad".into(),
+        html: "<p>SayPro Support replied</p>".into(),
+        text: "SayPro Support replied".into(),
+        unsubscribe: Some("https://saypro.test/unsubscribe?t=x".into()),
+    };
+    mailer.send(&email).await.unwrap();
+
+    let data = tests::moto_data();
+    let sent: Vec<Value> = entries(&data["ses"]["Message"])
+        .into_iter()
+        .filter(|m| m.to_string().contains(&to))
+        .collect();
+    assert_eq!(sent.len(), 1, "{}", data["ses"]);
+    assert_eq!(sent[0]["source"], from.as_str());
+    assert_eq!(sent[0]["subject"], "New reply: Renewing my ad");
+    assert!(
+        sent[0]["body"]
+            .as_str()
+            .unwrap()
+            .contains("SayPro Support replied")
+    );
+}
+
+#[tokio::test]
+async fn ses_refuses_mail_from_an_unverified_sender_for_good() {
+    let client = aws_sdk_sesv2::Client::new(&tests::moto_config().await);
+    let mailer = SesMailer::new(client, format!("nobody-{}@saypro.test", unique()), None);
+    let email = Email {
+        to: "a@example.co.za".into(),
+        subject: "s".into(),
+        html: "h".into(),
+        text: "t".into(),
+        unsubscribe: None,
+    };
+    assert!(matches!(
+        mailer.send(&email).await,
+        Err(SendError::Rejected(_))
+    ));
+}
+
+#[tokio::test]
+async fn sns_sends_the_sms_to_the_phone_number() {
+    let client = aws_sdk_sns::Client::new(&tests::moto_config().await);
+    let sms = SnsSms::new(client, "0.50", "SayPro");
+    let digits: u64 = 100_000 + (ulid::Ulid::new().random() % 800_000) as u64;
+    let to = format!("+2782{digits:07}");
+    sms.send(&TextMessage {
+        to: to.clone(),
+        body: "SayPro: new reply on \"Renewing my ad\"".into(),
+    })
+    .await
+    .unwrap();
+    let data = tests::moto_data();
+    let sent: Vec<Value> = entries(&data["sns"]["SMS"])
+        .into_iter()
+        .filter(|m| m.to_string().contains(&to))
+        .collect();
+    assert!(!sent.is_empty(), "{}", data["sns"]["SMS"]);
+    assert!(sent[0].to_string().contains("new reply on"));
+}
