@@ -86,24 +86,51 @@ pub struct TestApp {
     pub table: Arc<dyn Table>,
     /// The embedded table itself when there is one (to count items).
     pub embedded: Option<Arc<EmbeddedTable>>,
+    /// The local system: notifier and outbox.
+    pub system: local::Local,
+    /// The embedded table's change feed, drained by [`TestApp::deliver`].
+    feed:
+        Option<std::sync::Mutex<tokio::sync::mpsc::UnboundedReceiver<common::table::StreamRecord>>>,
 }
 
 impl TestApp {
     pub fn in_memory() -> Self {
         let table = Arc::new(EmbeddedTable::in_memory());
+        let feed = table.subscribe();
         let mut app = Self::on(table.clone());
         app.embedded = Some(table);
+        app.feed = Some(std::sync::Mutex::new(feed));
         app
+    }
+
+    /// Runs notify over every change so far, as the stream would; returns the ids of the
+    /// records that failed.
+    pub async fn deliver(&self) -> Vec<String> {
+        let records = self.take_records();
+        self.system.notifier.process(&records).await
+    }
+
+    /// The changes so far from the embedded table's feed.
+    pub fn take_records(&self) -> Vec<common::table::StreamRecord> {
+        let mut feed = self
+            .feed
+            .as_ref()
+            .expect("an embedded table's feed")
+            .lock()
+            .unwrap();
+        std::iter::from_fn(|| feed.try_recv().ok()).collect()
     }
 
     pub fn on(table: Arc<dyn Table>) -> Self {
         let clock = Arc::new(ManualClock::new(tuesday_morning()));
-        let state = local::local_app(table.clone(), clock.clone(), SECRET);
+        let system = local::Local::new(table.clone(), clock.clone(), SECRET, None);
         Self {
-            router: local::router(state),
+            router: system.router(),
             clock,
             table,
             embedded: None,
+            system,
+            feed: None,
         }
     }
 
@@ -127,7 +154,7 @@ impl TestApp {
         jwt::sign(&claims, SECRET.as_bytes())
     }
 
-    fn clock_now(&self) -> DateTime<Utc> {
+    pub fn clock_now(&self) -> DateTime<Utc> {
         use common::clock::Clock;
         self.clock.now()
     }

@@ -25,7 +25,11 @@ fn the_document_describes_exactly_the_routes_served() {
                 .map(move |m| format!("{} {path}", m.to_uppercase()))
         })
         .collect();
-    let served: BTreeSet<String> = local::routes()
+    let outbox = std::sync::Arc::new(common::delivery::outbox::Outbox::new(
+        None,
+        std::sync::Arc::new(common::clock::SystemClock),
+    ));
+    let served: BTreeSet<String> = local::routes(outbox)
         .list()
         .iter()
         .map(|(m, p)| format!("{m} {p}"))

@@ -15,14 +15,15 @@ use tower::ServiceExt;
 
 const SAMPLE_CONVERSATION: &str = "01JSAMPLECONVERSATION00000";
 const SAMPLE_MESSAGE: &str = "01JSAMPLEMESSAGE0000000000";
+const SAMPLE_NOTIFICATION: &str = "01JSAMPLENOTIFICATION00000";
 
 fn lambda_app() -> AppState {
+    lambda_app_on(Arc::new(EmbeddedTable::in_memory()))
+}
+
+fn lambda_app_on(table: Arc<EmbeddedTable>) -> AppState {
     let clock = Arc::new(ManualClock::new(tests::tuesday_morning()));
-    Arc::new(App::new(
-        Arc::new(EmbeddedTable::in_memory()),
-        clock,
-        IdentitySource::ApiGateway,
-    ))
+    Arc::new(App::new(table, clock, IdentitySource::ApiGateway))
 }
 
 /// Sends one event file to the function that serves its route; returns status and body.
@@ -54,7 +55,9 @@ async fn invoke(app: &AppState, name: &str, ids: &[(&str, String)]) -> (StatusCo
 
 #[tokio::test]
 async fn every_sample_event_reaches_its_route_with_the_authorizers_identity() {
-    let app = lambda_app();
+    let table = Arc::new(EmbeddedTable::in_memory());
+    let mut feed = table.subscribe();
+    let app = lambda_app_on(table.clone());
     let (code, listing) = invoke(&app, "put-listing", &[]).await;
     assert_eq!(code, StatusCode::OK, "{listing}");
     let (code, created) = invoke(&app, "create-support-conversation", &[]).await;
@@ -66,7 +69,7 @@ async fn every_sample_event_reaches_its_route_with_the_authorizers_identity() {
         retried, created,
         "the event's Idempotency-Key makes a retry harmless"
     );
-    let ids = [
+    let mut ids = vec![
         (
             SAMPLE_CONVERSATION,
             created["conversation"]["id"].as_str().unwrap().to_string(),
@@ -91,8 +94,28 @@ async fn every_sample_event_reaches_its_route_with_the_authorizers_identity() {
         ("admin-reply", StatusCode::CREATED),
         ("admin-update-conversation", StatusCode::OK),
         ("post-message", StatusCode::CREATED),
+        ("get-preferences", StatusCode::OK),
+        ("put-preferences", StatusCode::OK),
     ];
     for (name, status) in expected {
+        let (code, body) = invoke(&app, name, &ids).await;
+        assert_eq!(code, status, "{name}: {body}");
+    }
+    // The admin's reply notified the user in the app: the notification events act on it.
+    let system = local::Local::new(table.clone(), app.clock.clone(), "unused", None);
+    let records: Vec<_> = std::iter::from_fn(|| feed.try_recv().ok()).collect();
+    assert!(system.notifier.process(&records).await.is_empty());
+    let (code, listed) = invoke(&app, "list-notifications", &ids).await;
+    assert_eq!(code, StatusCode::OK, "{listed}");
+    ids.push((
+        SAMPLE_NOTIFICATION,
+        listed["items"][0]["id"].as_str().unwrap().to_string(),
+    ));
+    for (name, status) in [
+        ("unread-counts", StatusCode::OK),
+        ("mark-notification-read", StatusCode::NO_CONTENT),
+        ("mark-all-notifications-read", StatusCode::OK),
+    ] {
         let (code, body) = invoke(&app, name, &ids).await;
         assert_eq!(code, status, "{name}: {body}");
     }

@@ -17,6 +17,7 @@ pub mod http;
 /// The OpenAPI document of every route, checked in beside this crate.
 pub const OPENAPI: &str = include_str!("../openapi.json");
 pub mod messaging;
+pub mod notify;
 pub mod store;
 pub mod table;
 

@@ -115,8 +115,8 @@ async fn bare(
 
 async fn per_operation(options: &Options, secret: &str) -> anyhow::Result<()> {
     let table = Arc::new(EmbeddedTable::in_memory());
-    let app = crate::local_app(table.clone(), Arc::new(SystemClock), secret);
-    let router = crate::router(app.clone());
+    let system = crate::Local::new(table.clone(), Arc::new(SystemClock), secret, None);
+    let (app, router) = (system.app.clone(), system.router());
     let floor = axum::Router::new()
         .route("/bare", post(bare))
         .with_state(app.clone());
@@ -259,11 +259,7 @@ async fn per_operation(options: &Options, secret: &str) -> anyhow::Result<()> {
 async fn group_commit(options: &Options, secret: &str) -> anyhow::Result<()> {
     let dir = std::env::temp_dir().join(format!("saypro-bench-{}", std::process::id()));
     let table = Arc::new(EmbeddedTable::open(&dir)?);
-    let router = crate::router(crate::local_app(
-        table.clone(),
-        Arc::new(SystemClock),
-        secret,
-    ));
+    let router = crate::Local::new(table.clone(), Arc::new(SystemClock), secret, None).router();
     let user = token(secret, "bench-user", &[]);
     let support =
         json!({"type": "support", "category": "general", "subject": "s", "body": "first"});

@@ -4,29 +4,39 @@
 pub mod bench;
 pub mod demo;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use common::auth::{Claims, jwt};
 use common::clock::{Clock, SystemClock};
+use common::delivery::outbox::Outbox;
 use common::http::Routes;
-use common::table::Table;
+use common::notify::{Notifier, NotifyConfig};
 use common::table::embedded::EmbeddedTable;
+use common::table::{StreamRecord, Table};
 use common::{App, AppState, IdentitySource};
+use tokio::sync::mpsc;
 
 /// The secret local tokens are signed with unless `SAYPRO_JWT_SECRET` is set. For local
 /// use only: deployed functions never see it (API Gateway verifies Cognito's tokens).
 pub const DEFAULT_JWT_SECRET: &str = "saypro-local-dev-secret";
 
-/// Every route of every HTTP function, plus the dev server's own.
-pub fn routes() -> Routes {
+/// Every route of every HTTP function, plus the dev server's own (`/openapi.json`, and
+/// the outbox of what was "sent").
+pub fn routes(outbox: Arc<Outbox>) -> Routes {
     send::routes()
         .merge(reply::routes())
         .merge(listings::routes())
         .route(axum::http::Method::GET, "/openapi.json", get(openapi))
+        .route(
+            axum::http::Method::GET,
+            "/local/outbox",
+            get(move || async move { axum::Json(serde_json::json!({ "items": outbox.sent() })) }),
+        )
 }
 
 async fn openapi() -> impl IntoResponse {
@@ -36,20 +46,93 @@ async fn openapi() -> impl IntoResponse {
     )
 }
 
-pub fn router(app: AppState) -> axum::Router {
-    routes().into_router(app)
+/// The whole system on one machine: the API, and notifications delivered to an outbox.
+pub struct Local {
+    pub app: AppState,
+    pub outbox: Arc<Outbox>,
+    pub notifier: Arc<Notifier>,
 }
 
-/// The local application: the given table and clock, HS256 tokens with `secret`.
-pub fn local_app(table: Arc<dyn Table>, clock: Arc<dyn Clock>, secret: &str) -> AppState {
-    Arc::new(App::new(
-        table,
-        clock,
-        IdentitySource::Hs256 {
+impl Local {
+    /// `outbox_file`: where sent email and SMS are also appended as JSON lines.
+    pub fn new(
+        table: Arc<dyn Table>,
+        clock: Arc<dyn Clock>,
+        secret: &str,
+        outbox_file: Option<PathBuf>,
+    ) -> Self {
+        let identity = IdentitySource::Hs256 {
             secret: secret.as_bytes().to_vec(),
-        },
-    ))
+        };
+        let app = Arc::new(App::new(table.clone(), clock.clone(), identity));
+        let outbox = Arc::new(Outbox::new(outbox_file, clock.clone()));
+        let config = NotifyConfig {
+            site_url: "http://127.0.0.1:3000".into(),
+            unsubscribe_url: "http://127.0.0.1:3000/account/notifications".into(),
+        };
+        let notifier = Arc::new(Notifier {
+            table,
+            mailer: outbox.clone(),
+            sms: outbox.clone(),
+            clock,
+            config,
+        });
+        Self {
+            app,
+            outbox,
+            notifier,
+        }
+    }
+
+    pub fn router(&self) -> axum::Router {
+        routes(self.outbox.clone()).into_router(self.app.clone())
+    }
+
+    /// Runs notify from the embedded table's change feed, as the DynamoDB stream drives
+    /// it on AWS: a failed record is retried with backoff, then given up with an error
+    /// log (on AWS it would land on the on-failure queue).
+    pub fn spawn_notify(
+        &self,
+        mut feed: mpsc::UnboundedReceiver<StreamRecord>,
+    ) -> tokio::task::JoinHandle<()> {
+        let notifier = self.notifier.clone();
+        tokio::spawn(async move {
+            while let Some(record) = feed.recv().await {
+                let mut delay = Duration::from_millis(200);
+                for attempt in 1..=NOTIFY_ATTEMPTS {
+                    if notifier
+                        .process(std::slice::from_ref(&record))
+                        .await
+                        .is_empty()
+                    {
+                        break;
+                    }
+                    if attempt == NOTIFY_ATTEMPTS {
+                        tracing::error!(record = %record.id, "notification given up after {NOTIFY_ATTEMPTS} attempts");
+                    } else {
+                        tokio::time::sleep(delay).await;
+                        delay *= 2;
+                    }
+                }
+            }
+        })
+    }
+
+    /// Sends SMS held for quiet hours once they end, checking every `every`.
+    pub fn spawn_held_sms(&self, every: Duration) -> tokio::task::JoinHandle<()> {
+        let notifier = self.notifier.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(every).await;
+                if let Err(error) = notifier.release_held(notifier.clock.now()).await {
+                    tracing::warn!(error = %error, "releasing held SMS failed; will try again");
+                }
+            }
+        })
+    }
 }
+
+const NOTIFY_ATTEMPTS: u32 = 5;
 
 /// The durable embedded table in `data`, or a memory-only one.
 pub fn open_table(data: Option<&Path>) -> anyhow::Result<Arc<EmbeddedTable>> {

@@ -95,9 +95,13 @@ async fn main() -> anyhow::Result<()> {
         } => {
             init_tracing();
             let table = local::open_table((!memory).then_some(data.as_path()))?;
-            let app = local::local_app(table, Arc::new(SystemClock), &cli.secret);
+            let feed = table.subscribe();
+            let outbox_file = (!memory).then(|| data.join("outbox.jsonl"));
+            let system = local::Local::new(table, Arc::new(SystemClock), &cli.secret, outbox_file);
+            system.spawn_notify(feed);
+            system.spawn_held_sms(std::time::Duration::from_secs(60));
             if demo {
-                let seeded = demo::seed(&app).await.context("seeding demo data")?;
+                let seeded = demo::seed(&system.app).await.context("seeding demo data")?;
                 print_demo_tokens(&cli.secret, seeded);
             }
             let listener = tokio::net::TcpListener::bind(&addr)
@@ -112,7 +116,7 @@ async fn main() -> anyhow::Result<()> {
                 "SayPro messaging listening on http://{} ({where_})",
                 listener.local_addr()?
             );
-            local::serve(listener, local::router(app)).await
+            local::serve(listener, system.router()).await
         }
         Command::Bench(options) => local::bench::run(options, &cli.secret).await,
     }

@@ -1,5 +1,6 @@
 //! `send`: the user routes. Users open conversations with the admin team or a listing's
-//! seller, list and read them, write, and mark read.
+//! seller, list and read them, write, and mark read; everyone (users and admins) reads
+//! their in-app notifications and sets their notification preferences here.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -9,8 +10,10 @@ use common::auth::Caller;
 use common::domain::{ConversationType, Status};
 use common::http::{IdempotencyHeader, JsonBody, MessagesQuery, Params, Routes};
 use common::messaging::{
-    ConversationFilter, Idempotency, NewConversation, NewMessage, PageRequest, ReadRequest,
+    ConversationFilter, Idempotency, NewConversation, NewMessage, NotificationOrder, PageRequest,
+    ReadRequest,
 };
+use common::notify::preferences::Preferences;
 use common::{ApiResult, AppState};
 use serde::Deserialize;
 
@@ -30,6 +33,24 @@ pub fn routes() -> Routes {
             post_message,
         )
         .on(Method::POST, "/v1/conversations/{id}/read", mark_read)
+        .on(Method::GET, "/v1/notifications", list_notifications)
+        .on(
+            Method::POST,
+            "/v1/notifications/{id}/read",
+            mark_notification_read,
+        )
+        .on(
+            Method::POST,
+            "/v1/notifications/read-all",
+            mark_all_notifications_read,
+        )
+        .on(
+            Method::GET,
+            "/v1/notifications/unread-counts",
+            unread_counts,
+        )
+        .on(Method::GET, "/v1/me/preferences", get_preferences)
+        .on(Method::PUT, "/v1/me/preferences", put_preferences)
 }
 
 pub fn router(state: AppState) -> axum::Router {
@@ -131,4 +152,63 @@ async fn mark_read(
 ) -> ApiResult<StatusCode> {
     app.mark_read(&caller, &id, request).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NotificationsQuery {
+    limit: Option<u32>,
+    cursor: Option<String>,
+    #[serde(default)]
+    order: NotificationOrder,
+}
+
+async fn list_notifications(
+    State(app): State<AppState>,
+    caller: Caller,
+    Params(query): Params<NotificationsQuery>,
+) -> ApiResult<impl IntoResponse> {
+    let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
+    Ok(Json(
+        app.list_notifications(&caller, query.order, page).await?,
+    ))
+}
+
+async fn mark_notification_read(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    app.mark_notification_read(&caller, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn mark_all_notifications_read(
+    State(app): State<AppState>,
+    caller: Caller,
+) -> ApiResult<impl IntoResponse> {
+    let marked = app.mark_all_notifications_read(&caller).await?;
+    Ok(Json(serde_json::json!({ "marked": marked })))
+}
+
+async fn unread_counts(
+    State(app): State<AppState>,
+    caller: Caller,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(app.unread_counts(&caller).await?))
+}
+
+async fn get_preferences(
+    State(app): State<AppState>,
+    caller: Caller,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(app.preferences(&caller).await?))
+}
+
+async fn put_preferences(
+    State(app): State<AppState>,
+    caller: Caller,
+    JsonBody(preferences): JsonBody<Preferences>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(app.set_preferences(&caller, preferences).await?))
 }

@@ -96,6 +96,15 @@ impl Caller {
         &self.claims.sub
     }
 
+    /// How to reach the caller, from their token.
+    pub fn contact(&self) -> crate::domain::Contact {
+        crate::domain::Contact {
+            name: self.claims.name.clone(),
+            email: self.claims.email.clone(),
+            phone: self.claims.phone_number.clone(),
+        }
+    }
+
     pub fn has(&self, role: Role) -> bool {
         self.roles.contains(&role)
     }

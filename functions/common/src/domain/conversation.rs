@@ -54,6 +54,15 @@ impl Status {
     }
 }
 
+/// How to reach someone taking part, from the claims of their own requests: kept on the
+/// conversation so notifications need no extra read. Never shown in the API's views.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Contact {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
 /// The key in [`Conversation::unread`] for the admin team's side of a support conversation.
 pub const ADMIN_SIDE: &str = "@admins";
 
@@ -78,6 +87,9 @@ pub struct Conversation {
     pub last_message_id: String,
     /// Unread messages per participant (and [`ADMIN_SIDE`]).
     pub unread: BTreeMap<String, u32>,
+    /// Contacts of whoever has written, by user id.
+    #[serde(default)]
+    pub contacts: BTreeMap<String, Contact>,
     pub sla: Option<Sla>,
     pub resolved_at: Option<DateTime<Utc>>,
     /// Bumped on every change; writes are conditioned on it (optimistic concurrency).
@@ -177,6 +189,15 @@ impl Conversation {
         if let Some(sla) = &mut self.sla {
             sla.reprioritise(priority, created_at, targets);
         }
+    }
+
+    /// Remembers how to reach a writer; a token without an email or phone keeps what an
+    /// earlier one told us.
+    pub fn remember_contact(&mut self, user: &str, contact: Contact) {
+        let known = self.contacts.entry(user.to_string()).or_default();
+        known.name = contact.name.or(known.name.take());
+        known.email = contact.email.or(known.email.take());
+        known.phone = contact.phone.or(known.phone.take());
     }
 
     /// When the admin side must answer next, if it must.

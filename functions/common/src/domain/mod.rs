@@ -8,6 +8,6 @@ pub mod routing;
 pub mod sla;
 pub mod validate;
 
-pub use conversation::{Category, Conversation, ConversationType, Priority, Status};
+pub use conversation::{Category, Contact, Conversation, ConversationType, Priority, Status};
 pub use listing::{Listing, ListingStatus};
 pub use message::{Message, SenderRole};

@@ -125,7 +125,12 @@ impl App {
                     .map(|r| (team, r))
             }
         });
-        let pages = try_join_all(reads).await?;
+        // The directory row is kept current alongside, at no extra latency.
+        let (pages, registered) = tokio::join!(try_join_all(reads), self.register_admin(caller));
+        let pages = pages?;
+        if let Err(error) = registered {
+            tracing::warn!(error = %error, "could not update the admin directory");
+        }
 
         // Merge by the index's sort key, then take one page.
         let (_, sort_attr) = index.key_attributes();
@@ -261,6 +266,7 @@ impl App {
                     request.internal,
                 );
                 let now = message.created_at;
+                conversation.remember_contact(caller.id(), caller.contact());
                 if request.internal {
                     if let Some(status) = request.status {
                         conversation.set_status(status, now);

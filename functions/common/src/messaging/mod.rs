@@ -6,11 +6,13 @@ mod admin;
 mod edit;
 mod idempotency;
 mod listings;
+mod notifications;
 mod user;
 
 pub use admin::{ConversationChanges, QueueFilter, QueueSort, ReplyRequest};
 pub use idempotency::{Created, Idempotency};
 pub use listings::ListingRequest;
+pub use notifications::{NotificationOrder, UnreadCounts};
 pub use user::{ConversationFilter, CreatedConversation, NewConversation, NewMessage, ReadRequest};
 
 use serde::Serialize;

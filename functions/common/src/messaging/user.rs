@@ -182,6 +182,7 @@ impl App {
             last_message_at: now,
             last_message_id: message.id.clone(),
             unread: BTreeMap::from([(ADMIN_SIDE.to_string(), 1), (caller.id().to_string(), 0)]),
+            contacts: BTreeMap::from([(caller.id().to_string(), caller.contact())]),
             sla: Some(Sla::start(now, priority, &self.sla)),
             resolved_at: None,
             version: 1,
@@ -247,6 +248,7 @@ impl App {
             last_message_at: now,
             last_message_id: message.id.clone(),
             unread: BTreeMap::from([(caller.id().to_string(), 0), (listing.seller_id.clone(), 1)]),
+            contacts: BTreeMap::from([(caller.id().to_string(), caller.contact())]),
             sla: None,
             resolved_at: None,
             version: 1,
@@ -471,6 +473,7 @@ impl App {
         self.edit_conversation(id, idempotency, visible, |conversation| {
             let message = self.user_message(caller, id, body.clone());
             conversation.user_wrote(caller.id(), &message.id, message.created_at, &self.sla);
+            conversation.remember_contact(caller.id(), caller.contact());
             let result = respond(conversation, &message, message.created_at);
             Ok(Edit::with(vec![message_write(&message)?], result))
         })

@@ -144,6 +144,11 @@ pub fn listing_write(listing: &Listing) -> anyhow::Result<WriteOp> {
     })
 }
 
+/// A record as the item stored under `key`.
+pub fn record_item<T: Serialize>(key: &Key, record: &T) -> anyhow::Result<Item> {
+    Ok(with_key(to_item(record)?, key))
+}
+
 /// A record stored under `key`, for small items with no index entries.
 pub fn record_write<T: Serialize>(
     key: &Key,
@@ -151,7 +156,7 @@ pub fn record_write<T: Serialize>(
     condition: Option<Condition>,
 ) -> anyhow::Result<WriteOp> {
     Ok(WriteOp::Put {
-        item: with_key(to_item(record)?, key),
+        item: record_item(key, record)?,
         condition,
     })
 }

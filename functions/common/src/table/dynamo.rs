@@ -473,6 +473,10 @@ impl Expression {
             Condition::Equals(attr, value) => {
                 format!("{} = {}", self.name(attr), self.value(value.clone()))
             }
+            Condition::AbsentOrDiffers(attr, value) => {
+                let (pk, attr, value) = (self.name(PK), self.name(attr), self.value(value.clone()));
+                format!("attribute_not_exists({pk}) OR {attr} <> {value}")
+            }
         }
     }
 

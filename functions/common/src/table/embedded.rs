@@ -17,13 +17,13 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use anyhow::Context;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 
 use super::capacity::{check_units, item_size, read_half_units, write_units};
 use super::schema::{PK, SK};
 use super::{
-    Change, Condition, Consumed, Filter, Index, Item, Key, Page, Query, SortKey, Table, TableError,
-    TableMetrics, Value, WriteOp, check_start, key_item,
+    Change, Condition, Consumed, Filter, Index, Item, Key, Page, Query, SortKey, StreamRecord,
+    Table, TableError, TableMetrics, Value, WriteOp, check_start, key_item,
 };
 
 /// One index entry: the index's partition and sort key, then the table key for uniqueness.
@@ -39,16 +39,15 @@ pub struct EmbeddedTable {
     state: Mutex<State>,
     journal: Option<Journal>,
     metrics: TableMetrics,
+    /// The change feed (the embedded DynamoDB stream), once someone subscribes.
+    feed: Mutex<Option<mpsc::UnboundedSender<StreamRecord>>>,
+    sequence: std::sync::atomic::AtomicU64,
 }
 
 impl EmbeddedTable {
     /// A table that lives in memory only (tests, benchmarks).
     pub fn in_memory() -> Self {
-        Self {
-            state: Mutex::new(State::default()),
-            journal: None,
-            metrics: TableMetrics::default(),
-        }
+        Self::with(State::default(), None)
     }
 
     /// Opens (or creates) the durable table in `dir`, replaying and compacting its journal.
@@ -62,11 +61,37 @@ impl EmbeddedTable {
         }
         compact(&path, &state)?;
         let journal = Journal::start(&path)?;
-        Ok(Self {
+        Ok(Self::with(state, Some(journal)))
+    }
+
+    fn with(state: State, journal: Option<Journal>) -> Self {
+        Self {
             state: Mutex::new(state),
-            journal: Some(journal),
+            journal,
             metrics: TableMetrics::default(),
-        })
+            feed: Mutex::new(None),
+            sequence: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    /// Every change from now on, once durable, in the shape a DynamoDB stream delivers
+    /// (keys, old and new image). One subscriber: a new one replaces the last.
+    pub fn subscribe(&self) -> mpsc::UnboundedReceiver<StreamRecord> {
+        let (sender, receiver) = mpsc::unbounded_channel();
+        *self.feed.lock().unwrap_or_else(|p| p.into_inner()) = Some(sender);
+        receiver
+    }
+
+    fn publish(&self, changes: Vec<(Key, Option<Item>, Option<Item>)>) {
+        let feed = self.feed.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(sender) = feed.as_ref() else { return };
+        for (key, old, new) in changes {
+            let id = self
+                .sequence
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                .to_string();
+            let _ = sender.send(StreamRecord { id, key, old, new });
+        }
     }
 
     /// How many items the table holds (diagnostics and tests: proves a failed request
@@ -157,17 +182,21 @@ impl Table for EmbeddedTable {
                         Some(journal) => Some(journal.append(&effects)?),
                         None => None,
                     };
+                    let mut changes = Vec::with_capacity(effects.len());
                     for effect in effects {
+                        let before = state.items.get(&effect.key).cloned();
+                        changes.push((effect.key.clone(), before, effect.after.clone()));
                         apply(&mut state, effect.key, effect.after);
                     }
-                    (Ok(()), seq)
+                    (Ok(changes), seq)
                 }
             }
         };
         if let (Some(journal), Some(seq)) = (&self.journal, seq) {
             journal.wait_durable(seq).await?;
         }
-        result
+        self.publish(result?);
+        Ok(())
     }
 
     fn metrics(&self) -> &TableMetrics {
@@ -260,6 +289,7 @@ fn condition_holds(condition: &Condition, item: Option<&Item>) -> bool {
         Condition::NotExists => item.is_none(),
         Condition::Exists => item.is_some(),
         Condition::Equals(attr, value) => item.and_then(|i| i.get(attr)) == Some(value),
+        Condition::AbsentOrDiffers(attr, value) => item.and_then(|i| i.get(attr)) != Some(value),
     }
 }
 

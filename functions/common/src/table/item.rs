@@ -85,9 +85,22 @@ pub fn to_item<T: Serialize>(record: &T) -> anyhow::Result<Item> {
     }
 }
 
-/// An item as a typed record; key and index attributes the record does not name are ignored.
+/// An item as a typed record. Key and index attributes are the table's, never a record's
+/// fields, so they are left out (records may deny unknown fields).
 pub fn from_item<T: DeserializeOwned>(item: Item) -> anyhow::Result<T> {
-    let object = item.into_iter().map(|(k, v)| (k, v.into_json())).collect();
+    let keys: Vec<&str> = [super::Index::Table]
+        .into_iter()
+        .chain(super::Index::GSIS)
+        .flat_map(|index| {
+            let (pk, sk) = index.key_attributes();
+            [pk, sk]
+        })
+        .collect();
+    let object = item
+        .into_iter()
+        .filter(|(k, _)| !keys.contains(&k.as_str()))
+        .map(|(k, v)| (k, v.into_json()))
+        .collect();
     serde_json::from_value(serde_json::Value::Object(object)).context("item to record")
 }
 

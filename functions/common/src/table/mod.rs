@@ -42,6 +42,8 @@ pub enum Condition {
     Exists,
     /// The item exists and the top-level attribute equals the value (optimistic version checks).
     Equals(String, Value),
+    /// The item is absent, or the attribute differs from the value (write only on change).
+    AbsentOrDiffers(String, Value),
 }
 
 /// One change in a write. Several changes in one [`Table::write`] call are one transaction.
@@ -137,6 +139,17 @@ impl Query {
         self.descending = descending;
         self
     }
+}
+
+/// One change to one item, as a DynamoDB stream (or the embedded table's change feed)
+/// reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamRecord {
+    /// Identifies the record for retries (the stream's sequence number).
+    pub id: String,
+    pub key: Key,
+    pub old: Option<Item>,
+    pub new: Option<Item>,
 }
 
 /// One page of a query: the matching items and, if more may follow, the key to start after.

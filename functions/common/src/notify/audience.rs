@@ -1,0 +1,195 @@
+//! Who hears about a new message: the rules, as pure functions.
+
+use crate::auth::Team;
+use crate::domain::{Conversation, ConversationType, Message, SenderRole};
+
+/// Whom a notice is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Audience {
+    /// One person; `admin` when they answer for SayPro (admins may get SMS).
+    Person { id: String, admin: bool },
+    /// Everyone working a team's queue: a support conversation nobody is assigned to.
+    Team(Team),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeKind {
+    /// A user wrote in a support conversation.
+    UserMessage,
+    /// An admin answered the user.
+    AdminReply,
+    /// The other party of a buyer–seller conversation wrote.
+    DirectMessage,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub audience: Audience,
+    pub kind: NoticeKind,
+    /// Urgent conversations may reach admins by SMS, even in quiet hours.
+    pub urgent: bool,
+}
+
+/// The notices a stored message gives rise to. Internal notes notify nobody outside the
+/// team, and the team works them in the queue, so they notify nobody at all.
+pub fn notices_for(message: &Message, conversation: &Conversation) -> Vec<Notice> {
+    if message.internal {
+        return Vec::new();
+    }
+    let urgent = conversation.priority == crate::domain::Priority::Urgent;
+    let others = || {
+        conversation
+            .participants
+            .iter()
+            .filter(|p| **p != message.sender_id)
+    };
+    match (conversation.kind, message.sender_role) {
+        (ConversationType::Support, SenderRole::User) => {
+            let audience = match (&conversation.assignee, conversation.team) {
+                (Some(assignee), _) => Audience::Person {
+                    id: assignee.clone(),
+                    admin: true,
+                },
+                (None, Some(team)) => Audience::Team(team),
+                (None, None) => return Vec::new(),
+            };
+            vec![Notice {
+                audience,
+                kind: NoticeKind::UserMessage,
+                urgent,
+            }]
+        }
+        (ConversationType::Support, _) => others()
+            .map(|user| Notice {
+                audience: Audience::Person {
+                    id: user.clone(),
+                    admin: false,
+                },
+                kind: NoticeKind::AdminReply,
+                urgent: false,
+            })
+            .collect(),
+        (ConversationType::Direct, _) => others()
+            .map(|user| Notice {
+                audience: Audience::Person {
+                    id: user.clone(),
+                    admin: false,
+                },
+                kind: NoticeKind::DirectMessage,
+                urgent: false,
+            })
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use chrono::Utc;
+
+    use super::*;
+    use crate::domain::{Category, Priority, Status};
+
+    fn conversation(
+        kind: ConversationType,
+        assignee: Option<&str>,
+        priority: Priority,
+    ) -> Conversation {
+        Conversation {
+            id: "c".into(),
+            kind,
+            listing_id: None,
+            subject: "s".into(),
+            category: Category::General,
+            priority,
+            status: Status::Open,
+            created_by: "buyer".into(),
+            participants: match kind {
+                ConversationType::Support => vec!["buyer".into()],
+                ConversationType::Direct => vec!["buyer".into(), "seller".into()],
+            },
+            team: (kind == ConversationType::Support).then_some(Team::Support),
+            assignee: assignee.map(str::to_string),
+            created_at: Utc::now(),
+            last_message_at: Utc::now(),
+            last_message_id: "m".into(),
+            unread: BTreeMap::new(),
+            contacts: BTreeMap::new(),
+            sla: None,
+            resolved_at: None,
+            version: 1,
+        }
+    }
+
+    fn message(sender: &str, role: SenderRole, internal: bool) -> Message {
+        Message {
+            id: "m".into(),
+            conversation_id: "c".into(),
+            sender_id: sender.into(),
+            sender_role: role,
+            body: "b".into(),
+            created_at: Utc::now(),
+            internal,
+            template_id: None,
+        }
+    }
+
+    #[test]
+    fn a_user_message_goes_to_the_assignee_or_else_the_team() {
+        let unassigned = conversation(ConversationType::Support, None, Priority::Urgent);
+        let notices = notices_for(&message("buyer", SenderRole::User, false), &unassigned);
+        assert_eq!(
+            notices,
+            [Notice {
+                audience: Audience::Team(Team::Support),
+                kind: NoticeKind::UserMessage,
+                urgent: true
+            }]
+        );
+        let assigned = conversation(ConversationType::Support, Some("sam"), Priority::Normal);
+        let notices = notices_for(&message("buyer", SenderRole::User, false), &assigned);
+        assert_eq!(
+            notices[0].audience,
+            Audience::Person {
+                id: "sam".into(),
+                admin: true
+            }
+        );
+        assert!(!notices[0].urgent);
+    }
+
+    #[test]
+    fn an_admin_reply_goes_to_the_user_and_a_note_to_nobody() {
+        let support = conversation(ConversationType::Support, Some("sam"), Priority::Urgent);
+        let notices = notices_for(&message("sam", SenderRole::Admin, false), &support);
+        assert_eq!(
+            notices,
+            [Notice {
+                audience: Audience::Person {
+                    id: "buyer".into(),
+                    admin: false
+                },
+                kind: NoticeKind::AdminReply,
+                urgent: false
+            }]
+        );
+        assert!(notices_for(&message("sam", SenderRole::Admin, true), &support).is_empty());
+    }
+
+    #[test]
+    fn a_direct_message_goes_to_the_other_party_only() {
+        let direct = conversation(ConversationType::Direct, None, Priority::Normal);
+        let notices = notices_for(&message("seller", SenderRole::User, false), &direct);
+        assert_eq!(notices.len(), 1);
+        assert_eq!(
+            notices[0].audience,
+            Audience::Person {
+                id: "buyer".into(),
+                admin: false
+            }
+        );
+        assert_eq!(notices[0].kind, NoticeKind::DirectMessage);
+    }
+}

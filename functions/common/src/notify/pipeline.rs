@@ -1,0 +1,417 @@
+//! From a stored message to notifications sent, exactly once as far as the design allows:
+//! in-app notifications are create-once items, and each email or SMS is claimed with a
+//! conditional marker before it is sent and marked sent after. A record processed twice
+//! sends nothing twice; a failed send releases its claim and fails the record, so the
+//! stream retries it (and what keeps failing goes to the on-failure destination).
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::audience::{Audience, Notice, notices_for};
+use super::inbox::{self, Notification};
+use super::preferences::{Preferences, SmsTiming, channels};
+use super::render::{self, Links};
+use crate::clock::Clock;
+use crate::delivery::{Mailer, SendError, Sms, TextMessage};
+use crate::domain::{Contact, Conversation, Message};
+use crate::store::{self, MESSAGE_PREFIX, conversation_key, record_write};
+use crate::table::{
+    Condition, Key, Query, SortKey, StreamRecord, Table, TableError, WriteOp, from_item,
+};
+
+/// A claim older than this is taken to be from a worker that died mid-send.
+const CLAIM_LEASE_SECONDS: i64 = 120;
+/// Markers are kept this long (DynamoDB TTL), longer than any stream retry.
+const MARKER_DAYS: i64 = 7;
+
+#[derive(Debug, Clone)]
+pub struct NotifyConfig {
+    /// The website, for links back to conversations.
+    pub site_url: String,
+    /// Where a recipient turns these emails off (the website's notification settings,
+    /// which save `PUT /v1/me/preferences`).
+    pub unsubscribe_url: String,
+}
+
+pub struct Notifier {
+    pub table: Arc<dyn Table>,
+    pub mailer: Arc<dyn Mailer>,
+    pub sms: Arc<dyn Sms>,
+    pub clock: Arc<dyn Clock>,
+    pub config: NotifyConfig,
+}
+
+/// A person to notify and how to reach them.
+struct Recipient {
+    id: String,
+    admin: bool,
+    contact: Contact,
+}
+
+/// An admin in a team's directory (written from their token's claims).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TeamMember {
+    pub id: String,
+    pub contact: Contact,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Marker {
+    state: MarkerState,
+    claimed_at: DateTime<Utc>,
+    expires_at: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum MarkerState {
+    Sending,
+    Sent,
+    /// The provider refused it for good; not retried.
+    Rejected,
+}
+
+/// An SMS held for the end of someone's quiet hours.
+#[derive(Serialize, Deserialize)]
+struct HeldSms {
+    marker: String,
+    message: TextMessage,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum NotifyError {
+    #[error("a send failed and will be retried: {0}")]
+    Retry(String),
+    #[error(transparent)]
+    Table(#[from] TableError),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+pub fn team_partition(team: crate::auth::Team) -> String {
+    format!("TEAM#{team}")
+}
+
+pub fn preferences_key(user: &str) -> Key {
+    Key::new(format!("USER#{user}"), "PREFS")
+}
+
+pub fn suppression_key(email: &str) -> Key {
+    Key::new(format!("SUPPRESSED#{}", email.to_lowercase()), "META")
+}
+
+const HELD_PARTITION: &str = "HELD_SMS";
+
+impl Notifier {
+    /// Processes a batch; returns the ids of the records that failed (to be retried).
+    pub async fn process(&self, records: &[StreamRecord]) -> Vec<String> {
+        let mut failed = Vec::new();
+        for record in records {
+            if let Err(error) = self.record(record).await {
+                tracing::warn!(record = %record.id, error = format!("{error:#}"), "notification failed; will retry");
+                failed.push(record.id.clone());
+            }
+        }
+        failed
+    }
+
+    async fn record(&self, record: &StreamRecord) -> Result<(), NotifyError> {
+        // Only newly stored messages notify anyone.
+        let (None, Some(new)) = (&record.old, &record.new) else {
+            return Ok(());
+        };
+        if !record.key.sk.starts_with(MESSAGE_PREFIX) || !record.key.pk.starts_with("CONV#") {
+            return Ok(());
+        }
+        let message: Message = from_item(new.clone())?;
+        let Some(item) = self
+            .table
+            .get(&conversation_key(&message.conversation_id), true)
+            .await?
+        else {
+            return Ok(());
+        };
+        let conversation: Conversation = from_item(item)?;
+        let mut outcome = Ok(());
+        for notice in notices_for(&message, &conversation) {
+            for recipient in self.recipients(&notice, &conversation).await? {
+                // Keep going for the others; the record fails if anyone's send failed.
+                if let Err(error) = self
+                    .notify(&notice, &recipient, &conversation, &message)
+                    .await
+                {
+                    outcome = Err(error);
+                }
+            }
+        }
+        outcome
+    }
+
+    async fn recipients(
+        &self,
+        notice: &Notice,
+        conversation: &Conversation,
+    ) -> Result<Vec<Recipient>, NotifyError> {
+        Ok(match &notice.audience {
+            Audience::Person { id, admin } => {
+                let mut contact = conversation.contacts.get(id).cloned().unwrap_or_default();
+                if contact.email.is_none() && contact.phone.is_none() {
+                    contact = self.directory_contact(id).await?.unwrap_or(contact);
+                }
+                vec![Recipient {
+                    id: id.clone(),
+                    admin: *admin,
+                    contact,
+                }]
+            }
+            Audience::Team(team) => {
+                let (items, _) = store::page(
+                    self.table.as_ref(),
+                    Query::partition(crate::table::Index::Table, team_partition(*team)),
+                    100,
+                )
+                .await
+                .map_err(|e| anyhow::anyhow!("reading team {team}: {e}"))?;
+                items
+                    .into_iter()
+                    .map(|item| {
+                        let member: TeamMember = from_item(item)?;
+                        Ok(Recipient {
+                            id: member.id,
+                            admin: true,
+                            contact: member.contact,
+                        })
+                    })
+                    .collect::<anyhow::Result<_>>()?
+            }
+        })
+    }
+
+    async fn directory_contact(&self, user: &str) -> Result<Option<Contact>, NotifyError> {
+        let key = Key::new(format!("USER#{user}"), "PROFILE");
+        match self.table.get(&key, false).await? {
+            Some(item) => Ok(Some(from_item::<TeamMember>(item)?.contact)),
+            None => Ok(None),
+        }
+    }
+
+    async fn notify(
+        &self,
+        notice: &Notice,
+        to: &Recipient,
+        conversation: &Conversation,
+        message: &Message,
+    ) -> Result<(), NotifyError> {
+        let now = self.clock.now();
+        let notification = Notification {
+            id: message.id.clone(),
+            conversation_id: conversation.id.clone(),
+            kind: notice.kind,
+            title: conversation.subject.clone(),
+            preview: render::preview(&message.body),
+            created_at: message.created_at,
+            read: false,
+        };
+        match self
+            .table
+            .write(vec![inbox::create(&to.id, &notification)?])
+            .await
+        {
+            Ok(()) | Err(TableError::ConditionFailed { .. }) => {}
+            Err(other) => return Err(other.into()),
+        }
+
+        let preferences: Preferences = match self.table.get(&preferences_key(&to.id), false).await?
+        {
+            Some(item) => from_item(item)?,
+            None => Preferences::default(),
+        };
+        let suppressed = match &to.contact.email {
+            Some(email) => self
+                .table
+                .get(&suppression_key(email), false)
+                .await?
+                .is_some(),
+            None => false,
+        };
+        let chosen = channels(notice, to.admin, &preferences, &to.contact, suppressed, now);
+        let links = Links {
+            site: self.config.site_url.clone(),
+            unsubscribe: Some(self.config.unsubscribe_url.clone()),
+        };
+        let mut outcome = Ok(());
+        if let Some(address) = chosen.email {
+            let email = render::email(
+                &address,
+                notice.kind,
+                conversation,
+                message,
+                to.admin,
+                &links,
+            );
+            let marker = format!("{}#{}#email", message.id, to.id);
+            if let Err(e) = self.once(&marker, || self.mailer.send(&email)).await {
+                outcome = Err(e);
+            }
+        }
+        if let Some((phone, timing)) = chosen.sms {
+            let sms = render::sms(
+                &phone,
+                notice.kind,
+                conversation,
+                to.admin,
+                &links,
+                notice.urgent,
+            );
+            let marker = format!("{}#{}#sms", message.id, to.id);
+            let sent = match timing {
+                SmsTiming::Now => self.once(&marker, || self.sms.send(&sms)).await,
+                SmsTiming::HeldUntil(until) => self.hold(&marker, until, sms).await,
+            };
+            if let Err(e) = sent {
+                outcome = Err(e);
+            }
+        }
+        outcome
+    }
+
+    /// Sends at most once per marker: claim, send, mark sent.
+    async fn once<F, Fut>(&self, marker: &str, send: F) -> Result<(), NotifyError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<(), SendError>>,
+    {
+        let key = Key::new(format!("SENT#{marker}"), "MARKER");
+        let now = self.clock.now();
+        let marker_item = |state| Marker {
+            state,
+            claimed_at: now,
+            expires_at: (now + Duration::days(MARKER_DAYS)).timestamp(),
+        };
+        let claim = record_write(
+            &key,
+            &marker_item(MarkerState::Sending),
+            Some(Condition::NotExists),
+        )?;
+        match self.table.write(vec![claim]).await {
+            Ok(()) => {}
+            Err(TableError::ConditionFailed { .. }) => {
+                let existing: Marker = match self.table.get(&key, true).await? {
+                    Some(item) => from_item(item)?,
+                    None => return Err(NotifyError::Retry("marker vanished".into())),
+                };
+                match existing.state {
+                    MarkerState::Sent | MarkerState::Rejected => return Ok(()),
+                    MarkerState::Sending
+                        if now - existing.claimed_at < Duration::seconds(CLAIM_LEASE_SECONDS) =>
+                    {
+                        return Err(NotifyError::Retry("another worker is sending".into()));
+                    }
+                    // The claimant died mid-send: take over (at worst one duplicate).
+                    MarkerState::Sending => {
+                        // The claim time exactly as stored (the same serializer wrote it).
+                        let stored = serde_json::to_value(existing.claimed_at)
+                            .map_err(anyhow::Error::from)?;
+                        let claimed = crate::table::Value::s(stored.as_str().unwrap_or_default());
+                        let condition = Condition::Equals("claimed_at".into(), claimed);
+                        let take_over = record_write(
+                            &key,
+                            &marker_item(MarkerState::Sending),
+                            Some(condition),
+                        )?;
+                        if self.table.write(vec![take_over]).await.is_err() {
+                            return Err(NotifyError::Retry("claim taken over elsewhere".into()));
+                        }
+                    }
+                }
+            }
+            Err(other) => return Err(other.into()),
+        }
+        match send().await {
+            Ok(()) => {
+                self.table
+                    .write(vec![record_write(
+                        &key,
+                        &marker_item(MarkerState::Sent),
+                        None,
+                    )?])
+                    .await?;
+                Ok(())
+            }
+            Err(SendError::Rejected(reason)) => {
+                tracing::warn!(marker, reason = %reason, "provider refused the notification; not retried");
+                self.table
+                    .write(vec![record_write(
+                        &key,
+                        &marker_item(MarkerState::Rejected),
+                        None,
+                    )?])
+                    .await?;
+                Ok(())
+            }
+            Err(SendError::Unavailable(error)) => {
+                // Release the claim so the retry sends it.
+                self.table
+                    .write(vec![WriteOp::Delete {
+                        key,
+                        condition: None,
+                    }])
+                    .await?;
+                Err(NotifyError::Retry(format!("{error:#}")))
+            }
+        }
+    }
+
+    async fn hold(
+        &self,
+        marker: &str,
+        until: DateTime<Utc>,
+        message: TextMessage,
+    ) -> Result<(), NotifyError> {
+        let key = Key::new(
+            HELD_PARTITION,
+            format!("{}#{marker}", store::sortable_time(until)),
+        );
+        let held = HeldSms {
+            marker: marker.to_string(),
+            message,
+        };
+        match self
+            .table
+            .write(vec![record_write(&key, &held, Some(Condition::NotExists))?])
+            .await
+        {
+            Ok(()) | Err(TableError::ConditionFailed { .. }) => Ok(()),
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    /// Sends the SMS whose quiet hours have ended by `now` (run on a schedule).
+    pub async fn release_held(&self, now: DateTime<Utc>) -> Result<usize, NotifyError> {
+        let query = Query::partition(crate::table::Index::Table, HELD_PARTITION)
+            .sort(SortKey::Le(format!("{}~", store::sortable_time(now))));
+        let (items, _) = store::page(self.table.as_ref(), query, 100)
+            .await
+            .map_err(|e| anyhow::anyhow!("reading held sms: {e}"))?;
+        let mut released = 0;
+        for item in items {
+            let key = Key::new(
+                HELD_PARTITION,
+                item.get("sk").and_then(|v| v.as_s()).unwrap_or_default(),
+            );
+            let held: HeldSms = from_item(item)?;
+            self.once(&held.marker, || self.sms.send(&held.message))
+                .await?;
+            self.table
+                .write(vec![WriteOp::Delete {
+                    key,
+                    condition: None,
+                }])
+                .await?;
+            released += 1;
+        }
+        Ok(released)
+    }
+}

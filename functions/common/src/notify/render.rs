@@ -1,0 +1,258 @@
+//! What a notification says: a branded SayPro email (HTML and text) and a one-segment SMS.
+
+use super::audience::NoticeKind;
+use crate::delivery::{Email, TextMessage};
+use crate::domain::{Conversation, Message};
+
+const PREVIEW_CHARS: usize = 140;
+/// One GSM-7 SMS segment.
+pub const SMS_SEGMENT: usize = 160;
+
+/// Links the notifications carry.
+#[derive(Debug, Clone)]
+pub struct Links {
+    /// The website, e.g. `https://www.saypro.online`.
+    pub site: String,
+    /// The unsubscribe page for this recipient, if the mail is non-essential.
+    pub unsubscribe: Option<String>,
+}
+
+impl Links {
+    pub fn conversation(&self, conversation: &Conversation, admin: bool) -> String {
+        let area = if admin { "admin/messages" } else { "messages" };
+        format!(
+            "{}/{area}/{}",
+            self.site.trim_end_matches('/'),
+            conversation.id
+        )
+    }
+}
+
+/// The first words of a message, on one line.
+pub fn preview(body: &str) -> String {
+    let flat = body.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= PREVIEW_CHARS {
+        return flat;
+    }
+    let cut: String = flat.chars().take(PREVIEW_CHARS - 1).collect();
+    format!("{}…", cut.trim_end())
+}
+
+fn headline(kind: NoticeKind, conversation: &Conversation) -> String {
+    match kind {
+        NoticeKind::UserMessage => format!("New message: {}", conversation.subject),
+        NoticeKind::AdminReply => format!("SayPro Support replied: {}", conversation.subject),
+        NoticeKind::DirectMessage => format!("New message about {}", conversation.subject),
+    }
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+pub fn email(
+    to: &str,
+    kind: NoticeKind,
+    conversation: &Conversation,
+    message: &Message,
+    admin: bool,
+    links: &Links,
+) -> Email {
+    let subject = headline(kind, conversation);
+    let preview = preview(&message.body);
+    let link = links.conversation(conversation, admin);
+    let mut text =
+        format!("{subject}\n\n\"{preview}\"\n\nRead and reply: {link}\n\n— SayPro Classifieds\n");
+    let mut footer = String::from(
+        "You receive this because you take part in this conversation on SayPro Classifieds.",
+    );
+    if let Some(unsubscribe) = &links.unsubscribe {
+        text.push_str(&format!("Stop these emails: {unsubscribe}\n"));
+        footer.push_str(&format!(
+            " <a href=\"{}\" style=\"color:#6b7280\">Stop these emails</a>.",
+            escape(unsubscribe)
+        ));
+    }
+    let html = format!(
+        "<!doctype html><html><body style=\"margin:0;background:#f3f4f6;font-family:Arial,Helvetica,sans-serif\">\
+<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\"><tr><td align=\"center\" style=\"padding:24px\">\
+<table role=\"presentation\" width=\"560\" cellpadding=\"0\" cellspacing=\"0\" style=\"background:#ffffff;border-radius:8px\">\
+<tr><td style=\"background:#0b5394;color:#ffffff;padding:16px 24px;font-size:20px;font-weight:bold;border-radius:8px 8px 0 0\">SayPro Classifieds</td></tr>\
+<tr><td style=\"padding:24px;color:#111827\"><h1 style=\"font-size:18px;margin:0 0 16px\">{subject}</h1>\
+<blockquote style=\"margin:0 0 24px;padding:12px 16px;background:#f9fafb;border-left:4px solid #0b5394;color:#374151\">{preview}</blockquote>\
+<a href=\"{link}\" style=\"display:inline-block;background:#0b5394;color:#ffffff;padding:10px 18px;border-radius:6px;text-decoration:none\">Read and reply</a></td></tr>\
+<tr><td style=\"padding:16px 24px;color:#6b7280;font-size:12px\">{footer}</td></tr></table></td></tr></table></body></html>",
+        subject = escape(&subject),
+        preview = escape(&preview),
+        link = escape(&link),
+    );
+    Email {
+        to: to.to_string(),
+        subject,
+        html,
+        text,
+        unsubscribe: links.unsubscribe.clone(),
+    }
+}
+
+/// An SMS: who wrote about what, and the link; no message body. Fits one segment by
+/// shortening the subject, and keeps to plain ASCII so it stays GSM-7.
+pub fn sms(
+    to: &str,
+    kind: NoticeKind,
+    conversation: &Conversation,
+    admin: bool,
+    links: &Links,
+    urgent: bool,
+) -> TextMessage {
+    let link = links.conversation(conversation, admin);
+    let lead = match (kind, urgent) {
+        (NoticeKind::UserMessage, true) => "SayPro: URGENT message",
+        (NoticeKind::UserMessage, false) => "SayPro: new message",
+        (NoticeKind::AdminReply, _) => "SayPro Support replied",
+        (NoticeKind::DirectMessage, _) => "SayPro: new message",
+    };
+    let ascii: String = conversation
+        .subject
+        .chars()
+        .map(|c| {
+            if c.is_ascii() && !c.is_ascii_control() {
+                c
+            } else {
+                '?'
+            }
+        })
+        .collect();
+    let room = SMS_SEGMENT.saturating_sub(lead.len() + link.len() + 6);
+    let subject = if ascii.len() <= room {
+        ascii
+    } else {
+        format!("{}...", &ascii[..room.saturating_sub(3)])
+    };
+    TextMessage {
+        to: to.to_string(),
+        body: format!("{lead}: \"{subject}\" {link}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use chrono::Utc;
+
+    use super::*;
+    use crate::domain::{Category, ConversationType, Priority, SenderRole, Status};
+
+    fn conversation(subject: &str) -> Conversation {
+        Conversation {
+            id: "01CONV".into(),
+            kind: ConversationType::Support,
+            listing_id: None,
+            subject: subject.into(),
+            category: Category::General,
+            priority: Priority::Urgent,
+            status: Status::Open,
+            created_by: "u".into(),
+            participants: vec!["u".into()],
+            team: None,
+            assignee: None,
+            created_at: Utc::now(),
+            last_message_at: Utc::now(),
+            last_message_id: "m".into(),
+            unread: BTreeMap::new(),
+            contacts: BTreeMap::new(),
+            sla: None,
+            resolved_at: None,
+            version: 1,
+        }
+    }
+
+    fn message(body: &str) -> Message {
+        Message {
+            id: "m".into(),
+            conversation_id: "01CONV".into(),
+            sender_id: "u".into(),
+            sender_role: SenderRole::User,
+            body: body.into(),
+            created_at: Utc::now(),
+            internal: false,
+            template_id: None,
+        }
+    }
+
+    fn links() -> Links {
+        Links {
+            site: "https://www.saypro.online/".into(),
+            unsubscribe: Some("https://api.saypro.online/v1/unsubscribe?token=t".into()),
+        }
+    }
+
+    #[test]
+    fn an_email_has_both_parts_the_subject_a_short_preview_a_link_and_an_unsubscribe_link() {
+        let body = format!("Hello <b>there</b>   \n{}", "word ".repeat(100));
+        let email = email(
+            "a@b.co.za",
+            NoticeKind::AdminReply,
+            &conversation("Renew <ad>"),
+            &message(&body),
+            false,
+            &links(),
+        );
+        assert_eq!(email.subject, "SayPro Support replied: Renew <ad>");
+        assert!(
+            email.html.contains("Renew &lt;ad&gt;") && !email.html.contains("<b>there"),
+            "escaped"
+        );
+        assert!(
+            email
+                .text
+                .contains("https://www.saypro.online/messages/01CONV")
+        );
+        assert!(
+            email
+                .html
+                .contains("https://api.saypro.online/v1/unsubscribe?token=t")
+        );
+        assert!(
+            email.text.chars().count() < 400,
+            "a preview, not the whole message"
+        );
+        assert_eq!(
+            email.unsubscribe.as_deref(),
+            Some("https://api.saypro.online/v1/unsubscribe?token=t")
+        );
+    }
+
+    #[test]
+    fn an_sms_fits_one_segment_and_carries_no_message_body() {
+        let long = "Payment taken twice for my featured advert on the Toyota Corolla listing in Pretoria — please help";
+        let sms = sms(
+            "+27820000000",
+            NoticeKind::UserMessage,
+            &conversation(long),
+            true,
+            &links(),
+            true,
+        );
+        assert!(
+            sms.body.len() <= SMS_SEGMENT,
+            "{} chars: {}",
+            sms.body.len(),
+            sms.body
+        );
+        assert!(sms.body.is_ascii());
+        assert!(
+            sms.body
+                .starts_with("SayPro: URGENT message: \"Payment taken twice")
+        );
+        assert!(
+            sms.body
+                .ends_with("https://www.saypro.online/admin/messages/01CONV")
+        );
+    }
+}
