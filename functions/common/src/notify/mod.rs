@@ -7,5 +7,6 @@ pub mod inbox;
 pub mod pipeline;
 pub mod preferences;
 pub mod render;
+pub mod suppression;
 
 pub use pipeline::{Notifier, NotifyConfig};

@@ -77,6 +77,39 @@ fn map_from_json(object: serde_json::Map<String, serde_json::Value>) -> BTreeMap
         .collect()
 }
 
+/// An item from DynamoDB's JSON form (`{"S": "x"}`, `{"N": "1"}`, `{"BOOL": true}`, ...),
+/// as stream records deliver images.
+pub fn from_dynamodb_json(json: &serde_json::Value) -> anyhow::Result<Item> {
+    let object = json.as_object().context("an image is an object")?;
+    object
+        .iter()
+        .map(|(name, value)| Ok((name.clone(), attribute_from_json(value)?)))
+        .collect()
+}
+
+fn attribute_from_json(json: &serde_json::Value) -> anyhow::Result<Value> {
+    let (kind, inner) = json
+        .as_object()
+        .and_then(|o| o.iter().next())
+        .with_context(|| format!("not an attribute value: {json}"))?;
+    Ok(match kind.as_str() {
+        "S" => Value::S(inner.as_str().context("S holds a string")?.to_string()),
+        "N" => Value::N(inner.as_str().context("N holds a string")?.to_string()),
+        "BOOL" => Value::Bool(inner.as_bool().context("BOOL holds a boolean")?),
+        "NULL" => Value::Null,
+        "L" => Value::L(
+            inner
+                .as_array()
+                .context("L holds a list")?
+                .iter()
+                .map(attribute_from_json)
+                .collect::<anyhow::Result<_>>()?,
+        ),
+        "M" => Value::M(from_dynamodb_json(inner)?),
+        other => anyhow::bail!("unsupported attribute type {other}"),
+    })
+}
+
 /// A typed record as an item (its serde fields become attributes).
 pub fn to_item<T: Serialize>(record: &T) -> anyhow::Result<Item> {
     match serde_json::to_value(record).context("record to item")? {
@@ -115,6 +148,20 @@ mod tests {
         ratio: f64,
         tags: Vec<String>,
         maybe: Option<String>,
+    }
+
+    #[test]
+    fn stream_images_in_dynamodb_json_become_items() {
+        let image = serde_json::json!({"pk": {"S": "CONV#1"}, "n": {"N": "2"}, "ok": {"BOOL": true}, "none": {"NULL": true},
+            "tags": {"L": [{"S": "a"}]}, "m": {"M": {"k": {"N": "1"}}}});
+        let item = from_dynamodb_json(&image).unwrap();
+        assert_eq!(item["pk"], Value::s("CONV#1"));
+        assert_eq!(item["n"], Value::n(2));
+        assert_eq!(item["ok"], Value::Bool(true));
+        assert_eq!(item["none"], Value::Null);
+        assert_eq!(item["tags"], Value::L(vec![Value::s("a")]));
+        assert_eq!(item["m"], Value::M([("k".to_string(), Value::n(1))].into()));
+        assert!(from_dynamodb_json(&serde_json::json!({"b": {"B": "AA=="}})).is_err());
     }
 
     #[test]

@@ -13,7 +13,7 @@ mod metrics;
 pub mod schema;
 
 use async_trait::async_trait;
-pub use item::{Item, Value, from_item, to_item};
+pub use item::{Item, Value, from_dynamodb_json, from_item, to_item};
 pub use metrics::{Consumed, MetricsSnapshot, TableMetrics};
 pub use schema::Index;
 
