@@ -97,3 +97,97 @@ async fn sns_sends_the_sms_to_the_phone_number() {
     assert!(!sent.is_empty(), "{}", data["sns"]["SMS"]);
     assert!(sent[0].to_string().contains("new reply on"));
 }
+
+/// The whole notify path on AWS adapters: the table on DynamoDB, email through SES and
+/// SMS through SNS, all over HTTP to moto; the stream record is the message item as
+/// stored, as the stream would carry it.
+#[tokio::test]
+async fn a_stored_message_is_notified_through_ses_and_sns_once() {
+    use std::sync::Arc;
+
+    use common::notify::{Notifier, NotifyConfig};
+    use common::store::message_key;
+    use common::table::StreamRecord;
+    use serde_json::json;
+
+    let config = tests::moto_config().await;
+    let app = tests::TestApp::on(tests::moto_table().await);
+    let from = format!("messages-{}@saypro.test", unique());
+    let ses = aws_sdk_sesv2::Client::new(&config);
+    ses.create_email_identity()
+        .email_identity(&from)
+        .send()
+        .await
+        .unwrap();
+    let notifier = Notifier {
+        table: app.table.clone(),
+        mailer: Arc::new(SesMailer::new(ses, from, None)),
+        sms: Arc::new(SnsSms::new(
+            aws_sdk_sns::Client::new(&config),
+            "0.50",
+            "SayPro",
+        )),
+        clock: app.system.notifier.clock.clone(),
+        config: NotifyConfig {
+            site_url: "https://www.saypro.test".into(),
+            unsubscribe_url: "https://www.saypro.test/account".into(),
+        },
+    };
+    let agent = format!("agent-{}", unique());
+    app.get(
+        "/v1/admin/conversations",
+        &app.token(&agent, &["agent", "team-billing"]),
+    )
+    .await;
+    let user = app.token(&format!("user-{}", unique()), &[]);
+    let subject = format!("Charged twice {}", &unique()[..8]);
+    let request = json!({"type": "support", "category": "payment", "subject": subject, "body": "Please refund"});
+    let (_, created) = app.post("/v1/conversations", &user, request).await;
+    let (conversation, message) = (
+        created["conversation"]["id"].as_str().unwrap(),
+        created["message"]["id"].as_str().unwrap(),
+    );
+    let key = message_key(conversation, message);
+    let item = app.table.get(&key, true).await.unwrap().unwrap();
+    let record = StreamRecord {
+        id: "1".into(),
+        key,
+        old: None,
+        new: Some(item),
+    };
+
+    assert!(
+        notifier
+            .process(std::slice::from_ref(&record))
+            .await
+            .is_empty()
+    );
+    assert!(
+        notifier
+            .process(std::slice::from_ref(&record))
+            .await
+            .is_empty(),
+        "redelivered"
+    );
+    let data = tests::moto_data();
+    let address = format!("{agent}@example.co.za");
+    let emails: Vec<Value> = entries(&data["ses"]["Message"])
+        .into_iter()
+        .filter(|m| m.to_string().contains(&address))
+        .collect();
+    assert_eq!(emails.len(), 1, "one email, though the record came twice");
+    assert_eq!(
+        emails[0]["subject"],
+        format!("New message: {subject}").as_str()
+    );
+    let texts: Vec<Value> = entries(&data["sns"]["SMS"])
+        .into_iter()
+        .filter(|m| m.to_string().contains(&subject))
+        .collect();
+    assert_eq!(
+        texts.len(),
+        1,
+        "an urgent conversation texts the team's agent, once: {}",
+        data["sns"]["SMS"]
+    );
+}
