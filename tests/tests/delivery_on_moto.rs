@@ -131,6 +131,7 @@ async fn a_stored_message_is_notified_through_ses_and_sns_once() {
         config: NotifyConfig {
             site_url: "https://www.saypro.test".into(),
             unsubscribe_url: "https://www.saypro.test/account".into(),
+            sms_daily_cap: 100,
         },
     };
     let agent = format!("agent-{}", unique());

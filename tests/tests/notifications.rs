@@ -436,3 +436,28 @@ async fn in_app_notifications_list_newest_or_unread_first_and_are_marked_read() 
     let (_, counts) = app.get("/v1/notifications/unread-counts", &alice).await;
     assert_eq!(counts["total"], 0);
 }
+
+#[tokio::test]
+async fn past_the_daily_cap_no_sms_goes_out_but_email_still_does() {
+    let app = TestApp::in_memory();
+    agent(&app, "sam").await;
+    let alice = app.token("alice", &[]);
+    let base = &app.system.notifier;
+    let mut config = base.config.clone();
+    config.sms_daily_cap = 1;
+    let notifier = Notifier {
+        table: base.table.clone(),
+        mailer: base.mailer.clone(),
+        sms: base.sms.clone(),
+        clock: base.clock.clone(),
+        config,
+    };
+    app.support(&alice, "account", "locked out").await;
+    app.support(&alice, "account", "still locked out").await;
+    assert!(
+        notifier.process(&app.take_records()).await.is_empty(),
+        "a capped SMS is not retried"
+    );
+    assert_eq!(sent(&app, Channel::Sms, "+27821234567").len(), 1);
+    assert_eq!(sent(&app, Channel::Email, "sam@example.co.za").len(), 2);
+}

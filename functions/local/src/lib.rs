@@ -69,6 +69,7 @@ impl Local {
         let config = NotifyConfig {
             site_url: "http://127.0.0.1:3000".into(),
             unsubscribe_url: "http://127.0.0.1:3000/account/notifications".into(),
+            sms_daily_cap: 500,
         };
         let notifier = Arc::new(Notifier {
             table,

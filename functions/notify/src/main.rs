@@ -31,6 +31,7 @@ async fn main() -> Result<(), Error> {
     let config = NotifyConfig {
         site_url: env("SITE_URL")?,
         unsubscribe_url: env("UNSUBSCRIBE_URL")?,
+        sms_daily_cap: env("SMS_DAILY_CAP")?.parse()?,
     };
     let notifier = Notifier {
         table: Arc::new(table),

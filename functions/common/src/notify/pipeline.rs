@@ -33,6 +33,8 @@ pub struct NotifyConfig {
     /// Where a recipient turns these emails off (the website's notification settings,
     /// which save `PUT /v1/me/preferences`).
     pub unsubscribe_url: String,
+    /// At most this many SMS a day (UTC), whatever happens: the spend guard.
+    pub sms_daily_cap: u32,
 }
 
 pub struct Notifier {
@@ -267,7 +269,7 @@ impl Notifier {
             );
             let marker = format!("{}#{}#sms", message.id, to.id);
             let sent = match timing {
-                SmsTiming::Now => self.once(&marker, || self.sms.send(&sms)).await,
+                SmsTiming::Now => self.once(&marker, || self.send_sms(&sms)).await,
                 SmsTiming::HeldUntil(until) => self.hold(&marker, until, sms).await,
             };
             if let Err(e) = sent {
@@ -361,6 +363,39 @@ impl Notifier {
                     .await?;
                 Err(NotifyError::Retry(format!("{error:#}")))
             }
+        }
+    }
+
+    /// Sends an SMS if today's count is below the cap; past it, the SMS is refused for
+    /// good (and logged), so a runaway loop cannot run up the bill.
+    async fn send_sms(&self, message: &TextMessage) -> Result<(), SendError> {
+        let today = self.clock.now().date_naive();
+        let counter = WriteOp::Update {
+            key: Key::new("SMS_SENT", today.to_string()),
+            changes: vec![
+                crate::table::Change::Add("count".into(), 1),
+                crate::table::Change::Set(
+                    "expires_at".into(),
+                    crate::table::Value::n(
+                        (self.clock.now() + Duration::days(MARKER_DAYS)).timestamp(),
+                    ),
+                ),
+            ],
+            condition: Some(Condition::AbsentOrBelow(
+                "count".into(),
+                i64::from(self.config.sms_daily_cap),
+            )),
+        };
+        match self.table.write(vec![counter]).await {
+            Ok(()) => self.sms.send(message).await,
+            Err(TableError::ConditionFailed { .. }) => {
+                tracing::error!(
+                    cap = self.config.sms_daily_cap,
+                    "daily SMS cap reached; SMS not sent"
+                );
+                Err(SendError::Rejected("the daily SMS cap is reached".into()))
+            }
+            Err(other) => Err(SendError::Unavailable(other.into())),
         }
     }
 

@@ -477,6 +477,11 @@ impl Expression {
                 let (pk, attr, value) = (self.name(PK), self.name(attr), self.value(value.clone()));
                 format!("attribute_not_exists({pk}) OR {attr} <> {value}")
             }
+            Condition::AbsentOrBelow(attr, limit) => {
+                let (pk, attr, limit) =
+                    (self.name(PK), self.name(attr), self.value(Value::n(*limit)));
+                format!("attribute_not_exists({pk}) OR {attr} < {limit}")
+            }
         }
     }
 

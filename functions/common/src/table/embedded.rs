@@ -290,6 +290,11 @@ fn condition_holds(condition: &Condition, item: Option<&Item>) -> bool {
         Condition::Exists => item.is_some(),
         Condition::Equals(attr, value) => item.and_then(|i| i.get(attr)) == Some(value),
         Condition::AbsentOrDiffers(attr, value) => item.and_then(|i| i.get(attr)) != Some(value),
+        Condition::AbsentOrBelow(attr, limit) => item.is_none_or(|i| {
+            i.get(attr)
+                .and_then(Value::as_i64)
+                .is_some_and(|n| n < *limit)
+        }),
     }
 }
 

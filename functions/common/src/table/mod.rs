@@ -44,6 +44,8 @@ pub enum Condition {
     Equals(String, Value),
     /// The item is absent, or the attribute differs from the value (write only on change).
     AbsentOrDiffers(String, Value),
+    /// The item is absent, or the numeric attribute is below the limit (counters with a cap).
+    AbsentOrBelow(String, i64),
 }
 
 /// One change in a write. Several changes in one [`Table::write`] call are one transaction.
