@@ -39,21 +39,10 @@ impl Mailer for SesMailer {
                 .build(),
         );
         if let Some(link) = &email.unsubscribe {
-            message = message
-                .headers(
-                    MessageHeader::builder()
-                        .name("List-Unsubscribe")
-                        .value(format!("<{link}>"))
-                        .build()
-                        .context("header")?,
-                )
-                .headers(
-                    MessageHeader::builder()
-                        .name("List-Unsubscribe-Post")
-                        .value("List-Unsubscribe=One-Click")
-                        .build()
-                        .context("header")?,
-                );
+            // The link opens the recipient's notification settings (not a one-click POST
+            // endpoint), so no List-Unsubscribe-Post header is promised.
+            let header = MessageHeader::builder().name("List-Unsubscribe").value(format!("<{link}>")).build().context("header")?;
+            message = message.headers(header);
         }
         let result = self
             .client

@@ -241,7 +241,8 @@ impl Notifier {
         let chosen = channels(notice, to.admin, &preferences, &to.contact, suppressed, now);
         let links = Links {
             site: self.config.site_url.clone(),
-            unsubscribe: Some(self.config.unsubscribe_url.clone()),
+            // Users may turn these off; admins' alerts are part of their work.
+            unsubscribe: (!to.admin).then(|| self.config.unsubscribe_url.clone()),
         };
         let mut outcome = Ok(());
         if let Some(address) = chosen.email {
