@@ -461,3 +461,57 @@ async fn past_the_daily_cap_no_sms_goes_out_but_email_still_does() {
     assert_eq!(sent(&app, Channel::Sms, "+27821234567").len(), 1);
     assert_eq!(sent(&app, Channel::Email, "sam@example.co.za").len(), 2);
 }
+
+#[tokio::test]
+async fn a_digest_collects_the_days_messages_into_one_email_at_six() {
+    let app = TestApp::in_memory();
+    let alice = app.token("alice", &[]);
+    let sam = app.token("sam", SUPPORT_AGENT);
+    let (code, _) = app
+        .call(
+            Method::PUT,
+            "/v1/me/preferences",
+            Some(&alice),
+            Some(json!({"digest": true})),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK);
+    let id = app.support(&alice, "general", "q").await;
+    for body in ["Open My Ads", "Then choose Renew"] {
+        app.post(
+            &format!("/v1/admin/conversations/{id}/replies"),
+            &sam,
+            json!({"body": body, "status": "open"}),
+        )
+        .await;
+    }
+    assert!(app.deliver().await.is_empty());
+    assert!(
+        sent(&app, Channel::Email, "alice@example.co.za").is_empty(),
+        "no email per message"
+    );
+    let notifier = &app.system.notifier;
+    assert_eq!(
+        notifier.send_digests(app.clock_now()).await.unwrap(),
+        0,
+        "09:00: not yet"
+    );
+    app.clock.advance(Duration::hours(9));
+    assert_eq!(
+        notifier.send_digests(app.clock_now()).await.unwrap(),
+        1,
+        "18:00 local"
+    );
+    let digest = sent(&app, Channel::Email, "alice@example.co.za");
+    assert_eq!(digest.len(), 1);
+    assert_eq!(
+        digest[0].subject.as_deref(),
+        Some("Your SayPro messages: 2 new")
+    );
+    assert!(digest[0].body.contains("Open My Ads") && digest[0].body.contains("Then choose Renew"));
+    assert_eq!(
+        notifier.send_digests(app.clock_now()).await.unwrap(),
+        0,
+        "each digest once"
+    );
+}

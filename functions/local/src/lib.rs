@@ -119,14 +119,19 @@ impl Local {
         })
     }
 
-    /// Sends SMS held for quiet hours once they end, checking every `every`.
-    pub fn spawn_held_sms(&self, every: Duration) -> tokio::task::JoinHandle<()> {
+    /// Sends SMS held for quiet hours once they end, and digests when due, checking every
+    /// `every` (the schedule `notify` runs on in AWS).
+    pub fn spawn_schedule(&self, every: Duration) -> tokio::task::JoinHandle<()> {
         let notifier = self.notifier.clone();
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(every).await;
-                if let Err(error) = notifier.release_held(notifier.clock.now()).await {
+                let now = notifier.clock.now();
+                if let Err(error) = notifier.release_held(now).await {
                     tracing::warn!(error = %error, "releasing held SMS failed; will try again");
+                }
+                if let Err(error) = notifier.send_digests(now).await {
+                    tracing::warn!(error = %error, "sending digests failed; will try again");
                 }
             }
         })

@@ -1,6 +1,6 @@
 //! `notify`: the one function that sends notifications. It takes three kinds of event:
 //! the table's DynamoDB stream (new messages: in-app, email, SMS), an EventBridge
-//! schedule (SMS held for quiet hours), and SES bounce and complaint notices through SNS
+//! schedule (SMS held for quiet hours, and daily email digests), and SES bounce and complaint notices through SNS
 //! (suppress the address).
 
 use aws_lambda_events::dynamodb::Event as StreamEvent;
@@ -58,7 +58,8 @@ pub async fn handle(notifier: &Notifier, event: LambdaEvent<Value>) -> Result<Va
                 .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
                 .map_or_else(|| notifier.clock.now(), |t| t.with_timezone(&Utc));
             let released = notifier.release_held(now).await?;
-            Ok(json!({ "released": released }))
+            let digests = notifier.send_digests(now).await?;
+            Ok(json!({ "released": released, "digests": digests }))
         }
         other => Err(format!("notify does not handle events from {other:?}").into()),
     }

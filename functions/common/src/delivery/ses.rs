@@ -41,7 +41,11 @@ impl Mailer for SesMailer {
         if let Some(link) = &email.unsubscribe {
             // The link opens the recipient's notification settings (not a one-click POST
             // endpoint), so no List-Unsubscribe-Post header is promised.
-            let header = MessageHeader::builder().name("List-Unsubscribe").value(format!("<{link}>")).build().context("header")?;
+            let header = MessageHeader::builder()
+                .name("List-Unsubscribe")
+                .value(format!("<{link}>"))
+                .build()
+                .context("header")?;
             message = message.headers(header);
         }
         let result = self

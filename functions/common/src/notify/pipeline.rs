@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use super::audience::{Audience, Notice, notices_for};
 use super::inbox::{self, Notification};
-use super::preferences::{Preferences, SmsTiming, channels};
-use super::render::{self, Links};
+use super::preferences::{Preferences, SmsTiming, channels, digest_due};
+use super::render::{self, DigestEntry, Links};
 use crate::clock::Clock;
 use crate::delivery::{Mailer, SendError, Sms, TextMessage};
 use crate::domain::{Contact, Conversation, Message};
@@ -105,6 +105,13 @@ pub fn suppression_key(email: &str) -> Key {
 }
 
 const HELD_PARTITION: &str = "HELD_SMS";
+/// Who has a digest due when: `<due time>#<user>`.
+const DIGESTS_DUE: &str = "DIGESTS_DUE";
+
+#[derive(Serialize, Deserialize)]
+struct DigestDue {
+    user: String,
+}
 
 impl Notifier {
     /// Processes a batch; returns the ids of the records that failed (to be retried).
@@ -246,16 +253,29 @@ impl Notifier {
         };
         let mut outcome = Ok(());
         if let Some(address) = chosen.email {
-            let email = render::email(
-                &address,
-                notice.kind,
-                conversation,
-                message,
-                to.admin,
-                &links,
-            );
-            let marker = format!("{}#{}#email", message.id, to.id);
-            if let Err(e) = self.once(&marker, || self.mailer.send(&email)).await {
+            let sent = if preferences.digest {
+                let entry = DigestEntry {
+                    conversation_id: conversation.id.clone(),
+                    title: conversation.subject.clone(),
+                    preview: render::preview(&message.body),
+                    admin: to.admin,
+                    email: address,
+                };
+                self.collect_for_digest(&to.id, &message.id, entry, digest_due(&preferences, now))
+                    .await
+            } else {
+                let email = render::email(
+                    &address,
+                    notice.kind,
+                    conversation,
+                    message,
+                    to.admin,
+                    &links,
+                );
+                let marker = format!("{}#{}#email", message.id, to.id);
+                self.once(&marker, || self.mailer.send(&email)).await
+            };
+            if let Err(e) = sent {
                 outcome = Err(e);
             }
         }
@@ -422,6 +442,83 @@ impl Notifier {
             Ok(()) | Err(TableError::ConditionFailed { .. }) => Ok(()),
             Err(other) => Err(other.into()),
         }
+    }
+
+    /// Keeps a message for the recipient's next digest, and makes sure the digest is due.
+    async fn collect_for_digest(
+        &self,
+        user: &str,
+        message_id: &str,
+        entry: DigestEntry,
+        due: DateTime<Utc>,
+    ) -> Result<(), NotifyError> {
+        let entry = record_write(
+            &Key::new(format!("DIGEST#{user}"), message_id),
+            &entry,
+            None,
+        )?;
+        let schedule = record_write(
+            &Key::new(DIGESTS_DUE, format!("{}#{user}", store::sortable_time(due))),
+            &DigestDue {
+                user: user.to_string(),
+            },
+            None,
+        )?;
+        self.table.write(vec![entry, schedule]).await?;
+        Ok(())
+    }
+
+    /// Sends every digest due by `now`: one email per person with what they collected
+    /// (run on a schedule). Returns how many were sent.
+    pub async fn send_digests(&self, now: DateTime<Utc>) -> Result<usize, NotifyError> {
+        let query = Query::partition(crate::table::Index::Table, DIGESTS_DUE)
+            .sort(SortKey::Le(format!("{}~", store::sortable_time(now))));
+        let (due, _) = store::page(self.table.as_ref(), query, 100)
+            .await
+            .map_err(|e| anyhow::anyhow!("reading due digests: {e}"))?;
+        let mut sent = 0;
+        for item in due {
+            let due_key = Key::new(
+                DIGESTS_DUE,
+                item.get("sk").and_then(|v| v.as_s()).unwrap_or_default(),
+            );
+            let DigestDue { user } = from_item(item)?;
+            let partition = format!("DIGEST#{user}");
+            let query = Query::partition(crate::table::Index::Table, &partition).descending(true);
+            let (items, _) = store::page(self.table.as_ref(), query, 100)
+                .await
+                .map_err(|e| anyhow::anyhow!("reading digest: {e}"))?;
+            let mut keys = Vec::new();
+            let mut entries = Vec::new();
+            for item in items {
+                keys.push(Key::new(
+                    &partition,
+                    item.get("sk").and_then(|v| v.as_s()).unwrap_or_default(),
+                ));
+                entries.push(from_item::<DigestEntry>(item)?);
+            }
+            if let Some(first) = entries.first() {
+                let links = Links {
+                    site: self.config.site_url.clone(),
+                    unsubscribe: (!first.admin).then(|| self.config.unsubscribe_url.clone()),
+                };
+                let email = render::digest(&first.email, &entries, &links);
+                self.once(&format!("digest#{}", due_key.sk), || {
+                    self.mailer.send(&email)
+                })
+                .await?;
+                sent += 1;
+            }
+            for key in keys.into_iter().chain([due_key]) {
+                self.table
+                    .write(vec![WriteOp::Delete {
+                        key,
+                        condition: None,
+                    }])
+                    .await?;
+            }
+        }
+        Ok(sent)
     }
 
     /// Sends the SMS whose quiet hours have ended by `now` (run on a schedule).

@@ -96,6 +96,25 @@ impl Preferences {
     }
 }
 
+/// When a digest collecting messages now goes out: the next 18:00 in the recipient's
+/// time zone.
+pub fn digest_due(preferences: &Preferences, now: DateTime<Utc>) -> DateTime<Utc> {
+    let zone = preferences
+        .time_zone()
+        .unwrap_or(chrono_tz::Africa::Johannesburg);
+    let local = now.with_timezone(&zone);
+    let six_pm = NaiveTime::from_hms_opt(18, 0, 0).unwrap_or_default();
+    let day = if local.time() < six_pm {
+        local.date_naive()
+    } else {
+        local.date_naive().succ_opt().unwrap_or(local.date_naive())
+    };
+    day.and_time(six_pm)
+        .and_local_timezone(zone)
+        .earliest()
+        .map_or(now, |t| t.with_timezone(&Utc))
+}
+
 /// When an SMS goes out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SmsTiming {
@@ -111,7 +130,8 @@ pub struct Channels {
     pub sms: Option<(String, SmsTiming)>,
 }
 
-/// In-app always (not decided here); email unless turned off, suppressed or digested;
+/// In-app always (not decided here); email unless turned off or suppressed (collected
+/// into a daily digest if the recipient prefers);
 /// SMS to admins for urgent conversations (or all, by preference), outside quiet hours
 /// unless urgent.
 pub fn channels(
@@ -125,7 +145,7 @@ pub fn channels(
     let email = contact
         .email
         .clone()
-        .filter(|_| preferences.email && !preferences.digest && !email_suppressed);
+        .filter(|_| preferences.email && !email_suppressed);
     let wants_sms = match preferences.sms {
         SmsPreference::Off => false,
         SmsPreference::Urgent => notice.urgent,
@@ -205,7 +225,7 @@ mod tests {
     }
 
     #[test]
-    fn email_stays_off_when_turned_off_digested_or_suppressed() {
+    fn email_stays_off_when_turned_off_or_suppressed_and_digests_go_at_six() {
         let now = at("2026-11-24T10:00:00Z");
         let off = Preferences {
             email: false,
@@ -215,13 +235,14 @@ mod tests {
             channels(&notice(false), true, &off, &contact(), false, now).email,
             None
         );
-        let digest = Preferences {
-            digest: true,
-            ..Preferences::default()
-        };
         assert_eq!(
-            channels(&notice(false), true, &digest, &contact(), false, now).email,
-            None
+            digest_due(&Preferences::default(), at("2026-11-24T10:00:00Z")),
+            at("2026-11-24T16:00:00Z"),
+            "digests go at 18:00 local"
+        );
+        assert_eq!(
+            digest_due(&Preferences::default(), at("2026-11-24T17:00:00Z")),
+            at("2026-11-25T16:00:00Z")
         );
         assert_eq!(
             channels(

@@ -99,6 +99,72 @@ pub fn email(
     }
 }
 
+/// One line of a digest.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct DigestEntry {
+    pub conversation_id: String,
+    pub title: String,
+    pub preview: String,
+    pub admin: bool,
+    pub email: String,
+}
+
+/// One email summarising the messages of the day, newest first.
+pub fn digest(to: &str, entries: &[DigestEntry], links: &Links) -> Email {
+    let count = entries.len();
+    let subject = format!("Your SayPro messages: {count} new");
+    let mut text = format!("{subject}\n\n");
+    let mut rows = String::new();
+    for entry in entries {
+        let link = format!(
+            "{}/{}/{}",
+            links.site.trim_end_matches('/'),
+            if entry.admin {
+                "admin/messages"
+            } else {
+                "messages"
+            },
+            entry.conversation_id
+        );
+        text.push_str(&format!(
+            "* {}: \"{}\"\n  {link}\n",
+            entry.title, entry.preview
+        ));
+        rows.push_str(&format!(
+            "<tr><td style=\"padding:8px 0;border-bottom:1px solid #e5e7eb\"><a href=\"{}\" style=\"color:#0b5394;font-weight:bold\">{}</a><br><span style=\"color:#374151\">{}</span></td></tr>",
+            escape(&link),
+            escape(&entry.title),
+            escape(&entry.preview)
+        ));
+    }
+    text.push_str("\n— SayPro Classifieds\n");
+    if let Some(unsubscribe) = &links.unsubscribe {
+        text.push_str(&format!("Change or stop these emails: {unsubscribe}\n"));
+    }
+    let html = format!(
+        "<!doctype html><html><body style=\"margin:0;background:#f3f4f6;font-family:Arial,Helvetica,sans-serif\">\
+<table role=\"presentation\" width=\"560\" align=\"center\" cellpadding=\"0\" cellspacing=\"0\" style=\"background:#ffffff;margin:24px auto;border-radius:8px\">\
+<tr><td style=\"background:#0b5394;color:#ffffff;padding:16px 24px;font-size:20px;font-weight:bold;border-radius:8px 8px 0 0\">SayPro Classifieds</td></tr>\
+<tr><td style=\"padding:24px\"><h1 style=\"font-size:18px;margin:0 0 16px\">{}</h1><table role=\"presentation\" width=\"100%\">{rows}</table></td></tr>\
+<tr><td style=\"padding:16px 24px;color:#6b7280;font-size:12px\">{}</td></tr></table></body></html>",
+        escape(&subject),
+        links
+            .unsubscribe
+            .as_ref()
+            .map_or(String::new(), |u| format!(
+                "<a href=\"{}\" style=\"color:#6b7280\">Change or stop these emails</a>",
+                escape(u)
+            ))
+    );
+    Email {
+        to: to.to_string(),
+        subject,
+        html,
+        text,
+        unsubscribe: links.unsubscribe.clone(),
+    }
+}
+
 /// An SMS: who wrote about what, and the link; no message body. Fits one segment by
 /// shortening the subject, and keeps to plain ASCII so it stays GSM-7.
 pub fn sms(
