@@ -82,11 +82,26 @@ async fn logs_never_carry_message_bodies_emails_or_phone_numbers() {
     )
     .await;
 
+    // Notifications too, with providers whose errors quote the address they refused.
+    assert!(app.deliver().await.is_empty());
+    let base = &app.system.notifier;
+    let notifier = common::notify::Notifier {
+        table: base.table.clone(),
+        mailer: Arc::new(Refusing),
+        sms: Arc::new(Refusing),
+        clock: base.clock.clone(),
+        config: base.config.clone(),
+    };
+    app.get("/v1/admin/conversations", &sam).await;
+    app.support(&alice, "account", secret_body).await;
+    notifier.process(&app.take_records()).await;
+
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(
         logs.contains("create_conversation") && logs.contains("reply"),
         "the scenario was logged: {logs}"
     );
+    assert!(logs.contains("provider refused the notification"), "the notify path was logged");
     for secret in [
         "082 555 0101",
         "thandi.private",
@@ -97,5 +112,22 @@ async fn logs_never_carry_message_bodies_emails_or_phone_numbers() {
         "Call me",
     ] {
         assert!(!logs.contains(secret), "the logs contain {secret:?}");
+    }
+}
+
+/// SES and SNS refusing, in their own words, which quote the recipient.
+struct Refusing;
+
+#[async_trait::async_trait]
+impl common::delivery::Mailer for Refusing {
+    async fn send(&self, email: &common::delivery::Email) -> Result<(), common::delivery::SendError> {
+        Err(common::delivery::SendError::Rejected(format!("MessageRejected: Email address is not verified: {}", email.to)))
+    }
+}
+
+#[async_trait::async_trait]
+impl common::delivery::Sms for Refusing {
+    async fn send(&self, message: &common::delivery::TextMessage) -> Result<(), common::delivery::SendError> {
+        Err(common::delivery::SendError::Unavailable(anyhow::anyhow!("throttled sending to {}", message.to)))
     }
 }

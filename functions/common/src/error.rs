@@ -83,7 +83,10 @@ impl IntoResponse for ApiError {
         let message = match &self {
             ApiError::Unexpected(error) => {
                 // The cause chain goes to the log; the caller learns nothing of internals.
-                tracing::error!(error = format!("{error:#}"), "request failed");
+                tracing::error!(
+                    error = crate::redact::redact(&format!("{error:#}")),
+                    "request failed"
+                );
                 "internal error; it has been logged".to_string()
             }
             other => other.to_string(),

@@ -18,6 +18,7 @@ pub mod http;
 pub const OPENAPI: &str = include_str!("../openapi.json");
 pub mod messaging;
 pub mod notify;
+pub mod redact;
 pub mod store;
 pub mod table;
 

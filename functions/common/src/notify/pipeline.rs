@@ -16,6 +16,7 @@ use super::render::{self, DigestEntry, Links};
 use crate::clock::Clock;
 use crate::delivery::{Mailer, SendError, Sms, TextMessage};
 use crate::domain::{Contact, Conversation, Message};
+use crate::redact::redact;
 use crate::store::{self, MESSAGE_PREFIX, conversation_key, record_write};
 use crate::table::{
     Condition, Key, Query, SortKey, StreamRecord, Table, TableError, WriteOp, from_item,
@@ -119,7 +120,7 @@ impl Notifier {
         let mut failed = Vec::new();
         for record in records {
             if let Err(error) = self.record(record).await {
-                tracing::warn!(record = %record.id, error = format!("{error:#}"), "notification failed; will retry");
+                tracing::warn!(record = %record.id, error = redact(&format!("{error:#}")), "notification failed; will retry");
                 failed.push(record.id.clone());
             }
         }
@@ -364,7 +365,10 @@ impl Notifier {
                 Ok(())
             }
             Err(SendError::Rejected(reason)) => {
-                tracing::warn!(marker, reason = %reason, "provider refused the notification; not retried");
+                tracing::warn!(
+                    reason = redact(&reason),
+                    "provider refused the notification; not retried"
+                );
                 self.table
                     .write(vec![record_write(
                         &key,
