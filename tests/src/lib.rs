@@ -110,6 +110,17 @@ impl TestApp {
         self.system.notifier.process(&records).await
     }
 
+    /// Hands the change feed to the dev server's own notify loop, as `local serve` does.
+    pub fn spawn_notify(&mut self) {
+        let feed = self
+            .feed
+            .take()
+            .expect("an embedded table's feed")
+            .into_inner()
+            .unwrap();
+        self.system.spawn_notify(feed);
+    }
+
     /// The changes so far from the embedded table's feed.
     pub fn take_records(&self) -> Vec<common::table::StreamRecord> {
         let mut feed = self

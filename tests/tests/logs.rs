@@ -101,7 +101,10 @@ async fn logs_never_carry_message_bodies_emails_or_phone_numbers() {
         logs.contains("create_conversation") && logs.contains("reply"),
         "the scenario was logged: {logs}"
     );
-    assert!(logs.contains("provider refused the notification"), "the notify path was logged");
+    assert!(
+        logs.contains("provider refused the notification"),
+        "the notify path was logged"
+    );
     for secret in [
         "082 555 0101",
         "thandi.private",
@@ -120,14 +123,26 @@ struct Refusing;
 
 #[async_trait::async_trait]
 impl common::delivery::Mailer for Refusing {
-    async fn send(&self, email: &common::delivery::Email) -> Result<(), common::delivery::SendError> {
-        Err(common::delivery::SendError::Rejected(format!("MessageRejected: Email address is not verified: {}", email.to)))
+    async fn send(
+        &self,
+        email: &common::delivery::Email,
+    ) -> Result<(), common::delivery::SendError> {
+        Err(common::delivery::SendError::Rejected(format!(
+            "MessageRejected: Email address is not verified: {}",
+            email.to
+        )))
     }
 }
 
 #[async_trait::async_trait]
 impl common::delivery::Sms for Refusing {
-    async fn send(&self, message: &common::delivery::TextMessage) -> Result<(), common::delivery::SendError> {
-        Err(common::delivery::SendError::Unavailable(anyhow::anyhow!("throttled sending to {}", message.to)))
+    async fn send(
+        &self,
+        message: &common::delivery::TextMessage,
+    ) -> Result<(), common::delivery::SendError> {
+        Err(common::delivery::SendError::Unavailable(anyhow::anyhow!(
+            "throttled sending to {}",
+            message.to
+        )))
     }
 }

@@ -515,3 +515,25 @@ async fn a_digest_collects_the_days_messages_into_one_email_at_six() {
         "each digest once"
     );
 }
+
+#[tokio::test]
+async fn the_dev_server_notifies_from_its_change_feed_and_shows_the_outbox() {
+    let mut app = TestApp::in_memory();
+    app.spawn_notify();
+    agent(&app, "sam").await;
+    app.support(&app.token("alice", &[]), "general", "Is anyone there?")
+        .await;
+    let mut outbox = Value::Null;
+    for _ in 0..100 {
+        outbox = app.call(Method::GET, "/local/outbox", None, None).await.1;
+        if !outbox["items"].as_array().unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let items = outbox["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{outbox}");
+    assert_eq!(items[0]["channel"], "email");
+    assert_eq!(items[0]["to"], "sam@example.co.za");
+    assert_eq!(items[0]["subject"], "New message: Help");
+}
