@@ -190,16 +190,25 @@ struct Flaky {
     outbox: Arc<Outbox>,
 }
 
+impl Flaky {
+    /// Fails (as an outage would) while failures remain.
+    fn outage(&self, provider: &str) -> Result<(), SendError> {
+        match self
+            .failures
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        {
+            Ok(_) => Err(SendError::Unavailable(anyhow::anyhow!(
+                "{provider} is unavailable"
+            ))),
+            Err(_) => Ok(()),
+        }
+    }
+}
+
 #[async_trait]
 impl Mailer for Flaky {
     async fn send(&self, email: &Email) -> Result<(), SendError> {
-        if self
-            .failures
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-            .is_ok()
-        {
-            return Err(SendError::Unavailable(anyhow::anyhow!("SES is throttling")));
-        }
+        self.outage("SES")?;
         Mailer::send(self.outbox.as_ref(), email).await
     }
 }
@@ -207,13 +216,7 @@ impl Mailer for Flaky {
 #[async_trait]
 impl Sms for Flaky {
     async fn send(&self, message: &TextMessage) -> Result<(), SendError> {
-        if self
-            .failures
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-            .is_ok()
-        {
-            return Err(SendError::Unavailable(anyhow::anyhow!("SNS is down")));
-        }
+        self.outage("SNS")?;
         Sms::send(self.outbox.as_ref(), message).await
     }
 }

@@ -211,6 +211,38 @@ impl Conversation {
     }
 }
 
+#[cfg(test)]
+impl Conversation {
+    /// A conversation for unit tests: open, from `buyer` (with `seller` if direct),
+    /// support conversations routed to the support team.
+    pub(crate) fn sample(kind: ConversationType) -> Self {
+        Conversation {
+            id: "c".into(),
+            kind,
+            listing_id: None,
+            subject: "s".into(),
+            category: Category::General,
+            priority: Priority::Normal,
+            status: Status::Open,
+            created_by: "buyer".into(),
+            participants: match kind {
+                ConversationType::Support => vec!["buyer".into()],
+                ConversationType::Direct => vec!["buyer".into(), "seller".into()],
+            },
+            team: (kind == ConversationType::Support).then_some(Team::Support),
+            assignee: None,
+            created_at: DateTime::UNIX_EPOCH,
+            last_message_at: DateTime::UNIX_EPOCH,
+            last_message_id: "m".into(),
+            unread: BTreeMap::new(),
+            contacts: BTreeMap::new(),
+            sla: None,
+            resolved_at: None,
+            version: 1,
+        }
+    }
+}
+
 /// The API's view of a conversation (API.md "Conversation"), for one caller at one time.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ConversationView {

@@ -85,12 +85,10 @@ pub fn notices_for(message: &Message, conversation: &Conversation) -> Vec<Notice
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
     use chrono::Utc;
 
     use super::*;
-    use crate::domain::{Category, Priority, Status};
+    use crate::domain::Priority;
 
     fn conversation(
         kind: ConversationType,
@@ -98,28 +96,9 @@ mod tests {
         priority: Priority,
     ) -> Conversation {
         Conversation {
-            id: "c".into(),
-            kind,
-            listing_id: None,
-            subject: "s".into(),
-            category: Category::General,
-            priority,
-            status: Status::Open,
-            created_by: "buyer".into(),
-            participants: match kind {
-                ConversationType::Support => vec!["buyer".into()],
-                ConversationType::Direct => vec!["buyer".into(), "seller".into()],
-            },
-            team: (kind == ConversationType::Support).then_some(Team::Support),
             assignee: assignee.map(str::to_string),
-            created_at: Utc::now(),
-            last_message_at: Utc::now(),
-            last_message_id: "m".into(),
-            unread: BTreeMap::new(),
-            contacts: BTreeMap::new(),
-            sla: None,
-            resolved_at: None,
-            version: 1,
+            priority,
+            ..Conversation::sample(kind)
         }
     }
 

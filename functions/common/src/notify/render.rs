@@ -46,6 +46,20 @@ fn headline(kind: NoticeKind, conversation: &Conversation) -> String {
     }
 }
 
+/// The branded frame of every SayPro email: header, a heading, the content, the footer.
+/// `content` and `footer` are HTML already escaped; `title` is text.
+fn layout(title: &str, content: &str, footer: &str) -> String {
+    format!(
+        "<!doctype html><html><body style=\"margin:0;background:#f3f4f6;font-family:Arial,Helvetica,sans-serif\">\
+<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\"><tr><td align=\"center\" style=\"padding:24px\">\
+<table role=\"presentation\" width=\"560\" cellpadding=\"0\" cellspacing=\"0\" style=\"background:#ffffff;border-radius:8px\">\
+<tr><td style=\"background:#0b5394;color:#ffffff;padding:16px 24px;font-size:20px;font-weight:bold;border-radius:8px 8px 0 0\">SayPro Classifieds</td></tr>\
+<tr><td style=\"padding:24px;color:#111827\"><h1 style=\"font-size:18px;margin:0 0 16px\">{}</h1>{content}</td></tr>\
+<tr><td style=\"padding:16px 24px;color:#6b7280;font-size:12px\">{footer}</td></tr></table></td></tr></table></body></html>",
+        escape(title)
+    )
+}
+
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -77,19 +91,13 @@ pub fn email(
             escape(unsubscribe)
         ));
     }
-    let html = format!(
-        "<!doctype html><html><body style=\"margin:0;background:#f3f4f6;font-family:Arial,Helvetica,sans-serif\">\
-<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\"><tr><td align=\"center\" style=\"padding:24px\">\
-<table role=\"presentation\" width=\"560\" cellpadding=\"0\" cellspacing=\"0\" style=\"background:#ffffff;border-radius:8px\">\
-<tr><td style=\"background:#0b5394;color:#ffffff;padding:16px 24px;font-size:20px;font-weight:bold;border-radius:8px 8px 0 0\">SayPro Classifieds</td></tr>\
-<tr><td style=\"padding:24px;color:#111827\"><h1 style=\"font-size:18px;margin:0 0 16px\">{subject}</h1>\
-<blockquote style=\"margin:0 0 24px;padding:12px 16px;background:#f9fafb;border-left:4px solid #0b5394;color:#374151\">{preview}</blockquote>\
-<a href=\"{link}\" style=\"display:inline-block;background:#0b5394;color:#ffffff;padding:10px 18px;border-radius:6px;text-decoration:none\">Read and reply</a></td></tr>\
-<tr><td style=\"padding:16px 24px;color:#6b7280;font-size:12px\">{footer}</td></tr></table></td></tr></table></body></html>",
-        subject = escape(&subject),
-        preview = escape(&preview),
-        link = escape(&link),
+    let content = format!(
+        "<blockquote style=\"margin:0 0 24px;padding:12px 16px;background:#f9fafb;border-left:4px solid #0b5394;color:#374151\">{}</blockquote>\
+<a href=\"{}\" style=\"display:inline-block;background:#0b5394;color:#ffffff;padding:10px 18px;border-radius:6px;text-decoration:none\">Read and reply</a>",
+        escape(&preview),
+        escape(&link)
     );
+    let html = layout(&subject, &content, &footer);
     Email {
         to: to.to_string(),
         subject,
@@ -141,20 +149,16 @@ pub fn digest(to: &str, entries: &[DigestEntry], links: &Links) -> Email {
     if let Some(unsubscribe) = &links.unsubscribe {
         text.push_str(&format!("Change or stop these emails: {unsubscribe}\n"));
     }
-    let html = format!(
-        "<!doctype html><html><body style=\"margin:0;background:#f3f4f6;font-family:Arial,Helvetica,sans-serif\">\
-<table role=\"presentation\" width=\"560\" align=\"center\" cellpadding=\"0\" cellspacing=\"0\" style=\"background:#ffffff;margin:24px auto;border-radius:8px\">\
-<tr><td style=\"background:#0b5394;color:#ffffff;padding:16px 24px;font-size:20px;font-weight:bold;border-radius:8px 8px 0 0\">SayPro Classifieds</td></tr>\
-<tr><td style=\"padding:24px\"><h1 style=\"font-size:18px;margin:0 0 16px\">{}</h1><table role=\"presentation\" width=\"100%\">{rows}</table></td></tr>\
-<tr><td style=\"padding:16px 24px;color:#6b7280;font-size:12px\">{}</td></tr></table></body></html>",
-        escape(&subject),
-        links
-            .unsubscribe
-            .as_ref()
-            .map_or(String::new(), |u| format!(
-                "<a href=\"{}\" style=\"color:#6b7280\">Change or stop these emails</a>",
-                escape(u)
-            ))
+    let footer = links.unsubscribe.as_ref().map_or(String::new(), |u| {
+        format!(
+            "<a href=\"{}\" style=\"color:#6b7280\">Change or stop these emails</a>",
+            escape(u)
+        )
+    });
+    let html = layout(
+        &subject,
+        &format!("<table role=\"presentation\" width=\"100%\">{rows}</table>"),
+        &footer,
     );
     Email {
         to: to.to_string(),
@@ -207,34 +211,17 @@ pub fn sms(
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
     use chrono::Utc;
 
     use super::*;
-    use crate::domain::{Category, ConversationType, Priority, SenderRole, Status};
+    use crate::domain::{ConversationType, Priority, SenderRole};
 
     fn conversation(subject: &str) -> Conversation {
         Conversation {
             id: "01CONV".into(),
-            kind: ConversationType::Support,
-            listing_id: None,
             subject: subject.into(),
-            category: Category::General,
             priority: Priority::Urgent,
-            status: Status::Open,
-            created_by: "u".into(),
-            participants: vec!["u".into()],
-            team: None,
-            assignee: None,
-            created_at: Utc::now(),
-            last_message_at: Utc::now(),
-            last_message_id: "m".into(),
-            unread: BTreeMap::new(),
-            contacts: BTreeMap::new(),
-            sla: None,
-            resolved_at: None,
-            version: 1,
+            ..Conversation::sample(ConversationType::Support)
         }
     }
 
