@@ -32,12 +32,14 @@ pub type AppState = Arc<App>;
 
 impl App {
     pub fn new(table: Arc<dyn Table>, clock: Arc<dyn Clock>, identity: IdentitySource) -> Self {
+        // Public holidays for this year and the next, as of start-up.
+        let sla = SlaTargets::south_africa(chrono::Datelike::year(&clock.now()));
         Self {
             table,
             clock,
             ids: Ids::default(),
             identity,
-            sla: SlaTargets::default(),
+            sla,
             idempotency_hours: 24,
         }
     }

@@ -1,41 +1,29 @@
 //! When an answer is due (DESIGN.md "SLA policy"): urgent within 4 hours, any day; general
-//! within 24 hours counted on weekdays only; received on a weekend, by the end of the next
-//! business day. Targets and the local offset are configuration ([`SlaTargets`]).
+//! within 24 hours counted on business days only; received outside business days, by
+//! the end of the next business day. Targets and the calendar are configuration.
 
-use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveTime, TimeZone, Utc, Weekday};
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::Priority;
+use super::calendar::Calendar;
 
 #[derive(Debug, Clone)]
 pub struct SlaTargets {
     pub urgent: Duration,
-    /// Counted on weekdays only.
+    /// Counted on business days only.
     pub general: Duration,
-    /// When a business day ends, local time: the deadline for weekend messages.
-    pub business_day_end: NaiveTime,
-    /// Local time. South Africa keeps UTC+2 all year.
-    pub offset: FixedOffset,
+    pub calendar: Calendar,
 }
 
-/// South Africa Standard Time: UTC+2 all year.
-const SAST: FixedOffset = match FixedOffset::east_opt(2 * 3600) {
-    Some(offset) => offset,
-    None => panic!("UTC+2 is a valid offset"),
-};
-
-const FIVE_PM: NaiveTime = match NaiveTime::from_hms_opt(17, 0, 0) {
-    Some(time) => time,
-    None => panic!("17:00 is a valid time"),
-};
-
-impl Default for SlaTargets {
-    fn default() -> Self {
+impl SlaTargets {
+    /// The seed's targets on South Africa's calendar, with the public holidays of `year`
+    /// and the next.
+    pub fn south_africa(year: i32) -> Self {
         Self {
             urgent: Duration::hours(4),
             general: Duration::hours(24),
-            business_day_end: FIVE_PM,
-            offset: SAST,
+            calendar: Calendar::south_africa([year, year + 1]),
         }
     }
 }
@@ -116,50 +104,12 @@ pub fn response_due(
 ) -> DateTime<Utc> {
     match priority {
         Priority::Urgent => received + targets.urgent,
-        Priority::Normal => general_due(received, targets),
+        Priority::Normal => targets.calendar.snap(received).unwrap_or_else(|| {
+            targets
+                .calendar
+                .add_business_time(received, targets.general)
+        }),
     }
-}
-
-fn is_business_day(day: Weekday) -> bool {
-    !matches!(day, Weekday::Sat | Weekday::Sun)
-}
-
-fn general_due(received: DateTime<Utc>, targets: &SlaTargets) -> DateTime<Utc> {
-    let local = received.with_timezone(&targets.offset);
-    if !is_business_day(local.weekday()) {
-        // Weekend: the end of the next business day.
-        let mut day = local.date_naive();
-        while !is_business_day(day.weekday()) {
-            day = day.succ_opt().unwrap_or(day);
-        }
-        return local_to_utc(day.and_time(targets.business_day_end), targets);
-    }
-    // Count the target in weekday time only, skipping weekends.
-    let mut remaining = targets.general;
-    let mut cursor = local.naive_local();
-    loop {
-        let midnight = cursor
-            .date()
-            .succ_opt()
-            .unwrap_or(cursor.date())
-            .and_time(NaiveTime::MIN);
-        if is_business_day(cursor.weekday()) {
-            let available = midnight - cursor;
-            if remaining <= available {
-                return local_to_utc(cursor + remaining, targets);
-            }
-            remaining -= available;
-        }
-        cursor = midnight;
-    }
-}
-
-fn local_to_utc(local: chrono::NaiveDateTime, targets: &SlaTargets) -> DateTime<Utc> {
-    targets
-        .offset
-        .from_local_datetime(&local)
-        .single()
-        .map_or_else(|| local.and_utc(), |t| t.with_timezone(&Utc))
 }
 
 #[cfg(test)]
@@ -179,7 +129,7 @@ mod tests {
             response_due(
                 at("2026-11-24T09:00:00"),
                 Priority::Normal,
-                &SlaTargets::default()
+                &SlaTargets::south_africa(2026)
             ),
             at("2026-11-25T09:00:00")
         );
@@ -192,7 +142,7 @@ mod tests {
             response_due(
                 at("2026-11-27T20:00:00"),
                 Priority::Normal,
-                &SlaTargets::default()
+                &SlaTargets::south_africa(2026)
             ),
             at("2026-11-30T20:00:00")
         );
@@ -204,7 +154,7 @@ mod tests {
             response_due(
                 at("2026-11-28T09:00:00"),
                 Priority::Normal,
-                &SlaTargets::default()
+                &SlaTargets::south_africa(2026)
             ),
             at("2026-11-30T17:00:00")
         );
@@ -216,7 +166,7 @@ mod tests {
             response_due(
                 at("2026-11-29T10:00:00"),
                 Priority::Urgent,
-                &SlaTargets::default()
+                &SlaTargets::south_africa(2026)
             ),
             at("2026-11-29T14:00:00")
         );
@@ -224,7 +174,7 @@ mod tests {
 
     #[test]
     fn pending_stops_the_clock_and_a_new_user_message_restarts_it() {
-        let targets = SlaTargets::default();
+        let targets = SlaTargets::south_africa(2026);
         let mut sla = Sla::start(at("2026-11-24T09:00:00"), Priority::Urgent, &targets);
         sla.admin_answered(at("2026-11-24T10:00:00"));
         assert_eq!(sla.next_response_due, None);
