@@ -7,6 +7,7 @@ pub mod listing;
 pub mod message;
 pub mod routing;
 pub mod sla;
+pub mod sla_policy;
 pub mod validate;
 
 pub use conversation::{Category, Contact, Conversation, ConversationType, Priority, Status};
