@@ -94,6 +94,8 @@ async fn every_sample_event_reaches_its_route_with_the_authorizers_identity() {
         ("admin-reply", StatusCode::CREATED),
         ("admin-update-conversation", StatusCode::OK),
         ("post-message", StatusCode::CREATED),
+        ("admin-get-sla-policy", StatusCode::OK),
+        ("admin-put-sla-policy", StatusCode::OK),
         ("get-preferences", StatusCode::OK),
         ("put-preferences", StatusCode::OK),
     ];

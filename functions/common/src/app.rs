@@ -23,7 +23,8 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     pub ids: Ids,
     pub identity: IdentitySource,
-    pub sla: SlaTargets,
+    /// The SLA policy in force, as last read (see `App::sla_targets`).
+    pub(crate) sla: std::sync::RwLock<Option<(std::time::Instant, Arc<SlaTargets>)>>,
     /// How long an Idempotency-Key is remembered.
     pub idempotency_hours: i64,
 }
@@ -32,14 +33,12 @@ pub type AppState = Arc<App>;
 
 impl App {
     pub fn new(table: Arc<dyn Table>, clock: Arc<dyn Clock>, identity: IdentitySource) -> Self {
-        // Public holidays for this year and the next, as of start-up.
-        let sla = SlaTargets::south_africa(chrono::Datelike::year(&clock.now()));
         Self {
             table,
             clock,
             ids: Ids::default(),
             identity,
-            sla,
+            sla: Default::default(),
             idempotency_hours: 24,
         }
     }

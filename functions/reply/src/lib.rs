@@ -1,12 +1,13 @@
 //! `reply`: the admin routes. Agents, seniors and managers work their teams' queues,
 //! read conversations with internal notes, reply, and change status, assignee,
-//! priority, category and team.
+//! priority, category and team; managers set the SLA policy.
 
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{Method, StatusCode};
 use axum::response::IntoResponse;
 use common::auth::{Caller, Team};
+use common::domain::sla_policy::SlaPolicyConfig;
 use common::domain::{Category, Status};
 use common::http::{IdempotencyHeader, JsonBody, MessagesQuery, Params, Routes};
 use common::messaging::{
@@ -36,6 +37,8 @@ pub fn routes() -> Routes {
         )
         .on(Method::POST, "/v1/admin/conversations/{id}/replies", reply)
         .on(Method::POST, "/v1/admin/conversations/{id}/read", mark_read)
+        .on(Method::GET, "/v1/admin/sla-policy", get_sla_policy)
+        .on(Method::PUT, "/v1/admin/sla-policy", put_sla_policy)
 }
 
 pub fn router(state: AppState) -> axum::Router {
@@ -126,4 +129,19 @@ async fn mark_read(
     app.admin_mark_read(&caller, &id, &request.message_id)
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+async fn get_sla_policy(
+    State(app): State<AppState>,
+    caller: Caller,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(app.get_sla_policy(&caller).await?))
+}
+
+async fn put_sla_policy(
+    State(app): State<AppState>,
+    caller: Caller,
+    JsonBody(policy): JsonBody<SlaPolicyConfig>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(app.put_sla_policy(&caller, policy).await?))
 }

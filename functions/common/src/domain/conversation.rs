@@ -139,9 +139,9 @@ impl Conversation {
         if self.kind == ConversationType::Support {
             self.status = Status::Open;
             self.resolved_at = None;
-            let priority = self.priority;
+            let (priority, category) = (self.priority, self.category);
             if let Some(sla) = &mut self.sla {
-                sla.user_wrote(at, priority, targets);
+                sla.user_wrote(at, priority, category, targets);
             }
         }
     }
@@ -185,9 +185,9 @@ impl Conversation {
 
     pub fn set_priority(&mut self, priority: Priority, targets: &SlaTargets) {
         self.priority = priority;
-        let created_at = self.created_at;
+        let (category, created_at) = (self.category, self.created_at);
         if let Some(sla) = &mut self.sla {
-            sla.reprioritise(priority, created_at, targets);
+            sla.reprioritise(priority, category, created_at, targets);
         }
     }
 
@@ -272,6 +272,8 @@ pub struct SlaView {
     pub first_response_at: Option<DateTime<Utc>>,
     pub breached: bool,
     pub escalation_level: u8,
+    /// The SLA policy version these clocks run under.
+    pub policy_version: u32,
 }
 
 impl ConversationView {
@@ -299,6 +301,7 @@ impl ConversationView {
                 first_response_at: s.first_response_at,
                 breached: s.is_breached(now),
                 escalation_level: s.escalation_level,
+                policy_version: s.policy_version,
             }),
         }
     }

@@ -5,26 +5,38 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::Priority;
-use super::calendar::Calendar;
+use super::sla_policy::SlaPolicyConfig;
+use super::{Category, Priority};
 
-#[derive(Debug, Clone)]
+/// The SLA policy in force, with its version.
+#[derive(Debug, Clone, PartialEq)]
 pub struct SlaTargets {
-    pub urgent: Duration,
-    /// Counted on business days only.
-    pub general: Duration,
-    pub calendar: Calendar,
+    /// 0 for the built-in default, then 1, 2, ... as managers save changes.
+    pub version: u32,
+    pub policy: SlaPolicyConfig,
 }
 
 impl SlaTargets {
-    /// The seed's targets on South Africa's calendar, with the public holidays of `year`
-    /// and the next.
+    /// The built-in policy (the seed's rules), with South Africa's public holidays of
+    /// `year` and the next.
     pub fn south_africa(year: i32) -> Self {
         Self {
-            urgent: Duration::hours(4),
-            general: Duration::hours(24),
-            calendar: Calendar::south_africa([year, year + 1]),
+            version: 0,
+            policy: SlaPolicyConfig::default_for(year),
         }
+    }
+
+    /// When a message received at `received` must be answered.
+    pub fn due(
+        &self,
+        received: DateTime<Utc>,
+        priority: Priority,
+        category: Category,
+    ) -> DateTime<Utc> {
+        // A saved policy is validated, so it always has a rule; the fallback is a guard.
+        self.policy
+            .due(received, priority, category)
+            .unwrap_or(received + Duration::hours(24))
     }
 }
 
@@ -39,11 +51,19 @@ pub struct Sla {
     pub next_response_due: Option<DateTime<Utc>>,
     pub escalation_level: u8,
     pub breached: bool,
+    /// The policy version these clocks started under.
+    #[serde(default)]
+    pub policy_version: u32,
 }
 
 impl Sla {
-    pub fn start(received: DateTime<Utc>, priority: Priority, targets: &SlaTargets) -> Self {
-        let due = response_due(received, priority, targets);
+    pub fn start(
+        received: DateTime<Utc>,
+        priority: Priority,
+        category: Category,
+        targets: &SlaTargets,
+    ) -> Self {
+        let due = targets.due(received, priority, category);
         Self {
             first_response_due: due,
             first_response_at: None,
@@ -51,14 +71,21 @@ impl Sla {
             next_response_due: Some(due),
             escalation_level: 0,
             breached: false,
+            policy_version: targets.version,
         }
     }
 
     /// A user wrote: the response clock runs from the oldest unanswered message.
-    pub fn user_wrote(&mut self, at: DateTime<Utc>, priority: Priority, targets: &SlaTargets) {
+    pub fn user_wrote(
+        &mut self,
+        at: DateTime<Utc>,
+        priority: Priority,
+        category: Category,
+        targets: &SlaTargets,
+    ) {
         if self.awaiting_since.is_none() {
             self.awaiting_since = Some(at);
-            self.next_response_due = Some(response_due(at, priority, targets));
+            self.next_response_due = Some(targets.due(at, priority, category));
         }
     }
 
@@ -78,14 +105,15 @@ impl Sla {
     pub fn reprioritise(
         &mut self,
         priority: Priority,
+        category: Category,
         created_at: DateTime<Utc>,
         targets: &SlaTargets,
     ) {
         if self.first_response_at.is_none() {
-            self.first_response_due = response_due(created_at, priority, targets);
+            self.first_response_due = targets.due(created_at, priority, category);
         }
         if let Some(since) = self.awaiting_since {
-            self.next_response_due = Some(response_due(since, priority, targets));
+            self.next_response_due = Some(targets.due(since, priority, category));
         }
     }
 
@@ -97,24 +125,13 @@ impl Sla {
     }
 }
 
-pub fn response_due(
-    received: DateTime<Utc>,
-    priority: Priority,
-    targets: &SlaTargets,
-) -> DateTime<Utc> {
-    match priority {
-        Priority::Urgent => received + targets.urgent,
-        Priority::Normal => targets.calendar.snap(received).unwrap_or_else(|| {
-            targets
-                .calendar
-                .add_business_time(received, targets.general)
-        }),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn due(received: DateTime<Utc>, priority: Priority, targets: &SlaTargets) -> DateTime<Utc> {
+        targets.due(received, priority, Category::General)
+    }
 
     /// Local (UTC+2) time to UTC.
     fn at(text: &str) -> DateTime<Utc> {
@@ -126,7 +143,7 @@ mod tests {
     #[test]
     fn general_on_a_tuesday_morning_is_due_wednesday_morning() {
         assert_eq!(
-            response_due(
+            due(
                 at("2026-11-24T09:00:00"),
                 Priority::Normal,
                 &SlaTargets::south_africa(2026)
@@ -139,7 +156,7 @@ mod tests {
     fn general_on_friday_evening_counts_only_weekday_hours() {
         // 4 hours of Friday, then 20 hours of Monday.
         assert_eq!(
-            response_due(
+            due(
                 at("2026-11-27T20:00:00"),
                 Priority::Normal,
                 &SlaTargets::south_africa(2026)
@@ -151,7 +168,7 @@ mod tests {
     #[test]
     fn general_on_saturday_morning_is_due_monday_at_five() {
         assert_eq!(
-            response_due(
+            due(
                 at("2026-11-28T09:00:00"),
                 Priority::Normal,
                 &SlaTargets::south_africa(2026)
@@ -163,7 +180,7 @@ mod tests {
     #[test]
     fn urgent_on_sunday_is_due_four_hours_later() {
         assert_eq!(
-            response_due(
+            due(
                 at("2026-11-29T10:00:00"),
                 Priority::Urgent,
                 &SlaTargets::south_africa(2026)
@@ -175,12 +192,27 @@ mod tests {
     #[test]
     fn pending_stops_the_clock_and_a_new_user_message_restarts_it() {
         let targets = SlaTargets::south_africa(2026);
-        let mut sla = Sla::start(at("2026-11-24T09:00:00"), Priority::Urgent, &targets);
+        let mut sla = Sla::start(
+            at("2026-11-24T09:00:00"),
+            Priority::Urgent,
+            Category::General,
+            &targets,
+        );
         sla.admin_answered(at("2026-11-24T10:00:00"));
         assert_eq!(sla.next_response_due, None);
         assert!(!sla.is_breached(at("2026-11-30T00:00:00")));
-        sla.user_wrote(at("2026-11-25T08:00:00"), Priority::Urgent, &targets);
-        sla.user_wrote(at("2026-11-25T09:00:00"), Priority::Urgent, &targets);
+        sla.user_wrote(
+            at("2026-11-25T08:00:00"),
+            Priority::Urgent,
+            Category::General,
+            &targets,
+        );
+        sla.user_wrote(
+            at("2026-11-25T09:00:00"),
+            Priority::Urgent,
+            Category::General,
+            &targets,
+        );
         assert_eq!(
             sla.next_response_due,
             Some(at("2026-11-25T12:00:00")),

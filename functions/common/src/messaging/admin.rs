@@ -308,6 +308,7 @@ impl App {
             Some(Some(user)) => Some(Some(validate::id("assignee", user)?)),
             other => other.clone(),
         };
+        let targets = self.sla_targets().await?;
         let updated = self
             .edit_conversation(
                 id,
@@ -325,14 +326,14 @@ impl App {
                         if changes.priority.is_none()
                             && routing::default_priority(category) == Priority::Urgent
                         {
-                            conversation.set_priority(Priority::Urgent, &self.sla);
+                            conversation.set_priority(Priority::Urgent, &targets);
                         }
                     }
                     if let Some(team) = changes.team {
                         conversation.team = Some(team);
                     }
                     if let Some(priority) = changes.priority {
-                        conversation.set_priority(priority, &self.sla);
+                        conversation.set_priority(priority, &targets);
                     }
                     if let Some(status) = changes.status {
                         conversation.set_status(status, now);

@@ -7,12 +7,14 @@ mod edit;
 mod idempotency;
 mod listings;
 mod notifications;
+mod sla_policy;
 mod user;
 
 pub use admin::{ConversationChanges, QueueFilter, QueueSort, ReplyRequest};
 pub use idempotency::{Created, Idempotency};
 pub use listings::ListingRequest;
 pub use notifications::{NotificationOrder, UnreadCounts};
+pub use sla_policy::SlaPolicy;
 pub use user::{ConversationFilter, CreatedConversation, NewConversation, NewMessage, ReadRequest};
 
 use serde::Serialize;

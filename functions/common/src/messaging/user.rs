@@ -163,6 +163,7 @@ impl App {
         listing_id: Option<String>,
         idempotency: Option<&Idempotency>,
     ) -> ApiResult<Created<CreatedConversation>> {
+        let targets = self.sla_targets().await?;
         let now = self.clock.now();
         let id = self.ids.next(now);
         let message = self.user_message(caller, &id, body);
@@ -183,7 +184,7 @@ impl App {
             last_message_id: message.id.clone(),
             unread: BTreeMap::from([(ADMIN_SIDE.to_string(), 1), (caller.id().to_string(), 0)]),
             contacts: BTreeMap::from([(caller.id().to_string(), caller.contact())]),
-            sla: Some(Sla::start(now, priority, &self.sla)),
+            sla: Some(Sla::start(now, priority, category, &targets)),
             resolved_at: None,
             version: 1,
         };
@@ -470,9 +471,10 @@ impl App {
         respond: impl Fn(&Conversation, &Message, chrono::DateTime<chrono::Utc>) -> R,
     ) -> ApiResult<Created<R>> {
         let visible = |c: &Conversation| c.is_participant(caller.id());
+        let targets = self.sla_targets().await?;
         self.edit_conversation(id, idempotency, visible, |conversation| {
             let message = self.user_message(caller, id, body.clone());
-            conversation.user_wrote(caller.id(), &message.id, message.created_at, &self.sla);
+            conversation.user_wrote(caller.id(), &message.id, message.created_at, &targets);
             conversation.remember_contact(caller.id(), caller.contact());
             let result = respond(conversation, &message, message.created_at);
             Ok(Edit::with(vec![message_write(&message)?], result))
