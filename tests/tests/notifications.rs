@@ -238,11 +238,9 @@ async fn failed_sends_are_retried_until_delivered_and_never_doubled() {
         outbox: base_outbox(&app),
     });
     let notifier = Notifier {
-        table: base.table.clone(),
         mailer,
         sms,
-        clock: base.clock.clone(),
-        config: base.config.clone(),
+        ..(**base).clone()
     };
 
     let failed = notifier.process(&records).await;
@@ -446,15 +444,8 @@ async fn past_the_daily_cap_no_sms_goes_out_but_email_still_does() {
     agent(&app, "sam").await;
     let alice = app.token("alice", &[]);
     let base = &app.system.notifier;
-    let mut config = base.config.clone();
-    config.sms_daily_cap = 1;
-    let notifier = Notifier {
-        table: base.table.clone(),
-        mailer: base.mailer.clone(),
-        sms: base.sms.clone(),
-        clock: base.clock.clone(),
-        config,
-    };
+    let mut notifier = (**base).clone();
+    notifier.config.sms_daily_cap = 1;
     app.support(&alice, "account", "locked out").await;
     app.support(&alice, "account", "still locked out").await;
     assert!(

@@ -151,11 +151,8 @@ async fn a_record_whose_send_fails_is_reported_as_a_batch_item_failure() {
     let base = &app.system.notifier;
     let mailer = Arc::new(Down(AtomicBool::new(false)));
     let notifier = Notifier {
-        table: base.table.clone(),
         mailer: mailer.clone(),
-        sms: base.sms.clone(),
-        clock: base.clock.clone(),
-        config: base.config.clone(),
+        ..(**base).clone()
     };
     let response = handle(
         &notifier,

@@ -38,6 +38,7 @@ pub struct NotifyConfig {
     pub sms_daily_cap: u32,
 }
 
+#[derive(Clone)]
 pub struct Notifier {
     pub table: Arc<dyn Table>,
     pub mailer: Arc<dyn Mailer>,
