@@ -4,7 +4,8 @@
 use common::auth::{Caller, Claims};
 use common::domain::{Category, ConversationType, ListingStatus, Status};
 use common::messaging::{
-    ConversationChanges, Created, ListingRequest, NewConversation, NewMessage, ReplyRequest,
+    ConversationChanges, Created, ListingRequest, NewConversation, NewMessage, PageRequest,
+    QueueFilter, ReplyRequest,
 };
 use common::store::record_write;
 use common::table::{Condition, Key, TableError};
@@ -61,10 +62,22 @@ pub const PEOPLE: &[Person] = &[
 ];
 
 pub fn claims(person: &Person) -> Claims {
+    // Admins have a (fictional) mobile number, so urgent conversations show SMS too.
+    let admin = person
+        .groups
+        .iter()
+        .any(|g| ["agent", "senior", "manager"].contains(g));
+    let phone = admin.then(|| {
+        format!(
+            "+2782555{:04}",
+            person.sub.bytes().map(u32::from).sum::<u32>()
+        )
+    });
     Claims {
         sub: person.sub.to_string(),
         name: Some(person.name.to_string()),
         email: Some(format!("{}@example.co.za", person.sub)),
+        phone_number: phone,
         groups: person.groups.iter().map(|g| g.to_string()).collect(),
         ..Claims::default()
     }
@@ -86,6 +99,20 @@ pub async fn seed(app: &App) -> anyhow::Result<bool> {
         Ok(()) => {}
         Err(TableError::ConditionFailed { .. }) => return Ok(false),
         Err(other) => return Err(other.into()),
+    }
+    // Admins join their teams' directory on their first queue call; open each queue once
+    // so the demo's team notifications reach them from the start.
+    for admin in PEOPLE.iter().filter(|p| {
+        p.groups
+            .iter()
+            .any(|g| ["agent", "senior", "manager"].contains(g))
+    }) {
+        app.queue(
+            &caller(admin.sub),
+            QueueFilter::default(),
+            PageRequest::parse(None, None)?,
+        )
+        .await?;
     }
     let website = caller("website");
     let listings = [
