@@ -531,3 +531,32 @@ async fn the_dev_server_notifies_from_its_change_feed_and_shows_the_outbox() {
     assert_eq!(items[0]["to"], "sam@example.co.za");
     assert_eq!(items[0]["subject"], "New message: Help");
 }
+
+#[tokio::test]
+async fn an_agent_joins_the_directory_once_per_instance_while_their_claims_stay_the_same() {
+    let app = TestApp::in_memory();
+    let sam = agent(&app, "sam").await;
+    let before = app.table.metrics().snapshot();
+    app.get("/v1/admin/conversations", &sam).await;
+    let used = app.table.metrics().snapshot() - before;
+    assert_eq!(
+        used.write_units, 0,
+        "an unchanged agent's queue call writes nothing"
+    );
+    // New claims (another team) are written again, and notifications follow them.
+    let (code, _) = app
+        .get(
+            "/v1/admin/conversations",
+            &app.token("sam", &["agent", "team-billing"]),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK);
+    app.support(&app.token("alice", &[]), "payment", "refund")
+        .await;
+    app.deliver().await;
+    assert_eq!(
+        sent(&app, Channel::Email, "sam@example.co.za").len(),
+        1,
+        "billing reaches sam now"
+    );
+}

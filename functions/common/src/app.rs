@@ -25,6 +25,9 @@ pub struct App {
     pub identity: IdentitySource,
     /// The SLA policy in force, as last read (see `App::sla_targets`).
     pub(crate) sla: std::sync::RwLock<Option<(std::time::Instant, Arc<SlaTargets>)>>,
+    /// Admins whose directory rows this instance has written, by id, with the claims
+    /// written: the queue route skips the write while they are unchanged.
+    pub(crate) registered_admins: std::sync::Mutex<std::collections::HashMap<String, String>>,
     /// How long an Idempotency-Key is remembered.
     pub idempotency_hours: i64,
 }
@@ -39,6 +42,7 @@ impl App {
             ids: Ids::default(),
             identity,
             sla: Default::default(),
+            registered_admins: Default::default(),
             idempotency_hours: 24,
         }
     }
