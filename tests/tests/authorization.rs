@@ -63,6 +63,11 @@ fn admin_routes(id: &str, message_id: &str) -> Vec<(Method, String, Option<Value
             None,
         ),
         (
+            Method::GET,
+            format!("/v1/admin/conversations/{id}/sla"),
+            None,
+        ),
+        (
             Method::PATCH,
             format!("/v1/admin/conversations/{id}"),
             Some(json!({"status": "resolved"})),

@@ -91,6 +91,7 @@ async fn every_sample_event_reaches_its_route_with_the_authorizers_identity() {
         ("admin-get-conversation", StatusCode::OK),
         ("admin-list-messages", StatusCode::OK),
         ("admin-mark-read", StatusCode::NO_CONTENT),
+        ("admin-sla-timeline", StatusCode::OK),
         ("admin-reply", StatusCode::CREATED),
         ("admin-update-conversation", StatusCode::OK),
         ("post-message", StatusCode::CREATED),

@@ -8,25 +8,28 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::routing::{get, post};
+use chrono::{DateTime, Utc};
 use common::auth::{Claims, jwt};
 use common::clock::{Clock, SystemClock};
 use common::delivery::outbox::Outbox;
-use common::http::Routes;
+use common::http::{JsonBody, Routes};
+use common::messaging::SlaCheckOutcome;
 use common::notify::{Notifier, NotifyConfig};
 use common::table::embedded::EmbeddedTable;
 use common::table::{StreamRecord, Table};
-use common::{App, AppState, IdentitySource};
+use common::{ApiResult, App, AppState, IdentitySource};
 use tokio::sync::mpsc;
 
 /// The secret local tokens are signed with unless `SAYPRO_JWT_SECRET` is set. For local
 /// use only: deployed functions never see it (API Gateway verifies Cognito's tokens).
 pub const DEFAULT_JWT_SECRET: &str = "saypro-local-dev-secret";
 
-/// Every route of every HTTP function, plus the dev server's own (`/openapi.json`, and
-/// the outbox of what was "sent").
+/// Every route of every HTTP function, plus the dev server's own (`/openapi.json`, the
+/// outbox of what was "sent", and running an SLA check at a given time).
 pub fn routes(outbox: Arc<Outbox>) -> Routes {
     send::routes()
         .merge(reply::routes())
@@ -37,6 +40,27 @@ pub fn routes(outbox: Arc<Outbox>) -> Routes {
             "/local/outbox",
             get(move || async move { axum::Json(serde_json::json!({ "items": outbox.sent() })) }),
         )
+        .route(
+            axum::http::Method::POST,
+            "/local/sla-check",
+            post(run_sla_check),
+        )
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SlaCheckRequest {
+    /// As if the schedule fired at this time; now if absent.
+    time: Option<DateTime<Utc>>,
+}
+
+/// `POST /local/sla-check {"time"}`: what the EventBridge schedule does on AWS.
+async fn run_sla_check(
+    State(app): State<AppState>,
+    JsonBody(request): JsonBody<SlaCheckRequest>,
+) -> ApiResult<axum::Json<SlaCheckOutcome>> {
+    let now = request.time.unwrap_or_else(|| app.clock.now());
+    Ok(axum::Json(app.sla_check(now).await?))
 }
 
 async fn openapi() -> impl IntoResponse {
@@ -119,14 +143,17 @@ impl Local {
         })
     }
 
-    /// Sends SMS held for quiet hours once they end, and digests when due, checking every
-    /// `every` (the schedule `notify` runs on in AWS).
+    /// The schedules AWS runs on EventBridge, every `every`: the SLA check, and notify's
+    /// release of SMS held for quiet hours and of digests when due.
     pub fn spawn_schedule(&self, every: Duration) -> tokio::task::JoinHandle<()> {
-        let notifier = self.notifier.clone();
+        let (app, notifier) = (self.app.clone(), self.notifier.clone());
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(every).await;
                 let now = notifier.clock.now();
+                if let Err(error) = app.sla_check(now).await {
+                    tracing::warn!(error = %error, "the SLA check failed; will try again");
+                }
                 if let Err(error) = notifier.release_held(now).await {
                     tracing::warn!(error = %error, "releasing held SMS failed; will try again");
                 }
@@ -139,6 +166,25 @@ impl Local {
 }
 
 const NOTIFY_ATTEMPTS: u32 = 5;
+
+/// POSTs JSON to the dev server at `addr`; the answer's body, or an error with it.
+pub async fn post_json(addr: &str, path: &str, body: &serde_json::Value) -> anyhow::Result<String> {
+    use http_body_util::{BodyExt, Full};
+    let stream = tokio::net::TcpStream::connect(addr).await?;
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
+    tokio::spawn(connection);
+    let request = axum::http::Request::post(path)
+        .header(header::HOST, addr)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Full::new(axum::body::Bytes::from(body.to_string())))?;
+    let response = sender.send_request(request).await?;
+    let status = response.status();
+    let bytes = response.into_body().collect().await?.to_bytes();
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    anyhow::ensure!(status.is_success(), "{path} answered {status}: {text}");
+    Ok(text)
+}
 
 /// The durable embedded table in `data`, or a memory-only one.
 pub fn open_table(data: Option<&Path>) -> anyhow::Result<Arc<EmbeddedTable>> {

@@ -58,6 +58,15 @@ enum Command {
         #[arg(long, default_value_t = 12)]
         hours: i64,
     },
+    /// Run one SLA check on the running dev server, as if the schedule fired at `--at`
+    /// (try escalations by hand without waiting hours).
+    SlaCheck {
+        /// RFC 3339, e.g. 2026-11-24T15:00:00+02:00; now if absent.
+        #[arg(long)]
+        at: Option<chrono::DateTime<chrono::FixedOffset>>,
+        #[arg(long, env = "SAYPRO_ADDR", default_value = "127.0.0.1:3000")]
+        addr: String,
+    },
     /// Measure round trips, capacity units, handler time and server throughput.
     Bench(local::bench::Options),
 }
@@ -117,6 +126,14 @@ async fn main() -> anyhow::Result<()> {
                 listener.local_addr()?
             );
             local::serve(listener, system.router()).await
+        }
+        Command::SlaCheck { at, addr } => {
+            let body = serde_json::json!({ "time": at });
+            let outcome = local::post_json(&addr, "/local/sla-check", &body)
+                .await
+                .with_context(|| format!("is `local serve` running on {addr}?"))?;
+            println!("{outcome}");
+            Ok(())
         }
         Command::Bench(options) => local::bench::run(options, &cli.secret).await,
     }

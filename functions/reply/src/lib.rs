@@ -1,6 +1,7 @@
 //! `reply`: the admin routes. Agents, seniors and managers work their teams' queues,
 //! read conversations with internal notes, reply, and change status, assignee,
-//! priority, category and team; managers set the SLA policy.
+//! priority, category and team; read a conversation's SLA timeline; managers set the SLA
+//! policy.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -37,6 +38,11 @@ pub fn routes() -> Routes {
         )
         .on(Method::POST, "/v1/admin/conversations/{id}/replies", reply)
         .on(Method::POST, "/v1/admin/conversations/{id}/read", mark_read)
+        .on(
+            Method::GET,
+            "/v1/admin/conversations/{id}/sla",
+            sla_timeline,
+        )
         .on(Method::GET, "/v1/admin/sla-policy", get_sla_policy)
         .on(Method::PUT, "/v1/admin/sla-policy", put_sla_policy)
 }
@@ -129,6 +135,14 @@ async fn mark_read(
     app.admin_mark_read(&caller, &id, &request.message_id)
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+async fn sla_timeline(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(app.sla_timeline(&caller, &id).await?))
 }
 
 async fn get_sla_policy(

@@ -18,15 +18,27 @@ pub enum Role {
 }
 
 impl Role {
+    const ALL: [Role; 5] = [
+        Role::Agent,
+        Role::Senior,
+        Role::Manager,
+        Role::Moderator,
+        Role::Service,
+    ];
+
+    /// The `cognito:groups` name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Agent => "agent",
+            Role::Senior => "senior",
+            Role::Manager => "manager",
+            Role::Moderator => "moderator",
+            Role::Service => "service",
+        }
+    }
+
     fn from_group(group: &str) -> Option<Role> {
-        Some(match group {
-            "agent" => Role::Agent,
-            "senior" => Role::Senior,
-            "manager" => Role::Manager,
-            "moderator" => Role::Moderator,
-            "service" => Role::Service,
-            _ => return None,
-        })
+        Role::ALL.into_iter().find(|r| r.as_str() == group)
     }
 }
 

@@ -110,6 +110,29 @@ impl Calendar {
         }
         self.utc(cursor)
     }
+
+    /// The time between `from` and `to` that falls on business days (zero if `to` is
+    /// not later): the inverse of [`add_business_time`](Self::add_business_time).
+    pub fn business_time_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Duration {
+        let (mut cursor, end) = (self.local(from), self.local(to));
+        let mut counted = Duration::zero();
+        while cursor < end {
+            let midnight = cursor
+                .date()
+                .succ_opt()
+                .unwrap_or(cursor.date())
+                .and_time(NaiveTime::MIN);
+            let until = midnight.min(end);
+            if self.is_business_day(cursor.date()) {
+                counted += until - cursor;
+            }
+            if midnight <= cursor {
+                break;
+            }
+            cursor = until;
+        }
+        counted
+    }
 }
 
 /// South Africa's public holidays in `year` (Public Holidays Act 36 of 1994): a holiday
@@ -238,6 +261,13 @@ mod tests {
                 if let Some(snapped) = calendar.snap(received) {
                     prop_assert_eq!(calendar.snap(snapped), None, "the end of a business day is on a business day");
                 }
+            }
+
+            #[test]
+            fn counting_business_time_undoes_adding_it(received in instant(), minutes in 0i64..(72 * 60)) {
+                let calendar = calendar();
+                let due = calendar.add_business_time(received, Duration::minutes(minutes));
+                prop_assert_eq!(calendar.business_time_between(received, due), Duration::minutes(minutes));
             }
 
             // Only added time is monotonic: a later *message* can be due earlier, by the

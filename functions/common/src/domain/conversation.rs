@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::sla::{Sla, SlaTargets};
+use super::sla::{Sla, SlaAction, SlaTargets};
 use crate::auth::Team;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -161,26 +161,43 @@ impl Conversation {
             sla.admin_answered(at);
         }
         self.assignee.get_or_insert_with(|| admin.to_string());
-        self.set_status(status, at);
+        // Answered: keeping it open is the admin's to-do, not a new debt to the user.
+        self.apply_status(status, at);
     }
 
-    pub fn set_status(&mut self, status: Status, at: DateTime<Utc>) {
+    /// An admin set the status. Reopening a pending or resolved conversation means the
+    /// team owes an answer again: the response clock restarts.
+    pub fn set_status(&mut self, status: Status, at: DateTime<Utc>, targets: &SlaTargets) {
+        let reopened = status == Status::Open && self.status != Status::Open;
+        self.apply_status(status, at);
+        let (priority, category) = (self.priority, self.category);
+        if let Some(sla) = self.sla.as_mut().filter(|_| reopened) {
+            sla.reopened(at, priority, category, targets);
+        }
+    }
+
+    fn apply_status(&mut self, status: Status, at: DateTime<Utc>) {
         self.status = status;
         match status {
             Status::Open => self.resolved_at = None,
             Status::Pending => {
                 self.resolved_at = None;
                 if let Some(sla) = &mut self.sla {
-                    sla.stop();
+                    sla.paused(at);
                 }
             }
             Status::Resolved => {
                 self.resolved_at.get_or_insert(at);
                 if let Some(sla) = &mut self.sla {
-                    sla.stop();
+                    sla.resolved(at);
                 }
             }
         }
+    }
+
+    /// The SLA check ran at `now`: takes the steps due and returns the one to announce.
+    pub fn advance_sla(&mut self, now: DateTime<Utc>) -> Option<SlaAction> {
+        self.sla.as_mut()?.advance(now)
     }
 
     pub fn set_priority(&mut self, priority: Priority, targets: &SlaTargets) {
@@ -270,6 +287,8 @@ pub struct SlaView {
     pub first_response_due: DateTime<Utc>,
     pub next_response_due: Option<DateTime<Utc>>,
     pub first_response_at: Option<DateTime<Utc>>,
+    /// Until resolved: when it should be.
+    pub resolution_due: Option<DateTime<Utc>>,
     pub breached: bool,
     pub escalation_level: u8,
     /// The SLA policy version these clocks run under.
@@ -299,6 +318,7 @@ impl ConversationView {
                 first_response_due: s.first_response_due,
                 next_response_due: s.next_response_due,
                 first_response_at: s.first_response_at,
+                resolution_due: s.resolution_due,
                 breached: s.is_breached(now),
                 escalation_level: s.escalation_level,
                 policy_version: s.policy_version,

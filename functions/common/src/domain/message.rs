@@ -1,6 +1,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::sla::SlaAction;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SenderRole {
@@ -21,4 +23,7 @@ pub struct Message {
     /// Internal notes are for the admin team only; users never see them.
     pub internal: bool,
     pub template_id: Option<String>,
+    /// On the SLA check's internal notes: what it did (warned, escalated).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sla_alert: Option<SlaAction>,
 }

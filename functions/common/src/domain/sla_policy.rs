@@ -58,6 +58,14 @@ pub struct SlaPolicyConfig {
     pub warn_at_percent: u8,
     /// Still unanswered this long after the breach: escalate to a manager.
     pub manager_after_minutes: u32,
+    /// Resolve within this long of the first message, counted as each conversation's
+    /// response target is (the seed's 24 hours by default).
+    #[serde(default = "default_resolution_minutes")]
+    pub resolution_minutes: u32,
+}
+
+fn default_resolution_minutes() -> u32 {
+    24 * 60
 }
 
 const MAX_TARGET_MINUTES: u32 = 30 * 24 * 60;
@@ -97,6 +105,7 @@ impl SlaPolicyConfig {
             ],
             warn_at_percent: 80,
             manager_after_minutes: 120,
+            resolution_minutes: default_resolution_minutes(),
         }
     }
 
@@ -171,6 +180,11 @@ impl SlaPolicyConfig {
                 "manager_after_minutes: between 1 and {MAX_TARGET_MINUTES}"
             )));
         }
+        if self.resolution_minutes == 0 || self.resolution_minutes > MAX_TARGET_MINUTES {
+            return Err(ApiError::invalid(format!(
+                "resolution_minutes: between 1 and {MAX_TARGET_MINUTES}"
+            )));
+        }
         Ok(())
     }
 
@@ -182,6 +196,12 @@ impl SlaPolicyConfig {
                 .find(|r| r.priority == priority && r.category == category)
         };
         matching(Some(category)).or_else(|| matching(None))
+    }
+
+    /// The time zone a conversation's deadlines are read in (its rule's calendar's).
+    pub fn time_zone(&self, priority: Priority, category: Category) -> Option<Tz> {
+        let rule = self.rule(priority, category)?;
+        self.calendars.get(&rule.calendar)?.time_zone.parse().ok()
     }
 
     fn calendar(&self, name: &str) -> Option<Calendar> {
@@ -203,7 +223,50 @@ impl SlaPolicyConfig {
         category: Category,
     ) -> Option<DateTime<Utc>> {
         let rule = self.rule(priority, category)?;
-        let target = Duration::minutes(i64::from(rule.minutes));
+        self.deadline(rule, received, rule.minutes)
+    }
+
+    /// When a conversation started at `created` must be resolved.
+    pub fn resolution_due(
+        &self,
+        created: DateTime<Utc>,
+        priority: Priority,
+        category: Category,
+    ) -> Option<DateTime<Utc>> {
+        let rule = self.rule(priority, category)?;
+        self.deadline(rule, created, self.resolution_minutes)
+    }
+
+    /// When to warn about an answer due at `due`: once `warn_at_percent` of the time
+    /// from `received` has passed, counted the way the target counts (business days
+    /// only for a general inquiry, so a Friday-evening message is not warned about at
+    /// dawn on Monday).
+    pub fn warn_at(
+        &self,
+        received: DateTime<Utc>,
+        due: DateTime<Utc>,
+        priority: Priority,
+        category: Category,
+    ) -> Option<DateTime<Utc>> {
+        let rule = self.rule(priority, category)?;
+        let share = |span: Duration| span * i32::from(self.warn_at_percent) / 100;
+        Some(match rule.counting {
+            Counting::Wall => received + share(due - received),
+            Counting::BusinessDays => {
+                let calendar = self.calendar(&rule.calendar)?;
+                let span = calendar.business_time_between(received, due);
+                calendar.add_business_time(received, share(span))
+            }
+        })
+    }
+
+    fn deadline(
+        &self,
+        rule: &TargetRule,
+        received: DateTime<Utc>,
+        minutes: u32,
+    ) -> Option<DateTime<Utc>> {
+        let target = Duration::minutes(i64::from(minutes));
         Some(match rule.counting {
             Counting::Wall => received + target,
             Counting::BusinessDays => {

@@ -70,7 +70,7 @@ fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D:
 }
 
 /// Admins see support conversations of the teams they work.
-fn admin_may_see(caller: &Caller, conversation: &Conversation) -> bool {
+pub(super) fn admin_may_see(caller: &Caller, conversation: &Conversation) -> bool {
     conversation.kind == ConversationType::Support
         && conversation.team.is_some_and(|t| caller.works_team(t))
 }
@@ -253,6 +253,7 @@ impl App {
                 return Err(ApiError::not_found("template"));
             }
         };
+        let targets = self.sla_targets().await?;
         self.edit_conversation(
             id,
             idempotency,
@@ -269,7 +270,7 @@ impl App {
                 conversation.remember_contact(caller.id(), caller.contact());
                 if request.internal {
                     if let Some(status) = request.status {
-                        conversation.set_status(status, now);
+                        conversation.set_status(status, now, &targets);
                     }
                 } else {
                     conversation.admin_replied(
@@ -336,7 +337,7 @@ impl App {
                         conversation.set_priority(priority, &targets);
                     }
                     if let Some(status) = changes.status {
-                        conversation.set_status(status, now);
+                        conversation.set_status(status, now, &targets);
                     }
                     if let Some(assignee) = &assignee {
                         conversation.assignee = assignee.clone();

@@ -19,11 +19,25 @@ pub struct Edit<R> {
     /// Writes beside the conversation's own (a new message, say).
     pub extra: Vec<WriteOp>,
     pub result: R,
+    /// Nothing to do after all (another worker got there first): write nothing.
+    unchanged: bool,
 }
 
 impl<R> Edit<R> {
     pub fn with(extra: Vec<WriteOp>, result: R) -> Self {
-        Self { extra, result }
+        Self {
+            extra,
+            result,
+            unchanged: false,
+        }
+    }
+
+    pub fn unchanged(result: R) -> Self {
+        Self {
+            extra: Vec::new(),
+            result,
+            unchanged: true,
+        }
     }
 }
 
@@ -57,6 +71,9 @@ impl App {
             let mut conversation = self.load_conversation(id, &visible).await?;
             let version = conversation.version;
             let edit = change(&mut conversation)?;
+            if edit.unchanged {
+                return Ok(Created::New(edit.result));
+            }
             conversation.version = version + 1;
             let mut writes = Vec::new();
             if let Some(key) = idempotency {

@@ -7,6 +7,7 @@ mod edit;
 mod idempotency;
 mod listings;
 mod notifications;
+mod sla_check;
 mod sla_policy;
 mod user;
 
@@ -14,6 +15,7 @@ pub use admin::{ConversationChanges, QueueFilter, QueueSort, ReplyRequest};
 pub use idempotency::{Created, Idempotency};
 pub use listings::ListingRequest;
 pub use notifications::{NotificationOrder, UnreadCounts};
+pub use sla_check::{SLA_CHECK_SENDER, SlaCheckOutcome, SlaTimeline};
 pub use sla_policy::SlaPolicy;
 pub use user::{ConversationFilter, CreatedConversation, NewConversation, NewMessage, ReadRequest};
 

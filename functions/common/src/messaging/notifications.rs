@@ -8,10 +8,10 @@ use tracing::instrument;
 
 use super::{Page, PageRequest};
 use crate::app::App;
-use crate::auth::Caller;
+use crate::auth::{Caller, Role};
 use crate::error::{ApiError, ApiResult};
 use crate::notify::inbox::{self, Notification};
-use crate::notify::pipeline::{TeamMember, preferences_key, team_partition};
+use crate::notify::pipeline::{TeamMember, preferences_key, role_partition, team_partition};
 use crate::notify::preferences::{Preferences, SmsPreference};
 use crate::store::{self, Cursor, record_item, record_write};
 use crate::table::{Condition, Filter, Index, Key, Query, TableError, Value, WriteOp, from_item};
@@ -236,6 +236,16 @@ impl App {
             for team in caller.queue_teams() {
                 writes.push(record_write(
                     &Key::new(team_partition(team), format!("AGENT#{}", caller.id())),
+                    &member,
+                    None,
+                )?);
+            }
+        }
+        // Seniors and managers hear of SLA escalations.
+        for role in [Role::Senior, Role::Manager] {
+            if caller.has(role) {
+                writes.push(record_write(
+                    &Key::new(role_partition(role), format!("AGENT#{}", caller.id())),
                     &member,
                     None,
                 )?);

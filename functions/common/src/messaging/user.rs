@@ -145,6 +145,7 @@ impl App {
             created_at: now,
             internal,
             template_id: None,
+            sla_alert: None,
         }
     }
 

@@ -1,6 +1,7 @@
 //! Who hears about a new message: the rules, as pure functions.
 
-use crate::auth::Team;
+use crate::auth::{Role, Team};
+use crate::domain::sla::SlaAction;
 use crate::domain::{Conversation, ConversationType, Message, SenderRole};
 
 /// Whom a notice is for.
@@ -10,6 +11,8 @@ pub enum Audience {
     Person { id: String, admin: bool },
     /// Everyone working a team's queue: a support conversation nobody is assigned to.
     Team(Team),
+    /// Every admin with a role (SLA escalations go to seniors, then managers).
+    Role(Role),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -21,6 +24,10 @@ pub enum NoticeKind {
     AdminReply,
     /// The other party of a buyer–seller conversation wrote.
     DirectMessage,
+    /// An answer is due soon.
+    SlaWarning,
+    /// An answer is overdue and was escalated.
+    SlaEscalation,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,12 +39,16 @@ pub struct Notice {
 }
 
 /// The notices a stored message gives rise to. Internal notes notify nobody outside the
-/// team, and the team works them in the queue, so they notify nobody at all.
+/// team, and the team works them in the queue, so they notify nobody at all; except the
+/// SLA check's, which are its warnings and escalations.
 pub fn notices_for(message: &Message, conversation: &Conversation) -> Vec<Notice> {
+    let urgent = conversation.priority == crate::domain::Priority::Urgent;
+    if let (SenderRole::System, Some(alert)) = (message.sender_role, message.sla_alert) {
+        return sla_notices(alert, conversation, urgent);
+    }
     if message.internal {
         return Vec::new();
     }
-    let urgent = conversation.priority == crate::domain::Priority::Urgent;
     let others = || {
         conversation
             .participants
@@ -83,6 +94,39 @@ pub fn notices_for(message: &Message, conversation: &Conversation) -> Vec<Notice
     }
 }
 
+/// A warning goes to whoever must answer; escalations go up, by SMS and email whatever
+/// the conversation's priority (a breach is urgent by definition).
+fn sla_notices(alert: SlaAction, conversation: &Conversation, urgent: bool) -> Vec<Notice> {
+    let (audience, kind, urgent) = match alert {
+        SlaAction::Warn => {
+            let audience = match (&conversation.assignee, conversation.team) {
+                (Some(assignee), _) => Audience::Person {
+                    id: assignee.clone(),
+                    admin: true,
+                },
+                (None, Some(team)) => Audience::Team(team),
+                (None, None) => return Vec::new(),
+            };
+            (audience, NoticeKind::SlaWarning, urgent)
+        }
+        SlaAction::Breach => (
+            Audience::Role(Role::Senior),
+            NoticeKind::SlaEscalation,
+            true,
+        ),
+        SlaAction::EscalateToManager => (
+            Audience::Role(Role::Manager),
+            NoticeKind::SlaEscalation,
+            true,
+        ),
+    };
+    vec![Notice {
+        audience,
+        kind,
+        urgent,
+    }]
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::Utc;
@@ -112,6 +156,7 @@ mod tests {
             created_at: Utc::now(),
             internal,
             template_id: None,
+            sla_alert: None,
         }
     }
 

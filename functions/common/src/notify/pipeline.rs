@@ -98,6 +98,11 @@ pub fn team_partition(team: crate::auth::Team) -> String {
     format!("TEAM#{team}")
 }
 
+/// Seniors and managers, for escalations.
+pub fn role_partition(role: crate::auth::Role) -> String {
+    format!("ROLE#{}", role.as_str())
+}
+
 pub fn preferences_key(user: &str) -> Key {
     Key::new(format!("USER#{user}"), "PREFS")
 }
@@ -177,27 +182,32 @@ impl Notifier {
                     contact,
                 }]
             }
-            Audience::Team(team) => {
-                let (items, _) = store::page(
-                    self.table.as_ref(),
-                    Query::partition(crate::table::Index::Table, team_partition(*team)),
-                    100,
-                )
-                .await
-                .map_err(|e| anyhow::anyhow!("reading team {team}: {e}"))?;
-                items
-                    .into_iter()
-                    .map(|item| {
-                        let member: TeamMember = from_item(item)?;
-                        Ok(Recipient {
-                            id: member.id,
-                            admin: true,
-                            contact: member.contact,
-                        })
-                    })
-                    .collect::<anyhow::Result<_>>()?
-            }
+            Audience::Team(team) => self.directory(&team_partition(*team)).await?,
+            Audience::Role(role) => self.directory(&role_partition(*role)).await?,
         })
+    }
+
+    /// The admins listed in a team's or a role's directory partition.
+    async fn directory(&self, partition: &str) -> Result<Vec<Recipient>, NotifyError> {
+        let (items, _) = store::page(
+            self.table.as_ref(),
+            Query::partition(crate::table::Index::Table, partition),
+            100,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("reading directory {partition}: {e}"))?;
+        let members = items
+            .into_iter()
+            .map(|item| {
+                let member: TeamMember = from_item(item)?;
+                Ok(Recipient {
+                    id: member.id,
+                    admin: true,
+                    contact: member.contact,
+                })
+            })
+            .collect::<anyhow::Result<_>>()?;
+        Ok(members)
     }
 
     async fn directory_contact(&self, user: &str) -> Result<Option<Contact>, NotifyError> {

@@ -43,6 +43,8 @@ fn headline(kind: NoticeKind, conversation: &Conversation) -> String {
         NoticeKind::UserMessage => format!("New message: {}", conversation.subject),
         NoticeKind::AdminReply => format!("SayPro Support replied: {}", conversation.subject),
         NoticeKind::DirectMessage => format!("New message about {}", conversation.subject),
+        NoticeKind::SlaWarning => format!("Answer due soon: {}", conversation.subject),
+        NoticeKind::SlaEscalation => format!("Escalated, overdue: {}", conversation.subject),
     }
 }
 
@@ -185,6 +187,8 @@ pub fn sms(
         (NoticeKind::UserMessage, false) => "SayPro: new message",
         (NoticeKind::AdminReply, _) => "SayPro Support replied",
         (NoticeKind::DirectMessage, _) => "SayPro: new message",
+        (NoticeKind::SlaWarning, _) => "SayPro: answer due soon",
+        (NoticeKind::SlaEscalation, _) => "SayPro: ESCALATED, overdue",
     };
     let ascii: String = conversation
         .subject
@@ -235,6 +239,7 @@ mod tests {
             created_at: Utc::now(),
             internal: false,
             template_id: None,
+            sla_alert: None,
         }
     }
 

@@ -9,6 +9,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
 use crate::domain::conversation::Conversation;
+use crate::domain::sla::SlaEvent;
 use crate::domain::{Listing, Message, Status};
 use crate::table::schema::{PK, SK};
 use crate::table::{Condition, Index, Item, Key, Value, WriteOp, to_item};
@@ -54,6 +55,32 @@ pub fn queue_partition(team: crate::auth::Team, status: Status) -> String {
 /// Shards of the sparse due index, so SLA checks never crowd one partition.
 pub const DUE_SHARDS: u32 = 4;
 
+/// The due-index partition of a conversation: `DUE#<shard>`, the shard fixed by its id.
+fn due_partition(conversation_id: &str) -> String {
+    let shard = conversation_id.bytes().map(u32::from).sum::<u32>() % DUE_SHARDS;
+    due_shard(shard)
+}
+
+pub fn due_shard(shard: u32) -> String {
+    format!("DUE#{shard}")
+}
+
+/// SLA timeline entries sort right after the conversation's META item (and before its
+/// `MSG#` items), so one query reads the conversation and its timeline.
+pub const SLA_EVENT_PREFIX: &str = "META#SLA#";
+
+/// Unique per change (`version`) and per event within it, so a retried write of the
+/// same change lands on the same items.
+fn sla_event_key(conversation_id: &str, event: &SlaEvent, version: u64, n: usize) -> Key {
+    Key::new(
+        messages_partition(conversation_id),
+        format!(
+            "{SLA_EVENT_PREFIX}{}#{version:010}#{n}",
+            sortable_time(event.at)
+        ),
+    )
+}
+
 /// Fixed-width UTC time: sorts as text in time order.
 pub fn sortable_time(time: DateTime<Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::Millis, true)
@@ -92,13 +119,13 @@ pub fn conversation_writes(
         );
         set_index(&mut meta, Index::Gsi1, queue.clone(), due_order);
         set_index(&mut meta, Index::Gsi3, queue, activity.clone());
-        if let Some(due) = conversation.due() {
-            let shard = id.bytes().map(u32::from).sum::<u32>() % DUE_SHARDS;
+        // The SLA check's work list: present only while there is a next step.
+        if let Some((at, _)) = conversation.sla.as_ref().and_then(|s| s.next_step()) {
             set_index(
                 &mut meta,
                 Index::Gsi2,
-                format!("DUE#{shard}"),
-                format!("{}#{id}", sortable_time(due)),
+                due_partition(id),
+                format!("{}#{id}", sortable_time(at)),
             );
         }
     }
@@ -110,6 +137,15 @@ pub fn conversation_writes(
         item: meta,
         condition: Some(condition),
     }];
+    if let Some(sla) = &conversation.sla {
+        for (n, event) in sla.new_events.iter().enumerate() {
+            writes.push(record_write(
+                &sla_event_key(id, event, conversation.version, n),
+                event,
+                None,
+            )?);
+        }
+    }
     for user in &conversation.participants {
         let mut row = with_key(record.clone(), &inbox_row_key(user, id));
         set_index(
