@@ -164,3 +164,34 @@ fn there_is_one_sample_event_per_http_route() {
     served.sort();
     assert_eq!(routes, served);
 }
+
+/// API Gateway routes only what template.yaml declares: every served route must be there.
+#[test]
+fn template_yaml_declares_every_http_route() {
+    let template =
+        std::fs::read_to_string(format!("{}/../template.yaml", env!("CARGO_MANIFEST_DIR")))
+            .unwrap();
+    let mut declared: Vec<String> = template
+        .lines()
+        .filter_map(|line| {
+            line.trim()
+                .strip_prefix("Properties: { ApiId: !Ref HttpApi, ")
+        })
+        .map(|rest| {
+            let rest = rest.trim_end_matches('}').trim();
+            let (method, path) = rest.split_once(", Path: ").unwrap();
+            let method = method.trim_start_matches("Method: ");
+            format!("{method} {}", path.trim().trim_matches('"'))
+        })
+        .collect();
+    declared.sort();
+    let mut served: Vec<String> = send::routes()
+        .merge(reply::routes())
+        .merge(listings::routes())
+        .list()
+        .iter()
+        .map(|(method, path)| format!("{method} {path}"))
+        .collect();
+    served.sort();
+    assert_eq!(declared, served);
+}
