@@ -4,9 +4,11 @@
 //!    table (no network): DynamoDB round trips and capacity units per call, and the
 //!    handler's own time, beside a bare axum handler doing the same JWT check and JSON
 //!    parse (the floor).
-//! 2. Group commit: concurrent sends on the durable table, and how many disk syncs
+//! 2. The SLA check: capacity of one check with 100 and 10,000 open conversations.
+//! 3. Notify: what delivering a new message costs.
+//! 4. Group commit: concurrent sends on the durable table, and how many disk syncs
 //!    they needed.
-//! 3. The dev server as a separate process: requests per second, latency percentiles
+//! 5. The dev server as a separate process: requests per second, latency percentiles
 //!    and peak memory for sending messages with N concurrent clients, durable and in
 //!    memory.
 
@@ -22,7 +24,7 @@ use axum::response::IntoResponse;
 use axum::routing::post;
 use common::AppState;
 use common::auth::{Caller, Claims};
-use common::clock::SystemClock;
+use common::clock::{Clock, ManualClock, SystemClock};
 use common::http::JsonBody;
 use common::messaging::NewMessage;
 use common::table::embedded::EmbeddedTable;
@@ -49,6 +51,7 @@ pub async fn run(options: Options, secret: &str) -> anyhow::Result<()> {
         println!("note: a debug build; run `make bench` (release) for figures worth quoting\n");
     }
     per_operation(&options, secret).await?;
+    sla_check(secret).await?;
     notifications(&options, secret).await?;
     group_commit(&options, secret).await?;
     for durable in [false, true] {
@@ -252,6 +255,57 @@ async fn per_operation(options: &Options, secret: &str) -> anyhow::Result<()> {
             micros(percentile(&times, 0.5)),
             micros(percentile(&times, 0.99)),
             micros(mean)
+        );
+    }
+    println!();
+    Ok(())
+}
+
+/// What one SLA check costs with many conversations open and a few due: it reads the
+/// sparse due index, so its cost should follow the due ones, not the open ones.
+async fn sla_check(secret: &str) -> anyhow::Result<()> {
+    println!("sla check, in process (in-memory table): cost of one check");
+    println!(
+        "{:>12} {:>6} {:>11} {:>8} {:>8} {:>10}",
+        "open", "due", "round trips", "RCU", "WCU", "ms"
+    );
+    for (open, due) in [(100, 10), (10_000, 10), (10_000, 0)] {
+        let table = Arc::new(EmbeddedTable::in_memory());
+        // Four hours ago (tokens last two hours, so the clock only moves forward to now).
+        let start = SystemClock.now() - chrono::Duration::hours(4);
+        let clock = Arc::new(ManualClock::new(start));
+        let system = crate::Local::new(table.clone(), clock.clone(), secret, None);
+        let router = system.router();
+        let user = token(secret, "bench-user", &[]);
+        let create = |category: &str| {
+            let body = json!({"type": "support", "category": category, "subject": "Help", "body": "Please help"});
+            request("POST", "/v1/conversations", &user, Some(&body))
+        };
+        // Urgent ones now: four hours on, they are due. General ones then: not yet.
+        for _ in 0..due {
+            call(&router, create("payment")).await?;
+        }
+        clock.advance(chrono::Duration::hours(4));
+        for _ in due..open {
+            call(&router, create("general")).await?;
+        }
+        let at = start + chrono::Duration::hours(4) + chrono::Duration::minutes(1);
+        let before = table.metrics().snapshot();
+        let started = Instant::now();
+        let outcome = system.app.sla_check(at).await?;
+        let elapsed = started.elapsed();
+        let used = table.metrics().snapshot() - before;
+        if outcome.escalated_to_senior != due {
+            bail!("expected {due} escalations, got {outcome:?}");
+        }
+        println!(
+            "{:>12} {:>6} {:>11} {:>8.1} {:>8} {:>10.2}",
+            open,
+            due,
+            used.round_trips,
+            used.read_units,
+            used.write_units,
+            elapsed.as_secs_f64() * 1000.0
         );
     }
     println!();

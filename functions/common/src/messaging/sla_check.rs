@@ -24,7 +24,8 @@ use crate::domain::sla::{SlaAction, SlaEvent, SlaTargets};
 use crate::domain::{Conversation, Message, SenderRole};
 use crate::error::{ApiError, ApiResult};
 use crate::store::{
-    self, DUE_SHARDS, SLA_EVENT_PREFIX, due_shard, message_write, messages_partition, sortable_time,
+    self, DUE_SHARDS, SLA_TIMELINE_PREFIX, SlaTimelineEntry, due_shard, message_write,
+    messages_partition, sortable_time,
 };
 use crate::table::{Index, Query, SortKey, from_item};
 
@@ -34,8 +35,8 @@ pub const SLA_CHECK_SENDER: &str = "sla-check";
 const CONCURRENCY: usize = 8;
 /// Due conversations read per page of the due index.
 const PAGE: usize = 100;
-/// A timeline longer than this shows its latest entries.
-const TIMELINE_LIMIT: usize = 500;
+/// A timeline of more changes than this shows the latest.
+const TIMELINE_LIMIT: usize = 300;
 
 /// What one check did.
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
@@ -206,15 +207,15 @@ impl App {
         // Newest first, so a very long timeline keeps its latest entries; META sorts
         // before its entries, so it comes last, or not at all past the limit.
         let (items, _) = store::page(self.table.as_ref(), query, TIMELINE_LIMIT).await?;
-        let mut events = Vec::new();
+        let mut entries = Vec::new();
         let mut conversation: Option<Conversation> = None;
         for item in items {
-            let is_event = item
+            let is_timeline = item
                 .get("sk")
                 .and_then(|v| v.as_s())
-                .is_some_and(|sk| sk.starts_with(SLA_EVENT_PREFIX));
-            if is_event {
-                events.push(from_item::<SlaEvent>(item)?);
+                .is_some_and(|sk| sk.starts_with(SLA_TIMELINE_PREFIX));
+            if is_timeline {
+                entries.push(from_item::<SlaTimelineEntry>(item)?);
             } else {
                 conversation = Some(from_item(item)?);
             }
@@ -233,7 +234,7 @@ impl App {
                 "SLA (only support conversations have one)",
             ));
         };
-        events.reverse();
+        let events = entries.into_iter().rev().flat_map(|e| e.events).collect();
         Ok(SlaTimeline {
             conversation_id: conversation.id.clone(),
             sla,

@@ -6,7 +6,7 @@ mod paging;
 pub use paging::{Cursor, page};
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::domain::conversation::Conversation;
 use crate::domain::sla::SlaEvent;
@@ -65,18 +65,25 @@ pub fn due_shard(shard: u32) -> String {
     format!("DUE#{shard}")
 }
 
-/// SLA timeline entries sort right after the conversation's META item (and before its
+/// SLA timeline items sort right after the conversation's META item (and before its
 /// `MSG#` items), so one query reads the conversation and its timeline.
-pub const SLA_EVENT_PREFIX: &str = "META#SLA#";
+pub const SLA_TIMELINE_PREFIX: &str = "META#SLA#";
 
-/// Unique per change (`version`) and per event within it, so a retried write of the
-/// same change lands on the same items.
-fn sla_event_key(conversation_id: &str, event: &SlaEvent, version: u64, n: usize) -> Key {
+/// The SLA events of one change to a conversation, stored as one item (a change often
+/// has two: started and resolution started, breached and escalated).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SlaTimelineEntry {
+    pub events: Vec<SlaEvent>,
+}
+
+/// Unique per change (`version`), so a retried write of the same change lands on the
+/// same item.
+fn sla_timeline_key(conversation_id: &str, first: &SlaEvent, version: u64) -> Key {
     Key::new(
         messages_partition(conversation_id),
         format!(
-            "{SLA_EVENT_PREFIX}{}#{version:010}#{n}",
-            sortable_time(event.at)
+            "{SLA_TIMELINE_PREFIX}{}#{version:010}",
+            sortable_time(first.at)
         ),
     )
 }
@@ -137,14 +144,16 @@ pub fn conversation_writes(
         item: meta,
         condition: Some(condition),
     }];
-    if let Some(sla) = &conversation.sla {
-        for (n, event) in sla.new_events.iter().enumerate() {
-            writes.push(record_write(
-                &sla_event_key(id, event, conversation.version, n),
-                event,
-                None,
-            )?);
-        }
+    if let Some(sla) = conversation
+        .sla
+        .as_ref()
+        .filter(|s| !s.new_events.is_empty())
+    {
+        let entry = SlaTimelineEntry {
+            events: sla.new_events.clone(),
+        };
+        let key = sla_timeline_key(id, &sla.new_events[0], conversation.version);
+        writes.push(record_write(&key, &entry, None)?);
     }
     for user in &conversation.participants {
         let mut row = with_key(record.clone(), &inbox_row_key(user, id));
