@@ -535,3 +535,45 @@ async fn on_moto_an_escalation_reaches_seniors_by_ses_and_sns() {
         "{texts}"
     );
 }
+
+#[tokio::test]
+async fn pending_pauses_the_clock_and_reopening_restarts_it() {
+    let app = TestApp::in_memory();
+    let thandi = app.token("thandi", &[]);
+    let id = app
+        .support(&thandi, "general", "How do I renew my ad?")
+        .await;
+    let sam = app.token("sam", &["agent", "team-support"]);
+    let path = format!("/v1/admin/conversations/{id}");
+    let (code, _) = app.patch(&path, &sam, json!({"status": "pending"})).await;
+    assert_eq!(code, StatusCode::OK);
+    let (_, timeline) = app.get(&format!("{path}/sla"), &sam).await;
+    assert_eq!(
+        event_kinds(&timeline)[2..],
+        ["paused first_response"],
+        "{timeline}"
+    );
+    assert_eq!(
+        timeline["next_step"],
+        Value::Null,
+        "nothing runs while pending"
+    );
+    assert_eq!(timeline["sla"]["next_response_due"], Value::Null);
+
+    // Reopened a day later (Wednesday 09:00 in Johannesburg): 24 weekday hours from then.
+    let reopened = app.clock_now() + Duration::days(1);
+    app.clock.set(reopened);
+    let sam = app.token("sam", &["agent", "team-support"]);
+    let (code, conversation) = app.patch(&path, &sam, json!({"status": "open"})).await;
+    assert_eq!(code, StatusCode::OK);
+    assert_eq!(
+        conversation["sla"]["next_response_due"],
+        json!(reopened + Duration::days(1))
+    );
+    let (_, timeline) = app.get(&format!("{path}/sla"), &sam).await;
+    assert_eq!(
+        event_kinds(&timeline)[2..],
+        ["paused first_response", "resumed first_response"]
+    );
+    assert_eq!(timeline["next_step"]["action"], "warn");
+}

@@ -206,10 +206,17 @@ impl App {
             id: caller.id().to_string(),
             contact: caller.contact(),
         };
+        let escalation_roles: Vec<Role> = [Role::Senior, Role::Manager]
+            .into_iter()
+            .filter(|r| caller.has(*r))
+            .collect();
         let fingerprint = serde_json::to_string(&(
             &member.contact,
             caller.queue_teams(),
-            caller.works_all_teams(),
+            escalation_roles
+                .iter()
+                .map(|r| r.as_str())
+                .collect::<Vec<_>>(),
         ))
         .map_err(anyhow::Error::from)?;
         let registered = self
@@ -242,14 +249,12 @@ impl App {
             }
         }
         // Seniors and managers hear of SLA escalations.
-        for role in [Role::Senior, Role::Manager] {
-            if caller.has(role) {
-                writes.push(record_write(
-                    &Key::new(role_partition(role), format!("AGENT#{}", caller.id())),
-                    &member,
-                    None,
-                )?);
-            }
+        for role in escalation_roles {
+            writes.push(record_write(
+                &Key::new(role_partition(role), format!("AGENT#{}", caller.id())),
+                &member,
+                None,
+            )?);
         }
         match self.table.write(writes).await {
             // Written now, or already current: either way this instance need not write again.

@@ -140,6 +140,11 @@ impl Table for EmbeddedTable {
                 continue;
             };
             if !sort_matches(query, item) {
+                // Keys come in sort-key order: once past the condition's range, stop
+                // (as DynamoDB reads only the matching range).
+                if past_range(query, item) {
+                    break;
+                }
                 continue;
             }
             evaluated += 1;
@@ -431,6 +436,34 @@ fn sort_matches(query: &Query, item: &Item) -> bool {
         SortKey::Le(v) => sk <= v.as_str(),
         SortKey::Gt(v) => sk > v.as_str(),
         SortKey::Ge(v) => sk >= v.as_str(),
+    }
+}
+
+/// Whether an item that does not match the sort condition lies beyond its range in the
+/// direction the query reads, so no later item can match.
+fn past_range(query: &Query, item: &Item) -> bool {
+    let Some(condition) = &query.sort else {
+        return false;
+    };
+    let (_, sk_attr) = query.index.key_attributes();
+    let Some(sk) = item.get(sk_attr).and_then(Value::as_s) else {
+        return false;
+    };
+    if query.descending {
+        match condition {
+            SortKey::Eq(v) | SortKey::BeginsWith(v) | SortKey::Between(v, _) | SortKey::Ge(v) => {
+                sk < v.as_str()
+            }
+            SortKey::Gt(v) => sk <= v.as_str(),
+            SortKey::Lt(_) | SortKey::Le(_) => false,
+        }
+    } else {
+        match condition {
+            SortKey::Eq(v) | SortKey::Between(_, v) | SortKey::Le(v) => sk > v.as_str(),
+            SortKey::BeginsWith(p) => sk > p.as_str(),
+            SortKey::Lt(v) => sk >= v.as_str(),
+            SortKey::Gt(_) | SortKey::Ge(_) => false,
+        }
     }
 }
 
