@@ -263,3 +263,94 @@ impl TestApp {
         reply["conversation"]["id"].as_str().unwrap().to_string()
     }
 }
+
+/// What [`Interleaved`] runs between an operation's read and its write.
+pub type Hook =
+    Box<dyn FnOnce() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> + Send>;
+
+/// An embedded table that runs a hook once, just before the next write reaches the
+/// store: another writer acting between an operation's read and its write.
+pub struct Interleaved {
+    pub inner: Arc<EmbeddedTable>,
+    hook: std::sync::Mutex<Option<Hook>>,
+}
+
+impl Interleaved {
+    pub fn new(inner: Arc<EmbeddedTable>) -> Self {
+        Self {
+            inner,
+            hook: std::sync::Mutex::new(None),
+        }
+    }
+
+    pub fn before_next_write(&self, hook: Hook) {
+        *self.hook.lock().unwrap() = Some(hook);
+    }
+
+    pub fn hook_ran(&self) -> bool {
+        self.hook.lock().unwrap().is_none()
+    }
+}
+
+#[async_trait::async_trait]
+impl Table for Interleaved {
+    async fn get(
+        &self,
+        key: &common::table::Key,
+        consistent: bool,
+    ) -> Result<Option<common::table::Item>, common::table::TableError> {
+        self.inner.get(key, consistent).await
+    }
+    async fn query(
+        &self,
+        query: &common::table::Query,
+    ) -> Result<common::table::Page, common::table::TableError> {
+        self.inner.query(query).await
+    }
+    async fn write(
+        &self,
+        ops: Vec<common::table::WriteOp>,
+    ) -> Result<(), common::table::TableError> {
+        let hook = self.hook.lock().unwrap().take();
+        if let Some(hook) = hook {
+            hook().await;
+        }
+        self.inner.write(ops).await
+    }
+    fn metrics(&self) -> &common::table::TableMetrics {
+        self.inner.metrics()
+    }
+}
+
+/// A notifier whose email goes through SES and SMS through SNS on moto (from a sender
+/// identity it verifies there), on `app`'s table and clock.
+pub async fn moto_notifier(app: &TestApp) -> common::notify::Notifier {
+    use common::delivery::ses::SesMailer;
+    use common::delivery::sns::SnsSms;
+    let config = moto_config().await;
+    let from = format!(
+        "messages-{}@saypro.test",
+        ulid::Ulid::new().to_string().to_lowercase()
+    );
+    let ses = aws_sdk_sesv2::Client::new(&config);
+    ses.create_email_identity()
+        .email_identity(&from)
+        .send()
+        .await
+        .expect("verify the sender on moto");
+    common::notify::Notifier {
+        table: app.table.clone(),
+        mailer: Arc::new(SesMailer::new(ses, from, None)),
+        sms: Arc::new(SnsSms::new(
+            aws_sdk_sns::Client::new(&config),
+            "0.50",
+            "SayPro",
+        )),
+        clock: app.system.notifier.clock.clone(),
+        config: common::notify::NotifyConfig {
+            site_url: "https://www.saypro.test".into(),
+            unsubscribe_url: "https://www.saypro.test/account".into(),
+            sms_daily_cap: 100,
+        },
+    }
+}

@@ -2,18 +2,14 @@
 //! two changes at once are both kept (optimistic concurrency with retry).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
-use async_trait::async_trait;
 use axum::http::{Method, StatusCode};
 use common::domain::Conversation;
 use common::store::conversation_key;
 use common::table::embedded::EmbeddedTable;
-use common::table::{
-    Item, Key, Page, Query, Table, TableError, TableMetrics, Value, WriteOp, from_item,
-};
+use common::table::{Table, Value, WriteOp, from_item};
 use serde_json::json;
-use tests::TestApp;
+use tests::{Interleaved, TestApp};
 
 const KEY: &str = "Idempotency-Key";
 
@@ -224,52 +220,28 @@ async fn two_agents_at_once_both_keep_every_change() {
     assert_eq!(messages["items"].as_array().unwrap().len(), 11);
 }
 
-/// A table on which another agent's change lands between a request's read and its write.
-struct Interfering {
-    inner: Arc<EmbeddedTable>,
-    armed: AtomicBool,
-    conversation: Key,
-}
-
-#[async_trait]
-impl Table for Interfering {
-    async fn get(&self, key: &Key, consistent: bool) -> Result<Option<Item>, TableError> {
-        self.inner.get(key, consistent).await
-    }
-    async fn query(&self, query: &Query) -> Result<Page, TableError> {
-        self.inner.query(query).await
-    }
-    async fn write(&self, ops: Vec<WriteOp>) -> Result<(), TableError> {
-        if self.armed.swap(false, Ordering::SeqCst) {
-            let mut meta = self.inner.get(&self.conversation, true).await?.unwrap();
-            let version = meta["version"].as_i64().unwrap();
-            meta.insert("version".into(), Value::n(version + 1));
-            meta.insert("assignee".into(), Value::s("bongi"));
-            self.inner
-                .write(vec![WriteOp::Put {
-                    item: meta,
-                    condition: None,
-                }])
-                .await?;
-        }
-        self.inner.write(ops).await
-    }
-    fn metrics(&self) -> &TableMetrics {
-        self.inner.metrics()
-    }
-}
-
 #[tokio::test]
 async fn a_change_that_lands_between_read_and_write_is_kept_and_the_reply_retried() {
     let inner = Arc::new(EmbeddedTable::in_memory());
     let setup = TestApp::on(inner.clone());
     let alice = setup.token("alice", &[]);
     let id = setup.support(&alice, "general", "help").await;
-    let table = Arc::new(Interfering {
-        inner,
-        armed: AtomicBool::new(true),
-        conversation: conversation_key(&id),
-    });
+    let table = Arc::new(Interleaved::new(inner.clone()));
+    // Another agent assigns the conversation to Bongi meanwhile.
+    let key = conversation_key(&id);
+    table.before_next_write(Box::new(move || {
+        Box::pin(async move {
+            let mut meta = inner.get(&key, true).await.unwrap().unwrap();
+            let version = meta["version"].as_i64().unwrap();
+            meta.insert("version".into(), Value::n(version + 1));
+            meta.insert("assignee".into(), Value::s("bongi"));
+            let put = WriteOp::Put {
+                item: meta,
+                condition: None,
+            };
+            inner.write(vec![put]).await.unwrap();
+        })
+    }));
     let app = TestApp::on(table.clone());
     let sam = app.token("sam", &["agent", "team-support"]);
     let (code, _) = app
@@ -280,10 +252,7 @@ async fn a_change_that_lands_between_read_and_write_is_kept_and_the_reply_retrie
         )
         .await;
     assert_eq!(code, StatusCode::CREATED);
-    assert!(
-        !table.armed.load(Ordering::SeqCst),
-        "the competing write happened"
-    );
+    assert!(table.hook_ran(), "the competing write happened");
     let conversation = stored(table.as_ref(), &id).await;
     assert_eq!(
         conversation.assignee.as_deref(),

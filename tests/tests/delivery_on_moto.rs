@@ -103,37 +103,12 @@ async fn sns_sends_the_sms_to_the_phone_number() {
 /// stored, as the stream would carry it.
 #[tokio::test]
 async fn a_stored_message_is_notified_through_ses_and_sns_once() {
-    use std::sync::Arc;
-
-    use common::notify::{Notifier, NotifyConfig};
     use common::store::message_key;
     use common::table::StreamRecord;
     use serde_json::json;
 
-    let config = tests::moto_config().await;
     let app = tests::TestApp::on(tests::moto_table().await);
-    let from = format!("messages-{}@saypro.test", unique());
-    let ses = aws_sdk_sesv2::Client::new(&config);
-    ses.create_email_identity()
-        .email_identity(&from)
-        .send()
-        .await
-        .unwrap();
-    let notifier = Notifier {
-        table: app.table.clone(),
-        mailer: Arc::new(SesMailer::new(ses, from, None)),
-        sms: Arc::new(SnsSms::new(
-            aws_sdk_sns::Client::new(&config),
-            "0.50",
-            "SayPro",
-        )),
-        clock: app.system.notifier.clock.clone(),
-        config: NotifyConfig {
-            site_url: "https://www.saypro.test".into(),
-            unsubscribe_url: "https://www.saypro.test/account".into(),
-            sms_daily_cap: 100,
-        },
-    };
+    let notifier = tests::moto_notifier(&app).await;
     let agent = format!("agent-{}", unique());
     app.get(
         "/v1/admin/conversations",

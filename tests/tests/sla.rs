@@ -3,26 +3,19 @@
 //! even when checks overlap; a reply stops it; the timeline explains it all. On the
 //! embedded store with the outbox, and on moto with the SES and SNS adapters.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
-use async_trait::async_trait;
 use axum::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};
 use common::delivery::outbox::Channel;
-use common::delivery::ses::SesMailer;
-use common::delivery::sns::SnsSms;
 use common::messaging::SlaCheckOutcome;
-use common::notify::{Notifier, NotifyConfig};
 use common::store::message_key;
+use common::table::StreamRecord;
 use common::table::embedded::EmbeddedTable;
-use common::table::{
-    Item, Key, Page, Query, StreamRecord, Table, TableError, TableMetrics, WriteOp,
-};
 use common::{App, IdentitySource};
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{Value, json};
-use tests::TestApp;
+use tests::{Interleaved, TestApp};
 
 /// The admins who hear about SLA steps; each joins the directories on a queue call.
 async fn staff(app: &TestApp, suffix: &str) -> (String, String, String) {
@@ -237,60 +230,30 @@ async fn an_urgent_conversation_unanswered_escalates_once_to_seniors_then_to_man
     assert_eq!(seen["items"].as_array().unwrap().len(), 1);
 }
 
-/// A table on which a second SLA check runs, whole, between the first one's read of a
-/// conversation and its write: the overlap two schedules firing at once can produce.
-struct Overlapping {
-    inner: Arc<EmbeddedTable>,
-    other: OnceLock<Arc<App>>,
-    armed: AtomicBool,
-    outcome: Mutex<Option<SlaCheckOutcome>>,
-}
-
-#[async_trait]
-impl Table for Overlapping {
-    async fn get(&self, key: &Key, consistent: bool) -> Result<Option<Item>, TableError> {
-        self.inner.get(key, consistent).await
-    }
-    async fn query(&self, query: &Query) -> Result<Page, TableError> {
-        self.inner.query(query).await
-    }
-    async fn write(&self, ops: Vec<WriteOp>) -> Result<(), TableError> {
-        if self.armed.swap(false, Ordering::SeqCst) {
-            let other = self.other.get().unwrap();
-            let outcome = other.sla_check(other.clock.now()).await.unwrap();
-            *self.outcome.lock().unwrap() = Some(outcome);
-        }
-        self.inner.write(ops).await
-    }
-    fn metrics(&self) -> &TableMetrics {
-        self.inner.metrics()
-    }
-}
-
 #[tokio::test]
 async fn two_overlapping_checks_escalate_once() {
     let inner = Arc::new(EmbeddedTable::in_memory());
-    let table = Arc::new(Overlapping {
-        inner: inner.clone(),
-        other: OnceLock::new(),
-        armed: AtomicBool::new(false),
-        outcome: Mutex::new(None),
-    });
+    let table = Arc::new(Interleaved::new(inner.clone()));
     let app = TestApp::on(table.clone());
-    let other = App::new(inner, app.clock.clone(), IdentitySource::ApiGateway);
-    assert!(table.other.set(Arc::new(other)).is_ok());
     let id = urgent(&app, "thandi", "Charged twice").await;
     let breach = app.clock_now() + Duration::hours(5);
     app.clock.set(breach);
 
-    table.armed.store(true, Ordering::SeqCst);
+    // A second check runs, whole, between the first one's read and its write.
+    let other = Arc::new(App::new(
+        inner,
+        app.clock.clone(),
+        IdentitySource::ApiGateway,
+    ));
+    let second = Arc::new(Mutex::new(None));
+    let record = second.clone();
+    table.before_next_write(Box::new(move || {
+        Box::pin(async move {
+            *record.lock().unwrap() = Some(other.sla_check(breach).await.unwrap());
+        })
+    }));
     let first = app.system.app.sla_check(breach).await.unwrap();
-    let second = table
-        .outcome
-        .lock()
-        .unwrap()
-        .take()
-        .expect("the second check ran");
+    let second: SlaCheckOutcome = second.lock().unwrap().take().expect("the second check ran");
     assert_eq!(
         second.escalated_to_senior, 1,
         "the check that wrote first escalates"
@@ -460,31 +423,9 @@ async fn the_scheduled_event_runs_the_check_at_its_own_time() {
 /// delivered through SES and SNS, all over HTTP to moto.
 #[tokio::test]
 async fn on_moto_an_escalation_reaches_seniors_by_ses_and_sns() {
-    let config = tests::moto_config().await;
     let app = TestApp::on(tests::moto_table().await);
+    let notifier = tests::moto_notifier(&app).await;
     let unique = ulid::Ulid::new().to_string().to_lowercase();
-    let from = format!("alerts-{unique}@saypro.test");
-    let ses = aws_sdk_sesv2::Client::new(&config);
-    ses.create_email_identity()
-        .email_identity(&from)
-        .send()
-        .await
-        .unwrap();
-    let notifier = Notifier {
-        table: app.table.clone(),
-        mailer: Arc::new(SesMailer::new(ses, from, None)),
-        sms: Arc::new(SnsSms::new(
-            aws_sdk_sns::Client::new(&config),
-            "0.50",
-            "SayPro",
-        )),
-        clock: app.system.notifier.clock.clone(),
-        config: NotifyConfig {
-            site_url: "https://www.saypro.test".into(),
-            unsubscribe_url: "https://www.saypro.test/account".into(),
-            sms_daily_cap: 100,
-        },
-    };
     let (_, senior, _) = staff(&app, &unique).await;
     let subject = format!("Charged twice {}", &unique[..10]);
     let start = app.clock_now();
