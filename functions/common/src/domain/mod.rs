@@ -8,6 +8,7 @@ pub mod message;
 pub mod routing;
 pub mod sla;
 pub mod sla_policy;
+pub mod template;
 pub mod validate;
 
 pub use conversation::{Category, Contact, Conversation, ConversationType, Priority, Status};
