@@ -115,7 +115,24 @@ async fn a_user_is_forbidden_on_every_admin_route() {
     let f = fixture().await;
     let alice = f.app.token("alice", &[]);
     let mut routes = admin_routes(&f.support_id, &f.message_id);
-    routes.push((Method::GET, "/v1/admin/conversations".into(), None));
+    let template = json!({"name": "n", "body": "Thanks"});
+    routes.extend([
+        (Method::GET, "/v1/admin/conversations".into(), None),
+        (Method::GET, "/v1/admin/templates".into(), None),
+        (
+            Method::POST,
+            "/v1/admin/templates".into(),
+            Some(template.clone()),
+        ),
+        (Method::GET, "/v1/admin/templates/t1".into(), None),
+        (Method::PUT, "/v1/admin/templates/t1".into(), Some(template)),
+        (Method::DELETE, "/v1/admin/templates/t1".into(), None),
+        (
+            Method::POST,
+            "/v1/admin/templates/t1/preview".into(),
+            Some(json!({})),
+        ),
+    ]);
     for token in [
         alice,
         f.app.token("mod", &["moderator"]),

@@ -16,6 +16,7 @@ use tower::ServiceExt;
 const SAMPLE_CONVERSATION: &str = "01JSAMPLECONVERSATION00000";
 const SAMPLE_MESSAGE: &str = "01JSAMPLEMESSAGE0000000000";
 const SAMPLE_NOTIFICATION: &str = "01JSAMPLENOTIFICATION00000";
+const SAMPLE_TEMPLATE: &str = "01JSAMPLETEMPLATE000000000";
 
 fn lambda_app() -> AppState {
     lambda_app_on(Arc::new(EmbeddedTable::in_memory()))
@@ -118,6 +119,27 @@ async fn every_sample_event_reaches_its_route_with_the_authorizers_identity() {
         ("unread-counts", StatusCode::OK),
         ("mark-notification-read", StatusCode::NO_CONTENT),
         ("mark-all-notifications-read", StatusCode::OK),
+    ] {
+        let (code, body) = invoke(&app, name, &ids).await;
+        assert_eq!(code, status, "{name}: {body}");
+    }
+    let (code, template) = invoke(&app, "admin-create-template", &ids).await;
+    assert_eq!(code, StatusCode::CREATED, "{template}");
+    let (_, again) = invoke(&app, "admin-create-template", &ids).await;
+    assert_eq!(
+        again, template,
+        "the event's Idempotency-Key makes a retry harmless"
+    );
+    ids.push((
+        SAMPLE_TEMPLATE,
+        template["id"].as_str().unwrap().to_string(),
+    ));
+    for (name, status) in [
+        ("admin-list-templates", StatusCode::OK),
+        ("admin-get-template", StatusCode::OK),
+        ("admin-update-template", StatusCode::OK),
+        ("admin-preview-template", StatusCode::OK),
+        ("admin-delete-template", StatusCode::NO_CONTENT),
     ] {
         let (code, body) = invoke(&app, name, &ids).await;
         assert_eq!(code, status, "{name}: {body}");

@@ -1,7 +1,7 @@
 //! `reply`: the admin routes. Agents, seniors and managers work their teams' queues,
 //! read conversations with internal notes, reply, and change status, assignee,
-//! priority, category and team; read a conversation's SLA timeline; managers set the SLA
-//! policy.
+//! priority, category and team; read a conversation's SLA timeline; keep reply templates;
+//! managers set the SLA policy.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -13,7 +13,7 @@ use common::domain::{Category, Status};
 use common::http::{IdempotencyHeader, JsonBody, MessagesQuery, Params, Routes};
 use common::messaging::{
     ConversationChanges, Idempotency, PageRequest, QueueFilter, QueueSort, ReadRequest,
-    ReplyRequest,
+    ReplyRequest, TemplateFilter, TemplateRequest, Variables,
 };
 use common::{ApiResult, AppState};
 use serde::Deserialize;
@@ -42,6 +42,16 @@ pub fn routes() -> Routes {
             Method::GET,
             "/v1/admin/conversations/{id}/sla",
             sla_timeline,
+        )
+        .on(Method::GET, "/v1/admin/templates", list_templates)
+        .on(Method::POST, "/v1/admin/templates", create_template)
+        .on(Method::GET, "/v1/admin/templates/{id}", get_template)
+        .on(Method::PUT, "/v1/admin/templates/{id}", update_template)
+        .on(Method::DELETE, "/v1/admin/templates/{id}", delete_template)
+        .on(
+            Method::POST,
+            "/v1/admin/templates/{id}/preview",
+            preview_template,
         )
         .on(Method::GET, "/v1/admin/sla-policy", get_sla_policy)
         .on(Method::PUT, "/v1/admin/sla-policy", put_sla_policy)
@@ -158,4 +168,82 @@ async fn put_sla_policy(
     JsonBody(policy): JsonBody<SlaPolicyConfig>,
 ) -> ApiResult<impl IntoResponse> {
     Ok(Json(app.put_sla_policy(&caller, policy).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TemplateQuery {
+    team: Option<Team>,
+    category: Option<Category>,
+}
+
+async fn list_templates(
+    State(app): State<AppState>,
+    caller: Caller,
+    Params(query): Params<TemplateQuery>,
+) -> ApiResult<impl IntoResponse> {
+    let filter = TemplateFilter {
+        team: query.team,
+        category: query.category,
+    };
+    Ok(Json(app.list_templates(&caller, filter).await?))
+}
+
+async fn create_template(
+    State(app): State<AppState>,
+    caller: Caller,
+    key: IdempotencyHeader,
+    JsonBody(request): JsonBody<TemplateRequest>,
+) -> ApiResult<impl IntoResponse> {
+    let key = key
+        .0
+        .map(|k| Idempotency::new(caller.id(), &k, "POST /v1/admin/templates", &request))
+        .transpose()?;
+    let template = app.create_template(&caller, request, key.as_ref()).await?;
+    Ok((StatusCode::CREATED, Json(template)))
+}
+
+async fn get_template(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(app.get_template(&caller, &id).await?))
+}
+
+async fn update_template(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(request): JsonBody<TemplateRequest>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(app.update_template(&caller, &id, request).await?))
+}
+
+async fn delete_template(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    app.delete_template(&caller, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PreviewRequest {
+    #[serde(default)]
+    variables: Option<Variables>,
+}
+
+async fn preview_template(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(request): JsonBody<PreviewRequest>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(
+        app.preview_template(&caller, &id, request.variables.as_ref())
+            .await?,
+    ))
 }

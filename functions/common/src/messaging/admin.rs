@@ -8,13 +8,14 @@ use serde::{Deserialize, Deserializer, Serialize};
 use tracing::instrument;
 
 use super::edit::Edit;
+use super::templates;
 use super::{Created, Idempotency, Order, Page, PageRequest};
 use crate::app::App;
 use crate::auth::{Caller, Team};
 use crate::domain::conversation::{ADMIN_SIDE, ConversationView};
 use crate::domain::{
     Category, Conversation, ConversationType, Message, Priority, SenderRole, Status, routing,
-    validate,
+    template, validate,
 };
 use crate::error::{ApiError, ApiResult};
 use crate::store::{self, Cursor, message_write, queue_partition};
@@ -236,36 +237,60 @@ impl App {
         idempotency: Option<&Idempotency>,
     ) -> ApiResult<Created<Message>> {
         caller.require_admin()?;
-        let body = match (&request.body, &request.template_id) {
+        let (body, template) = match (&request.body, &request.template_id) {
             (Some(_), Some(_)) => {
                 return Err(ApiError::invalid(
                     "body: give either body or template_id, not both",
                 ));
             }
             (None, None) => return Err(ApiError::invalid("body: required (or template_id)")),
-            (Some(body), None) if request.variables.is_none() => validate::body("body", body)?,
+            (Some(body), None) if request.variables.is_none() => {
+                (validate::body("body", body)?, None)
+            }
             (Some(_), None) => {
                 return Err(ApiError::invalid("variables: only used with template_id"));
             }
-            // No template has been created yet, so none can be found.
-            (None, Some(template)) => {
-                validate::id("template_id", template)?;
-                return Err(ApiError::not_found("template"));
-            }
+            (None, Some(template)) => (String::new(), Some(self.load_template(template).await?)),
         };
+        let variables = templates::variable_values(request.variables.as_ref())?;
+        // Only a template with listing fields nobody gave costs the listing's read.
+        let listing = match &template {
+            Some(t) if t.needs_listing(&variables) => {
+                let conversation = self
+                    .load_conversation(id, |c| admin_may_see(caller, c))
+                    .await?;
+                match &conversation.listing_id {
+                    Some(listing) => self.listing(listing).await?,
+                    None => None,
+                }
+            }
+            _ => None,
+        };
+        let today = self.today_text();
         let targets = self.sla_targets().await?;
         self.edit_conversation(
             id,
             idempotency,
             |c| admin_may_see(caller, c),
             |conversation| {
-                let message = self.new_message(
-                    id,
-                    caller,
-                    SenderRole::Admin,
-                    body.clone(),
-                    request.internal,
-                );
+                let mut extra = Vec::new();
+                let body = match &template {
+                    Some(template) => {
+                        let values = templates::placeholder_values(
+                            conversation,
+                            listing.as_ref(),
+                            caller,
+                            today.clone(),
+                            variables.clone(),
+                        );
+                        extra.push(App::count_template_use(&template.id));
+                        template::render(&template.body, &values)?
+                    }
+                    None => body.clone(),
+                };
+                let mut message =
+                    self.new_message(id, caller, SenderRole::Admin, body, request.internal);
+                message.template_id = template.as_ref().map(|t| t.id.clone());
                 let now = message.created_at;
                 conversation.remember_contact(caller.id(), caller.contact());
                 if request.internal {
@@ -280,7 +305,8 @@ impl App {
                         request.status.unwrap_or(Status::Pending),
                     );
                 }
-                Ok(Edit::with(vec![message_write(&message)?], message))
+                extra.push(message_write(&message)?);
+                Ok(Edit::with(extra, message))
             },
         )
         .await

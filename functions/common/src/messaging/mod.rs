@@ -9,6 +9,7 @@ mod listings;
 mod notifications;
 mod sla_check;
 mod sla_policy;
+mod templates;
 mod user;
 
 pub use admin::{ConversationChanges, QueueFilter, QueueSort, ReplyRequest};
@@ -17,6 +18,7 @@ pub use listings::ListingRequest;
 pub use notifications::{NotificationOrder, UnreadCounts};
 pub use sla_check::{SLA_CHECK_SENDER, SlaCheckOutcome, SlaTimeline};
 pub use sla_policy::SlaPolicy;
+pub use templates::{Preview, Template, TemplateFilter, TemplateRequest, Variables};
 pub use user::{ConversationFilter, CreatedConversation, NewConversation, NewMessage, ReadRequest};
 
 use serde::Serialize;
