@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::clock::{Clock, Ids, SystemClock};
 use crate::domain::sla::SlaTargets;
+use crate::messaging::VersionedRules;
 use crate::table::Table;
 use crate::table::dynamo::DynamoTable;
 
@@ -24,7 +25,9 @@ pub struct App {
     pub ids: Ids,
     pub identity: IdentitySource,
     /// The SLA policy in force, as last read (see `App::sla_targets`).
-    pub(crate) sla: std::sync::RwLock<Option<(std::time::Instant, Arc<SlaTargets>)>>,
+    pub(crate) sla: Cached<SlaTargets>,
+    /// The routing rules in force, as last read (see `App::routing_rules`).
+    pub(crate) routing: Cached<VersionedRules>,
     /// Admins whose directory rows this instance has written, by id, with the claims
     /// written: the queue route skips the write while they are unchanged.
     pub(crate) registered_admins: std::sync::Mutex<std::collections::HashMap<String, String>>,
@@ -42,6 +45,7 @@ impl App {
             ids: Ids::default(),
             identity,
             sla: Default::default(),
+            routing: Default::default(),
             registered_admins: Default::default(),
             idempotency_hours: 24,
         }
@@ -63,5 +67,37 @@ impl App {
             Arc::new(SystemClock),
             IdentitySource::ApiGateway,
         )))
+    }
+}
+
+/// Configuration read from the table and kept for a while by each function instance, so
+/// requests rarely pay a read for it; a save on this instance clears it.
+pub(crate) struct Cached<T>(std::sync::RwLock<Option<(std::time::Instant, Arc<T>)>>);
+
+impl<T> Default for Cached<T> {
+    fn default() -> Self {
+        Self(std::sync::RwLock::new(None))
+    }
+}
+
+impl<T> Cached<T> {
+    /// How long a read stays good: a save elsewhere applies within this time.
+    const MAX_AGE: std::time::Duration = std::time::Duration::from_secs(60);
+
+    pub(crate) fn fresh(&self) -> Option<Arc<T>> {
+        let cached = self.0.read().unwrap_or_else(|p| p.into_inner());
+        cached
+            .as_ref()
+            .filter(|(read_at, _)| read_at.elapsed() < Self::MAX_AGE)
+            .map(|(_, value)| value.clone())
+    }
+
+    pub(crate) fn keep(&self, value: Arc<T>) {
+        *self.0.write().unwrap_or_else(|p| p.into_inner()) =
+            Some((std::time::Instant::now(), value));
+    }
+
+    pub(crate) fn clear(&self) {
+        *self.0.write().unwrap_or_else(|p| p.into_inner()) = None;
     }
 }

@@ -1,13 +1,14 @@
 //! `reply`: the admin routes. Agents, seniors and managers work their teams' queues,
 //! read conversations with internal notes, reply, and change status, assignee,
 //! priority, category and team; read a conversation's SLA timeline; keep reply templates;
-//! managers set the SLA policy.
+//! managers set the SLA policy and the routing rules.
 
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{Method, StatusCode};
 use axum::response::IntoResponse;
 use common::auth::{Caller, Team};
+use common::domain::routing::RoutingRules;
 use common::domain::sla_policy::SlaPolicyConfig;
 use common::domain::{Category, Status};
 use common::http::{IdempotencyHeader, JsonBody, MessagesQuery, Params, Routes};
@@ -53,6 +54,8 @@ pub fn routes() -> Routes {
             "/v1/admin/templates/{id}/preview",
             preview_template,
         )
+        .on(Method::GET, "/v1/admin/routing-rules", get_routing_rules)
+        .on(Method::PUT, "/v1/admin/routing-rules", put_routing_rules)
         .on(Method::GET, "/v1/admin/sla-policy", get_sla_policy)
         .on(Method::PUT, "/v1/admin/sla-policy", put_sla_policy)
 }
@@ -246,4 +249,19 @@ async fn preview_template(
         app.preview_template(&caller, &id, request.variables.as_ref())
             .await?,
     ))
+}
+
+async fn get_routing_rules(
+    State(app): State<AppState>,
+    caller: Caller,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(app.get_routing_rules(&caller).await?))
+}
+
+async fn put_routing_rules(
+    State(app): State<AppState>,
+    caller: Caller,
+    JsonBody(rules): JsonBody<RoutingRules>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(app.put_routing_rules(&caller, rules).await?))
 }

@@ -13,9 +13,10 @@ use super::{Created, Idempotency, Order, Page, PageRequest};
 use crate::app::App;
 use crate::auth::{Caller, Team};
 use crate::domain::conversation::{ADMIN_SIDE, ConversationView};
+use crate::domain::routing::RoutingInput;
 use crate::domain::{
-    Category, Conversation, ConversationType, Message, Priority, SenderRole, Status, routing,
-    template, validate,
+    Category, Conversation, ConversationType, Message, Priority, SenderRole, Status, template,
+    validate,
 };
 use crate::error::{ApiError, ApiResult};
 use crate::store::{self, Cursor, message_write, queue_partition};
@@ -336,6 +337,7 @@ impl App {
             other => other.clone(),
         };
         let targets = self.sla_targets().await?;
+        let rules = self.routing_rules().await?;
         let updated = self
             .edit_conversation(
                 id,
@@ -345,14 +347,18 @@ impl App {
                     let now = self.clock.now();
                     if let Some(category) = changes.category {
                         conversation.category = category;
-                        // A new category routes to its team, and may make it urgent, unless
-                        // the same request says otherwise.
+                        // A new category is routed again by the rules (on its subject),
+                        // and may make it urgent, unless the same request says otherwise.
+                        let route = rules.policy.route(&RoutingInput {
+                            category,
+                            text: &conversation.subject,
+                            listing_category: None,
+                            user_tier: None,
+                        });
                         if changes.team.is_none() {
-                            conversation.team = Some(routing::default_team(category));
+                            conversation.team = Some(route.team);
                         }
-                        if changes.priority.is_none()
-                            && routing::default_priority(category) == Priority::Urgent
-                        {
+                        if changes.priority.is_none() && route.priority == Priority::Urgent {
                             conversation.set_priority(Priority::Urgent, &targets);
                         }
                     }

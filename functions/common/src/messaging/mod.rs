@@ -3,19 +3,23 @@
 //! the embedded store.
 
 mod admin;
+mod config;
 mod edit;
 mod idempotency;
 mod listings;
 mod notifications;
+mod routing_rules;
 mod sla_check;
 mod sla_policy;
 mod templates;
 mod user;
 
 pub use admin::{ConversationChanges, QueueFilter, QueueSort, ReplyRequest};
+pub use config::Versioned;
 pub use idempotency::{Created, Idempotency};
 pub use listings::ListingRequest;
 pub use notifications::{NotificationOrder, UnreadCounts};
+pub use routing_rules::VersionedRules;
 pub use sla_check::{SLA_CHECK_SENDER, SlaCheckOutcome, SlaTimeline};
 pub use sla_policy::SlaPolicy;
 pub use templates::{Preview, Template, TemplateFilter, TemplateRequest, Variables};

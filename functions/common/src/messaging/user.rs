@@ -10,10 +10,11 @@ use super::{Created, Idempotency, Order, Page, PageRequest};
 use crate::app::App;
 use crate::auth::Caller;
 use crate::domain::conversation::{ADMIN_SIDE, ConversationView};
+use crate::domain::routing::RoutingInput;
 use crate::domain::sla::Sla;
 use crate::domain::{
     Category, Conversation, ConversationType, Listing, ListingStatus, Message, Priority,
-    SenderRole, Status, routing, validate,
+    SenderRole, Status, validate,
 };
 use crate::error::{ApiError, ApiResult};
 use crate::store::{
@@ -87,14 +88,11 @@ impl App {
                     ApiError::invalid("category: required for a support conversation")
                 })?;
                 let subject = validate::subject(request.subject.as_deref().unwrap_or_default())?;
-                let priority = request
-                    .priority
-                    .unwrap_or_else(|| routing::default_priority(category));
                 self.create_support(
                     caller,
                     category,
                     subject,
-                    priority,
+                    request.priority,
                     body,
                     listing_id,
                     idempotency,
@@ -159,12 +157,26 @@ impl App {
         caller: &Caller,
         category: Category,
         subject: String,
-        priority: Priority,
+        priority: Option<Priority>,
         body: String,
         listing_id: Option<String>,
         idempotency: Option<&Idempotency>,
     ) -> ApiResult<Created<CreatedConversation>> {
         let targets = self.sla_targets().await?;
+        let rules = self.routing_rules().await?;
+        // The listing's category costs a read only when a rule looks at it.
+        let listing = match &listing_id {
+            Some(id) if rules.policy.uses_listing_category() => self.listing(id).await?,
+            _ => None,
+        };
+        let text = format!("{subject}\n{body}");
+        let route = rules.policy.route(&RoutingInput {
+            category,
+            text: &text,
+            listing_category: listing.as_ref().map(|l| l.category.as_str()),
+            user_tier: caller.claims.tier.as_deref(),
+        });
+        let priority = priority.unwrap_or(route.priority);
         let now = self.clock.now();
         let id = self.ids.next(now);
         let message = self.user_message(caller, &id, body);
@@ -178,7 +190,7 @@ impl App {
             status: Status::Open,
             created_by: caller.id().to_string(),
             participants: vec![caller.id().to_string()],
-            team: Some(routing::default_team(category)),
+            team: Some(route.team),
             assignee: None,
             created_at: now,
             last_message_at: now,

@@ -1,0 +1,80 @@
+//! Configuration managers edit (the SLA policy, routing rules): one versioned item each
+//! under `CONFIG#<kind>/CURRENT`. A save writes the next version conditioned on the one
+//! it replaces, so two managers saving at once cannot silently overwrite each other.
+
+use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::store::record_write;
+use crate::table::{Condition, Key, Table, TableError, Value, from_item};
+
+/// A configuration with its version, as stored and as its `GET` route shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Versioned<T> {
+    /// 0 for the built-in default (never saved).
+    pub version: u32,
+    pub updated_at: Option<DateTime<Utc>>,
+    pub updated_by: Option<String>,
+    pub policy: T,
+}
+
+pub(crate) fn config_key(kind: &str) -> Key {
+    Key::new(format!("CONFIG#{kind}"), "CURRENT")
+}
+
+/// The saved configuration of `kind`, or version 0 of `default`.
+pub(crate) async fn read<T: DeserializeOwned>(
+    table: &dyn Table,
+    kind: &str,
+    default: impl FnOnce() -> T,
+) -> ApiResult<Versioned<T>> {
+    Ok(match table.get(&config_key(kind), true).await? {
+        Some(item) => from_item(item)?,
+        None => Versioned {
+            version: 0,
+            updated_at: None,
+            updated_by: None,
+            policy: default(),
+        },
+    })
+}
+
+/// Saves `policy` as the version after `current` (a save racing another is a 409 that
+/// names `what`).
+pub(crate) async fn save<T: Serialize>(
+    table: &dyn Table,
+    kind: &str,
+    what: &str,
+    current: u32,
+    policy: T,
+    caller: &Caller,
+    now: DateTime<Utc>,
+) -> ApiResult<Versioned<T>> {
+    let saved = Versioned {
+        version: current + 1,
+        updated_at: Some(now),
+        updated_by: Some(caller.id().to_string()),
+        policy,
+    };
+    let condition = match current {
+        0 => Condition::NotExists,
+        version => Condition::Equals("version".into(), Value::n(i64::from(version))),
+    };
+    match table
+        .write(vec![record_write(
+            &config_key(kind),
+            &saved,
+            Some(condition),
+        )?])
+        .await
+    {
+        Ok(()) => Ok(saved),
+        Err(TableError::ConditionFailed { .. }) => Err(ApiError::conflict(format!(
+            "the {what} was changed at the same time; reload it and retry"
+        ))),
+        Err(other) => Err(other.into()),
+    }
+}
