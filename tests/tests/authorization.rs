@@ -118,6 +118,12 @@ async fn a_user_is_forbidden_on_every_admin_route() {
     let template = json!({"name": "n", "body": "Thanks"});
     routes.extend([
         (Method::GET, "/v1/admin/conversations".into(), None),
+        (Method::GET, "/v1/admin/agents".into(), None),
+        (
+            Method::PATCH,
+            "/v1/admin/agents/sam".into(),
+            Some(json!({"away": true})),
+        ),
         (Method::GET, "/v1/admin/routing-rules".into(), None),
         (
             Method::PUT,

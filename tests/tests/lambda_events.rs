@@ -98,6 +98,8 @@ async fn every_sample_event_reaches_its_route_with_the_authorizers_identity() {
         ("post-message", StatusCode::CREATED),
         ("admin-get-sla-policy", StatusCode::OK),
         ("admin-put-sla-policy", StatusCode::OK),
+        ("admin-list-agents", StatusCode::OK),
+        ("admin-update-agent", StatusCode::OK),
         ("admin-get-routing-rules", StatusCode::OK),
         ("admin-put-routing-rules", StatusCode::OK),
         ("get-preferences", StatusCode::OK),

@@ -1,7 +1,8 @@
 //! `reply`: the admin routes. Agents, seniors and managers work their teams' queues,
 //! read conversations with internal notes, reply, and change status, assignee,
 //! priority, category and team; read a conversation's SLA timeline; keep reply templates;
-//! managers set the SLA policy and the routing rules.
+//! read the directory of admins; managers set the SLA policy, the routing rules and
+//! agents' capacity, working hours and away flag.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -13,8 +14,8 @@ use common::domain::sla_policy::SlaPolicyConfig;
 use common::domain::{Category, Status};
 use common::http::{IdempotencyHeader, JsonBody, MessagesQuery, Params, Routes};
 use common::messaging::{
-    ConversationChanges, Idempotency, PageRequest, QueueFilter, QueueSort, ReadRequest,
-    ReplyRequest, TemplateFilter, TemplateRequest, Variables,
+    AgentChanges, ConversationChanges, Idempotency, PageRequest, QueueFilter, QueueSort,
+    ReadRequest, ReplyRequest, TemplateFilter, TemplateRequest, Variables,
 };
 use common::{ApiResult, AppState};
 use serde::Deserialize;
@@ -44,6 +45,8 @@ pub fn routes() -> Routes {
             "/v1/admin/conversations/{id}/sla",
             sla_timeline,
         )
+        .on(Method::GET, "/v1/admin/agents", list_agents)
+        .on(Method::PATCH, "/v1/admin/agents/{id}", update_agent)
         .on(Method::GET, "/v1/admin/templates", list_templates)
         .on(Method::POST, "/v1/admin/templates", create_template)
         .on(Method::GET, "/v1/admin/templates/{id}", get_template)
@@ -264,4 +267,27 @@ async fn put_routing_rules(
     JsonBody(rules): JsonBody<RoutingRules>,
 ) -> ApiResult<impl IntoResponse> {
     Ok(Json(app.put_routing_rules(&caller, rules).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AgentsQuery {
+    team: Option<Team>,
+}
+
+async fn list_agents(
+    State(app): State<AppState>,
+    caller: Caller,
+    Params(query): Params<AgentsQuery>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(app.list_agents(&caller, query.team).await?))
+}
+
+async fn update_agent(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(changes): JsonBody<AgentChanges>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(app.update_agent(&caller, &id, changes).await?))
 }

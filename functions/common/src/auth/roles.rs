@@ -117,6 +117,16 @@ impl Caller {
         }
     }
 
+    /// The caller's roles, from their groups.
+    pub fn roles(&self) -> &[Role] {
+        &self.roles
+    }
+
+    /// The teams the caller's groups name (seniors and managers work others too).
+    pub fn teams(&self) -> &[Team] {
+        &self.teams
+    }
+
     pub fn has(&self, role: Role) -> bool {
         self.roles.contains(&role)
     }

@@ -55,6 +55,10 @@ pub struct RoutingRule {
 #[serde(deny_unknown_fields)]
 pub struct RoutingRules {
     pub rules: Vec<RoutingRule>,
+    /// Teams whose new conversations go straight to the available agent with the fewest
+    /// open ones; others wait in the team queue for someone to claim them.
+    #[serde(default)]
+    pub auto_assign: Vec<Team>,
 }
 
 /// What is known of a conversation when it is routed.
@@ -214,6 +218,7 @@ mod tests {
                     ..rule(Category::Technical, Team::Support)
                 },
             ],
+            auto_assign: Vec::new(),
         };
         rules.validate().unwrap();
         assert_eq!(
@@ -254,6 +259,7 @@ mod tests {
                 keywords: vec![" ".into()],
                 ..rule(Category::General, Team::Sales)
             }],
+            auto_assign: Vec::new(),
         };
         let message = rules.validate().unwrap_err().to_string();
         assert!(message.starts_with("rules[0].keywords[0]"), "{message}");

@@ -67,8 +67,10 @@ pub struct ConversationChanges {
 }
 
 /// Tells a field that is present but null from one that is absent.
-fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
-    Option::<String>::deserialize(d).map(Some)
+pub(super) fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
 }
 
 /// Admins see support conversations of the teams they work.
@@ -371,11 +373,24 @@ impl App {
                     if let Some(status) = changes.status {
                         conversation.set_status(status, now, &targets);
                     }
-                    if let Some(assignee) = &assignee {
+                    let mut extra = Vec::new();
+                    if let Some(assignee) =
+                        assignee.as_ref().filter(|a| **a != conversation.assignee)
+                    {
                         conversation.assignee = assignee.clone();
+                        // Recorded on the conversation, for the team only.
+                        let body = match assignee {
+                            Some(to) if to == caller.id() => {
+                                format!("{to} took this conversation.")
+                            }
+                            Some(to) => format!("Assigned to {to} by {}.", caller.id()),
+                            None => format!("Unassigned by {}.", caller.id()),
+                        };
+                        let note = self.new_message(id, caller, SenderRole::System, body, true);
+                        extra.push(message_write(&note)?);
                     }
                     Ok(Edit::with(
-                        Vec::new(),
+                        extra,
                         ConversationView::new(conversation, ADMIN_SIDE, now),
                     ))
                 },

@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use super::{Created, Idempotency};
+use super::{Created, Idempotency, directory};
 use crate::app::App;
 use crate::domain::Conversation;
 use crate::error::{ApiError, ApiResult};
@@ -69,6 +69,7 @@ impl App {
     ) -> ApiResult<Created<R>> {
         for _ in 0..ATTEMPTS {
             let mut conversation = self.load_conversation(id, &visible).await?;
+            let before = conversation.clone();
             let version = conversation.version;
             let edit = change(&mut conversation)?;
             if edit.unchanged {
@@ -80,6 +81,7 @@ impl App {
                 writes.push(key.claim(&edit.result, self.clock.now(), self.idempotency_hours)?);
             }
             writes.extend(edit.extra);
+            writes.extend(directory::load_changes(Some(&before), &conversation));
             let meta_index = writes.len();
             writes.extend(conversation_writes(&conversation, Some(version))?);
             match self.table.write(writes).await {

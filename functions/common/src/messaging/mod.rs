@@ -4,6 +4,7 @@
 
 mod admin;
 mod config;
+mod directory;
 mod edit;
 mod idempotency;
 mod listings;
@@ -16,6 +17,7 @@ mod user;
 
 pub use admin::{ConversationChanges, QueueFilter, QueueSort, ReplyRequest};
 pub use config::Versioned;
+pub use directory::{AgentChanges, AgentProfile, WorkingHours};
 pub use idempotency::{Created, Idempotency};
 pub use listings::ListingRequest;
 pub use notifications::{NotificationOrder, UnreadCounts};

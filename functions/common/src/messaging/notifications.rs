@@ -6,15 +6,17 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use tracing::instrument;
 
-use super::{Page, PageRequest};
+use super::{Page, PageRequest, directory};
 use crate::app::App;
 use crate::auth::{Caller, Role};
 use crate::error::{ApiError, ApiResult};
 use crate::notify::inbox::{self, Notification};
 use crate::notify::pipeline::{TeamMember, preferences_key, role_partition, team_partition};
 use crate::notify::preferences::{Preferences, SmsPreference};
-use crate::store::{self, Cursor, record_item, record_write};
-use crate::table::{Condition, Filter, Index, Key, Query, TableError, Value, WriteOp, from_item};
+use crate::store::{self, Cursor, record_write};
+use crate::table::{
+    Change, Condition, Filter, Index, Key, Query, TableError, Value, WriteOp, from_item, to_item,
+};
 
 /// Notifications newest first, or unread ones first (then the read ones, newest first).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -210,15 +212,9 @@ impl App {
             .into_iter()
             .filter(|r| caller.has(*r))
             .collect();
-        let fingerprint = serde_json::to_string(&(
-            &member.contact,
-            caller.queue_teams(),
-            escalation_roles
-                .iter()
-                .map(|r| r.as_str())
-                .collect::<Vec<_>>(),
-        ))
-        .map_err(anyhow::Error::from)?;
+        let role_names: Vec<&str> = caller.roles().iter().map(|r| r.as_str()).collect();
+        let fingerprint = serde_json::to_string(&(&member.contact, caller.teams(), &role_names))
+            .map_err(anyhow::Error::from)?;
         let registered = self
             .registered_admins
             .lock()
@@ -228,15 +224,30 @@ impl App {
         if registered.as_ref() == Some(&fingerprint) {
             return Ok(());
         }
-        let mut profile = record_item(
-            &Key::new(format!("USER#{}", caller.id()), "PROFILE"),
-            &member,
-        )?;
-        profile.insert("claims".into(), Value::s(&fingerprint));
-        let unchanged = Condition::AbsentOrDiffers("claims".into(), Value::s(&fingerprint));
-        let mut writes = vec![WriteOp::Put {
-            item: profile,
-            condition: Some(unchanged),
+        // An update, so what managers set (capacity, hours, away) and the open count stay.
+        let (index_pk, index_sk) = Index::Gsi1.key_attributes();
+        let contact = to_item(&member.contact).map_err(ApiError::Unexpected)?;
+        let teams = caller
+            .teams()
+            .iter()
+            .map(|t| Value::s(t.as_str()))
+            .collect();
+        let roles = role_names.iter().map(|r| Value::s(*r)).collect();
+        let mut writes = vec![WriteOp::Update {
+            key: directory::profile_key(caller.id()),
+            changes: vec![
+                Change::Set("id".into(), Value::s(caller.id())),
+                Change::Set("contact".into(), Value::M(contact)),
+                Change::Set("teams".into(), Value::L(teams)),
+                Change::Set("roles".into(), Value::L(roles)),
+                Change::Set("claims".into(), Value::s(&fingerprint)),
+                Change::Set(index_pk.into(), Value::s(directory::DIRECTORY)),
+                Change::Set(index_sk.into(), Value::s(caller.id())),
+            ],
+            condition: Some(Condition::AbsentOrDiffers(
+                "claims".into(),
+                Value::s(&fingerprint),
+            )),
         }];
         // Seniors and managers oversee every team; team notifications go to its agents.
         if !caller.works_all_teams() {

@@ -178,6 +178,11 @@ impl App {
         });
         let priority = priority.unwrap_or(route.priority);
         let now = self.clock.now();
+        // Teams that assign automatically: the least-loaded available agent, else the queue.
+        let assignee = match rules.policy.auto_assign.contains(&route.team) {
+            true => self.least_loaded(route.team, now).await?.map(|a| a.id),
+            false => None,
+        };
         let id = self.ids.next(now);
         let message = self.user_message(caller, &id, body);
         let conversation = Conversation {
@@ -191,7 +196,7 @@ impl App {
             created_by: caller.id().to_string(),
             participants: vec![caller.id().to_string()],
             team: Some(route.team),
-            assignee: None,
+            assignee,
             created_at: now,
             last_message_at: now,
             last_message_id: message.id.clone(),
@@ -352,6 +357,7 @@ impl App {
         let check_count = checks.len();
         writes.extend(checks);
         writes.push(message_write(&message)?);
+        writes.extend(super::directory::load_changes(None, &conversation));
         writes.extend(conversation_writes(&conversation, None)?);
         match self.table.write(writes).await {
             Ok(()) => Ok(Created::New(response)),
