@@ -124,6 +124,12 @@ async fn a_user_is_forbidden_on_every_admin_route() {
             "/v1/admin/agents/sam".into(),
             Some(json!({"away": true})),
         ),
+        (Method::GET, "/v1/admin/membership-rules".into(), None),
+        (
+            Method::PUT,
+            "/v1/admin/membership-rules".into(),
+            Some(json!({"rules": []})),
+        ),
         (Method::GET, "/v1/admin/routing-rules".into(), None),
         (
             Method::PUT,

@@ -100,6 +100,7 @@ async fn every_sample_event_reaches_its_route_with_the_authorizers_identity() {
         ("admin-put-sla-policy", StatusCode::OK),
         ("admin-list-agents", StatusCode::OK),
         ("admin-update-agent", StatusCode::OK),
+        ("admin-get-membership-rules", StatusCode::OK),
         ("admin-get-routing-rules", StatusCode::OK),
         ("admin-put-routing-rules", StatusCode::OK),
         ("get-preferences", StatusCode::OK),
@@ -144,6 +145,7 @@ async fn every_sample_event_reaches_its_route_with_the_authorizers_identity() {
         ("admin-update-template", StatusCode::OK),
         ("admin-preview-template", StatusCode::OK),
         ("admin-delete-template", StatusCode::NO_CONTENT),
+        ("admin-put-membership-rules", StatusCode::OK),
     ] {
         let (code, body) = invoke(&app, name, &ids).await;
         assert_eq!(code, status, "{name}: {body}");

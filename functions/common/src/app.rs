@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::clock::{Clock, Ids, SystemClock};
 use crate::domain::sla::SlaTargets;
-use crate::messaging::VersionedRules;
+use crate::messaging::{VersionedMembership, VersionedRules};
 use crate::table::Table;
 use crate::table::dynamo::DynamoTable;
 
@@ -26,8 +26,9 @@ pub struct App {
     pub identity: IdentitySource,
     /// The SLA policy in force, as last read (see `App::sla_targets`).
     pub(crate) sla: Cached<SlaTargets>,
-    /// The routing rules in force, as last read (see `App::routing_rules`).
+    /// The routing and membership rules in force, as last read (see `App::setting`).
     pub(crate) routing: Cached<VersionedRules>,
+    pub(crate) membership: Cached<VersionedMembership>,
     /// Admins whose directory rows this instance has written, by id, with the claims
     /// written: the queue route skips the write while they are unchanged.
     pub(crate) registered_admins: std::sync::Mutex<std::collections::HashMap<String, String>>,
@@ -46,6 +47,7 @@ impl App {
             identity,
             sla: Default::default(),
             routing: Default::default(),
+            membership: Default::default(),
             registered_admins: Default::default(),
             idempotency_hours: 24,
         }

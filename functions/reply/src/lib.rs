@@ -1,14 +1,15 @@
 //! `reply`: the admin routes. Agents, seniors and managers work their teams' queues,
 //! read conversations with internal notes, reply, and change status, assignee,
 //! priority, category and team; read a conversation's SLA timeline; keep reply templates;
-//! read the directory of admins; managers set the SLA policy, the routing rules and
-//! agents' capacity, working hours and away flag.
+//! read the directory of admins; managers set the SLA policy, the routing and membership
+//! rules and agents' capacity, working hours and away flag.
 
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{Method, StatusCode};
 use axum::response::IntoResponse;
 use common::auth::{Caller, Team};
+use common::domain::membership::MembershipRules;
 use common::domain::routing::RoutingRules;
 use common::domain::sla_policy::SlaPolicyConfig;
 use common::domain::{Category, Status};
@@ -56,6 +57,16 @@ pub fn routes() -> Routes {
             Method::POST,
             "/v1/admin/templates/{id}/preview",
             preview_template,
+        )
+        .on(
+            Method::GET,
+            "/v1/admin/membership-rules",
+            get_membership_rules,
+        )
+        .on(
+            Method::PUT,
+            "/v1/admin/membership-rules",
+            put_membership_rules,
         )
         .on(Method::GET, "/v1/admin/routing-rules", get_routing_rules)
         .on(Method::PUT, "/v1/admin/routing-rules", put_routing_rules)
@@ -290,4 +301,19 @@ async fn update_agent(
     JsonBody(changes): JsonBody<AgentChanges>,
 ) -> ApiResult<impl IntoResponse> {
     Ok(Json(app.update_agent(&caller, &id, changes).await?))
+}
+
+async fn get_membership_rules(
+    State(app): State<AppState>,
+    caller: Caller,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(app.get_membership_rules(&caller).await?))
+}
+
+async fn put_membership_rules(
+    State(app): State<AppState>,
+    caller: Caller,
+    JsonBody(rules): JsonBody<MembershipRules>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(app.put_membership_rules(&caller, rules).await?))
 }

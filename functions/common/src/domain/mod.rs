@@ -4,6 +4,7 @@
 pub mod calendar;
 pub mod conversation;
 pub mod listing;
+pub mod membership;
 pub mod message;
 pub mod routing;
 pub mod sla;

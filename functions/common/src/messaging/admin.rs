@@ -13,7 +13,7 @@ use super::{Created, Idempotency, Order, Page, PageRequest};
 use crate::app::App;
 use crate::auth::{Caller, Team};
 use crate::domain::conversation::{ADMIN_SIDE, ConversationView};
-use crate::domain::routing::RoutingInput;
+use crate::domain::routing::{RoutingInput, RoutingRules};
 use crate::domain::{
     Category, Conversation, ConversationType, Message, Priority, SenderRole, Status, template,
     validate,
@@ -339,7 +339,7 @@ impl App {
             other => other.clone(),
         };
         let targets = self.sla_targets().await?;
-        let rules = self.routing_rules().await?;
+        let rules = self.setting::<RoutingRules>().await?;
         let updated = self
             .edit_conversation(
                 id,

@@ -1,12 +1,16 @@
-//! Configuration managers edit (the SLA policy, routing rules): one versioned item each
-//! under `CONFIG#<kind>/CURRENT`. A save writes the next version conditioned on the one
-//! it replaces, so two managers saving at once cannot silently overwrite each other.
+//! Configuration managers edit (the SLA policy, routing and membership rules): one
+//! versioned item each under `CONFIG#<kind>/CURRENT`. A save writes the next version
+//! conditioned on the one it replaces, so two managers saving at once cannot silently
+//! overwrite each other. Functions keep what they read for a minute.
 
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::auth::Caller;
+use std::sync::Arc;
+
+use crate::app::{App, Cached};
+use crate::auth::{Caller, Role};
 use crate::error::{ApiError, ApiResult};
 use crate::store::record_write;
 use crate::table::{Condition, Key, Table, TableError, Value, from_item};
@@ -76,5 +80,62 @@ pub(crate) async fn save<T: Serialize>(
             "the {what} was changed at the same time; reload it and retry"
         ))),
         Err(other) => Err(other.into()),
+    }
+}
+
+/// A kind of configuration managers edit, with its built-in default.
+pub(crate) trait Setting:
+    Serialize + DeserializeOwned + Default + Send + Sync + 'static
+{
+    /// The key's kind: `CONFIG#<KIND>/CURRENT`.
+    const KIND: &'static str;
+    /// How errors name it.
+    const LABEL: &'static str;
+    fn validate(&self) -> ApiResult<()>;
+    /// This instance's copy.
+    fn cache(app: &App) -> &Cached<Versioned<Self>>;
+}
+
+impl App {
+    /// The version in force (cached for a minute).
+    pub(crate) async fn setting<T: Setting>(&self) -> ApiResult<Arc<Versioned<T>>> {
+        if let Some(value) = T::cache(self).fresh() {
+            return Ok(value);
+        }
+        let value = Arc::new(read(self.table.as_ref(), T::KIND, T::default).await?);
+        T::cache(self).keep(value.clone());
+        Ok(value)
+    }
+
+    /// The stored version, read now (what `GET` shows and a save builds on).
+    pub(crate) async fn stored_setting<T: Setting>(
+        &self,
+        caller: &Caller,
+    ) -> ApiResult<Versioned<T>> {
+        caller.require_admin()?;
+        read(self.table.as_ref(), T::KIND, T::default).await
+    }
+
+    /// Managers save the next version; it applies from now on.
+    pub(crate) async fn save_setting<T: Setting>(
+        &self,
+        caller: &Caller,
+        value: T,
+    ) -> ApiResult<Versioned<T>> {
+        caller.require(Role::Manager, "managers")?;
+        value.validate()?;
+        let current = self.stored_setting::<T>(caller).await?;
+        let saved = save(
+            self.table.as_ref(),
+            T::KIND,
+            T::LABEL,
+            current.version,
+            value,
+            caller,
+            self.clock.now(),
+        )
+        .await?;
+        T::cache(self).clear();
+        Ok(saved)
     }
 }

@@ -21,7 +21,7 @@ pub use directory::{AgentChanges, AgentProfile, WorkingHours};
 pub use idempotency::{Created, Idempotency};
 pub use listings::ListingRequest;
 pub use notifications::{NotificationOrder, UnreadCounts};
-pub use routing_rules::VersionedRules;
+pub use routing_rules::{VersionedMembership, VersionedRules};
 pub use sla_check::{SLA_CHECK_SENDER, SlaCheckOutcome, SlaTimeline};
 pub use sla_policy::SlaPolicy;
 pub use templates::{Preview, Template, TemplateFilter, TemplateRequest, Variables};

@@ -1,64 +1,63 @@
-//! Routing rules as configuration in the table: managers edit them
-//! (`GET/PUT /v1/admin/routing-rules`), new conversations and category changes follow
-//! the version in force.
+//! Routing and membership rules as configuration managers edit
+//! (`GET/PUT /v1/admin/routing-rules`, `/v1/admin/membership-rules`); new conversations
+//! follow the version in force.
 
-use std::sync::Arc;
-
-use tracing::instrument;
-
-use super::config::{self, Versioned};
-use crate::app::App;
-use crate::auth::{Caller, Role};
+use super::config::{Setting, Versioned};
+use crate::app::{App, Cached};
+use crate::auth::Caller;
+use crate::domain::membership::MembershipRules;
 use crate::domain::routing::RoutingRules;
 use crate::error::ApiResult;
 
-const KIND: &str = "routing";
-
-/// The rules with their version, as stored and as `GET /v1/admin/routing-rules` shows.
+/// The routing rules with their version.
 pub type VersionedRules = Versioned<RoutingRules>;
+/// The membership rules with their version.
+pub type VersionedMembership = Versioned<MembershipRules>;
+
+impl Setting for RoutingRules {
+    const KIND: &'static str = "routing";
+    const LABEL: &'static str = "routing rules";
+    fn validate(&self) -> ApiResult<()> {
+        RoutingRules::validate(self)
+    }
+    fn cache(app: &App) -> &Cached<Versioned<Self>> {
+        &app.routing
+    }
+}
+
+impl Setting for MembershipRules {
+    const KIND: &'static str = "membership";
+    const LABEL: &'static str = "membership rules";
+    fn validate(&self) -> ApiResult<()> {
+        MembershipRules::validate(self)
+    }
+    fn cache(app: &App) -> &Cached<Versioned<Self>> {
+        &app.membership
+    }
+}
 
 impl App {
-    /// The rules in force (cached for a minute).
-    pub async fn routing_rules(&self) -> ApiResult<Arc<VersionedRules>> {
-        if let Some(rules) = self.routing.fresh() {
-            return Ok(rules);
-        }
-        let rules = Arc::new(self.stored_rules().await?);
-        self.routing.keep(rules.clone());
-        Ok(rules)
-    }
-
-    async fn stored_rules(&self) -> ApiResult<VersionedRules> {
-        config::read(self.table.as_ref(), KIND, RoutingRules::default).await
-    }
-
-    #[instrument(skip_all, fields(caller = caller.id()))]
     pub async fn get_routing_rules(&self, caller: &Caller) -> ApiResult<VersionedRules> {
-        caller.require_admin()?;
-        self.stored_rules().await
+        self.stored_setting(caller).await
     }
 
-    /// Saves the next version; it applies to conversations routed from now on.
-    #[instrument(skip_all, fields(caller = caller.id()))]
     pub async fn put_routing_rules(
         &self,
         caller: &Caller,
         rules: RoutingRules,
     ) -> ApiResult<VersionedRules> {
-        caller.require(Role::Manager, "managers")?;
-        rules.validate()?;
-        let current = self.stored_rules().await?;
-        let saved = config::save(
-            self.table.as_ref(),
-            KIND,
-            "routing rules",
-            current.version,
-            rules,
-            caller,
-            self.clock.now(),
-        )
-        .await?;
-        self.routing.clear();
-        Ok(saved)
+        self.save_setting(caller, rules).await
+    }
+
+    pub async fn get_membership_rules(&self, caller: &Caller) -> ApiResult<VersionedMembership> {
+        self.stored_setting(caller).await
+    }
+
+    pub async fn put_membership_rules(
+        &self,
+        caller: &Caller,
+        rules: MembershipRules,
+    ) -> ApiResult<VersionedMembership> {
+        self.save_setting(caller, rules).await
     }
 }

@@ -10,7 +10,8 @@ use super::{Created, Idempotency, Order, Page, PageRequest};
 use crate::app::App;
 use crate::auth::Caller;
 use crate::domain::conversation::{ADMIN_SIDE, ConversationView};
-use crate::domain::routing::RoutingInput;
+use crate::domain::membership::MembershipRules;
+use crate::domain::routing::{RoutingInput, RoutingRules};
 use crate::domain::sla::Sla;
 use crate::domain::{
     Category, Conversation, ConversationType, Listing, ListingStatus, Message, Priority,
@@ -77,6 +78,13 @@ impl App {
     ) -> ApiResult<Created<CreatedConversation>> {
         caller.require_person()?;
         let body = validate::body("body", &request.body)?;
+        let category = (request.kind == ConversationType::Support)
+            .then_some(request.category)
+            .flatten();
+        let membership = self.setting::<MembershipRules>().await?;
+        membership
+            .policy
+            .check(request.kind, category, caller.claims.tier.as_deref())?;
         let listing_id = request
             .listing_id
             .as_deref()
@@ -163,7 +171,7 @@ impl App {
         idempotency: Option<&Idempotency>,
     ) -> ApiResult<Created<CreatedConversation>> {
         let targets = self.sla_targets().await?;
-        let rules = self.routing_rules().await?;
+        let rules = self.setting::<RoutingRules>().await?;
         // The listing's category costs a read only when a rule looks at it.
         let listing = match &listing_id {
             Some(id) if rules.policy.uses_listing_category() => self.listing(id).await?,
