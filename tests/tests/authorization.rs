@@ -50,6 +50,11 @@ fn user_routes(id: &str, message_id: &str) -> Vec<(Method, String, Option<Value>
             format!("/v1/conversations/{id}/read"),
             Some(json!({"message_id": message_id})),
         ),
+        (
+            Method::POST,
+            format!("/v1/conversations/{id}/resolve"),
+            None,
+        ),
     ]
 }
 
@@ -123,6 +128,12 @@ async fn a_user_is_forbidden_on_every_admin_route() {
             Method::PATCH,
             "/v1/admin/agents/sam".into(),
             Some(json!({"away": true})),
+        ),
+        (Method::GET, "/v1/admin/automation-rules".into(), None),
+        (
+            Method::PUT,
+            "/v1/admin/automation-rules".into(),
+            Some(json!({"acknowledge": true})),
         ),
         (Method::GET, "/v1/admin/membership-rules".into(), None),
         (

@@ -101,6 +101,8 @@ async fn every_sample_event_reaches_its_route_with_the_authorizers_identity() {
         ("admin-list-agents", StatusCode::OK),
         ("admin-update-agent", StatusCode::OK),
         ("admin-get-membership-rules", StatusCode::OK),
+        ("admin-get-automation-rules", StatusCode::OK),
+        ("admin-put-automation-rules", StatusCode::OK),
         ("admin-get-routing-rules", StatusCode::OK),
         ("admin-put-routing-rules", StatusCode::OK),
         ("get-preferences", StatusCode::OK),
@@ -156,6 +158,9 @@ async fn every_sample_event_reaches_its_route_with_the_authorizers_identity() {
         "the user's last message reopened it"
     );
     assert_eq!(conversation["assignee"], "agent-bongi");
+    let (code, resolved) = invoke(&app, "resolve-conversation", &ids).await;
+    assert_eq!(code, StatusCode::OK, "{resolved}");
+    assert_eq!(resolved["status"], "resolved");
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::clock::{Clock, Ids, SystemClock};
 use crate::domain::sla::SlaTargets;
-use crate::messaging::{VersionedMembership, VersionedRules};
+use crate::messaging::{VersionedAutomation, VersionedMembership, VersionedRules};
 use crate::table::Table;
 use crate::table::dynamo::DynamoTable;
 
@@ -29,6 +29,7 @@ pub struct App {
     /// The routing and membership rules in force, as last read (see `App::setting`).
     pub(crate) routing: Cached<VersionedRules>,
     pub(crate) membership: Cached<VersionedMembership>,
+    pub(crate) automation: Cached<VersionedAutomation>,
     /// Admins whose directory rows this instance has written, by id, with the claims
     /// written: the queue route skips the write while they are unchanged.
     pub(crate) registered_admins: std::sync::Mutex<std::collections::HashMap<String, String>>,
@@ -48,6 +49,7 @@ impl App {
             sla: Default::default(),
             routing: Default::default(),
             membership: Default::default(),
+            automation: Default::default(),
             registered_admins: Default::default(),
             idempotency_hours: 24,
         }

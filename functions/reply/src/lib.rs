@@ -1,8 +1,8 @@
 //! `reply`: the admin routes. Agents, seniors and managers work their teams' queues,
 //! read conversations with internal notes, reply, and change status, assignee,
 //! priority, category and team; read a conversation's SLA timeline; keep reply templates;
-//! read the directory of admins; managers set the SLA policy, the routing and membership
-//! rules and agents' capacity, working hours and away flag.
+//! read the directory of admins; managers set the SLA policy, the routing, membership
+//! and automation rules and agents' capacity, working hours and away flag.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -15,8 +15,8 @@ use common::domain::sla_policy::SlaPolicyConfig;
 use common::domain::{Category, Status};
 use common::http::{IdempotencyHeader, JsonBody, MessagesQuery, Params, Routes};
 use common::messaging::{
-    AgentChanges, ConversationChanges, Idempotency, PageRequest, QueueFilter, QueueSort,
-    ReadRequest, ReplyRequest, TemplateFilter, TemplateRequest, Variables,
+    AgentChanges, AutomationRules, ConversationChanges, Idempotency, PageRequest, QueueFilter,
+    QueueSort, ReadRequest, ReplyRequest, TemplateFilter, TemplateRequest, Variables,
 };
 use common::{ApiResult, AppState};
 use serde::Deserialize;
@@ -67,6 +67,16 @@ pub fn routes() -> Routes {
             Method::PUT,
             "/v1/admin/membership-rules",
             put_membership_rules,
+        )
+        .on(
+            Method::GET,
+            "/v1/admin/automation-rules",
+            get_automation_rules,
+        )
+        .on(
+            Method::PUT,
+            "/v1/admin/automation-rules",
+            put_automation_rules,
         )
         .on(Method::GET, "/v1/admin/routing-rules", get_routing_rules)
         .on(Method::PUT, "/v1/admin/routing-rules", put_routing_rules)
@@ -316,4 +326,19 @@ async fn put_membership_rules(
     JsonBody(rules): JsonBody<MembershipRules>,
 ) -> ApiResult<impl IntoResponse> {
     Ok(Json(app.put_membership_rules(&caller, rules).await?))
+}
+
+async fn get_automation_rules(
+    State(app): State<AppState>,
+    caller: Caller,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(app.get_automation_rules(&caller).await?))
+}
+
+async fn put_automation_rules(
+    State(app): State<AppState>,
+    caller: Caller,
+    JsonBody(rules): JsonBody<AutomationRules>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(app.put_automation_rules(&caller, rules).await?))
 }

@@ -33,6 +33,11 @@ pub fn routes() -> Routes {
             post_message,
         )
         .on(Method::POST, "/v1/conversations/{id}/read", mark_read)
+        .on(
+            Method::POST,
+            "/v1/conversations/{id}/resolve",
+            resolve_conversation,
+        )
         .on(Method::GET, "/v1/notifications", list_notifications)
         .on(
             Method::POST,
@@ -152,6 +157,15 @@ async fn mark_read(
 ) -> ApiResult<StatusCode> {
     app.mark_read(&caller, &id, request).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The user confirms their question is answered (after an automatic answer, say).
+async fn resolve_conversation(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(app.resolve_conversation(&caller, &id).await?))
 }
 
 #[derive(Deserialize)]

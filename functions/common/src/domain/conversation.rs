@@ -146,6 +146,15 @@ impl Conversation {
         }
     }
 
+    /// Automation wrote to the user (an acknowledgement, an automatic answer): unread
+    /// for the participants; the team still owes an answer, so the clock runs on.
+    pub fn automated_message(&mut self, message_id: &str, at: DateTime<Utc>) {
+        self.touch(message_id, at);
+        for participant in &self.participants {
+            *self.unread.entry(participant.clone()).or_default() += 1;
+        }
+    }
+
     /// An admin replied to the user: the response clock stops and the status becomes
     /// the one asked for. An unassigned conversation is taken by whoever answers it.
     pub fn admin_replied(

@@ -26,4 +26,7 @@ pub struct Message {
     /// On the SLA check's internal notes: what it did (warned, escalated).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sla_alert: Option<SlaAction>,
+    /// Sent by automation (an acknowledgement or an automatic answer), not by a person.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub automated: bool,
 }

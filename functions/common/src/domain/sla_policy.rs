@@ -198,6 +198,24 @@ impl SlaPolicyConfig {
         matching(Some(category)).or_else(|| matching(None))
     }
 
+    /// Whether `now` is in business hours for a conversation: a business day of its
+    /// rule's calendar, before the end of the business day.
+    pub fn is_business_time(
+        &self,
+        now: DateTime<Utc>,
+        priority: Priority,
+        category: Category,
+    ) -> bool {
+        let Some(calendar) = self
+            .rule(priority, category)
+            .and_then(|r| self.calendar(&r.calendar))
+        else {
+            return true;
+        };
+        let local = now.with_timezone(&calendar.time_zone);
+        calendar.is_business_day(local.date_naive()) && local.time() < calendar.business_day_end
+    }
+
     /// The time zone a conversation's deadlines are read in (its rule's calendar's).
     pub fn time_zone(&self, priority: Priority, category: Category) -> Option<Tz> {
         let rule = self.rule(priority, category)?;

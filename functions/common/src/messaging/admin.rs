@@ -282,7 +282,7 @@ impl App {
                         let values = templates::placeholder_values(
                             conversation,
                             listing.as_ref(),
-                            caller,
+                            caller.claims.name.clone(),
                             today.clone(),
                             variables.clone(),
                         );

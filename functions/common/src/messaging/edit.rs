@@ -67,7 +67,10 @@ impl App {
         visible: impl Fn(&Conversation) -> bool,
         mut change: impl FnMut(&mut Conversation) -> ApiResult<Edit<R>>,
     ) -> ApiResult<Created<R>> {
-        for _ in 0..ATTEMPTS {
+        for attempt in 0..ATTEMPTS {
+            if attempt > 0 {
+                backoff(attempt).await;
+            }
             let mut conversation = self.load_conversation(id, &visible).await?;
             let before = conversation.clone();
             let version = conversation.version;
@@ -98,6 +101,17 @@ impl App {
             "the conversation is changing too fast; please retry",
         ))
     }
+}
+
+/// After a lost race: wait a random while, up to 2^attempt ms, so writers that collided
+/// do not collide again in lockstep.
+async fn backoff(attempt: usize) {
+    let ceiling = 1u64 << attempt.min(6);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::from(d.subsec_nanos()));
+    let jitter = (nanos ^ (nanos >> 7)) % (ceiling * 1000);
+    tokio::time::sleep(std::time::Duration::from_micros(jitter)).await;
 }
 
 /// The first response to an idempotency key that was already claimed.

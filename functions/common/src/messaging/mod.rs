@@ -3,6 +3,7 @@
 //! the embedded store.
 
 mod admin;
+mod automation;
 mod config;
 mod directory;
 mod edit;
@@ -16,6 +17,7 @@ mod templates;
 mod user;
 
 pub use admin::{ConversationChanges, QueueFilter, QueueSort, ReplyRequest};
+pub use automation::{AUTOMATION_SENDER, AutoAnswer, AutomationRules, VersionedAutomation};
 pub use config::Versioned;
 pub use directory::{AgentChanges, AgentProfile, WorkingHours};
 pub use idempotency::{Created, Idempotency};

@@ -193,6 +193,7 @@ impl App {
             internal: true,
             template_id: None,
             sla_alert: Some(action),
+            automated: false,
         }
     }
 

@@ -131,12 +131,12 @@ fn first_name(name: &str) -> String {
     name.split_whitespace().next().unwrap_or(name).to_string()
 }
 
-/// What the system knows for a reply on `conversation` by `caller`, then the admin's own
-/// `variables` on top.
+/// What the system knows for a reply on `conversation` by `agent` (their name), then the
+/// admin's own `variables` on top.
 pub(crate) fn placeholder_values(
     conversation: &Conversation,
     listing: Option<&Listing>,
-    caller: &Caller,
+    agent: Option<String>,
     today: String,
     variables: BTreeMap<String, String>,
 ) -> BTreeMap<String, String> {
@@ -166,7 +166,6 @@ pub(crate) fn placeholder_values(
         set("listing.title", Some(listing.title.clone()));
         set("listing.location", Some(listing.location.clone()));
     }
-    let agent = caller.claims.name.clone();
     set("agent.first_name", agent.as_deref().map(first_name));
     set("agent.name", agent);
     set("today", Some(today));
@@ -409,7 +408,7 @@ impl App {
         let values = placeholder_values(
             &sample,
             Some(&listing),
-            caller,
+            caller.claims.name.clone(),
             self.today_text(),
             variable_values(variables)?,
         );

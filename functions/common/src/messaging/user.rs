@@ -152,6 +152,7 @@ impl App {
             internal,
             template_id: None,
             sla_alert: None,
+            automated: false,
         }
     }
 
@@ -193,7 +194,7 @@ impl App {
         };
         let id = self.ids.next(now);
         let message = self.user_message(caller, &id, body);
-        let conversation = Conversation {
+        let mut conversation = Conversation {
             id: id.clone(),
             kind: ConversationType::Support,
             listing_id: listing_id.clone(),
@@ -214,6 +215,9 @@ impl App {
             resolved_at: None,
             version: 1,
         };
+        let automated = self
+            .automated_replies(&mut conversation, &message.body, listing.as_ref(), &targets)
+            .await?;
         // A support conversation may be about any listing the website registered, active
         // or not ("why was my ad taken down?"), but not an unknown one.
         let checks: Vec<WriteOp> = listing_id
@@ -223,9 +227,14 @@ impl App {
                 condition: Condition::Exists,
             })
             .collect();
-        self.store_new_conversation(caller, conversation, message, checks, idempotency, |_| {
-            ApiError::not_found("listing")
-        })
+        self.store_new_conversation(
+            caller,
+            conversation,
+            (message, automated),
+            checks,
+            idempotency,
+            |_| ApiError::not_found("listing"),
+        )
         .await
     }
 
@@ -299,7 +308,7 @@ impl App {
             .store_new_conversation(
                 caller,
                 conversation,
-                message,
+                (message, Vec::new()),
                 checks,
                 idempotency,
                 |check| {
@@ -341,13 +350,14 @@ impl App {
         }
     }
 
-    /// Stores a new conversation with its first message, after `checks`; a failed check
-    /// becomes the error `check_failed` gives for its position.
+    /// Stores a new conversation with its first message and the automated replies that
+    /// follow it, after `checks`; a failed check becomes the error `check_failed` gives
+    /// for its position.
     async fn store_new_conversation(
         &self,
         caller: &Caller,
         conversation: Conversation,
-        message: Message,
+        (message, automated): (Message, Vec<Message>),
         checks: Vec<WriteOp>,
         idempotency: Option<&Idempotency>,
         check_failed: impl Fn(usize) -> ApiError,
@@ -365,6 +375,9 @@ impl App {
         let check_count = checks.len();
         writes.extend(checks);
         writes.push(message_write(&message)?);
+        for reply in &automated {
+            writes.push(message_write(reply)?);
+        }
         writes.extend(super::directory::load_changes(None, &conversation));
         writes.extend(conversation_writes(&conversation, None)?);
         match self.table.write(writes).await {
@@ -507,6 +520,42 @@ impl App {
             Ok(Edit::with(vec![message_write(&message)?], result))
         })
         .await
+    }
+
+    /// The user says their support question is answered: resolved, every clock stops.
+    #[instrument(skip_all, fields(caller = caller.id(), conversation = id))]
+    pub async fn resolve_conversation(
+        &self,
+        caller: &Caller,
+        id: &str,
+    ) -> ApiResult<ConversationView> {
+        caller.require_person()?;
+        let targets = self.sla_targets().await?;
+        let visible = |c: &Conversation| c.is_participant(caller.id());
+        let resolved = self
+            .edit_conversation(id, None, visible, |conversation| {
+                if conversation.kind != ConversationType::Support {
+                    return Err(ApiError::invalid("only support conversations are resolved"));
+                }
+                let now = self.clock.now();
+                if conversation.status == Status::Resolved {
+                    return Ok(Edit::unchanged(ConversationView::new(
+                        conversation,
+                        caller.id(),
+                        now,
+                    )));
+                }
+                conversation.set_status(Status::Resolved, now, &targets);
+                Ok(Edit::with(
+                    Vec::new(),
+                    ConversationView::new(conversation, caller.id(), now),
+                ))
+            })
+            .await?;
+        match resolved {
+            Created::New(view) => Ok(view),
+            Created::Replayed(_) => Err(ApiError::conflict("unexpected replay")),
+        }
     }
 
     /// Marks the caller's messages read up to `message_id`; the unread count becomes the

@@ -157,6 +157,7 @@ mod tests {
             internal,
             template_id: None,
             sla_alert: None,
+            automated: false,
         }
     }
 

@@ -240,6 +240,7 @@ mod tests {
             internal: false,
             template_id: None,
             sla_alert: None,
+            automated: false,
         }
     }
 
