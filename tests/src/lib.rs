@@ -165,6 +165,17 @@ impl TestApp {
         jwt::sign(&claims, SECRET.as_bytes())
     }
 
+    /// A token for a user of a membership tier (`custom:tier`), or none.
+    pub fn member_token(&self, sub: &str, tier: Option<&str>) -> String {
+        let claims = Claims {
+            sub: sub.into(),
+            exp: Some((self.clock_now() + Duration::days(1)).timestamp()),
+            tier: tier.map(String::from),
+            ..Claims::default()
+        };
+        jwt::sign(&claims, SECRET.as_bytes())
+    }
+
     pub fn clock_now(&self) -> DateTime<Utc> {
         use common::clock::Clock;
         self.clock.now()

@@ -2,19 +2,8 @@
 //! says what the user needs, and nothing is written.
 
 use axum::http::{Method, StatusCode};
-use common::auth::{Claims, jwt};
 use serde_json::json;
-use tests::{SECRET, TestApp};
-
-fn token(app: &TestApp, sub: &str, tier: Option<&str>) -> String {
-    let claims = Claims {
-        sub: sub.into(),
-        exp: Some((app.clock_now() + chrono::Duration::days(1)).timestamp()),
-        tier: tier.map(String::from),
-        ..Claims::default()
-    };
-    jwt::sign(&claims, SECRET.as_bytes())
-}
+use tests::TestApp;
 
 #[tokio::test]
 async fn direct_messages_for_verified_or_premium_members_and_support_for_everyone() {
@@ -35,7 +24,7 @@ async fn direct_messages_for_verified_or_premium_members_and_support_for_everyon
         .await;
     assert_eq!(code, StatusCode::OK, "{saved}");
 
-    let basic = token(&app, "bo", Some("basic"));
+    let basic = app.member_token("bo", Some("basic"));
     let items = app.item_count();
     let direct = json!({"type": "direct", "listing_id": "bakkie", "body": "Still for sale?"});
     let (code, error) = app.post("/v1/conversations", &basic, direct.clone()).await;
@@ -45,13 +34,17 @@ async fn direct_messages_for_verified_or_premium_members_and_support_for_everyon
         "Messaging sellers needs a verified or premium membership (yours is basic)"
     );
     assert_eq!(app.item_count(), items, "nothing written");
-    let verified = token(&app, "vee", Some("verified"));
+    let verified = app.member_token("vee", Some("verified"));
     let (code, _) = app.post("/v1/conversations", &verified, direct).await;
     assert_eq!(code, StatusCode::CREATED);
 
     let general = json!({"type": "support", "category": "general", "subject": "s", "body": "b"});
     let (code, _) = app
-        .post("/v1/conversations", &token(&app, "nobody", None), general)
+        .post(
+            "/v1/conversations",
+            &app.member_token("nobody", None),
+            general,
+        )
         .await;
     assert_eq!(code, StatusCode::CREATED, "support for everyone signed in");
     let technical =

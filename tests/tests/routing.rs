@@ -3,19 +3,8 @@
 //! priority; a category change routes again; without rules, the built-in defaults.
 
 use axum::http::{Method, StatusCode};
-use common::auth::{Claims, jwt};
 use serde_json::{Value, json};
-use tests::{SECRET, TestApp};
-
-fn token_with_tier(app: &TestApp, sub: &str, tier: &str) -> String {
-    let claims = Claims {
-        sub: sub.into(),
-        exp: Some((app.clock_now() + chrono::Duration::days(1)).timestamp()),
-        tier: Some(tier.into()),
-        ..Claims::default()
-    };
-    jwt::sign(&claims, SECRET.as_bytes())
-}
+use tests::TestApp;
 
 async fn open(app: &TestApp, token: &str, request: Value) -> Value {
     let (code, created) = app.post("/v1/conversations", token, request).await;
@@ -50,7 +39,7 @@ async fn new_conversations_follow_the_first_matching_rule_and_category_changes_r
         (invoice["team"].as_str(), invoice["priority"].as_str()),
         (Some("billing"), Some("normal"))
     );
-    let premium = token_with_tier(&app, "pat", "premium");
+    let premium = app.member_token("pat", Some("premium"));
     let vip = open(
         &app,
         &premium,

@@ -57,13 +57,8 @@ pub fn notices_for(message: &Message, conversation: &Conversation) -> Vec<Notice
     };
     match (conversation.kind, message.sender_role) {
         (ConversationType::Support, SenderRole::User) => {
-            let audience = match (&conversation.assignee, conversation.team) {
-                (Some(assignee), _) => Audience::Person {
-                    id: assignee.clone(),
-                    admin: true,
-                },
-                (None, Some(team)) => Audience::Team(team),
-                (None, None) => return Vec::new(),
+            let Some(audience) = whoever_answers(conversation) else {
+                return Vec::new();
             };
             vec![Notice {
                 audience,
@@ -94,18 +89,25 @@ pub fn notices_for(message: &Message, conversation: &Conversation) -> Vec<Notice
     }
 }
 
+/// Whoever must answer a support conversation: its assignee, or its team's agents.
+fn whoever_answers(conversation: &Conversation) -> Option<Audience> {
+    match (&conversation.assignee, conversation.team) {
+        (Some(assignee), _) => Some(Audience::Person {
+            id: assignee.clone(),
+            admin: true,
+        }),
+        (None, Some(team)) => Some(Audience::Team(team)),
+        (None, None) => None,
+    }
+}
+
 /// A warning goes to whoever must answer; escalations go up, by SMS and email whatever
 /// the conversation's priority (a breach is urgent by definition).
 fn sla_notices(alert: SlaAction, conversation: &Conversation, urgent: bool) -> Vec<Notice> {
     let (audience, kind, urgent) = match alert {
         SlaAction::Warn => {
-            let audience = match (&conversation.assignee, conversation.team) {
-                (Some(assignee), _) => Audience::Person {
-                    id: assignee.clone(),
-                    admin: true,
-                },
-                (None, Some(team)) => Audience::Team(team),
-                (None, None) => return Vec::new(),
+            let Some(audience) = whoever_answers(conversation) else {
+                return Vec::new();
             };
             (audience, NoticeKind::SlaWarning, urgent)
         }
