@@ -17,7 +17,7 @@ use crate::domain::{Category, Conversation, Listing, Message, SenderRole};
 use crate::error::{ApiError, ApiResult};
 
 /// The sender id of automated messages.
-pub const AUTOMATION_SENDER: &str = "saypro-support";
+const AUTOMATION_SENDER: &str = "saypro-support";
 const MAX_ANSWERS: usize = 100;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

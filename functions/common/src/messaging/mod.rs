@@ -17,14 +17,14 @@ mod templates;
 mod user;
 
 pub use admin::{ConversationChanges, QueueFilter, QueueSort, ReplyRequest};
-pub use automation::{AUTOMATION_SENDER, AutoAnswer, AutomationRules, VersionedAutomation};
+pub use automation::{AutoAnswer, AutomationRules, VersionedAutomation};
 pub use config::Versioned;
 pub use directory::{AgentChanges, AgentProfile, WorkingHours};
 pub use idempotency::{Created, Idempotency};
 pub use listings::ListingRequest;
 pub use notifications::{NotificationOrder, UnreadCounts};
 pub use routing_rules::{VersionedMembership, VersionedRules};
-pub use sla_check::{SLA_CHECK_SENDER, SlaCheckOutcome, SlaTimeline};
+pub use sla_check::{SlaCheckOutcome, SlaTimeline};
 pub use sla_policy::SlaPolicy;
 pub use templates::{Preview, Template, TemplateFilter, TemplateRequest, Variables};
 pub use user::{ConversationFilter, CreatedConversation, NewConversation, NewMessage, ReadRequest};

@@ -30,7 +30,7 @@ use crate::store::{
 use crate::table::{Index, Query, SortKey, from_item};
 
 /// The sender id of the SLA check's notes.
-pub const SLA_CHECK_SENDER: &str = "sla-check";
+const SLA_CHECK_SENDER: &str = "sla-check";
 /// Conversations stepped at once.
 const CONCURRENCY: usize = 8;
 /// Due conversations read per page of the due index.
