@@ -132,3 +132,91 @@ async fn a_conversation_lives_its_whole_life_on_dynamodb() {
     assert_eq!(seller_inbox["items"][0]["unread_count"], 1);
     assert!(app.table.metrics().snapshot().round_trips > 0);
 }
+
+/// The admin workflow on DynamoDB: configuration saves, templates and their use counts,
+/// automatic assignment and answers, the directory's open counts and the SLA timeline,
+/// each through the adapter's updates, conditions and queries.
+#[tokio::test]
+async fn the_admin_workflow_runs_on_dynamodb() {
+    let app = TestApp::on(tests::moto_table().await);
+    let max = app.token("max", &["manager"]);
+    let sam = app.token("sam", &["agent", "team-support"]);
+    app.get("/v1/admin/conversations", &sam).await;
+    let (code, template) = app
+        .post(
+            "/v1/admin/templates",
+            &max,
+            json!({"name": "Renew", "body": "Hi {{user.first_name | \"there\"}}: My Ads, Renew."}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::CREATED, "{template}");
+    for (path, body) in [
+        (
+            "/v1/admin/routing-rules",
+            json!({"rules": [], "auto_assign": ["support"]}),
+        ),
+        (
+            "/v1/admin/automation-rules",
+            json!({"acknowledge": true, "answers": [{"category": "general", "keywords": ["renew"], "template_id": template["id"]}]}),
+        ),
+    ] {
+        let (code, saved) = app.call(Method::PUT, path, Some(&max), Some(body)).await;
+        assert_eq!(
+            (code, &saved["version"]),
+            (StatusCode::OK, &json!(1)),
+            "{path}: {saved}"
+        );
+    }
+
+    let alice = app.token("alice", &[]);
+    let id = app.support(&alice, "general", "How do I renew?").await;
+    let (_, thread) = app
+        .get(&format!("/v1/conversations/{id}/messages"), &alice)
+        .await;
+    let bodies: Vec<&str> = thread["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["body"].as_str().unwrap())
+        .collect();
+    assert_eq!(bodies.len(), 3, "{bodies:?}");
+    assert_eq!(bodies[2], "Hi there: My Ads, Renew.");
+    let (_, conversation) = app
+        .get(&format!("/v1/admin/conversations/{id}"), &sam)
+        .await;
+    assert_eq!(conversation["assignee"], "sam");
+
+    let (code, _) = app
+        .post(
+            &format!("/v1/admin/conversations/{id}/replies"),
+            &sam,
+            json!({"template_id": template["id"], "status": "resolved"}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::CREATED);
+    let (_, used) = app
+        .get(
+            &format!("/v1/admin/templates/{}", template["id"].as_str().unwrap()),
+            &sam,
+        )
+        .await;
+    assert_eq!(used["usage_count"], 1);
+    let (_, agents) = app.get("/v1/admin/agents", &max).await;
+    let sam_profile = agents["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == "sam")
+        .unwrap();
+    assert_eq!(sam_profile["open_count"], 0, "assigned, then resolved");
+    let (_, timeline) = app
+        .get(&format!("/v1/admin/conversations/{id}/sla"), &sam)
+        .await;
+    let kinds: Vec<&str> = timeline["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["started", "started", "met", "met"]);
+}
