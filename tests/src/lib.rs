@@ -357,6 +357,7 @@ pub async fn moto_notifier(app: &TestApp) -> common::notify::Notifier {
             "0.50",
             "SayPro",
         )),
+        webhooks: app.system.notifier.webhooks.clone(),
         clock: app.system.notifier.clock.clone(),
         config: common::notify::NotifyConfig {
             site_url: "https://www.saypro.test".into(),

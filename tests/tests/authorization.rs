@@ -129,6 +129,14 @@ async fn a_user_is_forbidden_on_every_admin_route() {
             "/v1/admin/agents/sam".into(),
             Some(json!({"away": true})),
         ),
+        (Method::GET, "/v1/admin/webhooks".into(), None),
+        (
+            Method::POST,
+            "/v1/admin/webhooks".into(),
+            Some(json!({"url": "https://x.example.com", "events": ["message.created"]})),
+        ),
+        (Method::DELETE, "/v1/admin/webhooks/w1".into(), None),
+        (Method::GET, "/v1/admin/webhooks/w1/deliveries".into(), None),
         (Method::GET, "/v1/admin/automation-rules".into(), None),
         (
             Method::PUT,

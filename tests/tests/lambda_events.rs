@@ -17,6 +17,7 @@ const SAMPLE_CONVERSATION: &str = "01JSAMPLECONVERSATION00000";
 const SAMPLE_MESSAGE: &str = "01JSAMPLEMESSAGE0000000000";
 const SAMPLE_NOTIFICATION: &str = "01JSAMPLENOTIFICATION00000";
 const SAMPLE_TEMPLATE: &str = "01JSAMPLETEMPLATE000000000";
+const SAMPLE_WEBHOOK: &str = "01JSAMPLEWEBHOOK0000000000";
 
 fn lambda_app() -> AppState {
     lambda_app_on(Arc::new(EmbeddedTable::in_memory()))
@@ -148,6 +149,17 @@ async fn every_sample_event_reaches_its_route_with_the_authorizers_identity() {
         ("admin-preview-template", StatusCode::OK),
         ("admin-delete-template", StatusCode::NO_CONTENT),
         ("admin-put-membership-rules", StatusCode::OK),
+    ] {
+        let (code, body) = invoke(&app, name, &ids).await;
+        assert_eq!(code, status, "{name}: {body}");
+    }
+    let (code, webhook) = invoke(&app, "admin-create-webhook", &ids).await;
+    assert_eq!(code, StatusCode::CREATED, "{webhook}");
+    ids.push((SAMPLE_WEBHOOK, webhook["id"].as_str().unwrap().to_string()));
+    for (name, status) in [
+        ("admin-list-webhooks", StatusCode::OK),
+        ("admin-webhook-deliveries", StatusCode::OK),
+        ("admin-delete-webhook", StatusCode::NO_CONTENT),
     ] {
         let (code, body) = invoke(&app, name, &ids).await;
         assert_eq!(code, status, "{name}: {body}");

@@ -99,6 +99,9 @@ impl Local {
             table,
             mailer: outbox.clone(),
             sms: outbox.clone(),
+            webhooks: Arc::new(
+                common::delivery::poster::HttpPoster::new().expect("the system's TLS roots"),
+            ),
             clock,
             config,
         });
@@ -144,7 +147,7 @@ impl Local {
     }
 
     /// The schedules AWS runs on EventBridge, every `every`: the SLA check, and notify's
-    /// release of SMS held for quiet hours and of digests when due.
+    /// release of SMS held for quiet hours, digests when due and webhook retries.
     pub fn spawn_schedule(&self, every: Duration) -> tokio::task::JoinHandle<()> {
         let (app, notifier) = (self.app.clone(), self.notifier.clone());
         tokio::spawn(async move {
@@ -159,6 +162,9 @@ impl Local {
                 }
                 if let Err(error) = notifier.send_digests(now).await {
                     tracing::warn!(error = %error, "sending digests failed; will try again");
+                }
+                if let Err(error) = notifier.retry_webhooks(now).await {
+                    tracing::warn!(error = %error, "retrying webhooks failed; will try again");
                 }
             }
         })

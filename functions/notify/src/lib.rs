@@ -1,6 +1,6 @@
 //! `notify`: the one function that sends notifications. It takes three kinds of event:
 //! the table's DynamoDB stream (new messages: in-app, email, SMS), an EventBridge
-//! schedule (SMS held for quiet hours, and daily email digests), and SES bounce and complaint notices through SNS
+//! schedule (SMS held for quiet hours, daily email digests, webhook retries), and SES bounce and complaint notices through SNS
 //! (suppress the address).
 
 use aws_lambda_events::dynamodb::Event as StreamEvent;
@@ -59,7 +59,8 @@ pub async fn handle(notifier: &Notifier, event: LambdaEvent<Value>) -> Result<Va
                 .map_or_else(|| notifier.clock.now(), |t| t.with_timezone(&Utc));
             let released = notifier.release_held(now).await?;
             let digests = notifier.send_digests(now).await?;
-            Ok(json!({ "released": released, "digests": digests }))
+            let webhooks = notifier.retry_webhooks(now).await?;
+            Ok(json!({ "released": released, "digests": digests, "webhooks_retried": webhooks }))
         }
         other => Err(format!("notify does not handle events from {other:?}").into()),
     }

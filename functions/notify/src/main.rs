@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use common::clock::SystemClock;
+use common::delivery::poster::HttpPoster;
 use common::delivery::ses::SesMailer;
 use common::delivery::sns::SnsSms;
 use common::notify::{Notifier, NotifyConfig};
@@ -37,6 +38,7 @@ async fn main() -> Result<(), Error> {
         table: Arc::new(table),
         mailer: Arc::new(mailer),
         sms: Arc::new(sms),
+        webhooks: Arc::new(HttpPoster::new()?),
         clock: Arc::new(SystemClock),
         config,
     };

@@ -2,7 +2,7 @@
 //! read conversations with internal notes, reply, and change status, assignee,
 //! priority, category and team; read a conversation's SLA timeline; keep reply templates;
 //! read the directory of admins; managers set the SLA policy, the routing, membership
-//! and automation rules and agents' capacity, working hours and away flag.
+//! and automation rules, agents' capacity, working hours and away flag.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -17,6 +17,7 @@ use common::http::{IdempotencyHeader, JsonBody, MessagesQuery, Params, Routes};
 use common::messaging::{
     AgentChanges, AutomationRules, ConversationChanges, Idempotency, PageRequest, QueueFilter,
     QueueSort, ReadRequest, ReplyRequest, TemplateFilter, TemplateRequest, Variables,
+    WebhookRequest,
 };
 use common::{ApiResult, AppState};
 use serde::Deserialize;
@@ -48,6 +49,14 @@ pub fn routes() -> Routes {
         )
         .on(Method::GET, "/v1/admin/agents", list_agents)
         .on(Method::PATCH, "/v1/admin/agents/{id}", update_agent)
+        .on(Method::GET, "/v1/admin/webhooks", list_webhooks)
+        .on(Method::POST, "/v1/admin/webhooks", create_webhook)
+        .on(Method::DELETE, "/v1/admin/webhooks/{id}", delete_webhook)
+        .on(
+            Method::GET,
+            "/v1/admin/webhooks/{id}/deliveries",
+            webhook_deliveries,
+        )
         .on(Method::GET, "/v1/admin/templates", list_templates)
         .on(Method::POST, "/v1/admin/templates", create_template)
         .on(Method::GET, "/v1/admin/templates/{id}", get_template)
@@ -341,4 +350,42 @@ async fn put_automation_rules(
     JsonBody(rules): JsonBody<AutomationRules>,
 ) -> ApiResult<impl IntoResponse> {
     Ok(Json(app.put_automation_rules(&caller, rules).await?))
+}
+
+async fn list_webhooks(
+    State(app): State<AppState>,
+    caller: Caller,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(app.list_webhooks(&caller).await?))
+}
+
+async fn create_webhook(
+    State(app): State<AppState>,
+    caller: Caller,
+    key: IdempotencyHeader,
+    JsonBody(request): JsonBody<WebhookRequest>,
+) -> ApiResult<impl IntoResponse> {
+    let key = key
+        .0
+        .map(|k| Idempotency::new(caller.id(), &k, "POST /v1/admin/webhooks", &request))
+        .transpose()?;
+    let webhook = app.create_webhook(&caller, request, key.as_ref()).await?;
+    Ok((StatusCode::CREATED, Json(webhook)))
+}
+
+async fn delete_webhook(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    app.delete_webhook(&caller, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn webhook_deliveries(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(app.webhook_deliveries(&caller, &id).await?))
 }

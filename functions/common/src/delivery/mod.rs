@@ -1,7 +1,9 @@
 //! Delivery channels: the Mailer (email) and Sms ports, with their AWS adapters (SES v2,
-//! SNS) and the local outbox that stands in for both in the dev server and tests.
+//! SNS) and the local outbox that stands in for both in the dev server and tests; and
+//! the webhook poster (HTTPS) for integrations.
 
 pub mod outbox;
+pub mod poster;
 pub mod ses;
 pub mod sns;
 
@@ -45,4 +47,10 @@ pub trait Mailer: Send + Sync + 'static {
 #[async_trait]
 pub trait Sms: Send + Sync + 'static {
     async fn send(&self, message: &TextMessage) -> Result<(), SendError>;
+}
+
+/// Posts a signed webhook delivery; the answer's status code, or why there was none.
+#[async_trait]
+pub trait WebhookPoster: Send + Sync + 'static {
+    async fn post(&self, url: &str, headers: &[(&str, String)], body: &str) -> Result<u16, String>;
 }

@@ -11,6 +11,7 @@ pub mod sla;
 pub mod sla_policy;
 pub mod template;
 pub mod validate;
+pub mod webhook;
 
 pub use conversation::{Category, Contact, Conversation, ConversationType, Priority, Status};
 pub use listing::{Listing, ListingStatus};

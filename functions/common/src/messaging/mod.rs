@@ -15,6 +15,7 @@ mod sla_check;
 mod sla_policy;
 mod templates;
 mod user;
+mod webhooks;
 
 pub use admin::{ConversationChanges, QueueFilter, QueueSort, ReplyRequest};
 pub use automation::{AutoAnswer, AutomationRules, VersionedAutomation};
@@ -28,6 +29,7 @@ pub use sla_check::{SlaCheckOutcome, SlaTimeline};
 pub use sla_policy::SlaPolicy;
 pub use templates::{Preview, Template, TemplateFilter, TemplateRequest, Variables};
 pub use user::{ConversationFilter, CreatedConversation, NewConversation, NewMessage, ReadRequest};
+pub use webhooks::{WebhookRequest, WebhookView};
 
 use serde::Serialize;
 

@@ -1,6 +1,7 @@
 //! Notifications: every stored message reaches the right people by the right channels,
 //! once. Request handlers never send anything: the table's stream (or the embedded
-//! table's change feed locally) drives [`Notifier`].
+//! table's change feed locally) drives [`Notifier`], which also delivers the webhooks
+//! integrations subscribed to.
 
 pub mod audience;
 pub mod inbox;
@@ -8,5 +9,6 @@ pub mod pipeline;
 pub mod preferences;
 pub mod render;
 pub mod suppression;
+pub mod webhooks;
 
-pub use pipeline::{Notifier, NotifyConfig};
+pub use pipeline::{Notifier, NotifyConfig, NotifyError};

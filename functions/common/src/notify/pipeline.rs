@@ -13,8 +13,10 @@ use super::audience::{Audience, Notice, notices_for};
 use super::inbox::{self, Notification};
 use super::preferences::{Preferences, SmsTiming, channels, digest_due};
 use super::render::{self, DigestEntry, Links};
+use super::webhooks;
 use crate::clock::Clock;
-use crate::delivery::{Mailer, SendError, Sms, TextMessage};
+use crate::delivery::{Mailer, SendError, Sms, TextMessage, WebhookPoster};
+use crate::domain::webhook::WebhookEvent;
 use crate::domain::{Contact, Conversation, Message};
 use crate::redact::redact;
 use crate::store::{self, MESSAGE_PREFIX, conversation_key, record_write};
@@ -43,6 +45,7 @@ pub struct Notifier {
     pub table: Arc<dyn Table>,
     pub mailer: Arc<dyn Mailer>,
     pub sms: Arc<dyn Sms>,
+    pub webhooks: Arc<dyn WebhookPoster>,
     pub clock: Arc<dyn Clock>,
     pub config: NotifyConfig,
 }
@@ -134,6 +137,9 @@ impl Notifier {
     }
 
     async fn record(&self, record: &StreamRecord) -> Result<(), NotifyError> {
+        if record.key.sk == "META" && record.key.pk.starts_with("CONV#") {
+            return self.status_change(record).await;
+        }
         // Only newly stored messages notify anyone.
         let (None, Some(new)) = (&record.old, &record.new) else {
             return Ok(());
@@ -150,6 +156,16 @@ impl Notifier {
             return Ok(());
         };
         let conversation: Conversation = from_item(item)?;
+        for event in webhooks::message_events(&message, &conversation) {
+            self.deliver_webhooks(
+                event,
+                &message.id,
+                message.created_at,
+                &conversation,
+                Some(&message),
+            )
+            .await?;
+        }
         let mut outcome = Ok(());
         for notice in notices_for(&message, &conversation) {
             for recipient in self.recipients(&notice, &conversation).await? {
@@ -163,6 +179,39 @@ impl Notifier {
             }
         }
         outcome
+    }
+
+    /// A support conversation's status changed: the integrations hear of it. Only the
+    /// images' `status` is compared; the conversation itself is read, as stored now.
+    async fn status_change(&self, record: &StreamRecord) -> Result<(), NotifyError> {
+        let status = |image: &Option<crate::table::Item>| {
+            image
+                .as_ref()
+                .and_then(|i| i.get("status"))
+                .and_then(|v| v.as_s())
+                .map(String::from)
+        };
+        let (before, after) = (status(&record.old), status(&record.new));
+        if before.is_none() || before == after {
+            return Ok(());
+        }
+        let Some(item) = self.table.get(&record.key, true).await? else {
+            return Ok(());
+        };
+        let conversation: Conversation = from_item(item)?;
+        if conversation.kind != crate::domain::ConversationType::Support {
+            return Ok(());
+        }
+        let version = record
+            .new
+            .as_ref()
+            .and_then(|i| i.get("version"))
+            .and_then(|v| v.as_i64())
+            .unwrap_or_default();
+        let key = format!("{}.v{version}", conversation.id);
+        let at = self.clock.now();
+        self.deliver_webhooks(WebhookEvent::StatusChanged, &key, at, &conversation, None)
+            .await
     }
 
     async fn recipients(

@@ -1,0 +1,61 @@
+//! The webhook poster: HTTPS (and plain HTTP, for local receivers) with hyper and
+//! rustls, the same stack the AWS SDK uses, with a timeout per delivery.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+
+use super::WebhookPoster;
+
+/// A receiver that takes longer than this has failed this attempt.
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+pub struct HttpPoster {
+    client: Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>,
+}
+
+impl HttpPoster {
+    /// Built once per cold start: connections are pooled across deliveries.
+    pub fn new() -> anyhow::Result<Self> {
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_native_roots()?
+            .https_or_http()
+            .enable_http1()
+            .build();
+        Ok(Self {
+            client: Client::builder(TokioExecutor::new()).build(connector),
+        })
+    }
+}
+
+#[async_trait]
+impl WebhookPoster for HttpPoster {
+    async fn post(&self, url: &str, headers: &[(&str, String)], body: &str) -> Result<u16, String> {
+        let mut request = hyper::Request::post(url).header("content-type", "application/json");
+        for (name, value) in headers {
+            request = request.header(*name, value);
+        }
+        let request = request
+            .body(Full::new(Bytes::from(body.to_string())))
+            .map_err(|e| format!("bad request: {e}"))?;
+        let send = async {
+            let response = self
+                .client
+                .request(request)
+                .await
+                .map_err(|e| e.to_string())?;
+            let status = response.status().as_u16();
+            // Drain the body so the connection can be reused.
+            let _ = response.into_body().collect().await;
+            Ok(status)
+        };
+        tokio::time::timeout(TIMEOUT, send)
+            .await
+            .unwrap_or_else(|_| Err(format!("no answer within {} s", TIMEOUT.as_secs())))
+    }
+}
