@@ -156,16 +156,15 @@ impl Notifier {
             return Ok(());
         };
         let conversation: Conversation = from_item(item)?;
-        for event in webhooks::message_events(&message, &conversation) {
-            self.deliver_webhooks(
-                event,
-                &message.id,
-                message.created_at,
-                &conversation,
-                Some(&message),
-            )
-            .await?;
-        }
+        let events = webhooks::message_events(&message, &conversation);
+        self.deliver_webhooks(
+            &events,
+            &message.id,
+            message.created_at,
+            &conversation,
+            Some(&message),
+        )
+        .await?;
         let mut outcome = Ok(());
         for notice in notices_for(&message, &conversation) {
             for recipient in self.recipients(&notice, &conversation).await? {
@@ -210,8 +209,14 @@ impl Notifier {
             .unwrap_or_default();
         let key = format!("{}.v{version}", conversation.id);
         let at = self.clock.now();
-        self.deliver_webhooks(WebhookEvent::StatusChanged, &key, at, &conversation, None)
-            .await
+        self.deliver_webhooks(
+            &[WebhookEvent::StatusChanged],
+            &key,
+            at,
+            &conversation,
+            None,
+        )
+        .await
     }
 
     async fn recipients(

@@ -94,16 +94,20 @@ pub(super) fn message_events(message: &Message, conversation: &Conversation) -> 
 }
 
 impl Notifier {
-    /// Delivers `event` about `conversation` (and `message`) to every subscriber.
-    /// `key` identifies the event (the same for a redelivered stream record).
+    /// Delivers `events` about `conversation` (and `message`) to every subscriber, with
+    /// one read of the endpoints. `key` identifies what happened (the same for a
+    /// redelivered stream record).
     pub(super) async fn deliver_webhooks(
         &self,
-        event: WebhookEvent,
+        events: &[WebhookEvent],
         key: &str,
         at: DateTime<Utc>,
         conversation: &Conversation,
         message: Option<&Message>,
     ) -> Result<(), NotifyError> {
+        if events.is_empty() {
+            return Ok(());
+        }
         let (items, _) = store::page(
             self.table.as_ref(),
             Query::partition(Index::Table, WEBHOOK_PARTITION),
@@ -111,11 +115,21 @@ impl Notifier {
         )
         .await
         .map_err(|e| anyhow::anyhow!("reading webhooks: {e}"))?;
-        for item in items {
-            let webhook: Webhook = from_item(item)?;
-            if !webhook.events.contains(&event) {
-                continue;
+        let webhooks = items
+            .into_iter()
+            .map(from_item::<Webhook>)
+            .collect::<Result<Vec<_>, _>>()?;
+        // Paired up front with plain loops: an iterator of closures held across the awaits
+        // below would make this future not Send.
+        let mut deliveries = Vec::new();
+        for webhook in &webhooks {
+            for event in events {
+                if webhook.events.contains(event) {
+                    deliveries.push((webhook, *event));
+                }
             }
+        }
+        for (webhook, event) in deliveries {
             let delivery_id = format!("{key}.{}", event.as_str());
             let payload = serde_json::json!({
                 "id": delivery_id,
@@ -151,7 +165,7 @@ impl Notifier {
                 )?])
                 .await
             {
-                Ok(()) => self.attempt(&webhook, log_key, delivery).await?,
+                Ok(()) => self.attempt(webhook, log_key, delivery).await?,
                 Err(TableError::ConditionFailed { .. }) => {}
                 Err(other) => return Err(other.into()),
             }
