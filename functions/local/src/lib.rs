@@ -99,9 +99,7 @@ impl Local {
             table,
             mailer: outbox.clone(),
             sms: outbox.clone(),
-            webhooks: Arc::new(
-                common::delivery::poster::HttpPoster::new().expect("the system's TLS roots"),
-            ),
+            webhooks: Arc::new(common::delivery::poster::HttpPoster::new()),
             clock,
             config,
         });

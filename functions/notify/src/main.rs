@@ -38,7 +38,7 @@ async fn main() -> Result<(), Error> {
         table: Arc::new(table),
         mailer: Arc::new(mailer),
         sms: Arc::new(sms),
-        webhooks: Arc::new(HttpPoster::new()?),
+        webhooks: Arc::new(HttpPoster::new()),
         clock: Arc::new(SystemClock),
         config,
     };

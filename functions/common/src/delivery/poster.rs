@@ -16,20 +16,34 @@ use super::WebhookPoster;
 const TIMEOUT: Duration = Duration::from_secs(10);
 
 pub struct HttpPoster {
-    client: Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>,
+    client: Connection,
+}
+
+/// With the machine's TLS roots, or plain HTTP only where it has none (a bare dev
+/// machine): local receivers still work, HTTPS deliveries fail and are retried.
+enum Connection {
+    Tls(Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>),
+    PlainOnly(Client<HttpConnector, Full<Bytes>>),
 }
 
 impl HttpPoster {
     /// Built once per cold start: connections are pooled across deliveries.
-    pub fn new() -> anyhow::Result<Self> {
-        let connector = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_native_roots()?
-            .https_or_http()
-            .enable_http1()
-            .build();
-        Ok(Self {
-            client: Client::builder(TokioExecutor::new()).build(connector),
-        })
+    pub fn new() -> Self {
+        let builder = Client::builder(TokioExecutor::new());
+        let client = match hyper_rustls::HttpsConnectorBuilder::new().with_native_roots() {
+            Ok(tls) => Connection::Tls(builder.build(tls.https_or_http().enable_http1().build())),
+            Err(error) => {
+                tracing::warn!(%error, "no TLS root certificates: webhooks go to http:// URLs only");
+                Connection::PlainOnly(builder.build(HttpConnector::new()))
+            }
+        };
+        Self { client }
+    }
+}
+
+impl Default for HttpPoster {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
@@ -44,11 +58,11 @@ impl WebhookPoster for HttpPoster {
             .body(Full::new(Bytes::from(body.to_string())))
             .map_err(|e| format!("bad request: {e}"))?;
         let send = async {
-            let response = self
-                .client
-                .request(request)
-                .await
-                .map_err(|e| e.to_string())?;
+            let response = match &self.client {
+                Connection::Tls(client) => client.request(request).await,
+                Connection::PlainOnly(client) => client.request(request).await,
+            }
+            .map_err(|e| e.to_string())?;
             let status = response.status().as_u16();
             // Drain the body so the connection can be reused.
             let _ = response.into_body().collect().await;

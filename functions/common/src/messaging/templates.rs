@@ -185,7 +185,7 @@ impl App {
 
     pub(crate) async fn load_template(&self, id: &str) -> ApiResult<Template> {
         validate::id("template_id", id)?;
-        match self.table.get(&template_key(id), false).await? {
+        match self.table.get(&template_key(id), true).await? {
             Some(item) => Ok(from_item(item)?),
             None => Err(ApiError::not_found("template")),
         }
