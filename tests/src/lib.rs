@@ -110,15 +110,31 @@ impl TestApp {
         self.system.notifier.process(&records).await
     }
 
-    /// Hands the change feed to the dev server's own notify loop, as `local serve` does.
-    pub fn spawn_notify(&mut self) {
+    /// Runs both stream consumers (notify and broadcast) until the stream is quiet, as
+    /// AWS would: a broadcast's steps trigger each other through it. Returns the ids of
+    /// the records that failed.
+    pub async fn run_stream(&self) -> Vec<String> {
+        let mut failed = Vec::new();
+        loop {
+            let records = self.take_records();
+            if records.is_empty() {
+                return failed;
+            }
+            failed.extend(self.system.notifier.process(&records).await);
+            failed.extend(self.system.app.broadcast_stream(&records).await);
+        }
+    }
+
+    /// Hands the change feed to the dev server's own stream consumers, as `local serve`
+    /// does.
+    pub fn spawn_stream_consumers(&mut self) {
         let feed = self
             .feed
             .take()
             .expect("an embedded table's feed")
             .into_inner()
             .unwrap();
-        self.system.spawn_notify(feed);
+        self.system.spawn_stream_consumers(feed);
     }
 
     /// The changes so far from the embedded table's feed.

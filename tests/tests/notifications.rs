@@ -513,7 +513,7 @@ async fn a_digest_collects_the_days_messages_into_one_email_at_six() {
 #[tokio::test]
 async fn the_dev_server_notifies_from_its_change_feed_and_shows_the_outbox() {
     let mut app = TestApp::in_memory();
-    app.spawn_notify();
+    app.spawn_stream_consumers();
     agent(&app, "sam").await;
     app.support(&app.token("alice", &[]), "general", "Is anyone there?")
         .await;

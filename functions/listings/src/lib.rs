@@ -1,5 +1,5 @@
-//! `listings`: the website's backend registers listings; only active ones can be
-//! messaged about.
+//! `listings`: the website's backend registers its listings (only active ones can be
+//! messaged about) and its users (the registry broadcasts reach).
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -7,11 +7,13 @@ use axum::http::Method;
 use axum::response::IntoResponse;
 use common::auth::Caller;
 use common::http::{JsonBody, Routes};
-use common::messaging::ListingRequest;
+use common::messaging::{ListingRequest, UserRequest};
 use common::{ApiResult, AppState};
 
 pub fn routes() -> Routes {
-    Routes::default().on(Method::PUT, "/v1/listings/{id}", put_listing)
+    Routes::default()
+        .on(Method::PUT, "/v1/listings/{id}", put_listing)
+        .on(Method::PUT, "/v1/users/{id}", put_user)
 }
 
 pub fn router(state: AppState) -> axum::Router {
@@ -25,4 +27,13 @@ async fn put_listing(
     JsonBody(request): JsonBody<ListingRequest>,
 ) -> ApiResult<impl IntoResponse> {
     Ok(Json(app.put_listing(&caller, &id, request).await?))
+}
+
+async fn put_user(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(request): JsonBody<UserRequest>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(app.put_user(&caller, &id, request).await?))
 }

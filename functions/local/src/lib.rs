@@ -114,34 +114,29 @@ impl Local {
         routes(self.outbox.clone()).into_router(self.app.clone())
     }
 
-    /// Runs notify from the embedded table's change feed, as the DynamoDB stream drives
-    /// it on AWS: a failed record is retried with backoff, then given up with an error
-    /// log (on AWS it would land on the on-failure queue).
-    pub fn spawn_notify(
-        &self,
-        mut feed: mpsc::UnboundedReceiver<StreamRecord>,
-    ) -> tokio::task::JoinHandle<()> {
-        let notifier = self.notifier.clone();
+    /// Runs the stream consumers, notify and broadcast, from the embedded table's change
+    /// feed, as the DynamoDB stream drives them on AWS: each gets every record, and a
+    /// record that fails is retried with backoff, then given up with an error log (on AWS
+    /// it would land on the on-failure queue).
+    pub fn spawn_stream_consumers(&self, mut feed: mpsc::UnboundedReceiver<StreamRecord>) {
+        let (to_notify, notify_feed) = mpsc::unbounded_channel();
+        let (to_broadcast, broadcast_feed) = mpsc::unbounded_channel();
         tokio::spawn(async move {
             while let Some(record) = feed.recv().await {
-                let mut delay = Duration::from_millis(200);
-                for attempt in 1..=NOTIFY_ATTEMPTS {
-                    if notifier
-                        .process(std::slice::from_ref(&record))
-                        .await
-                        .is_empty()
-                    {
-                        break;
-                    }
-                    if attempt == NOTIFY_ATTEMPTS {
-                        tracing::error!(record = %record.id, "notification given up after {NOTIFY_ATTEMPTS} attempts");
-                    } else {
-                        tokio::time::sleep(delay).await;
-                        delay *= 2;
-                    }
-                }
+                let _ = to_notify.send(record.clone());
+                let _ = to_broadcast.send(record);
             }
-        })
+        });
+        let notifier = self.notifier.clone();
+        consume(notify_feed, "notification", move |record| {
+            let notifier = notifier.clone();
+            async move { notifier.process(&[record]).await.is_empty() }
+        });
+        let app = self.app.clone();
+        consume(broadcast_feed, "broadcast record", move |record| {
+            let app = app.clone();
+            async move { app.broadcast_stream(&[record]).await.is_empty() }
+        });
     }
 
     /// The schedules AWS runs on EventBridge, every `every`: the SLA check, and notify's
@@ -169,7 +164,31 @@ impl Local {
     }
 }
 
-const NOTIFY_ATTEMPTS: u32 = 5;
+const STREAM_ATTEMPTS: u32 = 5;
+
+/// One stream consumer: each record through `process` (true when it succeeded), in order.
+fn consume<F, Fut>(mut feed: mpsc::UnboundedReceiver<StreamRecord>, what: &'static str, process: F)
+where
+    F: Fn(StreamRecord) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = bool> + Send,
+{
+    tokio::spawn(async move {
+        while let Some(record) = feed.recv().await {
+            let mut delay = Duration::from_millis(200);
+            for attempt in 1..=STREAM_ATTEMPTS {
+                if process(record.clone()).await {
+                    break;
+                }
+                if attempt == STREAM_ATTEMPTS {
+                    tracing::error!(record = %record.id, "{what} given up after {STREAM_ATTEMPTS} attempts");
+                } else {
+                    tokio::time::sleep(delay).await;
+                    delay *= 2;
+                }
+            }
+        }
+    });
+}
 
 /// POSTs JSON to the dev server at `addr`; the answer's body, or an error with it.
 pub async fn post_json(addr: &str, path: &str, body: &serde_json::Value) -> anyhow::Result<String> {

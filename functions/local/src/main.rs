@@ -107,7 +107,7 @@ async fn main() -> anyhow::Result<()> {
             let feed = table.subscribe();
             let outbox_file = (!memory).then(|| data.join("outbox.jsonl"));
             let system = local::Local::new(table, Arc::new(SystemClock), &cli.secret, outbox_file);
-            system.spawn_notify(feed);
+            system.spawn_stream_consumers(feed);
             system.spawn_schedule(std::time::Duration::from_secs(60));
             if demo {
                 let seeded = demo::seed(&system.app).await.context("seeding demo data")?;

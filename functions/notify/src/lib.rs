@@ -3,13 +3,11 @@
 //! schedule (SMS held for quiet hours, daily email digests, webhook retries), and SES bounce and complaint notices through SNS
 //! (suppress the address).
 
-use aws_lambda_events::dynamodb::Event as StreamEvent;
 use aws_lambda_events::sns::SnsEvent;
-use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use chrono::{DateTime, Utc};
 use common::notify::Notifier;
 use common::notify::suppression::{addresses_to_suppress, suppress};
-use common::table::{Key, StreamRecord, from_dynamodb_json};
+use common::table::stream;
 use lambda_runtime::{Error, LambdaEvent};
 use serde_json::{Value, json};
 
@@ -25,16 +23,9 @@ pub async fn handle(notifier: &Notifier, event: LambdaEvent<Value>) -> Result<Va
         .to_string();
     match source.as_str() {
         "aws:dynamodb" => {
-            let event: StreamEvent = serde_json::from_value(payload)?;
-            let records = stream_records(&event)?;
+            let records = stream::records(serde_json::from_value(payload)?)?;
             let failed = notifier.process(&records).await;
-            let mut response = DynamoDbEventResponse::default();
-            for id in failed {
-                let mut failure = DynamoDbBatchItemFailure::default();
-                failure.item_identifier = Some(id);
-                response.batch_item_failures.push(failure);
-            }
-            Ok(serde_json::to_value(response)?)
+            Ok(serde_json::to_value(stream::batch_response(failed))?)
         }
         "aws:sns" => {
             let event: SnsEvent = serde_json::from_value(payload)?;
@@ -64,39 +55,4 @@ pub async fn handle(notifier: &Notifier, event: LambdaEvent<Value>) -> Result<Va
         }
         other => Err(format!("notify does not handle events from {other:?}").into()),
     }
-}
-
-fn stream_records(event: &StreamEvent) -> anyhow::Result<Vec<StreamRecord>> {
-    event
-        .records
-        .iter()
-        .map(|record| {
-            let change = &record.change;
-            let keys = image(&change.keys)?.unwrap_or_default();
-            let text = |name: &str| {
-                keys.get(name)
-                    .and_then(|v| v.as_s())
-                    .unwrap_or_default()
-                    .to_string()
-            };
-            Ok(StreamRecord {
-                id: change
-                    .sequence_number
-                    .clone()
-                    .unwrap_or_else(|| record.event_id.clone()),
-                key: Key::new(text("pk"), text("sk")),
-                old: image(&change.old_image)?,
-                new: image(&change.new_image)?,
-            })
-        })
-        .collect()
-}
-
-/// A stream image (DynamoDB JSON) as an item; an empty image is no item.
-fn image(image: &impl serde::Serialize) -> anyhow::Result<Option<common::table::Item>> {
-    let json = serde_json::to_value(image)?;
-    if json.as_object().is_none_or(|o| o.is_empty()) {
-        return Ok(None);
-    }
-    Ok(Some(from_dynamodb_json(&json)?))
 }

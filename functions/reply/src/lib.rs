@@ -1,8 +1,9 @@
 //! `reply`: the admin routes. Agents, seniors and managers work their teams' queues,
 //! read conversations with internal notes, reply, and change status, assignee,
-//! priority, category and team; read a conversation's SLA timeline; keep reply templates;
-//! read the directory of admins; managers set the SLA policy, the routing, membership
-//! and automation rules, agents' capacity, working hours and away flag.
+//! priority, category and team; read a conversation's SLA timeline; keep reply
+//! templates; read the directory of admins. Seniors and managers send broadcasts;
+//! managers set the SLA policy, the routing, membership and automation rules, and
+//! agents' capacity, working hours and away flag.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -15,7 +16,7 @@ use common::domain::sla_policy::SlaPolicyConfig;
 use common::domain::{Category, Status};
 use common::http::{IdempotencyHeader, JsonBody, MessagesQuery, Params, Routes};
 use common::messaging::{
-    AgentChanges, AutomationRules, ConversationChanges, Idempotency, PageRequest, QueueFilter,
+    AgentChanges, BroadcastRequest, AutomationRules, ConversationChanges, Idempotency, PageRequest, QueueFilter,
     QueueSort, ReadRequest, ReplyRequest, TemplateFilter, TemplateRequest, Variables,
     WebhookRequest,
 };
@@ -56,6 +57,14 @@ pub fn routes() -> Routes {
             Method::GET,
             "/v1/admin/webhooks/{id}/deliveries",
             webhook_deliveries,
+        )
+        .on(Method::GET, "/v1/admin/broadcasts", list_broadcasts)
+        .on(Method::POST, "/v1/admin/broadcasts", create_broadcast)
+        .on(Method::GET, "/v1/admin/broadcasts/{id}", get_broadcast)
+        .on(
+            Method::POST,
+            "/v1/admin/broadcasts/{id}/cancel",
+            cancel_broadcast,
         )
         .on(Method::GET, "/v1/admin/templates", list_templates)
         .on(Method::POST, "/v1/admin/templates", create_template)
@@ -388,4 +397,51 @@ async fn webhook_deliveries(
     Path(id): Path<String>,
 ) -> ApiResult<impl IntoResponse> {
     Ok(Json(app.webhook_deliveries(&caller, &id).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PageQuery {
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+async fn list_broadcasts(
+    State(app): State<AppState>,
+    caller: Caller,
+    Params(query): Params<PageQuery>,
+) -> ApiResult<impl IntoResponse> {
+    let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
+    Ok(Json(app.list_broadcasts(&caller, page).await?))
+}
+
+/// 202: the broadcast is stored; the fan-out runs in the background.
+async fn create_broadcast(
+    State(app): State<AppState>,
+    caller: Caller,
+    key: IdempotencyHeader,
+    JsonBody(request): JsonBody<BroadcastRequest>,
+) -> ApiResult<impl IntoResponse> {
+    let key = key
+        .0
+        .map(|k| Idempotency::new(caller.id(), &k, "POST /v1/admin/broadcasts", &request))
+        .transpose()?;
+    let broadcast = app.create_broadcast(&caller, request, key.as_ref()).await?;
+    Ok((StatusCode::ACCEPTED, Json(broadcast)))
+}
+
+async fn get_broadcast(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(app.get_broadcast(&caller, &id).await?))
+}
+
+async fn cancel_broadcast(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(app.cancel_broadcast(&caller, &id).await?))
 }

@@ -140,8 +140,10 @@ impl Conversation {
             self.status = Status::Open;
             self.resolved_at = None;
             let (priority, category) = (self.priority, self.category);
-            if let Some(sla) = &mut self.sla {
-                sla.user_wrote(at, priority, category, targets);
+            match &mut self.sla {
+                Some(sla) => sla.user_wrote(at, priority, category, targets),
+                // A broadcast's conversation has no clock until the user answers it.
+                None => self.sla = Some(Sla::start(at, priority, category, targets)),
             }
         }
     }

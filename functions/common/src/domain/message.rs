@@ -29,4 +29,7 @@ pub struct Message {
     /// Sent by automation (an acknowledgement or an automatic answer), not by a person.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub automated: bool,
+    /// On the message a broadcast delivered: which broadcast.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub broadcast_id: Option<String>,
 }

@@ -161,6 +161,7 @@ impl App {
             template_id,
             sla_alert: None,
             automated: true,
+            broadcast_id: None,
         };
         conversation.automated_message(&message.id, now);
         message

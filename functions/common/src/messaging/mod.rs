@@ -4,6 +4,7 @@
 
 mod admin;
 mod automation;
+mod broadcasts;
 mod config;
 mod directory;
 mod edit;
@@ -15,10 +16,12 @@ mod sla_check;
 mod sla_policy;
 mod templates;
 mod user;
+mod users;
 mod webhooks;
 
 pub use admin::{ConversationChanges, QueueFilter, QueueSort, ReplyRequest};
 pub use automation::{AutoAnswer, AutomationRules, VersionedAutomation};
+pub use broadcasts::{BroadcastRequest, BroadcastView};
 pub use config::Versioned;
 pub use directory::{AgentChanges, AgentProfile, WorkingHours};
 pub use idempotency::{Created, Idempotency};
@@ -29,6 +32,7 @@ pub use sla_check::{SlaCheckOutcome, SlaTimeline};
 pub use sla_policy::SlaPolicy;
 pub use templates::{Preview, Template, TemplateFilter, TemplateRequest, Variables};
 pub use user::{ConversationFilter, CreatedConversation, NewConversation, NewMessage, ReadRequest};
+pub use users::{AccountSource, UserAccount, UserRequest};
 pub use webhooks::{WebhookRequest, WebhookView};
 
 use serde::Serialize;

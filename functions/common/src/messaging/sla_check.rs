@@ -194,6 +194,7 @@ impl App {
             template_id: None,
             sla_alert: Some(action),
             automated: false,
+            broadcast_id: None,
         }
     }
 

@@ -153,6 +153,7 @@ impl App {
             template_id: None,
             sla_alert: None,
             automated: false,
+            broadcast_id: None,
         }
     }
 
@@ -512,8 +513,20 @@ impl App {
     ) -> ApiResult<Created<R>> {
         let visible = |c: &Conversation| c.is_participant(caller.id());
         let targets = self.sla_targets().await?;
+        let rules = self.setting::<RoutingRules>().await?;
         self.edit_conversation(id, idempotency, visible, |conversation| {
             let message = self.user_message(caller, id, body.clone());
+            // A broadcast's conversation joins a team's queue when the user answers it.
+            if conversation.kind == ConversationType::Support && conversation.team.is_none() {
+                let route = rules.policy.route(&RoutingInput {
+                    category: conversation.category,
+                    text: &body,
+                    listing_category: None,
+                    user_tier: caller.claims.tier.as_deref(),
+                });
+                conversation.team = Some(route.team);
+                conversation.priority = route.priority;
+            }
             conversation.user_wrote(caller.id(), &message.id, message.created_at, &targets);
             conversation.remember_contact(caller.id(), caller.contact());
             let result = respond(conversation, &message, message.created_at);

@@ -160,6 +160,7 @@ mod tests {
             template_id: None,
             sla_alert: None,
             automated: false,
+            broadcast_id: None,
         }
     }
 

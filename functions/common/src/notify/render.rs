@@ -241,6 +241,7 @@ mod tests {
             template_id: None,
             sla_alert: None,
             automated: false,
+            broadcast_id: None,
         }
     }
 

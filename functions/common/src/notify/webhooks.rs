@@ -75,7 +75,8 @@ struct Retry {
 
 /// The events a stored message gives rise to.
 pub(super) fn message_events(message: &Message, conversation: &Conversation) -> Vec<WebhookEvent> {
-    if conversation.kind != ConversationType::Support {
+    // Integrations track inquiries: not direct threads, nor each copy of a broadcast.
+    if conversation.kind != ConversationType::Support || message.broadcast_id.is_some() {
         return Vec::new();
     }
     let mut events = Vec::new();

@@ -1,8 +1,10 @@
 //! Access patterns on the single table (DESIGN.md "Data"), written once against the
 //! Table port: which keys and index attributes each record gets, and how lists page.
 
+mod audience;
 mod paging;
 
+pub use audience::*;
 pub use paging::{Cursor, page};
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -57,8 +59,12 @@ pub const DUE_SHARDS: u32 = 4;
 
 /// The due-index partition of a conversation: `DUE#<shard>`, the shard fixed by its id.
 fn due_partition(conversation_id: &str) -> String {
-    let shard = conversation_id.bytes().map(u32::from).sum::<u32>() % DUE_SHARDS;
-    due_shard(shard)
+    due_shard(shard_of(conversation_id, DUE_SHARDS))
+}
+
+/// A stable shard in `0..shards` for a key.
+fn shard_of(key: &str, shards: u32) -> u32 {
+    key.bytes().map(u32::from).sum::<u32>() % shards
 }
 
 pub fn due_shard(shard: u32) -> String {

@@ -11,6 +11,7 @@ pub mod embedded;
 mod item;
 mod metrics;
 pub mod schema;
+pub mod stream;
 
 use async_trait::async_trait;
 pub use item::{Item, Value, from_dynamodb_json, from_item, to_item};
