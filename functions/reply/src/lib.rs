@@ -16,8 +16,8 @@ use common::domain::sla_policy::SlaPolicyConfig;
 use common::domain::{Category, Status};
 use common::http::{IdempotencyHeader, JsonBody, MessagesQuery, Params, Routes};
 use common::messaging::{
-    AgentChanges, BroadcastRequest, AutomationRules, ConversationChanges, Idempotency, PageRequest, QueueFilter,
-    QueueSort, ReadRequest, ReplyRequest, TemplateFilter, TemplateRequest, Variables,
+    AgentChanges, AutomationRules, BroadcastRequest, ConversationChanges, Idempotency, PageRequest,
+    QueueFilter, QueueSort, ReadRequest, ReplyRequest, TemplateFilter, TemplateRequest, Variables,
     WebhookRequest,
 };
 use common::{ApiResult, AppState};

@@ -283,7 +283,9 @@ mod tests {
     use super::*;
 
     fn at(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&Utc)
     }
 
     fn broadcast() -> Broadcast {
@@ -340,7 +342,13 @@ mod tests {
         let blank = Segment::Location {
             location: "  ".into(),
         };
-        assert!(blank.checked().unwrap_err().to_string().contains("segment.location"));
+        assert!(
+            blank
+                .checked()
+                .unwrap_err()
+                .to_string()
+                .contains("segment.location")
+        );
     }
 
     #[test]
@@ -350,7 +358,10 @@ mod tests {
             source: 1,
             after: None,
         };
-        b.record_step(step(100, 15, Some(next.clone())), at("2026-11-24T08:00:05Z"));
+        b.record_step(
+            step(100, 15, Some(next.clone())),
+            at("2026-11-24T08:00:05Z"),
+        );
         assert_eq!(b.status, BroadcastStatus::Sending);
         assert_eq!(b.started_at, Some(at("2026-11-24T08:00:05Z")));
         assert_eq!((b.sent, b.failed), (100, 15));

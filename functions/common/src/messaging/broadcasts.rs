@@ -101,7 +101,8 @@ impl App {
         let body = validate::body("body", &request.body)?;
         let segment = request.segment.checked()?;
         let now = self.clock.now();
-        let broadcast = Broadcast::new(self.ids.next(now), subject, body, segment, caller.id(), now);
+        let broadcast =
+            Broadcast::new(self.ids.next(now), subject, body, segment, caller.id(), now);
         let view = BroadcastView::from(broadcast.clone());
         let mut writes = Vec::new();
         if let Some(key) = idempotency {
@@ -290,7 +291,11 @@ impl App {
         cursor: &FanoutCursor,
     ) -> anyhow::Result<(Vec<Recipient>, Option<FanoutCursor>)> {
         let start = |after: &Option<String>| -> anyhow::Result<Option<Item>> {
-            Ok(after.as_deref().map(Cursor::decode).transpose()?.map(|c| c.0))
+            Ok(after
+                .as_deref()
+                .map(Cursor::decode)
+                .transpose()?
+                .map(|c| c.0))
         };
         let resume = |next: Option<Cursor>, source: u32, sources: u32| match next {
             Some(after) => Some(FanoutCursor {
@@ -310,21 +315,24 @@ impl App {
                 if let Segment::Tier { tier } = segment {
                     query = query.sort(SortKey::BeginsWith(tier_prefix(tier)));
                 }
-                let (items, next) = store::page(self.table.as_ref(), query, STEP_RECIPIENTS).await?;
+                let (items, next) =
+                    store::page(self.table.as_ref(), query, STEP_RECIPIENTS).await?;
                 let recipients = items
                     .into_iter()
                     .map(|item| Ok(from_item::<UserAccount>(item)?.recipient()))
                     .collect::<anyhow::Result<_>>()?;
                 Ok((recipients, resume(next, cursor.source, USER_SHARDS)))
             }
-            Segment::ListingCategory { category: value } | Segment::Location { location: value } => {
+            Segment::ListingCategory { category: value }
+            | Segment::Location { location: value } => {
                 let kind = match segment {
                     Segment::ListingCategory { .. } => SegmentKind::ListingCategory,
                     _ => SegmentKind::Location,
                 };
                 let query = Query::partition(Index::Table, segment_partition(kind, value))
                     .start(start(&cursor.after)?);
-                let (items, next) = store::page(self.table.as_ref(), query, STEP_RECIPIENTS).await?;
+                let (items, next) =
+                    store::page(self.table.as_ref(), query, STEP_RECIPIENTS).await?;
                 let recipients = items
                     .into_iter()
                     .map(|item| Ok(from_item::<SegmentMember>(item)?.recipient))

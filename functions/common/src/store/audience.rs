@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::{shard_of, sortable_time, to_item, with_key, set_index};
+use super::{set_index, shard_of, sortable_time, to_item, with_key};
 use crate::domain::broadcast::Broadcast;
 use crate::table::{Condition, Index, Key, Value, WriteOp};
 
