@@ -137,6 +137,14 @@ async fn a_user_is_forbidden_on_every_admin_route() {
         ),
         (Method::DELETE, "/v1/admin/webhooks/w1".into(), None),
         (Method::GET, "/v1/admin/webhooks/w1/deliveries".into(), None),
+        (Method::GET, "/v1/admin/broadcasts".into(), None),
+        (
+            Method::POST,
+            "/v1/admin/broadcasts".into(),
+            Some(json!({"subject": "s", "body": "b", "segment": {"kind": "all"}})),
+        ),
+        (Method::GET, "/v1/admin/broadcasts/b1".into(), None),
+        (Method::POST, "/v1/admin/broadcasts/b1/cancel".into(), None),
         (Method::GET, "/v1/admin/automation-rules".into(), None),
         (
             Method::PUT,
@@ -230,7 +238,7 @@ async fn an_agent_reaches_only_their_teams_and_seniors_and_managers_reach_all() 
 }
 
 #[tokio::test]
-async fn only_the_website_registers_listings_and_it_takes_no_part_in_conversations() {
+async fn only_the_website_registers_listings_and_users_and_it_takes_no_part_in_conversations() {
     let f = fixture().await;
     let listing = json!({"title": "t", "seller_id": "bob", "category": "c", "location": "l", "status": "active"});
     for token in [f.app.token("alice", &[]), f.app.token("max", &["manager"])] {
@@ -244,6 +252,18 @@ async fn only_the_website_registers_listings_and_it_takes_no_part_in_conversatio
             )
             .await;
         assert_eq!(code, StatusCode::FORBIDDEN);
+    }
+    for token in [f.app.token("alice", &[]), f.app.token("max", &["manager"])] {
+        let (code, _) = f
+            .app
+            .call(
+                Method::PUT,
+                "/v1/users/alice",
+                Some(&token),
+                Some(json!({"tier": "premium"})),
+            )
+            .await;
+        assert_eq!(code, StatusCode::FORBIDDEN, "only the website syncs users");
     }
     let website = f.app.token("website", &["service"]);
     let (code, _) = f
@@ -271,6 +291,12 @@ async fn every_route_needs_a_valid_token() {
         Some(json!({"type": "support", "category": "general", "subject": "s", "body": "b"})),
     ));
     routes.push((Method::GET, "/v1/admin/conversations".into(), None));
+    routes.push((Method::GET, "/v1/admin/broadcasts".into(), None));
+    routes.push((
+        Method::PUT,
+        "/v1/users/u9".into(),
+        Some(json!({"tier": "basic"})),
+    ));
     routes.push((Method::PUT, "/v1/listings/L9".into(), Some(json!({"title": "t", "seller_id": "b", "category": "c", "location": "l", "status": "active"}))));
 
     let forged = common::auth::jwt::sign(

@@ -98,6 +98,10 @@ async fn every_documented_operation_answers_as_documented() {
                 "markRead" | "adminMarkRead" => Some(json!({"message_id": message_id})),
                 "reply" => Some(json!({"body": "answer", "status": "open"})),
                 "updateConversation" => Some(json!({"priority": "urgent"})),
+                "createBroadcast" => Some(
+                    json!({"subject": "s", "body": "b", "segment": {"kind": "users", "user_ids": ["alice"]}}),
+                ),
+                "putUser" => Some(json!({"email": "alice@example.co.za", "tier": "premium"})),
                 "putListing" => Some(
                     json!({"title": "t", "seller_id": "bob", "category": "c", "location": "l", "status": "active"}),
                 ),

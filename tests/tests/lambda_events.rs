@@ -18,6 +18,7 @@ const SAMPLE_MESSAGE: &str = "01JSAMPLEMESSAGE0000000000";
 const SAMPLE_NOTIFICATION: &str = "01JSAMPLENOTIFICATION00000";
 const SAMPLE_TEMPLATE: &str = "01JSAMPLETEMPLATE000000000";
 const SAMPLE_WEBHOOK: &str = "01JSAMPLEWEBHOOK0000000000";
+const SAMPLE_BROADCAST: &str = "01JSAMPLEBROADCAST00000000";
 
 fn lambda_app() -> AppState {
     lambda_app_on(Arc::new(EmbeddedTable::in_memory()))
@@ -39,7 +40,7 @@ async fn invoke(app: &AppState, name: &str, ids: &[(&str, String)]) -> (StatusCo
     let (parts, body) = request.into_parts();
     let request = axum::http::Request::from_parts(parts, Body::from(body.to_vec()));
     let route = request.uri().path().to_string();
-    let router = if route.starts_with("/v1/listings") {
+    let router = if route.starts_with("/v1/listings") || route.starts_with("/v1/users") {
         listings::router(app.clone())
     } else if route.starts_with("/v1/admin") {
         reply::router(app.clone())
@@ -160,6 +161,27 @@ async fn every_sample_event_reaches_its_route_with_the_authorizers_identity() {
         ("admin-list-webhooks", StatusCode::OK),
         ("admin-webhook-deliveries", StatusCode::OK),
         ("admin-delete-webhook", StatusCode::NO_CONTENT),
+    ] {
+        let (code, body) = invoke(&app, name, &ids).await;
+        assert_eq!(code, status, "{name}: {body}");
+    }
+    let (code, user) = invoke(&app, "put-user", &ids).await;
+    assert_eq!(code, StatusCode::OK, "{user}");
+    let (code, broadcast) = invoke(&app, "admin-create-broadcast", &ids).await;
+    assert_eq!(code, StatusCode::ACCEPTED, "{broadcast}");
+    let (_, again) = invoke(&app, "admin-create-broadcast", &ids).await;
+    assert_eq!(
+        again, broadcast,
+        "the event's Idempotency-Key makes a retry harmless"
+    );
+    ids.push((
+        SAMPLE_BROADCAST,
+        broadcast["id"].as_str().unwrap().to_string(),
+    ));
+    for (name, status) in [
+        ("admin-list-broadcasts", StatusCode::OK),
+        ("admin-get-broadcast", StatusCode::OK),
+        ("admin-cancel-broadcast", StatusCode::OK),
     ] {
         let (code, body) = invoke(&app, name, &ids).await;
         assert_eq!(code, status, "{name}: {body}");
