@@ -425,6 +425,28 @@ async fn a_recipient_that_cannot_be_written_is_counted_failed_and_the_rest_still
 }
 
 #[tokio::test]
+async fn a_step_that_reaches_nobody_is_left_to_the_streams_retries() {
+    let down = Arc::new(AtomicBool::new(true));
+    let outage = down.clone();
+    let app = TestApp::on(Arc::new(Failing {
+        inner: EmbeddedTable::in_memory(),
+        fails: Box::new(move |ops| puts(ops, "USER#", "CONV#") && outage.load(Ordering::SeqCst)),
+    }));
+    sync_users(&app, 8).await;
+    let id = send_broadcast(&app, "Outage", json!({"kind": "all"})).await;
+    let error = app.system.app.broadcast_step(&id).await.unwrap_err();
+    assert!(format!("{error:#}").contains("throttled"), "{error:#}");
+    let unchanged = progress(&app, &id).await;
+    assert_eq!(
+        (unchanged["status"].as_str(), unchanged["failed"].as_u64()),
+        (Some("queued"), Some(0))
+    );
+    down.store(false, Ordering::SeqCst);
+    step_to_end(&app, &id).await;
+    assert_eq!(progress(&app, &id).await["sent"], 8);
+}
+
+#[tokio::test]
 async fn a_step_that_dies_before_recording_its_progress_is_redone_and_counted_once() {
     let armed = Arc::new(AtomicBool::new(false));
     let trigger = armed.clone();

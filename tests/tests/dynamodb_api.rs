@@ -220,3 +220,81 @@ async fn the_admin_workflow_runs_on_dynamodb() {
         .collect();
     assert_eq!(kinds, ["started", "started", "met", "met"]);
 }
+
+#[tokio::test]
+async fn broadcasts_fan_out_on_dynamodb() {
+    let app = TestApp::on(tests::moto_table().await);
+    // Small steps, so a few dozen users page within and across the registry's shards.
+    let mut fan_out = common::App::new(
+        app.table.clone(),
+        app.clock.clone(),
+        common::IdentitySource::ApiGateway,
+    );
+    fan_out.broadcast_step_size = 4;
+    let website = app.token("website", &["service"]);
+    let users: Vec<String> = (0..40).map(|i| format!("u{i:03}")).collect();
+    for (i, user) in users.iter().enumerate() {
+        let tier = if i % 2 == 0 { "premium" } else { "basic" };
+        let (code, synced) = app
+            .call(
+                Method::PUT,
+                &format!("/v1/users/{user}"),
+                Some(&website),
+                Some(json!({"email": format!("{user}@example.co.za"), "tier": tier})),
+            )
+            .await;
+        assert_eq!(code, StatusCode::OK, "{synced}");
+    }
+    // A buyer who wrote about a vehicle joins that category's segment from the stream.
+    app.listing("L1", "seller-sipho", "active").await;
+    let id = app
+        .direct(&app.token("ann", &[]), "L1", "Still for sale?")
+        .await;
+    let item = app
+        .table
+        .get(&common::store::conversation_key(&id), true)
+        .await
+        .unwrap()
+        .unwrap();
+    let conversation = common::table::from_item(item).unwrap();
+    fan_out.register_starter(&conversation).await.unwrap();
+
+    let max = app.token("max", &["manager"]);
+    for (subject, segment, expected) in [
+        ("Everyone", json!({"kind": "all"}), 41),
+        ("Premium", json!({"kind": "tier", "tier": "premium"}), 20),
+        (
+            "Vehicles",
+            json!({"kind": "listing_category", "category": "vehicles"}),
+            1,
+        ),
+    ] {
+        let body = json!({"subject": subject, "body": "News from SayPro", "segment": segment});
+        let (code, created) = app.post("/v1/admin/broadcasts", &max, body).await;
+        assert_eq!(code, StatusCode::ACCEPTED, "{created}");
+        let broadcast = created["id"].as_str().unwrap();
+        let mut steps = 0;
+        while fan_out.broadcast_step(broadcast).await.unwrap().is_active() {
+            steps += 1;
+            assert!(steps < 40, "{subject} never finished");
+        }
+        let (_, done) = app
+            .get(&format!("/v1/admin/broadcasts/{broadcast}"), &max)
+            .await;
+        assert_eq!(done["status"], "sent", "{done}");
+        assert_eq!(done["sent"], expected, "{subject}: {done}");
+        assert_eq!(done["failed"], 0);
+    }
+    for user in users.iter().chain([&"ann".to_string()]) {
+        let (_, inbox) = app
+            .get("/v1/conversations?limit=100", &app.token(user, &[]))
+            .await;
+        let everyone = inbox["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["subject"] == "Everyone")
+            .count();
+        assert_eq!(everyone, 1, "{user}: {inbox}");
+    }
+}

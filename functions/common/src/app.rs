@@ -35,6 +35,9 @@ pub struct App {
     pub(crate) registered_admins: std::sync::Mutex<std::collections::HashMap<String, String>>,
     /// How long an Idempotency-Key is remembered.
     pub idempotency_hours: i64,
+    /// Recipients one step of a broadcast's fan-out reaches: the pace of a broadcast,
+    /// and so of the email it makes notify send.
+    pub broadcast_step_size: usize,
 }
 
 pub type AppState = Arc<App>;
@@ -52,6 +55,7 @@ impl App {
             automation: Default::default(),
             registered_admins: Default::default(),
             idempotency_hours: 24,
+            broadcast_step_size: 100,
         }
     }
 
@@ -66,11 +70,19 @@ impl App {
         if let Err(error) = table.warm_up().await {
             tracing::warn!(error = %error, "warm-up read failed; continuing");
         }
-        Ok(Arc::new(App::new(
+        let mut app = App::new(
             Arc::new(table),
             Arc::new(SystemClock),
             IdentitySource::ApiGateway,
-        )))
+        );
+        if let Ok(size) = std::env::var("BROADCAST_STEP_SIZE") {
+            app.broadcast_step_size = size
+                .parse()
+                .ok()
+                .filter(|n| (1..=1000).contains(n))
+                .ok_or_else(|| anyhow::anyhow!("BROADCAST_STEP_SIZE {size:?}: 1 to 1000"))?;
+        }
+        Ok(Arc::new(app))
     }
 }
 

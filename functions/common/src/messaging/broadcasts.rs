@@ -24,12 +24,10 @@ use crate::store::{
 };
 use crate::table::{Index, Item, Query, SortKey, StreamRecord, TableError, from_item};
 
-/// Recipients one step of the fan-out handles (one invocation of the function).
-const STEP_RECIPIENTS: usize = 100;
 /// Recipients' conversations written at once within a step.
 const CONCURRENT_WRITES: usize = 16;
 /// Writes of one recipient's conversation before they count as failed; the fan-out then
-/// moves on, so one recipient never holds up the rest.
+/// moves on, so one recipient never holds up the rest (unless the whole step failed).
 const DELIVERY_ATTEMPTS: usize = 2;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -231,6 +229,13 @@ impl App {
                 }
             }
         }
+        // Nobody reached at all looks like the table, not the recipients: leave the step
+        // to the stream's retries rather than mark a whole segment failed.
+        if report.sent == 0 && report.failures.len() == recipients.len() {
+            if let Some(failure) = report.failures.first() {
+                anyhow::bail!("every delivery of this step failed: {}", failure.reason);
+            }
+        }
         self.record_step(id, report).await
     }
 
@@ -277,7 +282,7 @@ impl App {
             let writes = writes().map_err(|e| format!("{e:#}"))?;
             match self.table.write(writes).await {
                 Ok(()) | Err(TableError::ConditionFailed { .. }) => return Ok(()),
-                Err(error) => reason = error.to_string(),
+                Err(error) => reason = format!("{error:#}"),
             }
         }
         Err(reason)
@@ -316,7 +321,7 @@ impl App {
                     query = query.sort(SortKey::BeginsWith(tier_prefix(tier)));
                 }
                 let (items, next) =
-                    store::page(self.table.as_ref(), query, STEP_RECIPIENTS).await?;
+                    store::page(self.table.as_ref(), query, self.broadcast_step_size).await?;
                 let recipients = items
                     .into_iter()
                     .map(|item| Ok(from_item::<UserAccount>(item)?.recipient()))
@@ -332,7 +337,7 @@ impl App {
                 let query = Query::partition(Index::Table, segment_partition(kind, value))
                     .start(start(&cursor.after)?);
                 let (items, next) =
-                    store::page(self.table.as_ref(), query, STEP_RECIPIENTS).await?;
+                    store::page(self.table.as_ref(), query, self.broadcast_step_size).await?;
                 let recipients = items
                     .into_iter()
                     .map(|item| Ok(from_item::<SegmentMember>(item)?.recipient))
@@ -341,7 +346,7 @@ impl App {
             }
             Segment::Users { user_ids } => {
                 let offset = cursor.source as usize;
-                let end = (offset + STEP_RECIPIENTS).min(user_ids.len());
+                let end = (offset + self.broadcast_step_size).min(user_ids.len());
                 let listed = user_ids.get(offset..end).unwrap_or_default();
                 let mut recipients = Vec::with_capacity(listed.len());
                 for chunk in listed.chunks(CONCURRENT_WRITES) {
