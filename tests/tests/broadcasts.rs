@@ -154,8 +154,9 @@ async fn announcing_messaging_to_every_user_reaches_each_once_in_the_background_
             .outbox
             .sent()
             .iter()
-            .any(|s| s.to == "u007@example.co.za" && s.body.contains(subject)),
-        "notify emailed it like any message from the team"
+            .any(|s| s.to == "u007@example.co.za"
+                && s.subject.as_deref() == Some("From SayPro Support: Messaging is here")),
+        "notify emailed it as an announcement"
     );
 
     // Nobody owes an answer yet: no queue shows the broadcast's conversations.

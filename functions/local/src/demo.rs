@@ -5,7 +5,7 @@ use common::auth::{Caller, Claims};
 use common::domain::{Category, ConversationType, ListingStatus, Status};
 use common::messaging::{
     ConversationChanges, Created, ListingRequest, NewConversation, NewMessage, PageRequest,
-    QueueFilter, ReplyRequest,
+    QueueFilter, ReplyRequest, UserRequest,
 };
 use common::store::record_write;
 use common::table::{Condition, Key, TableError};
@@ -158,6 +158,22 @@ pub async fn seed(app: &App) -> anyhow::Result<bool> {
             status,
         };
         app.put_listing(&website, id, request).await?;
+    }
+    // The website syncs its users, so broadcasts reach them.
+    for (sub, tier, location) in [
+        ("thandi", "basic", "Johannesburg"),
+        ("pieter", "premium", "Pretoria"),
+        ("lerato", "verified", "Cape Town"),
+    ] {
+        let person = PEOPLE.iter().find(|p| p.sub == sub).unwrap_or(&PEOPLE[0]);
+        let request = UserRequest {
+            name: Some(person.name.to_string()),
+            email: Some(format!("{sub}@example.co.za")),
+            phone: None,
+            tier: Some(tier.into()),
+            location: Some(location.into()),
+        };
+        app.put_user(&website, sub, request).await?;
     }
 
     let support = |category, subject: &str, body: &str, listing: Option<&str>| NewConversation {

@@ -22,6 +22,8 @@ pub enum NoticeKind {
     UserMessage,
     /// An admin answered the user.
     AdminReply,
+    /// A broadcast from SayPro Support reached the user.
+    Announcement,
     /// The other party of a buyer–seller conversation wrote.
     DirectMessage,
     /// An answer is due soon.
@@ -72,7 +74,10 @@ pub fn notices_for(message: &Message, conversation: &Conversation) -> Vec<Notice
                     id: user.clone(),
                     admin: false,
                 },
-                kind: NoticeKind::AdminReply,
+                kind: match message.broadcast_id {
+                    Some(_) => NoticeKind::Announcement,
+                    None => NoticeKind::AdminReply,
+                },
                 urgent: false,
             })
             .collect(),

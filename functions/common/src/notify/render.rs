@@ -42,6 +42,7 @@ fn headline(kind: NoticeKind, conversation: &Conversation) -> String {
     match kind {
         NoticeKind::UserMessage => format!("New message: {}", conversation.subject),
         NoticeKind::AdminReply => format!("SayPro Support replied: {}", conversation.subject),
+        NoticeKind::Announcement => format!("From SayPro Support: {}", conversation.subject),
         NoticeKind::DirectMessage => format!("New message about {}", conversation.subject),
         NoticeKind::SlaWarning => format!("Answer due soon: {}", conversation.subject),
         NoticeKind::SlaEscalation => format!("Escalated, overdue: {}", conversation.subject),
@@ -186,6 +187,7 @@ pub fn sms(
         (NoticeKind::UserMessage, true) => "SayPro: URGENT message",
         (NoticeKind::UserMessage, false) => "SayPro: new message",
         (NoticeKind::AdminReply, _) => "SayPro Support replied",
+        (NoticeKind::Announcement, _) => "From SayPro Support",
         (NoticeKind::DirectMessage, _) => "SayPro: new message",
         (NoticeKind::SlaWarning, _) => "SayPro: answer due soon",
         (NoticeKind::SlaEscalation, _) => "SayPro: ESCALATED, overdue",
