@@ -355,10 +355,13 @@ async fn a_step_run_twice_at_once_delivers_and_counts_once() {
     assert_eq!(recipients(&app, &everyone, subject).await.len(), 150);
 }
 
+/// Picks the writes that fail.
+type FailWhen = Box<dyn Fn(&[WriteOp]) -> bool + Send + Sync>;
+
 /// An embedded table on which the writes `fails` picks fail, as if throttled.
 struct Failing {
     inner: EmbeddedTable,
-    fails: Box<dyn Fn(&[WriteOp]) -> bool + Send + Sync>,
+    fails: FailWhen,
 }
 
 /// Whether `ops` put an item whose partition and sort keys start so.

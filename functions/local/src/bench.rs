@@ -6,9 +6,10 @@
 //!    parse (the floor).
 //! 2. The SLA check: capacity of one check with 100 and 10,000 open conversations.
 //! 3. Notify: what delivering a new message costs.
-//! 4. Group commit: concurrent sends on the durable table, and how many disk syncs
+//! 4. A broadcast's fan-out: cost per recipient, steps, and recipients per second.
+//! 5. Group commit: concurrent sends on the durable table, and how many disk syncs
 //!    they needed.
-//! 5. The dev server as a separate process: requests per second, latency percentiles
+//! 6. The dev server as a separate process: requests per second, latency percentiles
 //!    and peak memory for sending messages with N concurrent clients, durable and in
 //!    memory.
 
@@ -53,6 +54,7 @@ pub async fn run(options: Options, secret: &str) -> anyhow::Result<()> {
     per_operation(&options, secret).await?;
     sla_check(secret).await?;
     notifications(&options, secret).await?;
+    broadcast(secret).await?;
     group_commit(&options, secret).await?;
     for durable in [false, true] {
         server(&options, secret, durable).await?;
@@ -306,6 +308,79 @@ async fn sla_check(secret: &str) -> anyhow::Result<()> {
             used.read_units,
             used.write_units,
             elapsed.as_secs_f64() * 1000.0
+        );
+    }
+    println!();
+    Ok(())
+}
+
+/// A broadcast to every user of a registry of 1,000 and 10,000, stepped to the end as
+/// the stream would drive it (notify's cost per recipient is the notify figure).
+async fn broadcast(secret: &str) -> anyhow::Result<()> {
+    use common::messaging::{BroadcastRequest, UserRequest};
+    println!("broadcast fan-out, in process (in-memory table), steps of 100");
+    println!(
+        "{:>8} {:>6} {:>11} {:>9} {:>9} {:>13} {:>13}",
+        "users", "steps", "round trips", "RCU", "WCU", "WCU/recipient", "recipients/s"
+    );
+    let caller = |sub: &str, groups: &[&str]| {
+        Caller::new(Claims {
+            sub: sub.into(),
+            groups: groups.iter().map(|g| g.to_string()).collect(),
+            ..Claims::default()
+        })
+    };
+    for users in [1_000, 10_000] {
+        let table = Arc::new(EmbeddedTable::in_memory());
+        let system = crate::Local::new(table.clone(), Arc::new(SystemClock), secret, None);
+        let app = &system.app;
+        let website = caller("website", &["service"]);
+        for i in 0..users {
+            let request = UserRequest {
+                name: Some(format!("User {i}")),
+                email: Some(format!("user{i}@example.co.za")),
+                phone: None,
+                tier: Some("basic".into()),
+                location: None,
+            };
+            app.put_user(&website, &format!("user-{i}"), request)
+                .await?;
+        }
+        let request = BroadcastRequest {
+            subject: "Messaging is here".into(),
+            body: "You can now message sellers and SayPro Support.".into(),
+            segment: common::domain::broadcast::Segment::All,
+        };
+        let created = app
+            .create_broadcast(&caller("max", &["manager"]), request, None)
+            .await?;
+        let common::messaging::Created::New(view) = created else {
+            bail!("a new broadcast was replayed");
+        };
+        let before = table.metrics().snapshot();
+        let started = Instant::now();
+        let mut steps = 0;
+        let done = loop {
+            steps += 1;
+            let broadcast = app.broadcast_step(&view.id).await?;
+            if !broadcast.is_active() {
+                break broadcast;
+            }
+        };
+        let elapsed = started.elapsed();
+        let used = table.metrics().snapshot() - before;
+        if done.sent != users as u32 {
+            bail!("expected {users} recipients, reached {}", done.sent);
+        }
+        println!(
+            "{:>8} {:>6} {:>11} {:>9.1} {:>9} {:>13.1} {:>13.0}",
+            users,
+            steps,
+            used.round_trips,
+            used.read_units,
+            used.write_units,
+            used.write_units as f64 / users as f64,
+            users as f64 / elapsed.as_secs_f64()
         );
     }
     println!();

@@ -231,10 +231,11 @@ impl App {
         }
         // Nobody reached at all looks like the table, not the recipients: leave the step
         // to the stream's retries rather than mark a whole segment failed.
-        if report.sent == 0 && report.failures.len() == recipients.len() {
-            if let Some(failure) = report.failures.first() {
-                anyhow::bail!("every delivery of this step failed: {}", failure.reason);
-            }
+        if report.sent == 0
+            && report.failures.len() == recipients.len()
+            && let Some(failure) = report.failures.first()
+        {
+            anyhow::bail!("every delivery of this step failed: {}", failure.reason);
         }
         self.record_step(id, report).await
     }
@@ -365,7 +366,7 @@ impl App {
                         });
                     }
                 }
-                let next = (end < user_ids.len()).then(|| FanoutCursor {
+                let next = (end < user_ids.len()).then_some(FanoutCursor {
                     source: end as u32,
                     after: None,
                 });
