@@ -1,0 +1,120 @@
+//! The stream filters in template.yaml against the sample stream events: each function
+//! is invoked for the records it handles and not for the others (a filter that drifts
+//! from the code would silently drop notifications or broadcasts on AWS).
+
+use serde_json::Value;
+
+/// The `- Pattern:` lines of each function's stream source, by resource name.
+fn patterns(function: &str) -> Vec<Value> {
+    let template =
+        std::fs::read_to_string(format!("{}/../template.yaml", env!("CARGO_MANIFEST_DIR")))
+            .unwrap();
+    let mut resource = "";
+    let mut found = Vec::new();
+    for line in template.lines() {
+        if line.starts_with("  ") && !line.starts_with("   ") && line.trim_end().ends_with(':') {
+            resource = line.trim().trim_end_matches(':');
+        }
+        if let Some(pattern) = line.trim().strip_prefix("- Pattern: ")
+            && resource == function
+        {
+            found.push(serde_json::from_str(pattern.trim_matches('\'')).unwrap());
+        }
+    }
+    assert!(!found.is_empty(), "{function} has no stream filter");
+    found
+}
+
+/// Lambda's event filtering, for the rules these patterns use: a list of exact values,
+/// `prefix` and `anything-but`; objects nest.
+fn matches(pattern: &Value, value: Option<&Value>) -> bool {
+    match pattern {
+        Value::Object(fields) => fields
+            .iter()
+            .all(|(name, inner)| matches(inner, value.and_then(|v| v.get(name)))),
+        Value::Array(rules) => {
+            let Some(value) = value else { return false };
+            rules.iter().any(|rule| match rule {
+                Value::Object(rule) => match (rule.get("prefix"), rule.get("anything-but")) {
+                    (Some(prefix), _) => value
+                        .as_str()
+                        .zip(prefix.as_str())
+                        .is_some_and(|(v, p)| v.starts_with(p)),
+                    (_, Some(Value::Array(excluded))) => !excluded.contains(value),
+                    _ => panic!("a filter rule this test does not know: {rule:?}"),
+                },
+                exact => exact == value,
+            })
+        }
+        other => panic!("a pattern leaf must be a list: {other}"),
+    }
+}
+
+fn record(folder: &str, name: &str) -> Value {
+    let path = format!(
+        "{}/../events/{folder}/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let event: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    event["Records"][0].clone()
+}
+
+fn invoked(function: &str, record: &Value) -> bool {
+    patterns(function).iter().any(|p| matches(p, Some(record)))
+}
+
+#[test]
+fn notify_hears_new_messages_and_conversation_changes_only() {
+    for name in [
+        "stream-user-message",
+        "stream-admin-reply",
+        "stream-internal-note",
+        "stream-conversation-modify",
+    ] {
+        assert!(invoked("NotifyFunction", &record("notify", name)), "{name}");
+    }
+    assert!(!invoked(
+        "NotifyFunction",
+        &record("notify", "stream-idempotency-expired")
+    ));
+    for name in ["stream-broadcast-queued", "stream-conversation-created"] {
+        assert!(
+            !invoked("NotifyFunction", &record("broadcast", name)),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn broadcast_hears_active_broadcasts_and_conversations_users_start() {
+    let queued = record("broadcast", "stream-broadcast-queued");
+    assert!(invoked("BroadcastFunction", &queued));
+    let started = record("broadcast", "stream-conversation-created");
+    assert!(invoked("BroadcastFunction", &started));
+
+    let mut sending = queued.clone();
+    sending["eventName"] = "MODIFY".into();
+    sending["dynamodb"]["NewImage"]["status"]["S"] = "sending".into();
+    assert!(invoked("BroadcastFunction", &sending), "the next step");
+    for done in ["sent", "cancelled"] {
+        let mut finished = sending.clone();
+        finished["dynamodb"]["NewImage"]["status"]["S"] = done.into();
+        assert!(!invoked("BroadcastFunction", &finished), "{done}");
+    }
+    let mut delivered = started.clone();
+    delivered["dynamodb"]["NewImage"]["created_by"]["S"] = "saypro-support".into();
+    assert!(
+        !invoked("BroadcastFunction", &delivered),
+        "a broadcast's own conversations"
+    );
+    for name in [
+        "stream-user-message",
+        "stream-conversation-modify",
+        "stream-idempotency-expired",
+    ] {
+        assert!(
+            !invoked("BroadcastFunction", &record("notify", name)),
+            "{name}"
+        );
+    }
+}
