@@ -8,6 +8,7 @@ pub mod listing;
 pub mod membership;
 pub mod message;
 pub mod routing;
+pub mod safety;
 pub mod sla;
 pub mod sla_policy;
 pub mod template;
