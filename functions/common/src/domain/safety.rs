@@ -150,7 +150,9 @@ impl Default for SafetyPolicy {
                         "verification code",
                         "one time pin",
                         "your password",
-                        "your pin",
+                        "your pin number",
+                        "your bank pin",
+                        "atm pin",
                         "cvv",
                         "card number",
                     ]),
@@ -159,9 +161,8 @@ impl Default for SafetyPolicy {
                 ScamRule {
                     kind: ScamKind::AdvanceFee,
                     phrases: strings(&[
-                        "inheritance",
+                        "inheritance funds",
                         "you have won",
-                        "you won",
                         "claim your prize",
                         "lottery",
                         "release fee",
@@ -577,6 +578,7 @@ mod tests {
         "Please see the photos on saypro.co.za/listing/L-1001 again, the second one.",
         "Sorry, I meant 2.5 litres not 2.0. Let me know e.g. tomorrow.",
         "Can you deliver to Durban? I'm happy to pay for the courier myself when it arrives.",
+        "Send me your pin location and I'll come to you. Did you win the bid on the other one?",
     ];
 
     /// Spam and scams as they arrive on classifieds sites.
