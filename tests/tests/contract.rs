@@ -101,6 +101,9 @@ async fn every_documented_operation_answers_as_documented() {
                 "createBroadcast" => Some(
                     json!({"subject": "s", "body": "b", "segment": {"kind": "users", "user_ids": ["alice"]}}),
                 ),
+                "putSafetyPolicy" => Some(
+                    serde_json::to_value(common::domain::safety::SafetyPolicy::default()).unwrap(),
+                ),
                 "putUser" => Some(json!({"email": "alice@example.co.za", "tier": "premium"})),
                 "putListing" => Some(
                     json!({"title": "t", "seller_id": "bob", "category": "c", "location": "l", "status": "active"}),

@@ -107,6 +107,8 @@ async fn every_sample_event_reaches_its_route_with_the_authorizers_identity() {
         ("admin-put-automation-rules", StatusCode::OK),
         ("admin-get-routing-rules", StatusCode::OK),
         ("admin-put-routing-rules", StatusCode::OK),
+        ("admin-get-safety-policy", StatusCode::OK),
+        ("admin-put-safety-policy", StatusCode::OK),
         ("get-preferences", StatusCode::OK),
         ("put-preferences", StatusCode::OK),
     ];

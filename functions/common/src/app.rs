@@ -30,6 +30,7 @@ pub struct App {
     pub(crate) routing: Cached<VersionedRules>,
     pub(crate) membership: Cached<VersionedMembership>,
     pub(crate) automation: Cached<VersionedAutomation>,
+    pub(crate) safety: Cached<crate::messaging::VersionedSafety>,
     /// Admins whose directory rows this instance has written, by id, with the claims
     /// written: the queue route skips the write while they are unchanged.
     pub(crate) registered_admins: std::sync::Mutex<std::collections::HashMap<String, String>>,
@@ -53,6 +54,7 @@ impl App {
             routing: Default::default(),
             membership: Default::default(),
             automation: Default::default(),
+            safety: Default::default(),
             registered_admins: Default::default(),
             idempotency_hours: 24,
             broadcast_step_size: 100,

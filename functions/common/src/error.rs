@@ -25,8 +25,11 @@ pub enum ApiError {
     TooLarge(String),
     #[error("{0}")]
     MethodNotAllowed(String),
-    #[error("too many requests; retry after {retry_after_seconds} s")]
-    RateLimited { retry_after_seconds: u64 },
+    #[error("{reason}; retry after {retry_after_seconds} s")]
+    RateLimited {
+        retry_after_seconds: u64,
+        reason: String,
+    },
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -98,6 +101,7 @@ impl IntoResponse for ApiError {
             .into_response();
         if let ApiError::RateLimited {
             retry_after_seconds,
+            ..
         } = self
         {
             response

@@ -54,6 +54,10 @@ enum Command {
         name: Option<String>,
         #[arg(long)]
         tier: Option<String>,
+        /// When the account was created (Unix seconds or RFC 3339): a recent one gets
+        /// the new-account rate limits.
+        #[arg(long)]
+        joined_at: Option<String>,
         /// Hours until the token expires.
         #[arg(long, default_value_t = 12)]
         hours: i64,
@@ -82,6 +86,7 @@ async fn main() -> anyhow::Result<()> {
             phone,
             name,
             tier,
+            joined_at,
             hours,
         } => {
             let claims = Claims {
@@ -91,6 +96,7 @@ async fn main() -> anyhow::Result<()> {
                 phone_number: phone,
                 groups,
                 tier,
+                joined_at,
                 exp: None,
             };
             println!("{}", local::mint_token(claims, &cli.secret, hours));

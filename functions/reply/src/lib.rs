@@ -3,7 +3,7 @@
 //! priority, category and team; read a conversation's SLA timeline; keep reply
 //! templates; read the directory of admins. Seniors and managers send broadcasts;
 //! managers set the SLA policy, the routing, membership and automation rules, and
-//! agents' capacity, working hours and away flag.
+//! agents' capacity, working hours and away flag; moderators set the safety policy.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -12,6 +12,7 @@ use axum::response::IntoResponse;
 use common::auth::{Caller, Team};
 use common::domain::membership::MembershipRules;
 use common::domain::routing::RoutingRules;
+use common::domain::safety::SafetyPolicy;
 use common::domain::sla_policy::SlaPolicyConfig;
 use common::domain::{Category, Status};
 use common::http::{IdempotencyHeader, JsonBody, MessagesQuery, Params, Routes};
@@ -58,6 +59,8 @@ pub fn routes() -> Routes {
             "/v1/admin/webhooks/{id}/deliveries",
             webhook_deliveries,
         )
+        .on(Method::GET, "/v1/admin/safety-policy", get_safety_policy)
+        .on(Method::PUT, "/v1/admin/safety-policy", put_safety_policy)
         .on(Method::GET, "/v1/admin/broadcasts", list_broadcasts)
         .on(Method::POST, "/v1/admin/broadcasts", create_broadcast)
         .on(Method::GET, "/v1/admin/broadcasts/{id}", get_broadcast)
@@ -444,4 +447,19 @@ async fn cancel_broadcast(
     Path(id): Path<String>,
 ) -> ApiResult<impl IntoResponse> {
     Ok(Json(app.cancel_broadcast(&caller, &id).await?))
+}
+
+async fn get_safety_policy(
+    State(app): State<AppState>,
+    caller: Caller,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(app.get_safety_policy(&caller).await?))
+}
+
+async fn put_safety_policy(
+    State(app): State<AppState>,
+    caller: Caller,
+    JsonBody(policy): JsonBody<SafetyPolicy>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(app.put_safety_policy(&caller, policy).await?))
 }

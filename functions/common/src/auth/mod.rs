@@ -35,9 +35,27 @@ pub struct Claims {
         skip_serializing_if = "Option::is_none"
     )]
     pub tier: Option<String>,
+    /// When the account was created on the website (`custom:joined_at`: Unix seconds or
+    /// RFC 3339); new accounts get tighter rate limits.
+    #[serde(
+        rename = "custom:joined_at",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub joined_at: Option<String>,
 }
 
 impl Claims {
+    pub fn joined_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        let text = self.joined_at.as_deref()?.trim();
+        match text.parse::<i64>() {
+            Ok(seconds) => chrono::DateTime::from_timestamp(seconds, 0),
+            Err(_) => chrono::DateTime::parse_from_rfc3339(text)
+                .ok()
+                .map(|t| t.with_timezone(&chrono::Utc)),
+        }
+    }
+
     /// Claims as API Gateway's JWT authorizer hands them over: every value a string,
     /// `cognito:groups` flattened to `[a b]`.
     pub fn from_authorizer(claims: &HashMap<String, String>) -> Option<Claims> {
@@ -52,6 +70,7 @@ impl Claims {
                 .map(|g| groups::parse_flat(&g))
                 .unwrap_or_default(),
             tier: get("custom:tier"),
+            joined_at: get("custom:joined_at"),
         })
     }
 }

@@ -238,6 +238,8 @@ impl Broadcast {
             sla_alert: None,
             automated: false,
             broadcast_id: Some(self.id.clone()),
+            warning: None,
+            links: Vec::new(),
         };
         let conversation = Conversation {
             id: id.clone(),

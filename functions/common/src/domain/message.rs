@@ -32,4 +32,10 @@ pub struct Message {
     /// On the message a broadcast delivered: which broadcast.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub broadcast_id: Option<String>,
+    /// The abuse filter's caution, shown to the recipient beside the message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
+    /// The links in the body, as structured entities.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<super::safety::Link>,
 }

@@ -162,6 +162,8 @@ impl App {
             sla_alert: None,
             automated: true,
             broadcast_id: None,
+            warning: None,
+            links: Vec::new(),
         };
         conversation.automated_message(&message.id, now);
         message

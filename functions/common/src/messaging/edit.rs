@@ -14,10 +14,19 @@ use crate::table::{TableError, WriteOp, from_item};
 
 pub(super) const ATTEMPTS: usize = 8;
 
+/// A conditional write that must hold for a change to go ahead (a rate limit's
+/// counter); when its condition fails, nothing is written and the change fails with
+/// `refusal`.
+pub struct Guard {
+    pub write: WriteOp,
+    pub refusal: ApiError,
+}
+
 /// What an operation does to a conversation it was handed.
 pub struct Edit<R> {
     /// Writes beside the conversation's own (a new message, say).
     pub extra: Vec<WriteOp>,
+    pub guards: Vec<Guard>,
     pub result: R,
     /// Nothing to do after all (another worker got there first): write nothing.
     unchanged: bool,
@@ -27,18 +36,39 @@ impl<R> Edit<R> {
     pub fn with(extra: Vec<WriteOp>, result: R) -> Self {
         Self {
             extra,
+            guards: Vec::new(),
             result,
             unchanged: false,
         }
     }
 
+    pub fn guarded(mut self, guards: Vec<Guard>) -> Self {
+        self.guards = guards;
+        self
+    }
+
     pub fn unchanged(result: R) -> Self {
         Self {
             extra: Vec::new(),
+            guards: Vec::new(),
             result,
             unchanged: true,
         }
     }
+}
+
+/// Adds `guards` to `writes`; the refusals, by the index their write got.
+pub(super) fn push_guards(
+    writes: &mut Vec<WriteOp>,
+    guards: Vec<Guard>,
+) -> std::collections::HashMap<usize, ApiError> {
+    guards
+        .into_iter()
+        .map(|guard| {
+            writes.push(guard.write);
+            (writes.len() - 1, guard.refusal)
+        })
+        .collect()
 }
 
 impl App {
@@ -83,6 +113,7 @@ impl App {
             if let Some(key) = idempotency {
                 writes.push(key.claim(&edit.result, self.clock.now(), self.idempotency_hours)?);
             }
+            let mut refusals = push_guards(&mut writes, edit.guards);
             writes.extend(edit.extra);
             writes.extend(directory::load_changes(Some(&before), &conversation));
             let meta_index = writes.len();
@@ -91,6 +122,11 @@ impl App {
                 Ok(()) => return Ok(Created::New(edit.result)),
                 Err(TableError::ConditionFailed { index: 0 }) if idempotency.is_some() => {
                     return Ok(Created::Replayed(replay(self, idempotency).await?));
+                }
+                Err(TableError::ConditionFailed { index }) if refusals.contains_key(&index) => {
+                    return Err(refusals
+                        .remove(&index)
+                        .unwrap_or_else(|| ApiError::conflict("please retry")));
                 }
                 Err(TableError::ConditionFailed { index }) if index == meta_index => continue,
                 Err(TableError::Conflict) => continue,

@@ -195,6 +195,8 @@ impl App {
             sla_alert: Some(action),
             automated: false,
             broadcast_id: None,
+            warning: None,
+            links: Vec::new(),
         }
     }
 

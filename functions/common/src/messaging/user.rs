@@ -5,13 +5,15 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use tracing::instrument;
 
-use super::edit::Edit;
+use super::edit::{Edit, Guard};
+use super::safety::{Screened, rate_guards, screen};
 use super::{Created, Idempotency, Order, Page, PageRequest};
 use crate::app::App;
 use crate::auth::Caller;
 use crate::domain::conversation::{ADMIN_SIDE, ConversationView};
 use crate::domain::membership::MembershipRules;
 use crate::domain::routing::{RoutingInput, RoutingRules};
+use crate::domain::safety::SafetyPolicy;
 use crate::domain::sla::Sla;
 use crate::domain::{
     Category, Conversation, ConversationType, Listing, ListingStatus, Message, Priority,
@@ -62,6 +64,13 @@ pub struct ConversationFilter {
     pub kind: Option<ConversationType>,
 }
 
+/// What the abuse pipeline made of a user's message: what to store with it, and the
+/// rate limits its write counts against.
+struct Screening {
+    screened: Screened,
+    guards: Vec<Guard>,
+}
+
 /// The pointer to the one direct thread between a buyer and a listing.
 #[derive(Serialize, Deserialize)]
 struct DirectThread {
@@ -90,6 +99,17 @@ impl App {
             .as_deref()
             .map(|id| validate::id("listing_id", id))
             .transpose()?;
+        let safety = self.setting::<SafetyPolicy>().await?;
+        let direct = request.kind == ConversationType::Direct;
+        let text = format!("{}\n{body}", request.subject.as_deref().unwrap_or_default());
+        let screened = screen(&safety.policy, &text, direct)?;
+        let guards = rate_guards(
+            &safety.policy,
+            caller,
+            self.clock.now(),
+            listing_id.as_deref().filter(|_| direct),
+        );
+        let checked = Screening { screened, guards };
         match request.kind {
             ConversationType::Support => {
                 let category = request.category.ok_or_else(|| {
@@ -101,7 +121,7 @@ impl App {
                     category,
                     subject,
                     request.priority,
-                    body,
+                    (body, checked),
                     listing_id,
                     idempotency,
                 )
@@ -126,7 +146,7 @@ impl App {
                     .as_deref()
                     .map(validate::subject)
                     .transpose()?;
-                self.create_direct(caller, listing_id, subject, body, idempotency)
+                self.create_direct(caller, listing_id, subject, (body, checked), idempotency)
                     .await
             }
         }
@@ -154,11 +174,23 @@ impl App {
             sla_alert: None,
             automated: false,
             broadcast_id: None,
+            warning: None,
+            links: Vec::new(),
         }
     }
 
-    fn user_message(&self, caller: &Caller, conversation_id: &str, body: String) -> Message {
-        self.new_message(conversation_id, caller, SenderRole::User, body, false)
+    /// A user's message, with what the abuse filter found in it.
+    fn user_message(
+        &self,
+        caller: &Caller,
+        conversation_id: &str,
+        body: String,
+        screened: &Screened,
+    ) -> Message {
+        let mut message = self.new_message(conversation_id, caller, SenderRole::User, body, false);
+        message.warning = screened.warning.clone();
+        message.links = screened.links.clone();
+        message
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -168,7 +200,7 @@ impl App {
         category: Category,
         subject: String,
         priority: Option<Priority>,
-        body: String,
+        (body, checked): (String, Screening),
         listing_id: Option<String>,
         idempotency: Option<&Idempotency>,
     ) -> ApiResult<Created<CreatedConversation>> {
@@ -194,7 +226,7 @@ impl App {
             false => None,
         };
         let id = self.ids.next(now);
-        let message = self.user_message(caller, &id, body);
+        let message = self.user_message(caller, &id, body, &checked.screened);
         let mut conversation = Conversation {
             id: id.clone(),
             kind: ConversationType::Support,
@@ -232,7 +264,7 @@ impl App {
             caller,
             conversation,
             (message, automated),
-            checks,
+            (checks, checked.guards),
             idempotency,
             |_| ApiError::not_found("listing"),
         )
@@ -244,7 +276,7 @@ impl App {
         caller: &Caller,
         listing_id: String,
         subject: Option<String>,
-        body: String,
+        (body, checked): (String, Screening),
         idempotency: Option<&Idempotency>,
     ) -> ApiResult<Created<CreatedConversation>> {
         let listing: Listing = match self.table.get(&listing_key(&listing_id), true).await? {
@@ -261,7 +293,7 @@ impl App {
         }
         let now = self.clock.now();
         let id = self.ids.next(now);
-        let message = self.user_message(caller, &id, body.clone());
+        let message = self.user_message(caller, &id, body.clone(), &checked.screened);
         let subject = subject.unwrap_or_else(|| {
             listing
                 .title
@@ -310,7 +342,7 @@ impl App {
                 caller,
                 conversation,
                 (message, Vec::new()),
-                checks,
+                (checks, checked.guards),
                 idempotency,
                 |check| {
                     if check == 0 {
@@ -359,7 +391,7 @@ impl App {
         caller: &Caller,
         conversation: Conversation,
         (message, automated): (Message, Vec<Message>),
-        checks: Vec<WriteOp>,
+        (checks, guards): (Vec<WriteOp>, Vec<Guard>),
         idempotency: Option<&Idempotency>,
         check_failed: impl Fn(usize) -> ApiError,
     ) -> ApiResult<Created<CreatedConversation>> {
@@ -372,6 +404,7 @@ impl App {
         if let Some(key) = idempotency {
             writes.push(key.claim(&response, now, self.idempotency_hours)?);
         }
+        let mut refusals = super::edit::push_guards(&mut writes, guards);
         let first_check = writes.len();
         let check_count = checks.len();
         writes.extend(checks);
@@ -390,6 +423,11 @@ impl App {
                 if (first_check..first_check + check_count).contains(&index) =>
             {
                 Err(check_failed(index - first_check))
+            }
+            Err(TableError::ConditionFailed { index }) if refusals.contains_key(&index) => {
+                Err(refusals
+                    .remove(&index)
+                    .unwrap_or_else(|| ApiError::conflict("please retry")))
             }
             Err(other) => Err(other.into()),
         }
@@ -514,8 +552,11 @@ impl App {
         let visible = |c: &Conversation| c.is_participant(caller.id());
         let targets = self.sla_targets().await?;
         let rules = self.setting::<RoutingRules>().await?;
+        let safety = self.setting::<SafetyPolicy>().await?;
         self.edit_conversation(id, idempotency, visible, |conversation| {
-            let message = self.user_message(caller, id, body.clone());
+            let direct = conversation.kind == ConversationType::Direct;
+            let screened = screen(&safety.policy, &body, direct)?;
+            let message = self.user_message(caller, id, body.clone(), &screened);
             // A broadcast's conversation joins a team's queue when the user answers it.
             if conversation.kind == ConversationType::Support && conversation.team.is_none() {
                 let route = rules.policy.route(&RoutingInput {
@@ -530,7 +571,8 @@ impl App {
             conversation.user_wrote(caller.id(), &message.id, message.created_at, &targets);
             conversation.remember_contact(caller.id(), caller.contact());
             let result = respond(conversation, &message, message.created_at);
-            Ok(Edit::with(vec![message_write(&message)?], result))
+            let guards = rate_guards(&safety.policy, caller, message.created_at, None);
+            Ok(Edit::with(vec![message_write(&message)?], result).guarded(guards))
         })
         .await
     }

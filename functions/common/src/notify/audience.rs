@@ -166,6 +166,8 @@ mod tests {
             sla_alert: None,
             automated: false,
             broadcast_id: None,
+            warning: None,
+            links: Vec::new(),
         }
     }
 

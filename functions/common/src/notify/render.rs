@@ -244,6 +244,8 @@ mod tests {
             sla_alert: None,
             automated: false,
             broadcast_id: None,
+            warning: None,
+            links: Vec::new(),
         }
     }
 
