@@ -215,6 +215,19 @@ impl TestApp {
         body: Option<Value>,
         headers: &[(&str, &str)],
     ) -> (StatusCode, Value) {
+        let (status, _, json) = self.exchange(method, path, token, body, headers).await;
+        (status, json)
+    }
+
+    /// A request and the whole answer: status, headers and JSON body.
+    pub async fn exchange(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> (StatusCode, axum::http::HeaderMap, Value) {
         let mut request = Request::builder().method(method).uri(path);
         if let Some(token) = token {
             request = request.header("authorization", format!("Bearer {token}"));
@@ -236,13 +249,14 @@ impl TestApp {
             .await
             .unwrap();
         let status = response.status();
+        let headers = response.headers().clone();
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
         let json = if bytes.is_empty() {
             Value::Null
         } else {
             serde_json::from_slice(&bytes).unwrap_or(Value::Null)
         };
-        (status, json)
+        (status, headers, json)
     }
 
     pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
