@@ -120,9 +120,46 @@ async fn bare(
     )
 }
 
+/// A safety policy whose rate limits one bench sender cannot reach: the bench measures
+/// the store, and one user writes thousands of messages (the counters are still written
+/// and paid for).
+fn unlimited_policy() -> common::domain::safety::SafetyPolicy {
+    let mut policy = common::domain::safety::SafetyPolicy::default();
+    let limits = &mut policy.rate_limits;
+    for limit in [
+        &mut limits.per_minute,
+        &mut limits.per_hour,
+        &mut limits.new_account_per_minute,
+        &mut limits.new_account_per_hour,
+        &mut limits.listing_conversations_per_hour,
+    ] {
+        *limit = u32::MAX / 2;
+    }
+    policy
+}
+
+/// The system on `table`, with rate limits out of the bench's way.
+async fn bench_system(
+    table: Arc<EmbeddedTable>,
+    clock: Arc<dyn Clock>,
+    secret: &str,
+) -> anyhow::Result<crate::Local> {
+    let system = crate::Local::new(table, clock, secret, None);
+    let moderator = Caller::new(Claims {
+        sub: "bench-moderator".into(),
+        groups: vec!["moderator".into()],
+        ..Claims::default()
+    });
+    system
+        .app
+        .put_safety_policy(&moderator, unlimited_policy())
+        .await?;
+    Ok(system)
+}
+
 async fn per_operation(options: &Options, secret: &str) -> anyhow::Result<()> {
     let table = Arc::new(EmbeddedTable::in_memory());
-    let system = crate::Local::new(table.clone(), Arc::new(SystemClock), secret, None);
+    let system = bench_system(table.clone(), Arc::new(SystemClock), secret).await?;
     let (app, router) = (system.app.clone(), system.router());
     let floor = axum::Router::new()
         .route("/bare", post(bare))
@@ -276,7 +313,7 @@ async fn sla_check(secret: &str) -> anyhow::Result<()> {
         // Four hours ago (tokens last two hours, so the clock only moves forward to now).
         let start = SystemClock.now() - chrono::Duration::hours(4);
         let clock = Arc::new(ManualClock::new(start));
-        let system = crate::Local::new(table.clone(), clock.clone(), secret, None);
+        let system = bench_system(table.clone(), clock.clone(), secret).await?;
         let router = system.router();
         let user = token(secret, "bench-user", &[]);
         let create = |category: &str| {
@@ -392,7 +429,7 @@ async fn broadcast(secret: &str) -> anyhow::Result<()> {
 async fn notifications(options: &Options, secret: &str) -> anyhow::Result<()> {
     let table = Arc::new(EmbeddedTable::in_memory());
     let mut feed = table.subscribe();
-    let system = crate::Local::new(table.clone(), Arc::new(SystemClock), secret, None);
+    let system = bench_system(table.clone(), Arc::new(SystemClock), secret).await?;
     let router = system.router();
     for agent in ["bench-agent-1", "bench-agent-2"] {
         call(
@@ -469,7 +506,9 @@ async fn notifications(options: &Options, secret: &str) -> anyhow::Result<()> {
 async fn group_commit(options: &Options, secret: &str) -> anyhow::Result<()> {
     let dir = std::env::temp_dir().join(format!("saypro-bench-{}", std::process::id()));
     let table = Arc::new(EmbeddedTable::open(&dir)?);
-    let router = crate::Local::new(table.clone(), Arc::new(SystemClock), secret, None).router();
+    let router = bench_system(table.clone(), Arc::new(SystemClock), secret)
+        .await?
+        .router();
     let user = token(secret, "bench-user", &[]);
     let support =
         json!({"type": "support", "category": "general", "subject": "s", "body": "first"});
@@ -609,6 +648,22 @@ async fn load(
     pid: u32,
     durable: bool,
 ) -> anyhow::Result<()> {
+    {
+        let stream = tokio::net::TcpStream::connect(addr).await?;
+        let (mut sender, connection) =
+            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
+        tokio::spawn(connection);
+        let moderator = token(secret, "bench-moderator", &["moderator"]);
+        let request = Request::put("/v1/admin/safety-policy")
+            .header(header::HOST, addr.to_string())
+            .header(header::AUTHORIZATION, format!("Bearer {moderator}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Full::new(Bytes::from(serde_json::to_vec(&unlimited_policy())?)))?;
+        let status = sender.send_request(request).await?.status();
+        if !status.is_success() {
+            bail!("lifting the rate limits answered {status}");
+        }
+    }
     // Each client writes in its own conversation, as real users do.
     let user = token(secret, "bench-user", &[]);
     let mut ids = Vec::new();
