@@ -658,7 +658,9 @@ async fn load(
             .header(header::HOST, addr.to_string())
             .header(header::AUTHORIZATION, format!("Bearer {moderator}"))
             .header(header::CONTENT_TYPE, "application/json")
-            .body(Full::new(Bytes::from(serde_json::to_vec(&unlimited_policy())?)))?;
+            .body(Full::new(Bytes::from(serde_json::to_vec(
+                &unlimited_policy(),
+            )?)))?;
         let status = sender.send_request(request).await?.status();
         if !status.is_success() {
             bail!("lifting the rate limits answered {status}");

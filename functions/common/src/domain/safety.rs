@@ -365,8 +365,8 @@ fn distance(a: &str, b: &str) -> usize {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=b.len() {
-        d[0][j] = j;
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=a.len() {
         for j in 1..=b.len() {
@@ -658,8 +658,10 @@ mod tests {
 
     #[test]
     fn blocked_words_and_domains_are_refused_with_a_reason_and_words_match_whole() {
-        let mut policy = SafetyPolicy::default();
-        policy.blocked_domains = vec!["scam-shop.xyz".into()];
+        let policy = SafetyPolicy {
+            blocked_domains: vec!["scam-shop.xyz".into()],
+            ..SafetyPolicy::default()
+        };
         let refused = assess(&policy, "Go to https://www.scam-shop.xyz/deal now", true);
         assert_eq!(refused.action, Action::Refuse);
         assert_eq!(refused.reason(), "links to scam-shop.xyz are not allowed");
@@ -711,8 +713,10 @@ mod tests {
 
     #[test]
     fn a_saved_policy_is_normalised_and_checked() {
-        let mut policy = SafetyPolicy::default();
-        policy.blocked_words = vec![" Scam ".into(), "scam".into()];
+        let mut policy = SafetyPolicy {
+            blocked_words: vec![" Scam ".into(), "scam".into()],
+            ..SafetyPolicy::default()
+        };
         assert_eq!(policy.clone().checked().unwrap().blocked_words, ["scam"]);
         policy.rate_limits.per_minute = 0;
         assert!(policy.clone().checked().is_err());
