@@ -101,19 +101,9 @@ impl App {
         let now = self.clock.now();
         let broadcast =
             Broadcast::new(self.ids.next(now), subject, body, segment, caller.id(), now);
-        let view = BroadcastView::from(broadcast.clone());
-        let mut writes = Vec::new();
-        if let Some(key) = idempotency {
-            writes.push(key.claim(&view, now, self.idempotency_hours)?);
-        }
-        writes.push(broadcast_write(&broadcast, None)?);
-        match self.table.write(writes).await {
-            Ok(()) => Ok(Created::New(view)),
-            Err(TableError::ConditionFailed { index: 0 }) if idempotency.is_some() => Ok(
-                Created::Replayed(super::edit::replay(self, idempotency).await?),
-            ),
-            Err(other) => Err(other.into()),
-        }
+        let write = broadcast_write(&broadcast, None)?;
+        self.create_once(write, BroadcastView::from(broadcast), idempotency)
+            .await
     }
 
     /// Broadcasts, newest first.

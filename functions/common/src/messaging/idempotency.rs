@@ -90,3 +90,31 @@ impl Idempotency {
         Ok(serde_json::from_str(&record.response).map_err(anyhow::Error::from)?)
     }
 }
+
+impl crate::app::App {
+    /// Stores `write`, the one item a request creates, together with the key's claim:
+    /// answers `response`, or the first response when the key was used before.
+    pub(crate) async fn create_once<T: Serialize>(
+        &self,
+        write: WriteOp,
+        response: T,
+        idempotency: Option<&Idempotency>,
+    ) -> ApiResult<Created<T>> {
+        let mut writes = Vec::new();
+        if let Some(key) = idempotency {
+            writes.push(key.claim(&response, self.clock.now(), self.idempotency_hours)?);
+        }
+        writes.push(write);
+        match self.table.write(writes).await {
+            Ok(()) => Ok(Created::New(response)),
+            Err(crate::table::TableError::ConditionFailed { index: 0 })
+                if idempotency.is_some() =>
+            {
+                Ok(Created::Replayed(
+                    super::edit::replay(self, idempotency).await?,
+                ))
+            }
+            Err(other) => Err(other.into()),
+        }
+    }
+}

@@ -230,22 +230,12 @@ impl App {
             updated_at: now,
             usage_count: 0,
         };
-        let mut writes = Vec::new();
-        if let Some(key) = idempotency {
-            writes.push(key.claim(&template, now, self.idempotency_hours)?);
-        }
-        writes.push(record_write(
+        let write = record_write(
             &template_key(&template.id),
             &template,
             Some(Condition::NotExists),
-        )?);
-        match self.table.write(writes).await {
-            Ok(()) => Ok(Created::New(template)),
-            Err(TableError::ConditionFailed { index: 0 }) if idempotency.is_some() => Ok(
-                Created::Replayed(super::edit::replay(self, idempotency).await?),
-            ),
-            Err(other) => Err(other.into()),
-        }
+        )?;
+        self.create_once(write, template, idempotency).await
     }
 
     /// Templates for a team (its own and those for every team) and category, by name.

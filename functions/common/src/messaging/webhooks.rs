@@ -84,23 +84,13 @@ impl App {
             created_by: caller.id().to_string(),
             created_at: now,
         };
-        let view = WebhookView::of(webhook.clone(), true);
-        let mut writes = Vec::new();
-        if let Some(key) = idempotency {
-            writes.push(key.claim(&view, now, self.idempotency_hours)?);
-        }
-        writes.push(record_write(
+        let write = record_write(
             &webhook_key(&webhook.id),
             &webhook,
             Some(Condition::NotExists),
-        )?);
-        match self.table.write(writes).await {
-            Ok(()) => Ok(Created::New(view)),
-            Err(TableError::ConditionFailed { index: 0 }) if idempotency.is_some() => Ok(
-                Created::Replayed(super::edit::replay(self, idempotency).await?),
-            ),
-            Err(other) => Err(other.into()),
-        }
+        )?;
+        self.create_once(write, WebhookView::of(webhook, true), idempotency)
+            .await
     }
 
     #[instrument(skip_all, fields(caller = caller.id()))]
