@@ -292,6 +292,7 @@ async fn every_route_needs_a_valid_token() {
     ));
     routes.push((Method::GET, "/v1/admin/conversations".into(), None));
     routes.push((Method::GET, "/v1/admin/broadcasts".into(), None));
+    routes.push((Method::GET, "/v1/me/export".into(), None));
     routes.push((
         Method::PUT,
         "/v1/users/u9".into(),

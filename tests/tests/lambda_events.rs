@@ -110,6 +110,7 @@ async fn every_sample_event_reaches_its_route_with_the_authorizers_identity() {
         ("admin-get-safety-policy", StatusCode::OK),
         ("admin-put-safety-policy", StatusCode::OK),
         ("get-preferences", StatusCode::OK),
+        ("export-my-data", StatusCode::OK),
         ("put-preferences", StatusCode::OK),
     ];
     for (name, status) in expected {

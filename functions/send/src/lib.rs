@@ -1,6 +1,7 @@
 //! `send`: the user routes. Users open conversations with the admin team or a listing's
 //! seller, list and read them, write, and mark read; everyone (users and admins) reads
-//! their in-app notifications and sets their notification preferences here.
+//! their in-app notifications and sets their notification preferences here; users
+//! export everything held about them.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -54,6 +55,7 @@ pub fn routes() -> Routes {
             "/v1/notifications/unread-counts",
             unread_counts,
         )
+        .on(Method::GET, "/v1/me/export", export)
         .on(Method::GET, "/v1/me/preferences", get_preferences)
         .on(Method::PUT, "/v1/me/preferences", put_preferences)
 }
@@ -225,4 +227,19 @@ async fn put_preferences(
     JsonBody(preferences): JsonBody<Preferences>,
 ) -> ApiResult<impl IntoResponse> {
     Ok(Json(app.set_preferences(&caller, preferences).await?))
+}
+
+/// Everything held about the caller, as a JSON download.
+async fn export(State(app): State<AppState>, caller: Caller) -> ApiResult<impl IntoResponse> {
+    let export = app.export(&caller).await?;
+    let safe: String = export
+        .user_id
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    let disposition = format!("attachment; filename=\"saypro-messages-{safe}.json\"");
+    Ok((
+        [(axum::http::header::CONTENT_DISPOSITION, disposition)],
+        Json(export),
+    ))
 }
