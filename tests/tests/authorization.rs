@@ -194,6 +194,54 @@ async fn a_user_is_forbidden_on_every_admin_route() {
     }
 }
 
+/// The moderators' routes: the abuse filter's policy and the messages it holds.
+fn moderation_routes() -> Vec<(Method, String, Option<Value>)> {
+    let policy = serde_json::to_value(common::domain::safety::SafetyPolicy::default()).unwrap();
+    vec![
+        (Method::GET, "/v1/admin/safety-policy".into(), None),
+        (Method::PUT, "/v1/admin/safety-policy".into(), Some(policy)),
+        (Method::GET, "/v1/admin/moderation/held".into(), None),
+        (
+            Method::POST,
+            "/v1/admin/moderation/held/h1/release".into(),
+            None,
+        ),
+        (
+            Method::POST,
+            "/v1/admin/moderation/held/h1/reject".into(),
+            None,
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn only_moderators_and_managers_moderate() {
+    let f = fixture().await;
+    for token in [
+        f.app.token("alice", &[]),
+        f.app.token("sam", &["agent", "team-support"]),
+        f.app.token("sue", &["senior"]),
+        f.app.token("website", &["service"]),
+    ] {
+        for (method, path, body) in moderation_routes() {
+            let (code, error) = f.app.call(method.clone(), &path, Some(&token), body).await;
+            assert_eq!(code, StatusCode::FORBIDDEN, "{method} {path}: {error}");
+        }
+    }
+    for token in [
+        f.app.token("mod", &["moderator"]),
+        f.app.token("max", &["manager"]),
+    ] {
+        for (method, path, body) in moderation_routes() {
+            let (code, error) = f.app.call(method.clone(), &path, Some(&token), body).await;
+            assert!(
+                code.is_success() || code == StatusCode::NOT_FOUND,
+                "{method} {path}: {error}"
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn an_agent_reaches_only_their_teams_and_seniors_and_managers_reach_all() {
     let f = fixture().await;
@@ -293,6 +341,7 @@ async fn every_route_needs_a_valid_token() {
     routes.push((Method::GET, "/v1/admin/conversations".into(), None));
     routes.push((Method::GET, "/v1/admin/broadcasts".into(), None));
     routes.push((Method::GET, "/v1/me/export".into(), None));
+    routes.extend(moderation_routes());
     routes.push((
         Method::PUT,
         "/v1/users/u9".into(),

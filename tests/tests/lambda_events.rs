@@ -108,6 +108,10 @@ async fn every_sample_event_reaches_its_route_with_the_authorizers_identity() {
         ("admin-get-routing-rules", StatusCode::OK),
         ("admin-put-routing-rules", StatusCode::OK),
         ("admin-get-safety-policy", StatusCode::OK),
+        ("admin-list-held", StatusCode::OK),
+        // No such held message: the route and the moderator's identity are reached.
+        ("admin-release-held", StatusCode::NOT_FOUND),
+        ("admin-reject-held", StatusCode::NOT_FOUND),
         ("admin-put-safety-policy", StatusCode::OK),
         ("get-preferences", StatusCode::OK),
         ("export-my-data", StatusCode::OK),

@@ -53,25 +53,143 @@ async fn a_refused_message_says_why_and_stores_nothing() {
     assert_eq!(app.item_count(), before, "nothing written, no quota used");
 
     let id = app.direct(&thandi, "L1", "Is it still available?").await;
-    let (code, error) = post_message(
-        &app,
-        &thandi,
-        &id,
-        "Send me the OTP you received and I will pay",
-    )
-    .await;
+    let (code, error) = post_message(&app, &thandi, &id, "You FUCKING time waster").await;
     assert_eq!(code, StatusCode::BAD_REQUEST);
     assert!(
         error["error"]["message"]
             .as_str()
             .unwrap()
-            .contains("SayPro never needs these"),
+            .contains("language that is not allowed"),
         "{error}"
     );
     let (_, messages) = app
         .get(&format!("/v1/conversations/{id}/messages"), &thandi)
         .await;
     assert_eq!(messages["items"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_held_message_waits_for_a_moderator_who_releases_it_once_or_rejects_it() {
+    let app = TestApp::in_memory();
+    app.listing("L1", "sipho", "active").await;
+    let thandi = app.token("thandi", &[]);
+    let sipho = app.token("sipho", &[]);
+    let mpho = app.token("mpho", &["moderator"]);
+    let id = app.direct(&thandi, "L1", "Is it still available?").await;
+    assert!(app.run_stream().await.is_empty());
+    let notified = app.system.outbox.sent().len();
+
+    let headers = [("idempotency-key", "deposit-1")];
+    let scam =
+        json!({"body": "I am away, pay a deposit first to hold it and my courier brings it"});
+    let path = format!("/v1/conversations/{id}/messages");
+    let (code, held) = app
+        .send(
+            Method::POST,
+            &path,
+            Some(&sipho),
+            Some(scam.clone()),
+            &headers,
+        )
+        .await;
+    assert_eq!(code, StatusCode::ACCEPTED, "{held}");
+    assert_eq!(held["status"], "waiting");
+    assert!(
+        held["reason"]
+            .as_str()
+            .unwrap()
+            .contains("waits for a moderator")
+    );
+    let (code, again) = app
+        .send(Method::POST, &path, Some(&sipho), Some(scam), &headers)
+        .await;
+    assert_eq!(
+        (code, &again["held_id"]),
+        (StatusCode::ACCEPTED, &held["held_id"])
+    );
+    let (_, seen) = app.get(&format!("{path}?limit=100"), &thandi).await;
+    assert_eq!(seen["items"].as_array().unwrap().len(), 1, "not delivered");
+    assert!(app.run_stream().await.is_empty());
+    assert_eq!(app.system.outbox.sent().len(), notified, "nobody notified");
+
+    for token in [&thandi, &app.token("agent-sam", &["agent", "team-support"])] {
+        let (code, _) = app.get("/v1/admin/moderation/held", token).await;
+        assert_eq!(code, StatusCode::FORBIDDEN);
+    }
+    let (_, queue) = app.get("/v1/admin/moderation/held", &mpho).await;
+    let item = &queue["items"][0];
+    assert_eq!(queue["items"].as_array().unwrap().len(), 1, "{queue}");
+    assert_eq!(item["sender_id"], "sipho");
+    assert_eq!(item["request"]["kind"], "message");
+    assert_eq!(item["request"]["conversation_id"], id.as_str());
+    assert_eq!(item["rules"], json!(["scam:off_platform_payment"]));
+    assert!(
+        item.get("sender").is_none(),
+        "the author's token claims stay stored"
+    );
+
+    let held_id = held["held_id"].as_str().unwrap();
+    let release = format!("/v1/admin/moderation/held/{held_id}/release");
+    let (code, released) = app.post(&release, &mpho, json!({})).await;
+    assert_eq!(code, StatusCode::OK, "{released}");
+    assert_eq!(released["status"], "released");
+    assert_eq!(released["decided_by"], "mpho");
+    let (code, _) = app.post(&release, &mpho, json!({})).await;
+    assert_eq!(code, StatusCode::CONFLICT, "released once");
+    let (_, seen) = app.get(&format!("{path}?limit=100"), &thandi).await;
+    let messages = seen["items"].as_array().unwrap();
+    assert_eq!(messages.len(), 2);
+    assert_eq!(messages[1]["sender_id"], "sipho");
+    let (_, queue) = app.get("/v1/admin/moderation/held", &mpho).await;
+    assert_eq!(queue["items"], json!([]));
+
+    // A new conversation held, then rejected: nothing is ever created.
+    let ben = app.token("ben", &[]);
+    let (code, held) = app
+        .post(
+            "/v1/conversations",
+            &ben,
+            json!({"type": "direct", "listing_id": "L1", "body": "Congratulations, you have won! Pay the release fee"}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::ACCEPTED, "{held}");
+    let reject = format!(
+        "/v1/admin/moderation/held/{}/reject",
+        held["held_id"].as_str().unwrap()
+    );
+    let (code, rejected) = app.post(&reject, &mpho, json!({})).await;
+    assert_eq!(
+        (code, &rejected["status"]),
+        (StatusCode::OK, &json!("rejected"))
+    );
+    let (_, bens) = app.get("/v1/conversations", &ben).await;
+    assert_eq!(bens["items"], json!([]));
+    let (code, _) = app.post(&reject, &mpho, json!({})).await;
+    assert_eq!(code, StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn a_held_first_message_released_starts_the_conversation_as_its_author() {
+    let app = TestApp::in_memory();
+    app.listing("L1", "sipho", "active").await;
+    let ben = app.token("ben", &[]);
+    let (code, held) = app
+        .post(
+            "/v1/conversations",
+            &ben,
+            json!({"type": "direct", "listing_id": "L1", "body": "More photos at bit.ly/3abcDEF"}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::ACCEPTED, "{held}");
+    let mpho = app.token("mpho", &["moderator"]);
+    let release = format!(
+        "/v1/admin/moderation/held/{}/release",
+        held["held_id"].as_str().unwrap()
+    );
+    let (code, _) = app.post(&release, &mpho, json!({})).await;
+    assert_eq!(code, StatusCode::OK);
+    let (_, sellers) = app.get("/v1/conversations", &app.token("sipho", &[])).await;
+    assert_eq!(sellers["items"][0]["created_by"], "ben", "{sellers}");
 }
 
 #[tokio::test]

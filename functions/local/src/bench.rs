@@ -391,9 +391,7 @@ async fn broadcast(secret: &str) -> anyhow::Result<()> {
         let created = app
             .create_broadcast(&caller("max", &["manager"]), request, None)
             .await?;
-        let common::messaging::Created::New(view) = created else {
-            bail!("a new broadcast was replayed");
-        };
+        let view = created.into_new()?;
         let before = table.metrics().snapshot();
         let started = Instant::now();
         let mut steps = 0;

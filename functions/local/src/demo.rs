@@ -285,8 +285,5 @@ fn reply(body: &str, internal: bool, status: Option<Status>) -> ReplyRequest {
 fn created_id(
     created: Created<common::messaging::CreatedConversation>,
 ) -> Result<String, ApiError> {
-    match created {
-        Created::New(c) => Ok(c.conversation.id),
-        Created::Replayed(_) => Err(ApiError::conflict("demo data replayed")),
-    }
+    Ok(created.into_new()?.conversation.id)
 }

@@ -3,7 +3,8 @@
 //! priority, category and team; read a conversation's SLA timeline; keep reply
 //! templates; read the directory of admins. Seniors and managers send broadcasts;
 //! managers set the SLA policy, the routing, membership and automation rules, and
-//! agents' capacity, working hours and away flag; moderators set the safety policy.
+//! agents' capacity, working hours and away flag; moderators set the safety policy and
+//! release or reject the messages it holds.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -58,6 +59,17 @@ pub fn routes() -> Routes {
             Method::GET,
             "/v1/admin/webhooks/{id}/deliveries",
             webhook_deliveries,
+        )
+        .on(Method::GET, "/v1/admin/moderation/held", held_messages)
+        .on(
+            Method::POST,
+            "/v1/admin/moderation/held/{id}/release",
+            release_held,
+        )
+        .on(
+            Method::POST,
+            "/v1/admin/moderation/held/{id}/reject",
+            reject_held,
         )
         .on(Method::GET, "/v1/admin/safety-policy", get_safety_policy)
         .on(Method::PUT, "/v1/admin/safety-policy", put_safety_policy)
@@ -462,4 +474,29 @@ async fn put_safety_policy(
     JsonBody(policy): JsonBody<SafetyPolicy>,
 ) -> ApiResult<impl IntoResponse> {
     Ok(Json(app.put_safety_policy(&caller, policy).await?))
+}
+
+async fn held_messages(
+    State(app): State<AppState>,
+    caller: Caller,
+    Params(query): Params<PageQuery>,
+) -> ApiResult<impl IntoResponse> {
+    let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
+    Ok(Json(app.held_messages(&caller, page).await?))
+}
+
+async fn release_held(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(app.release_held(&caller, &id).await?))
+}
+
+async fn reject_held(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(app.reject_held(&caller, &id).await?))
 }

@@ -86,7 +86,7 @@ async fn create_conversation(
     let created = app
         .create_conversation(&caller, request, key.as_ref())
         .await?;
-    Ok((StatusCode::CREATED, Json(created)))
+    Ok((created.status(), Json(created)))
 }
 
 #[derive(Deserialize)]
@@ -148,7 +148,7 @@ async fn post_message(
     let message = app
         .post_message(&caller, &id, request, key.as_ref())
         .await?;
-    Ok((StatusCode::CREATED, Json(message)))
+    Ok((message.status(), Json(message)))
 }
 
 async fn mark_read(

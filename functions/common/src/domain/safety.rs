@@ -271,7 +271,7 @@ pub struct Finding {
     pub reason: String,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Verdict {
     pub action: Action,
     pub findings: Vec<Finding>,

@@ -396,10 +396,7 @@ impl App {
                 },
             )
             .await?;
-        match updated {
-            Created::New(view) => Ok(view),
-            Created::Replayed(_) => Err(ApiError::conflict("unexpected replay")),
-        }
+        updated.into_new()
     }
 }
 

@@ -33,6 +33,32 @@ struct Record {
 pub enum Created<T> {
     New(T),
     Replayed(serde_json::Value),
+    /// A user's message the abuse filter held for a moderator.
+    Held(super::moderation::HeldNotice),
+}
+
+impl<T> Created<T> {
+    /// What an operation without an Idempotency-Key, which can be neither replayed nor
+    /// held, created.
+    pub fn into_new(self) -> ApiResult<T> {
+        match self {
+            Created::New(value) => Ok(value),
+            Created::Replayed(_) | Created::Held(_) => Err(ApiError::conflict("unexpected replay")),
+        }
+    }
+
+    /// 201, or 202 for a held message (first time or replayed).
+    pub fn status(&self) -> axum::http::StatusCode {
+        let held = match self {
+            Created::Held(_) => true,
+            Created::Replayed(first) => first.get("held_id").is_some(),
+            Created::New(_) => false,
+        };
+        match held {
+            true => axum::http::StatusCode::ACCEPTED,
+            false => axum::http::StatusCode::CREATED,
+        }
+    }
 }
 
 impl Idempotency {

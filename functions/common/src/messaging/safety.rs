@@ -10,7 +10,7 @@ use super::config::{Setting, Versioned};
 use super::edit::Guard;
 use crate::app::{App, Cached};
 use crate::auth::{Caller, Role};
-use crate::domain::safety::{Action, Link, SafetyPolicy, assess};
+use crate::domain::safety::{Action, Link, SafetyPolicy, Verdict, assess};
 use crate::error::{ApiError, ApiResult};
 use crate::table::{Change, Condition, Key, Value, WriteOp};
 
@@ -117,23 +117,31 @@ impl App {
     }
 }
 
-/// The filter's verdict on a user's message: refused with the reason as a 400, or what
-/// to store with it. `direct`: between a buyer and a seller.
-pub(crate) fn screen(policy: &SafetyPolicy, text: &str, direct: bool) -> ApiResult<Screened> {
+/// What the filter lets through: the message with what to store beside it, or the
+/// verdict that holds it for a moderator.
+pub(crate) enum Screening {
+    Pass(Screened),
+    Hold(Verdict),
+}
+
+/// The filter's verdict on a user's message: refused with the reason as a 400, held, or
+/// passed. `direct`: between a buyer and a seller.
+pub(crate) fn screen(policy: &SafetyPolicy, text: &str, direct: bool) -> ApiResult<Screening> {
     let verdict = assess(policy, text, direct);
     match verdict.action {
-        Action::Refuse | Action::Hold => Err(ApiError::invalid(format!(
+        Action::Refuse => Err(ApiError::invalid(format!(
             "body: this message was not sent because {}",
             verdict.reason()
         ))),
-        Action::Warn => Ok(Screened {
+        Action::Hold => Ok(Screening::Hold(verdict)),
+        Action::Warn => Ok(Screening::Pass(Screened {
             warning: Some(format!("Be careful: {}", verdict.reason())),
             links: verdict.links,
-        }),
-        Action::Deliver => Ok(Screened {
+        })),
+        Action::Deliver => Ok(Screening::Pass(Screened {
             warning: None,
             links: verdict.links,
-        }),
+        })),
     }
 }
 

@@ -143,7 +143,7 @@ impl App {
             .await;
         match stepped {
             Ok(Created::New(action)) => Ok(action),
-            Ok(Created::Replayed(_)) => Ok(None),
+            Ok(Created::Replayed(_) | Created::Held(_)) => Ok(None),
             // Deleted meanwhile: nothing to escalate.
             Err(ApiError::NotFound(_)) => Ok(None),
             Err(other) => Err(other),

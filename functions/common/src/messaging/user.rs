@@ -6,14 +6,15 @@ use serde::{Deserialize, Serialize};
 use tracing::instrument;
 
 use super::edit::{Edit, Guard};
-use super::safety::{Screened, rate_guards, screen};
+use super::moderation::{Gate, HeldRequest};
+use super::safety::{Screened, Screening, rate_guards, screen};
 use super::{Created, Idempotency, Order, Page, PageRequest};
 use crate::app::App;
 use crate::auth::Caller;
 use crate::domain::conversation::{ADMIN_SIDE, ConversationView};
 use crate::domain::membership::MembershipRules;
 use crate::domain::routing::{RoutingInput, RoutingRules};
-use crate::domain::safety::SafetyPolicy;
+use crate::domain::safety::{SafetyPolicy, Verdict};
 use crate::domain::sla::Sla;
 use crate::domain::{
     Category, Conversation, ConversationType, Listing, ListingStatus, Message, Priority,
@@ -66,9 +67,16 @@ pub struct ConversationFilter {
 
 /// What the abuse pipeline made of a user's message: what to store with it, and the
 /// rate limits its write counts against.
-struct Screening {
+struct Checked {
     screened: Screened,
     guards: Vec<Guard>,
+    gate: Gate,
+}
+
+/// A user's message passed the filter, or is held for a moderator.
+enum Gated {
+    Pass(Checked),
+    Hold(Verdict),
 }
 
 /// The pointer to the one direct thread between a buyer and a listing.
@@ -78,12 +86,51 @@ struct DirectThread {
 }
 
 impl App {
-    #[instrument(skip_all, fields(caller = caller.id(), kind = ?request.kind))]
     pub async fn create_conversation(
         &self,
         caller: &Caller,
         request: NewConversation,
         idempotency: Option<&Idempotency>,
+    ) -> ApiResult<Created<CreatedConversation>> {
+        self.create_conversation_as(caller, request, idempotency, Gate::Screen)
+            .await
+    }
+
+    /// The abuse pipeline for a user's message: the filter's verdict, and the rate
+    /// limits its write will count against; nothing for a message a moderator released.
+    async fn check_message(
+        &self,
+        caller: &Caller,
+        text: &str,
+        direct: bool,
+        new_direct_about: Option<&str>,
+        gate: Gate,
+    ) -> ApiResult<Gated> {
+        if gate == Gate::Released {
+            return Ok(Gated::Pass(Checked {
+                screened: Screened::default(),
+                guards: Vec::new(),
+                gate,
+            }));
+        }
+        let safety = self.setting::<SafetyPolicy>().await?;
+        Ok(match screen(&safety.policy, text, direct)? {
+            Screening::Hold(verdict) => Gated::Hold(verdict),
+            Screening::Pass(screened) => Gated::Pass(Checked {
+                screened,
+                guards: rate_guards(&safety.policy, caller, self.clock.now(), new_direct_about),
+                gate,
+            }),
+        })
+    }
+
+    #[instrument(skip_all, fields(caller = caller.id(), kind = ?request.kind))]
+    pub(crate) async fn create_conversation_as(
+        &self,
+        caller: &Caller,
+        request: NewConversation,
+        idempotency: Option<&Idempotency>,
+        gate: Gate,
     ) -> ApiResult<Created<CreatedConversation>> {
         caller.require_person()?;
         let body = validate::body("body", &request.body)?;
@@ -99,23 +146,24 @@ impl App {
             .as_deref()
             .map(|id| validate::id("listing_id", id))
             .transpose()?;
-        let safety = self.setting::<SafetyPolicy>().await?;
-        let direct = request.kind == ConversationType::Direct;
         let text = format!("{}\n{body}", request.subject.as_deref().unwrap_or_default());
-        let screened = screen(&safety.policy, &text, direct)?;
-        let guards = rate_guards(
-            &safety.policy,
-            caller,
-            self.clock.now(),
-            listing_id.as_deref().filter(|_| direct),
-        );
-        let checked = Screening { screened, guards };
+        let original = request.clone();
+        let held = |verdict: Verdict| {
+            let held = HeldRequest::NewConversation {
+                request: original.clone(),
+            };
+            async move { self.hold(caller, held, &verdict, idempotency).await }
+        };
         match request.kind {
             ConversationType::Support => {
                 let category = request.category.ok_or_else(|| {
                     ApiError::invalid("category: required for a support conversation")
                 })?;
                 let subject = validate::subject(request.subject.as_deref().unwrap_or_default())?;
+                let checked = match self.check_message(caller, &text, false, None, gate).await? {
+                    Gated::Pass(checked) => checked,
+                    Gated::Hold(verdict) => return held(verdict).await,
+                };
                 self.create_support(
                     caller,
                     category,
@@ -146,6 +194,13 @@ impl App {
                     .as_deref()
                     .map(validate::subject)
                     .transpose()?;
+                let checked = match self
+                    .check_message(caller, &text, true, Some(&listing_id), gate)
+                    .await?
+                {
+                    Gated::Pass(checked) => checked,
+                    Gated::Hold(verdict) => return held(verdict).await,
+                };
                 self.create_direct(caller, listing_id, subject, (body, checked), idempotency)
                     .await
             }
@@ -200,7 +255,7 @@ impl App {
         category: Category,
         subject: String,
         priority: Option<Priority>,
-        (body, checked): (String, Screening),
+        (body, checked): (String, Checked),
         listing_id: Option<String>,
         idempotency: Option<&Idempotency>,
     ) -> ApiResult<Created<CreatedConversation>> {
@@ -276,7 +331,7 @@ impl App {
         caller: &Caller,
         listing_id: String,
         subject: Option<String>,
-        (body, checked): (String, Screening),
+        (body, checked): (String, Checked),
         idempotency: Option<&Idempotency>,
     ) -> ApiResult<Created<CreatedConversation>> {
         let listing: Listing = match self.table.get(&listing_key(&listing_id), true).await? {
@@ -372,6 +427,7 @@ impl App {
                     &pointer.conversation_id,
                     body,
                     idempotency,
+                    checked.gate,
                     |c, m, now| CreatedConversation {
                         conversation: ConversationView::new(c, caller.id(), now),
                         message: m.clone(),
@@ -533,48 +589,85 @@ impl App {
         request: NewMessage,
         idempotency: Option<&Idempotency>,
     ) -> ApiResult<Created<Message>> {
+        self.post_message_as(caller, id, request, idempotency, Gate::Screen)
+            .await
+    }
+
+    pub(crate) async fn post_message_as(
+        &self,
+        caller: &Caller,
+        id: &str,
+        request: NewMessage,
+        idempotency: Option<&Idempotency>,
+        gate: Gate,
+    ) -> ApiResult<Created<Message>> {
         caller.require_person()?;
         let body = validate::body("body", &request.body)?;
-        self.write_user_message(caller, id, body, idempotency, |_, message, _| {
+        self.write_user_message(caller, id, body, idempotency, gate, |_, message, _| {
             message.clone()
         })
         .await
     }
 
+    /// A user writes in a conversation of theirs. The filter's verdict depends on the
+    /// conversation's kind, so it is taken on the conversation as read; a held message
+    /// changes nothing and waits for a moderator.
     async fn write_user_message<R: Serialize>(
         &self,
         caller: &Caller,
         id: &str,
         body: String,
         idempotency: Option<&Idempotency>,
+        gate: Gate,
         respond: impl Fn(&Conversation, &Message, chrono::DateTime<chrono::Utc>) -> R,
     ) -> ApiResult<Created<R>> {
         let visible = |c: &Conversation| c.is_participant(caller.id());
         let targets = self.sla_targets().await?;
         let rules = self.setting::<RoutingRules>().await?;
         let safety = self.setting::<SafetyPolicy>().await?;
-        self.edit_conversation(id, idempotency, visible, |conversation| {
-            let direct = conversation.kind == ConversationType::Direct;
-            let screened = screen(&safety.policy, &body, direct)?;
-            let message = self.user_message(caller, id, body.clone(), &screened);
-            // A broadcast's conversation joins a team's queue when the user answers it.
-            if conversation.kind == ConversationType::Support && conversation.team.is_none() {
-                let route = rules.policy.route(&RoutingInput {
-                    category: conversation.category,
-                    text: &body,
-                    listing_category: None,
-                    user_tier: caller.claims.tier.as_deref(),
-                });
-                conversation.team = Some(route.team);
-                conversation.priority = route.priority;
+        let edited = self
+            .edit_conversation(id, idempotency, visible, |conversation| {
+                let direct = conversation.kind == ConversationType::Direct;
+                let (screened, guards) = match gate {
+                    Gate::Released => (Screened::default(), Vec::new()),
+                    Gate::Screen => match screen(&safety.policy, &body, direct)? {
+                        Screening::Hold(verdict) => return Ok(Edit::unchanged(Err(verdict))),
+                        Screening::Pass(screened) => {
+                            let now = self.clock.now();
+                            (screened, rate_guards(&safety.policy, caller, now, None))
+                        }
+                    },
+                };
+                let message = self.user_message(caller, id, body.clone(), &screened);
+                // A broadcast's conversation joins a team's queue when the user answers it.
+                if conversation.kind == ConversationType::Support && conversation.team.is_none() {
+                    let route = rules.policy.route(&RoutingInput {
+                        category: conversation.category,
+                        text: &body,
+                        listing_category: None,
+                        user_tier: caller.claims.tier.as_deref(),
+                    });
+                    conversation.team = Some(route.team);
+                    conversation.priority = route.priority;
+                }
+                conversation.user_wrote(caller.id(), &message.id, message.created_at, &targets);
+                conversation.remember_contact(caller.id(), caller.contact());
+                let result = respond(conversation, &message, message.created_at);
+                Ok(Edit::with(vec![message_write(&message)?], Ok(result)).guarded(guards))
+            })
+            .await?;
+        match edited {
+            Created::New(Ok(result)) => Ok(Created::New(result)),
+            Created::New(Err(verdict)) => {
+                let held = HeldRequest::Message {
+                    conversation_id: id.to_string(),
+                    body,
+                };
+                self.hold(caller, held, &verdict, idempotency).await
             }
-            conversation.user_wrote(caller.id(), &message.id, message.created_at, &targets);
-            conversation.remember_contact(caller.id(), caller.contact());
-            let result = respond(conversation, &message, message.created_at);
-            let guards = rate_guards(&safety.policy, caller, message.created_at, None);
-            Ok(Edit::with(vec![message_write(&message)?], result).guarded(guards))
-        })
-        .await
+            Created::Replayed(first) => Ok(Created::Replayed(first)),
+            Created::Held(notice) => Ok(Created::Held(notice)),
+        }
     }
 
     /// The user says their support question is answered: resolved, every clock stops.
@@ -607,10 +700,7 @@ impl App {
                 ))
             })
             .await?;
-        match resolved {
-            Created::New(view) => Ok(view),
-            Created::Replayed(_) => Err(ApiError::conflict("unexpected replay")),
-        }
+        resolved.into_new()
     }
 
     /// Marks the caller's messages read up to `message_id`; the unread count becomes the

@@ -1,0 +1,247 @@
+//! Messages the abuse filter holds: kept as the request that would have sent them,
+//! listed oldest first for moderators (`GET /v1/admin/moderation/held`), then released
+//! (sent as their author, once, whatever happens to the release) or rejected.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use tracing::instrument;
+
+use super::{Created, Idempotency, NewConversation, NewMessage, Page, PageRequest};
+use crate::app::App;
+use crate::auth::{Caller, Claims, Role};
+use crate::domain::safety::Verdict;
+use crate::domain::validate;
+use crate::error::{ApiError, ApiResult};
+use crate::store::{self, sortable_time};
+use crate::table::{Condition, Index, Key, Query, TableError, Value, WriteOp, from_item, to_item};
+
+const QUEUE: &str = "MODQUEUE#held";
+
+fn held_key(id: &str) -> Key {
+    Key::new(format!("HELD#{id}"), "HELD")
+}
+
+/// What the held message would have done.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum HeldRequest {
+    NewConversation {
+        request: NewConversation,
+    },
+    Message {
+        conversation_id: String,
+        body: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HeldStatus {
+    Waiting,
+    Released,
+    Rejected,
+}
+
+/// A held message, as stored and as moderators see it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Held {
+    pub id: String,
+    pub status: HeldStatus,
+    pub sender_id: String,
+    /// The author's claims, to send it as them on release.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    sender: Option<Claims>,
+    pub request: HeldRequest,
+    /// Why it was held, in a sentence.
+    pub reason: String,
+    pub rules: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
+}
+
+/// What the author is told: their message waits for a moderator.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HeldNotice {
+    pub status: HeldStatus,
+    pub held_id: String,
+    pub reason: String,
+}
+
+impl Held {
+    /// Moderators see everything but the author's token claims.
+    fn view(mut self) -> Self {
+        self.sender = None;
+        self
+    }
+}
+
+fn require_moderator(caller: &Caller) -> ApiResult<()> {
+    if caller.has(Role::Moderator) || caller.has(Role::Manager) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "this route is for moderators and managers",
+        ))
+    }
+}
+
+fn held_write(held: &Held, condition: Condition) -> anyhow::Result<WriteOp> {
+    let mut item = to_item(held)?;
+    item.insert("pk".into(), Value::s(held_key(&held.id).pk));
+    item.insert("sk".into(), Value::s("HELD"));
+    // In the moderators' queue only while it waits.
+    if held.status == HeldStatus::Waiting {
+        let (pk, sk) = Index::Gsi1.key_attributes();
+        item.insert(pk.into(), Value::s(QUEUE));
+        item.insert(
+            sk.into(),
+            Value::s(format!("{}#{}", sortable_time(held.created_at), held.id)),
+        );
+    }
+    Ok(WriteOp::Put {
+        item,
+        condition: Some(condition),
+    })
+}
+
+impl App {
+    /// Keeps a message the filter held; the author gets a notice (202), once per
+    /// Idempotency-Key.
+    pub(crate) async fn hold<T>(
+        &self,
+        caller: &Caller,
+        request: HeldRequest,
+        verdict: &Verdict,
+        idempotency: Option<&Idempotency>,
+    ) -> ApiResult<Created<T>> {
+        let now = self.clock.now();
+        let held = Held {
+            id: self.ids.next(now),
+            status: HeldStatus::Waiting,
+            sender_id: caller.id().to_string(),
+            sender: Some(caller.claims.clone()),
+            request,
+            reason: verdict.reason(),
+            rules: verdict.findings.iter().map(|f| f.rule.clone()).collect(),
+            created_at: now,
+            decided_by: None,
+            decided_at: None,
+        };
+        let notice = HeldNotice {
+            status: HeldStatus::Waiting,
+            held_id: held.id.clone(),
+            reason: format!("your message waits for a moderator because {}", held.reason),
+        };
+        let write = held_write(&held, Condition::NotExists)?;
+        Ok(match self.create_once(write, notice, idempotency).await? {
+            Created::New(notice) => Created::Held(notice),
+            Created::Held(notice) => Created::Held(notice),
+            Created::Replayed(first) => Created::Replayed(first),
+        })
+    }
+
+    /// The queue, oldest first.
+    #[instrument(skip_all, fields(caller = caller.id()))]
+    pub async fn held_messages(&self, caller: &Caller, page: PageRequest) -> ApiResult<Page<Held>> {
+        require_moderator(caller)?;
+        let query = Query::partition(Index::Gsi1, QUEUE).start(page.cursor.map(|c| c.0));
+        let (items, next) = store::page(self.table.as_ref(), query, page.limit).await?;
+        let held = items
+            .into_iter()
+            .map(|item| Ok(from_item::<Held>(item)?.view()))
+            .collect::<ApiResult<_>>()?;
+        Ok(Page::new(held, next))
+    }
+
+    /// Sends a held message as its author (skipping the filter that held it) and takes
+    /// it off the queue. The send is keyed by the held message, so a release retried or
+    /// raced sends it once.
+    #[instrument(skip_all, fields(caller = caller.id(), held = id))]
+    pub async fn release_held(&self, caller: &Caller, id: &str) -> ApiResult<Held> {
+        require_moderator(caller)?;
+        let held = self.waiting(id).await?;
+        let author =
+            Caller::new(held.sender.clone().ok_or_else(|| {
+                ApiError::conflict("the held message has no author to send it as")
+            })?);
+        let key = Idempotency::new(
+            held.sender_id.as_str(),
+            &format!("held-{id}"),
+            "release",
+            &id,
+        )?;
+        let sent = match &held.request {
+            HeldRequest::NewConversation { request } => self
+                .create_conversation_as(&author, request.clone(), Some(&key), Gate::Released)
+                .await
+                .map(drop),
+            HeldRequest::Message {
+                conversation_id,
+                body,
+            } => self
+                .post_message_as(
+                    &author,
+                    conversation_id,
+                    NewMessage { body: body.clone() },
+                    Some(&key),
+                    Gate::Released,
+                )
+                .await
+                .map(drop),
+        };
+        sent?;
+        self.decide(caller, held, HeldStatus::Released).await
+    }
+
+    #[instrument(skip_all, fields(caller = caller.id(), held = id))]
+    pub async fn reject_held(&self, caller: &Caller, id: &str) -> ApiResult<Held> {
+        require_moderator(caller)?;
+        let held = self.waiting(id).await?;
+        self.decide(caller, held, HeldStatus::Rejected).await
+    }
+
+    async fn waiting(&self, id: &str) -> ApiResult<Held> {
+        validate::id("id", id)?;
+        let held: Held = match self.table.get(&held_key(id), true).await? {
+            Some(item) => from_item(item)?,
+            None => return Err(ApiError::not_found("held message")),
+        };
+        match held.status {
+            HeldStatus::Waiting => Ok(held),
+            decided => Err(ApiError::conflict(format!(
+                "the held message was already {}",
+                match decided {
+                    HeldStatus::Released => "released",
+                    _ => "rejected",
+                }
+            ))),
+        }
+    }
+
+    /// Records the decision, once: a second decision racing this one is a 409.
+    async fn decide(&self, caller: &Caller, mut held: Held, status: HeldStatus) -> ApiResult<Held> {
+        held.status = status;
+        held.decided_by = Some(caller.id().to_string());
+        held.decided_at = Some(self.clock.now());
+        let write = held_write(
+            &held,
+            Condition::Equals("status".into(), Value::s("waiting")),
+        )?;
+        match self.table.write(vec![write]).await {
+            Ok(()) => Ok(held.view()),
+            Err(TableError::ConditionFailed { .. }) => Err(ApiError::conflict(
+                "another moderator decided on this message at the same time",
+            )),
+            Err(other) => Err(other.into()),
+        }
+    }
+}
+
+/// Whether a user's message goes through the abuse filter and rate limits (always,
+/// except when a moderator releases one it held).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gate {
+    Screen,
+    Released,
+}
