@@ -390,3 +390,52 @@ async fn rate_limits_hold_on_dynamodb() {
         .await;
     assert_eq!(messages["items"].as_array().unwrap().len(), 10);
 }
+
+#[tokio::test]
+async fn the_same_long_text_to_many_sellers_is_held_but_a_short_question_is_not() {
+    let app = TestApp::in_memory();
+    for listing in ["L1", "L2", "L3", "L4", "L5"] {
+        app.listing(listing, &format!("seller-{listing}"), "active")
+            .await;
+    }
+    let thandi = app.token("thandi", &[]);
+    for listing in ["L1", "L2", "L3", "L4", "L5"] {
+        app.direct(&thandi, listing, "Is it still available?").await;
+    }
+    let spammer = app.token("spammer", &[]);
+    let pitch = "Hello dear, I buy all your items for a great price, reply now for details";
+    for (n, listing) in ["L1", "L2", "L3", "L4"].into_iter().enumerate() {
+        let (code, reply) = app
+            .post(
+                "/v1/conversations",
+                &spammer,
+                json!({"type": "direct", "listing_id": listing, "body": pitch}),
+            )
+            .await;
+        let expected = if n < 3 {
+            StatusCode::CREATED
+        } else {
+            StatusCode::ACCEPTED
+        };
+        assert_eq!(code, expected, "conversation {}: {reply}", n + 1);
+        if n == 3 {
+            assert!(
+                reply["reason"]
+                    .as_str()
+                    .unwrap()
+                    .contains("sent 4 times within the hour"),
+                "{reply}"
+            );
+        }
+    }
+    // An hour later the count starts again.
+    app.clock.advance(Duration::hours(1));
+    let (code, _) = app
+        .post(
+            "/v1/conversations",
+            &spammer,
+            json!({"type": "direct", "listing_id": "L5", "body": pitch}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::CREATED);
+}

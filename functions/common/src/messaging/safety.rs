@@ -5,12 +5,13 @@
 
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use serde::Serialize;
+use sha2::Digest;
 
 use super::config::{Setting, Versioned};
 use super::edit::Guard;
 use crate::app::{App, Cached};
 use crate::auth::{Caller, Role};
-use crate::domain::safety::{Action, Link, SafetyPolicy, Verdict, assess};
+use crate::domain::safety::{Action, Finding, Link, SafetyPolicy, Verdict, assess};
 use crate::error::{ApiError, ApiResult};
 use crate::table::{Change, Condition, Key, Value, WriteOp};
 
@@ -126,8 +127,24 @@ pub(crate) enum Screening {
 
 /// The filter's verdict on a user's message: refused with the reason as a 400, held, or
 /// passed. `direct`: between a buyer and a seller.
-pub(crate) fn screen(policy: &SafetyPolicy, text: &str, direct: bool) -> ApiResult<Screening> {
-    let verdict = assess(policy, text, direct);
+pub(crate) fn screen(
+    policy: &SafetyPolicy,
+    text: &str,
+    direct: bool,
+    repeats: Option<&Repeats>,
+) -> ApiResult<Screening> {
+    let mut verdict = assess(policy, text, direct);
+    let rule = &policy.duplicates;
+    if let Some(repeats) = repeats.filter(|r| r.seen >= rule.max_conversations) {
+        verdict.add(Finding {
+            rule: "duplicate".into(),
+            action: rule.action,
+            reason: format!(
+                "the same message was sent {} times within the hour",
+                repeats.seen + 1
+            ),
+        });
+    }
     match verdict.action {
         Action::Refuse => Err(ApiError::invalid(format!(
             "body: this message was not sent because {}",
@@ -178,4 +195,63 @@ pub(crate) fn rate_guards(
         ));
     }
     guards
+}
+
+/// How often a sender has sent one text this hour, and the write that counts this time
+/// (in the message's own transaction).
+pub(crate) struct Repeats {
+    pub seen: u32,
+    pub count: WriteOp,
+}
+
+impl App {
+    /// The sender's repeats of `text` this hour; none for texts shorter than the rule's
+    /// minimum ("Is it still available?" is sent to many sellers, and rightly).
+    pub(crate) async fn repeats(
+        &self,
+        policy: &SafetyPolicy,
+        caller: &Caller,
+        text: &str,
+    ) -> ApiResult<Option<Repeats>> {
+        let text = text
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase();
+        if text.chars().count() < policy.duplicates.min_chars {
+            return Ok(None);
+        }
+        let now = self.clock.now();
+        let hash: String = sha2::Sha256::digest(text.as_bytes())[..12]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let (key, ends) = window(
+            &format!("text#{}#{hash}", caller.id()),
+            now,
+            Duration::hours(1),
+        );
+        let seen = match self.table.get(&key, false).await? {
+            Some(item) => item
+                .get("count")
+                .and_then(Value::as_i64)
+                .unwrap_or_default(),
+            None => 0,
+        };
+        let count = WriteOp::Update {
+            key,
+            changes: vec![
+                Change::Add("count".into(), 1),
+                Change::Set(
+                    "expires_at".into(),
+                    Value::n((ends + Duration::hours(1)).timestamp()),
+                ),
+            ],
+            condition: None,
+        };
+        Ok(Some(Repeats {
+            seen: u32::try_from(seen).unwrap_or(u32::MAX),
+            count,
+        }))
+    }
 }

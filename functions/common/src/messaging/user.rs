@@ -70,6 +70,8 @@ pub struct ConversationFilter {
 struct Checked {
     screened: Screened,
     guards: Vec<Guard>,
+    /// Counters written with the message (its repeats this hour).
+    counts: Vec<WriteOp>,
     gate: Gate,
 }
 
@@ -110,18 +112,23 @@ impl App {
             return Ok(Gated::Pass(Checked {
                 screened: Screened::default(),
                 guards: Vec::new(),
+                counts: Vec::new(),
                 gate,
             }));
         }
         let safety = self.setting::<SafetyPolicy>().await?;
-        Ok(match screen(&safety.policy, text, direct)? {
-            Screening::Hold(verdict) => Gated::Hold(verdict),
-            Screening::Pass(screened) => Gated::Pass(Checked {
-                screened,
-                guards: rate_guards(&safety.policy, caller, self.clock.now(), new_direct_about),
-                gate,
-            }),
-        })
+        let repeats = self.repeats(&safety.policy, caller, text).await?;
+        Ok(
+            match screen(&safety.policy, text, direct, repeats.as_ref())? {
+                Screening::Hold(verdict) => Gated::Hold(verdict),
+                Screening::Pass(screened) => Gated::Pass(Checked {
+                    screened,
+                    guards: rate_guards(&safety.policy, caller, self.clock.now(), new_direct_about),
+                    counts: repeats.map(|r| r.count).into_iter().collect(),
+                    gate,
+                }),
+            },
+        )
     }
 
     #[instrument(skip_all, fields(caller = caller.id(), kind = ?request.kind))]
@@ -319,7 +326,7 @@ impl App {
             caller,
             conversation,
             (message, automated),
-            (checks, checked.guards),
+            (checks, checked.guards, checked.counts),
             idempotency,
             |_| ApiError::not_found("listing"),
         )
@@ -397,7 +404,7 @@ impl App {
                 caller,
                 conversation,
                 (message, Vec::new()),
-                (checks, checked.guards),
+                (checks, checked.guards, checked.counts),
                 idempotency,
                 |check| {
                     if check == 0 {
@@ -447,7 +454,7 @@ impl App {
         caller: &Caller,
         conversation: Conversation,
         (message, automated): (Message, Vec<Message>),
-        (checks, guards): (Vec<WriteOp>, Vec<Guard>),
+        (checks, guards, counts): (Vec<WriteOp>, Vec<Guard>, Vec<WriteOp>),
         idempotency: Option<&Idempotency>,
         check_failed: impl Fn(usize) -> ApiError,
     ) -> ApiResult<Created<CreatedConversation>> {
@@ -464,6 +471,7 @@ impl App {
         let first_check = writes.len();
         let check_count = checks.len();
         writes.extend(checks);
+        writes.extend(counts);
         writes.push(message_write(&message)?);
         for reply in &automated {
             writes.push(message_write(reply)?);
@@ -625,18 +633,24 @@ impl App {
         let targets = self.sla_targets().await?;
         let rules = self.setting::<RoutingRules>().await?;
         let safety = self.setting::<SafetyPolicy>().await?;
+        let repeats = match gate {
+            Gate::Screen => self.repeats(&safety.policy, caller, &body).await?,
+            Gate::Released => None,
+        };
         let edited = self
             .edit_conversation(id, idempotency, visible, |conversation| {
                 let direct = conversation.kind == ConversationType::Direct;
                 let (screened, guards) = match gate {
                     Gate::Released => (Screened::default(), Vec::new()),
-                    Gate::Screen => match screen(&safety.policy, &body, direct)? {
-                        Screening::Hold(verdict) => return Ok(Edit::unchanged(Err(verdict))),
-                        Screening::Pass(screened) => {
-                            let now = self.clock.now();
-                            (screened, rate_guards(&safety.policy, caller, now, None))
+                    Gate::Screen => {
+                        match screen(&safety.policy, &body, direct, repeats.as_ref())? {
+                            Screening::Hold(verdict) => return Ok(Edit::unchanged(Err(verdict))),
+                            Screening::Pass(screened) => {
+                                let now = self.clock.now();
+                                (screened, rate_guards(&safety.policy, caller, now, None))
+                            }
                         }
-                    },
+                    }
                 };
                 let message = self.user_message(caller, id, body.clone(), &screened);
                 // A broadcast's conversation joins a team's queue when the user answers it.
@@ -653,7 +667,9 @@ impl App {
                 conversation.user_wrote(caller.id(), &message.id, message.created_at, &targets);
                 conversation.remember_contact(caller.id(), caller.contact());
                 let result = respond(conversation, &message, message.created_at);
-                Ok(Edit::with(vec![message_write(&message)?], Ok(result)).guarded(guards))
+                let mut writes = vec![message_write(&message)?];
+                writes.extend(repeats.as_ref().map(|r| r.count.clone()));
+                Ok(Edit::with(writes, Ok(result)).guarded(guards))
             })
             .await?;
         match edited {
