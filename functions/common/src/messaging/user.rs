@@ -75,6 +75,15 @@ struct Checked {
     gate: Gate,
 }
 
+/// What writing in a conversation came to; the idempotency record keeps a message as
+/// the message itself.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Written<R> {
+    Message(R),
+    Held(Verdict),
+}
+
 /// A user's message passed the filter, or is held for a moderator.
 enum Gated {
     Pass(Checked),
@@ -644,7 +653,9 @@ impl App {
                     Gate::Released => (Screened::default(), Vec::new()),
                     Gate::Screen => {
                         match screen(&safety.policy, &body, direct, repeats.as_ref())? {
-                            Screening::Hold(verdict) => return Ok(Edit::unchanged(Err(verdict))),
+                            Screening::Hold(verdict) => {
+                                return Ok(Edit::unchanged(Written::Held(verdict)));
+                            }
                             Screening::Pass(screened) => {
                                 let now = self.clock.now();
                                 (screened, rate_guards(&safety.policy, caller, now, None))
@@ -669,12 +680,12 @@ impl App {
                 let result = respond(conversation, &message, message.created_at);
                 let mut writes = vec![message_write(&message)?];
                 writes.extend(repeats.as_ref().map(|r| r.count.clone()));
-                Ok(Edit::with(writes, Ok(result)).guarded(guards))
+                Ok(Edit::with(writes, Written::Message(result)).guarded(guards))
             })
             .await?;
         match edited {
-            Created::New(Ok(result)) => Ok(Created::New(result)),
-            Created::New(Err(verdict)) => {
+            Created::New(Written::Message(result)) => Ok(Created::New(result)),
+            Created::New(Written::Held(verdict)) => {
                 let held = HeldRequest::Message {
                     conversation_id: id.to_string(),
                     body,
