@@ -211,6 +211,13 @@ fn moderation_routes() -> Vec<(Method, String, Option<Value>)> {
             "/v1/admin/moderation/held/h1/reject".into(),
             None,
         ),
+        (Method::GET, "/v1/admin/audit".into(), None),
+        (
+            Method::POST,
+            "/v1/admin/users/u1/block".into(),
+            Some(json!({"reason": "spam"})),
+        ),
+        (Method::POST, "/v1/admin/users/u1/unblock".into(), None),
     ]
 }
 

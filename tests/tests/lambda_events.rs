@@ -109,6 +109,9 @@ async fn every_sample_event_reaches_its_route_with_the_authorizers_identity() {
         ("admin-put-routing-rules", StatusCode::OK),
         ("admin-get-safety-policy", StatusCode::OK),
         ("admin-list-held", StatusCode::OK),
+        ("admin-block-user", StatusCode::OK),
+        ("admin-unblock-user", StatusCode::NO_CONTENT),
+        ("admin-audit-log", StatusCode::OK),
         // No such held message: the route and the moderator's identity are reached.
         ("admin-release-held", StatusCode::NOT_FOUND),
         ("admin-reject-held", StatusCode::NOT_FOUND),

@@ -439,3 +439,114 @@ async fn the_same_long_text_to_many_sellers_is_held_but_a_short_question_is_not(
         .await;
     assert_eq!(code, StatusCode::CREATED);
 }
+
+#[tokio::test]
+async fn a_blocked_user_is_told_so_and_every_moderator_action_is_in_the_audit_log() {
+    let app = TestApp::in_memory();
+    app.listing("L1", "sipho", "active").await;
+    let thandi = app.token("thandi", &[]);
+    let sipho = app.token("sipho", &[]);
+    let mpho = app.token("mpho", &["moderator"]);
+    let id = app.direct(&thandi, "L1", "Is it still available?").await;
+
+    let (code, block) = app
+        .post(
+            "/v1/admin/users/sipho/block",
+            &mpho,
+            json!({"reason": "Asked buyers for OTPs"}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{block}");
+    let before = app.item_count();
+    let (code, error) = post_message(&app, &sipho, &id, "Yes it is").await;
+    assert_eq!(code, StatusCode::FORBIDDEN, "{error}");
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("blocked"),
+        "{error}"
+    );
+    let (code, _) = app
+        .post(
+            "/v1/conversations",
+            &sipho,
+            json!({"type": "support", "category": "account", "subject": "Why?", "body": "Why am I blocked?"}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::FORBIDDEN);
+    assert_eq!(app.item_count(), before, "nothing stored");
+    let (code, _) = post_message(&app, &thandi, &id, "Hello?").await;
+    assert_eq!(code, StatusCode::CREATED, "only the blocked user is");
+
+    let (code, _) = app
+        .call(
+            Method::POST,
+            "/v1/admin/users/sipho/unblock",
+            Some(&mpho),
+            None,
+        )
+        .await;
+    assert_eq!(code, StatusCode::NO_CONTENT);
+    let (code, _) = post_message(&app, &sipho, &id, "Sorry, yes it is").await;
+    assert_eq!(code, StatusCode::CREATED);
+    let (code, _) = app
+        .call(
+            Method::POST,
+            "/v1/admin/users/sipho/unblock",
+            Some(&mpho),
+            None,
+        )
+        .await;
+    assert_eq!(code, StatusCode::NOT_FOUND, "not blocked any more");
+
+    let (_, current) = app.get("/v1/admin/safety-policy", &mpho).await;
+    app.call(
+        Method::PUT,
+        "/v1/admin/safety-policy",
+        Some(&mpho),
+        Some(current["policy"].clone()),
+    )
+    .await;
+    let (code, log) = app.get("/v1/admin/audit", &mpho).await;
+    assert_eq!(code, StatusCode::OK, "{log}");
+    let actions: Vec<(&str, &str, &str)> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap(),
+                e["target"].as_str().unwrap(),
+                e["actor"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("user.blocked", "user:sipho", "mpho"),
+            ("user.unblocked", "user:sipho", "mpho"),
+            ("safety_policy.saved", "safety_policy", "mpho"),
+        ]
+    );
+    assert_eq!(log["items"][0]["detail"], "Asked buyers for OTPs");
+    let (code, _) = app.get("/v1/admin/audit", &thandi).await;
+    assert_eq!(code, StatusCode::FORBIDDEN);
+    for method in [Method::PUT, Method::DELETE, Method::PATCH] {
+        let (code, _) = app
+            .call(
+                method.clone(),
+                "/v1/admin/audit",
+                Some(&mpho),
+                Some(json!({})),
+            )
+            .await;
+        assert!(
+            code == StatusCode::METHOD_NOT_ALLOWED || code == StatusCode::NOT_FOUND,
+            "{method}: nobody edits the log"
+        );
+    }
+    let (code, _) = app.get("/v1/admin/audit?month=2026-13", &mpho).await;
+    assert_eq!(code, StatusCode::BAD_REQUEST);
+}

@@ -3,8 +3,8 @@
 //! priority, category and team; read a conversation's SLA timeline; keep reply
 //! templates; read the directory of admins. Seniors and managers send broadcasts;
 //! managers set the SLA policy, the routing, membership and automation rules, and
-//! agents' capacity, working hours and away flag; moderators set the safety policy and
-//! release or reject the messages it holds.
+//! agents' capacity, working hours and away flag; moderators set the safety policy,
+//! release or reject the messages it holds, block users and read the audit log.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -18,9 +18,9 @@ use common::domain::sla_policy::SlaPolicyConfig;
 use common::domain::{Category, Status};
 use common::http::{IdempotencyHeader, JsonBody, MessagesQuery, Params, Routes};
 use common::messaging::{
-    AgentChanges, AutomationRules, BroadcastRequest, ConversationChanges, Idempotency, PageRequest,
-    QueueFilter, QueueSort, ReadRequest, ReplyRequest, TemplateFilter, TemplateRequest, Variables,
-    WebhookRequest,
+    AgentChanges, AutomationRules, BlockRequest, BroadcastRequest, ConversationChanges,
+    Idempotency, PageRequest, QueueFilter, QueueSort, ReadRequest, ReplyRequest, TemplateFilter,
+    TemplateRequest, Variables, WebhookRequest,
 };
 use common::{ApiResult, AppState};
 use serde::Deserialize;
@@ -60,6 +60,9 @@ pub fn routes() -> Routes {
             "/v1/admin/webhooks/{id}/deliveries",
             webhook_deliveries,
         )
+        .on(Method::GET, "/v1/admin/audit", audit_log)
+        .on(Method::POST, "/v1/admin/users/{id}/block", block_user)
+        .on(Method::POST, "/v1/admin/users/{id}/unblock", unblock_user)
         .on(Method::GET, "/v1/admin/moderation/held", held_messages)
         .on(
             Method::POST,
@@ -499,4 +502,42 @@ async fn reject_held(
     Path(id): Path<String>,
 ) -> ApiResult<impl IntoResponse> {
     Ok(Json(app.reject_held(&caller, &id).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AuditQuery {
+    /// `YYYY-MM`; this month if absent.
+    month: Option<String>,
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+async fn audit_log(
+    State(app): State<AppState>,
+    caller: Caller,
+    Params(query): Params<AuditQuery>,
+) -> ApiResult<impl IntoResponse> {
+    let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
+    Ok(Json(
+        app.audit_log(&caller, query.month.as_deref(), page).await?,
+    ))
+}
+
+async fn block_user(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(request): JsonBody<BlockRequest>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(app.block_user(&caller, &id, request).await?))
+}
+
+async fn unblock_user(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    app.unblock_user(&caller, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -13,7 +13,7 @@ use crate::app::{App, Cached};
 use crate::auth::{Caller, Role};
 use crate::error::{ApiError, ApiResult};
 use crate::store::record_write;
-use crate::table::{Condition, Key, Table, TableError, Value, from_item};
+use crate::table::{Condition, Key, Table, TableError, Value, WriteOp, from_item};
 
 /// A configuration with its version, as stored and as its `GET` route shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -56,6 +56,7 @@ pub(crate) async fn save<T: Serialize>(
     policy: T,
     caller: &Caller,
     now: DateTime<Utc>,
+    with: Vec<WriteOp>,
 ) -> ApiResult<Versioned<T>> {
     let saved = Versioned {
         version: current + 1,
@@ -67,16 +68,11 @@ pub(crate) async fn save<T: Serialize>(
         0 => Condition::NotExists,
         version => Condition::Equals("version".into(), Value::n(i64::from(version))),
     };
-    match table
-        .write(vec![record_write(
-            &config_key(kind),
-            &saved,
-            Some(condition),
-        )?])
-        .await
-    {
+    let mut writes = vec![record_write(&config_key(kind), &saved, Some(condition))?];
+    writes.extend(with);
+    match table.write(writes).await {
         Ok(()) => Ok(saved),
-        Err(TableError::ConditionFailed { .. }) => Err(ApiError::conflict(format!(
+        Err(TableError::ConditionFailed { index: 0 }) => Err(ApiError::conflict(format!(
             "the {what} was changed at the same time; reload it and retry"
         ))),
         Err(other) => Err(other.into()),
@@ -133,6 +129,7 @@ impl App {
             value,
             caller,
             self.clock.now(),
+            Vec::new(),
         )
         .await?;
         T::cache(self).clear();

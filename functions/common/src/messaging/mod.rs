@@ -3,6 +3,7 @@
 //! the embedded store.
 
 mod admin;
+mod audit;
 mod automation;
 mod broadcasts;
 mod config;
@@ -23,13 +24,14 @@ mod users;
 mod webhooks;
 
 pub use admin::{ConversationChanges, QueueFilter, QueueSort, ReplyRequest};
+pub use audit::AuditEntry;
 pub use automation::{AutoAnswer, AutomationRules, VersionedAutomation};
 pub use broadcasts::{BroadcastRequest, BroadcastView};
 pub use config::Versioned;
 pub use directory::{AgentChanges, AgentProfile, WorkingHours};
 pub use idempotency::{Created, Idempotency};
 pub use listings::ListingRequest;
-pub use moderation::{Gate, Held, HeldNotice, HeldRequest, HeldStatus};
+pub use moderation::{Block, BlockRequest, Gate, Held, HeldNotice, HeldRequest, HeldStatus};
 pub use notifications::{NotificationOrder, UnreadCounts};
 pub use privacy::{Export, ExportedConversation};
 pub use routing_rules::{VersionedMembership, VersionedRules};

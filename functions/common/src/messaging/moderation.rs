@@ -6,9 +6,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tracing::instrument;
 
+use super::audit::require_moderator;
 use super::{Created, Idempotency, NewConversation, NewMessage, Page, PageRequest};
 use crate::app::App;
-use crate::auth::{Caller, Claims, Role};
+use crate::auth::{Caller, Claims};
 use crate::domain::safety::Verdict;
 use crate::domain::validate;
 use crate::error::{ApiError, ApiResult};
@@ -73,16 +74,6 @@ impl Held {
     fn view(mut self) -> Self {
         self.sender = None;
         self
-    }
-}
-
-fn require_moderator(caller: &Caller) -> ApiResult<()> {
-    if caller.has(Role::Moderator) || caller.has(Role::Manager) {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden(
-            "this route is for moderators and managers",
-        ))
     }
 }
 
@@ -228,7 +219,17 @@ impl App {
             &held,
             Condition::Equals("status".into(), Value::s("waiting")),
         )?;
-        match self.table.write(vec![write]).await {
+        let action = match status {
+            HeldStatus::Released => "held.released",
+            _ => "held.rejected",
+        };
+        let audit = self.audit(
+            caller,
+            action,
+            format!("held:{}", held.id),
+            Some(held.reason.clone()),
+        )?;
+        match self.table.write(vec![write, audit]).await {
             Ok(()) => Ok(held.view()),
             Err(TableError::ConditionFailed { .. }) => Err(ApiError::conflict(
                 "another moderator decided on this message at the same time",
@@ -244,4 +245,67 @@ impl App {
 pub enum Gate {
     Screen,
     Released,
+}
+
+/// `POST /v1/admin/users/{id}/block`: why.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BlockRequest {
+    pub reason: String,
+}
+
+/// A user blocked from sending messages.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Block {
+    pub user_id: String,
+    pub reason: String,
+    pub blocked_by: String,
+    pub blocked_at: DateTime<Utc>,
+}
+
+impl App {
+    /// Blocks a user from sending: every message of theirs is refused from now on (in
+    /// the message's own transaction, so at no extra cost).
+    #[instrument(skip_all, fields(caller = caller.id(), user = user))]
+    pub async fn block_user(
+        &self,
+        caller: &Caller,
+        user: &str,
+        request: BlockRequest,
+    ) -> ApiResult<Block> {
+        require_moderator(caller)?;
+        let block = Block {
+            user_id: validate::id("id", user)?,
+            reason: validate::bounded_text("reason", &request.reason, 500)?,
+            blocked_by: caller.id().to_string(),
+            blocked_at: self.clock.now(),
+        };
+        let audit = self.audit(
+            caller,
+            "user.blocked",
+            format!("user:{user}"),
+            Some(block.reason.clone()),
+        )?;
+        let write = crate::store::record_write(&super::safety::block_key(user), &block, None)?;
+        self.table.write(vec![write, audit]).await?;
+        Ok(block)
+    }
+
+    #[instrument(skip_all, fields(caller = caller.id(), user = user))]
+    pub async fn unblock_user(&self, caller: &Caller, user: &str) -> ApiResult<()> {
+        require_moderator(caller)?;
+        validate::id("id", user)?;
+        let delete = WriteOp::Delete {
+            key: super::safety::block_key(user),
+            condition: Some(Condition::Exists),
+        };
+        let audit = self.audit(caller, "user.unblocked", format!("user:{user}"), None)?;
+        match self.table.write(vec![delete, audit]).await {
+            Ok(()) => Ok(()),
+            Err(TableError::ConditionFailed { index: 0 }) => {
+                Err(ApiError::not_found("block on this user"))
+            }
+            Err(other) => Err(other.into()),
+        }
+    }
 }

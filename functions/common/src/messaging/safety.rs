@@ -7,10 +7,11 @@ use chrono::{DateTime, Duration, DurationRound, Utc};
 use serde::Serialize;
 use sha2::Digest;
 
+use super::audit::require_moderator;
 use super::config::{Setting, Versioned};
 use super::edit::Guard;
 use crate::app::{App, Cached};
-use crate::auth::{Caller, Role};
+use crate::auth::Caller;
 use crate::domain::safety::{Action, Finding, Link, SafetyPolicy, Verdict, assess};
 use crate::error::{ApiError, ApiResult};
 use crate::table::{Change, Condition, Key, Value, WriteOp};
@@ -25,16 +26,6 @@ impl Setting for SafetyPolicy {
     }
     fn cache(app: &App) -> &Cached<Versioned<Self>> {
         &app.safety
-    }
-}
-
-fn require_moderator(caller: &Caller) -> ApiResult<()> {
-    if caller.has(Role::Moderator) || caller.has(Role::Manager) {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden(
-            "this route is for moderators and managers",
-        ))
     }
 }
 
@@ -111,6 +102,7 @@ impl App {
             policy,
             caller,
             self.clock.now(),
+            vec![self.audit(caller, "safety_policy.saved", "safety_policy".into(), None)?],
         )
         .await?;
         SafetyPolicy::cache(self).clear();
@@ -162,9 +154,15 @@ pub(crate) fn screen(
     }
 }
 
-/// The rate limits a user's message counts against: theirs per minute and hour (tighter
-/// for new accounts), and, for a new buyer–seller conversation, the listing's per hour.
-pub(crate) fn rate_guards(
+/// A blocked user's block (a moderator's decision).
+pub(crate) fn block_key(user: &str) -> Key {
+    Key::new(format!("USER#{user}"), "BLOCK")
+}
+
+/// What a user's message must pass in its own transaction: the sender is not blocked;
+/// and the rate limits it counts against: theirs per minute and hour (tighter for new
+/// accounts), and, for a new buyer–seller conversation, the listing's per hour.
+pub(crate) fn send_guards(
     policy: &SafetyPolicy,
     caller: &Caller,
     now: DateTime<Utc>,
@@ -182,6 +180,15 @@ pub(crate) fn rate_guards(
     let user = format!("user#{}", caller.id());
     let too_fast = "you are sending messages faster than SayPro allows";
     let mut guards = vec![
+        Guard {
+            write: WriteOp::Check {
+                key: block_key(caller.id()),
+                condition: Condition::NotExists,
+            },
+            refusal: ApiError::forbidden(
+                "your account is blocked from sending messages by a SayPro moderator; contact SayPro support",
+            ),
+        },
         counter(&user, per_minute, now, Duration::minutes(1), too_fast),
         counter(&user, per_hour, now, Duration::hours(1), too_fast),
     ];

@@ -66,6 +66,7 @@ impl App {
             policy,
             caller,
             self.clock.now(),
+            Vec::new(),
         )
         .await?;
         self.sla.clear();

@@ -7,7 +7,7 @@ use tracing::instrument;
 
 use super::edit::{Edit, Guard};
 use super::moderation::{Gate, HeldRequest};
-use super::safety::{Screened, Screening, rate_guards, screen};
+use super::safety::{Screened, Screening, screen, send_guards};
 use super::{Created, Idempotency, Order, Page, PageRequest};
 use crate::app::App;
 use crate::auth::Caller;
@@ -132,7 +132,7 @@ impl App {
                 Screening::Hold(verdict) => Gated::Hold(verdict),
                 Screening::Pass(screened) => Gated::Pass(Checked {
                     screened,
-                    guards: rate_guards(&safety.policy, caller, self.clock.now(), new_direct_about),
+                    guards: send_guards(&safety.policy, caller, self.clock.now(), new_direct_about),
                     counts: repeats.map(|r| r.count).into_iter().collect(),
                     gate,
                 }),
@@ -658,7 +658,7 @@ impl App {
                             }
                             Screening::Pass(screened) => {
                                 let now = self.clock.now();
-                                (screened, rate_guards(&safety.policy, caller, now, None))
+                                (screened, send_guards(&safety.policy, caller, now, None))
                             }
                         }
                     }
