@@ -46,12 +46,11 @@ pub(crate) async fn read<T: DeserializeOwned>(
     })
 }
 
-/// Saves `policy` as the version after `current` (a save racing another is a 409 that
-/// names `what`).
+/// Saves `policy` of `kind` as the version after `current` (a save racing another is a
+/// 409 that names `what`), with the writes that go `with` it (an audit entry).
 pub(crate) async fn save<T: Serialize>(
     table: &dyn Table,
-    kind: &str,
-    what: &str,
+    (kind, what): (&str, &str),
     current: u32,
     policy: T,
     caller: &Caller,
@@ -123,8 +122,7 @@ impl App {
         let current = self.stored_setting::<T>(caller).await?;
         let saved = save(
             self.table.as_ref(),
-            T::KIND,
-            T::LABEL,
+            (T::KIND, T::LABEL),
             current.version,
             value,
             caller,

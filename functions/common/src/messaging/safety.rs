@@ -96,8 +96,7 @@ impl App {
         let current = self.get_safety_policy(caller).await?;
         let saved = super::config::save(
             self.table.as_ref(),
-            SafetyPolicy::KIND,
-            SafetyPolicy::LABEL,
+            (SafetyPolicy::KIND, SafetyPolicy::LABEL),
             current.version,
             policy,
             caller,

@@ -60,8 +60,7 @@ impl App {
         let current = self.stored_policy().await?;
         let saved = config::save(
             self.table.as_ref(),
-            KIND,
-            "SLA policy",
+            (KIND, "SLA policy"),
             current.version,
             policy,
             caller,
