@@ -55,6 +55,11 @@ fn user_routes(id: &str, message_id: &str) -> Vec<(Method, String, Option<Value>
             format!("/v1/conversations/{id}/resolve"),
             None,
         ),
+        (
+            Method::POST,
+            format!("/v1/conversations/{id}/reports"),
+            Some(json!({"reason": "spam"})),
+        ),
     ]
 }
 
@@ -212,6 +217,13 @@ fn moderation_routes() -> Vec<(Method, String, Option<Value>)> {
             None,
         ),
         (Method::GET, "/v1/admin/audit".into(), None),
+        (Method::GET, "/v1/admin/moderation/reports".into(), None),
+        (Method::GET, "/v1/admin/moderation/reports/r1".into(), None),
+        (
+            Method::POST,
+            "/v1/admin/moderation/reports/r1/close".into(),
+            Some(json!({"outcome": "dismissed"})),
+        ),
         (
             Method::POST,
             "/v1/admin/users/u1/block".into(),

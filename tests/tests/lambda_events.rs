@@ -19,6 +19,7 @@ const SAMPLE_NOTIFICATION: &str = "01JSAMPLENOTIFICATION00000";
 const SAMPLE_TEMPLATE: &str = "01JSAMPLETEMPLATE000000000";
 const SAMPLE_WEBHOOK: &str = "01JSAMPLEWEBHOOK0000000000";
 const SAMPLE_BROADCAST: &str = "01JSAMPLEBROADCAST00000000";
+const SAMPLE_REPORT: &str = "01JSAMPLEREPORT00000000000";
 
 fn lambda_app() -> AppState {
     lambda_app_on(Arc::new(EmbeddedTable::in_memory()))
@@ -171,6 +172,17 @@ async fn every_sample_event_reaches_its_route_with_the_authorizers_identity() {
         ("admin-list-webhooks", StatusCode::OK),
         ("admin-webhook-deliveries", StatusCode::OK),
         ("admin-delete-webhook", StatusCode::NO_CONTENT),
+    ] {
+        let (code, body) = invoke(&app, name, &ids).await;
+        assert_eq!(code, status, "{name}: {body}");
+    }
+    let (code, report) = invoke(&app, "report-conversation", &ids).await;
+    assert_eq!(code, StatusCode::CREATED, "{report}");
+    ids.push((SAMPLE_REPORT, report["id"].as_str().unwrap().to_string()));
+    for (name, status) in [
+        ("admin-list-reports", StatusCode::OK),
+        ("admin-get-report", StatusCode::OK),
+        ("admin-close-report", StatusCode::OK),
     ] {
         let (code, body) = invoke(&app, name, &ids).await;
         assert_eq!(code, status, "{name}: {body}");

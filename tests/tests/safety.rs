@@ -550,3 +550,132 @@ async fn a_blocked_user_is_told_so_and_every_moderator_action_is_in_the_audit_lo
     let (code, _) = app.get("/v1/admin/audit?month=2026-13", &mpho).await;
     assert_eq!(code, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn a_report_is_judged_in_context_and_closed_by_hiding_the_message_or_blocking_its_author() {
+    let app = TestApp::in_memory();
+    app.listing("L1", "sipho", "active").await;
+    let thandi = app.token("thandi", &[]);
+    let sipho = app.token("sipho", &[]);
+    let mpho = app.token("mpho", &["moderator"]);
+    let id = app.direct(&thandi, "L1", "Is it still available?").await;
+    let (_, insult) = post_message(&app, &sipho, &id, "Only idiots ask that").await;
+    let insult_id = insult["id"].as_str().unwrap();
+
+    let path = format!("/v1/conversations/{id}/reports");
+    for (token, body, expected) in [
+        (
+            &sipho,
+            json!({"reason": "abuse", "message_id": insult_id}),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            &thandi,
+            json!({"reason": "abuse", "message_id": "nope"}),
+            StatusCode::BAD_REQUEST,
+        ),
+        (&thandi, json!({"reason": "rude"}), StatusCode::BAD_REQUEST),
+        (
+            &app.token("ben", &[]),
+            json!({"reason": "abuse"}),
+            StatusCode::NOT_FOUND,
+        ),
+    ] {
+        let (code, reply) = app.post(&path, token, body.clone()).await;
+        assert_eq!(code, expected, "{body}: {reply}");
+    }
+    let (code, report) = app
+        .post(
+            &path,
+            &thandi,
+            json!({"reason": "abuse", "message_id": insult_id, "comment": "Rude"}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::CREATED, "{report}");
+    assert_eq!(report["reported_user"], "sipho");
+    assert_eq!(report["status"], "open");
+    assert_eq!(
+        report["due_at"], "2026-11-25T07:00:00Z",
+        "24 hours to answer"
+    );
+
+    let (code, _) = app.get("/v1/admin/moderation/reports", &thandi).await;
+    assert_eq!(code, StatusCode::FORBIDDEN);
+    let (_, queue) = app.get("/v1/admin/moderation/reports", &mpho).await;
+    assert_eq!(queue["items"].as_array().unwrap().len(), 1);
+    let report_id = report["id"].as_str().unwrap();
+    let (code, context) = app
+        .get(&format!("/v1/admin/moderation/reports/{report_id}"), &mpho)
+        .await;
+    assert_eq!(code, StatusCode::OK, "{context}");
+    assert_eq!(context["messages"].as_array().unwrap().len(), 2);
+    assert_eq!(context["conversation"]["id"], id.as_str());
+
+    let close = format!("/v1/admin/moderation/reports/{report_id}/close");
+    let (code, closed) = app
+        .post(
+            &close,
+            &mpho,
+            json!({"outcome": "message_hidden", "note": "Insult"}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{closed}");
+    assert_eq!(
+        (&closed["status"], &closed["outcome"]),
+        (&json!("closed"), &json!("message_hidden"))
+    );
+    let (code, _) = app
+        .post(&close, &mpho, json!({"outcome": "dismissed"}))
+        .await;
+    assert_eq!(code, StatusCode::CONFLICT);
+    for token in [&thandi, &sipho] {
+        let (_, seen) = app
+            .get(&format!("/v1/conversations/{id}/messages"), token)
+            .await;
+        assert_eq!(
+            seen["items"][1]["body"],
+            common::domain::message::HIDDEN_BODY
+        );
+    }
+    let (_, context) = app
+        .get(&format!("/v1/admin/moderation/reports/{report_id}"), &mpho)
+        .await;
+    assert_eq!(context["messages"][1]["body"], "Only idiots ask that");
+    assert_eq!(context["messages"][1]["hidden"], true);
+
+    // A report on the whole conversation, closed by blocking the other party.
+    let (_, report) = app
+        .post(&path, &thandi, json!({"reason": "harassment"}))
+        .await;
+    let close = format!(
+        "/v1/admin/moderation/reports/{}/close",
+        report["id"].as_str().unwrap()
+    );
+    let (code, _) = app
+        .post(
+            &close,
+            &mpho,
+            json!({"outcome": "user_blocked", "note": "Repeated insults"}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK);
+    let (code, _) = post_message(&app, &sipho, &id, "Hello?").await;
+    assert_eq!(code, StatusCode::FORBIDDEN, "blocked");
+
+    let (_, log) = app.get("/v1/admin/audit", &mpho).await;
+    let actions: Vec<&str> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "conversation.read",
+            "message.hidden",
+            "conversation.read",
+            "user.blocked"
+        ]
+    );
+}

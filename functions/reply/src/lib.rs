@@ -4,7 +4,8 @@
 //! templates; read the directory of admins. Seniors and managers send broadcasts;
 //! managers set the SLA policy, the routing, membership and automation rules, and
 //! agents' capacity, working hours and away flag; moderators set the safety policy,
-//! release or reject the messages it holds, block users and read the audit log.
+//! release or reject the messages it holds, work users' reports, block users and read
+//! the audit log.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -18,9 +19,9 @@ use common::domain::sla_policy::SlaPolicyConfig;
 use common::domain::{Category, Status};
 use common::http::{IdempotencyHeader, JsonBody, MessagesQuery, Params, Routes};
 use common::messaging::{
-    AgentChanges, AutomationRules, BlockRequest, BroadcastRequest, ConversationChanges,
-    Idempotency, PageRequest, QueueFilter, QueueSort, ReadRequest, ReplyRequest, TemplateFilter,
-    TemplateRequest, Variables, WebhookRequest,
+    AgentChanges, AutomationRules, BlockRequest, BroadcastRequest, CloseReport,
+    ConversationChanges, Idempotency, PageRequest, QueueFilter, QueueSort, ReadRequest,
+    ReplyRequest, TemplateFilter, TemplateRequest, Variables, WebhookRequest,
 };
 use common::{ApiResult, AppState};
 use serde::Deserialize;
@@ -63,6 +64,17 @@ pub fn routes() -> Routes {
         .on(Method::GET, "/v1/admin/audit", audit_log)
         .on(Method::POST, "/v1/admin/users/{id}/block", block_user)
         .on(Method::POST, "/v1/admin/users/{id}/unblock", unblock_user)
+        .on(Method::GET, "/v1/admin/moderation/reports", reports)
+        .on(
+            Method::GET,
+            "/v1/admin/moderation/reports/{id}",
+            report_in_context,
+        )
+        .on(
+            Method::POST,
+            "/v1/admin/moderation/reports/{id}/close",
+            close_report,
+        )
         .on(Method::GET, "/v1/admin/moderation/held", held_messages)
         .on(
             Method::POST,
@@ -540,4 +552,30 @@ async fn unblock_user(
 ) -> ApiResult<StatusCode> {
     app.unblock_user(&caller, &id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+async fn reports(
+    State(app): State<AppState>,
+    caller: Caller,
+    Params(query): Params<PageQuery>,
+) -> ApiResult<impl IntoResponse> {
+    let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
+    Ok(Json(app.reports(&caller, page).await?))
+}
+
+async fn report_in_context(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(app.report_in_context(&caller, &id).await?))
+}
+
+async fn close_report(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(request): JsonBody<CloseReport>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(app.close_report(&caller, &id, request).await?))
 }

@@ -1,7 +1,8 @@
 //! `send`: the user routes. Users open conversations with the admin team or a listing's
 //! seller, list and read them, write, and mark read; everyone (users and admins) reads
 //! their in-app notifications and sets their notification preferences here; users
-//! export everything held about them.
+//! export everything held about them and report conversations or messages to the
+//! moderators.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -12,7 +13,7 @@ use common::domain::{ConversationType, Status};
 use common::http::{IdempotencyHeader, JsonBody, MessagesQuery, Params, Routes};
 use common::messaging::{
     ConversationFilter, Idempotency, NewConversation, NewMessage, NotificationOrder, PageRequest,
-    ReadRequest,
+    ReadRequest, ReportRequest,
 };
 use common::notify::preferences::Preferences;
 use common::{ApiResult, AppState};
@@ -39,6 +40,7 @@ pub fn routes() -> Routes {
             "/v1/conversations/{id}/resolve",
             resolve_conversation,
         )
+        .on(Method::POST, "/v1/conversations/{id}/reports", report)
         .on(Method::GET, "/v1/notifications", list_notifications)
         .on(
             Method::POST,
@@ -242,4 +244,22 @@ async fn export(State(app): State<AppState>, caller: Caller) -> ApiResult<impl I
         [(axum::http::header::CONTENT_DISPOSITION, disposition)],
         Json(export),
     ))
+}
+
+/// A participant reports the conversation or one of its messages to the moderators.
+async fn report(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    key: IdempotencyHeader,
+    JsonBody(request): JsonBody<ReportRequest>,
+) -> ApiResult<impl IntoResponse> {
+    let key = idempotency(
+        &caller,
+        key,
+        &format!("POST /v1/conversations/{id}/reports"),
+        &request,
+    )?;
+    let report = app.report(&caller, &id, request, key.as_ref()).await?;
+    Ok((report.status(), Json(report)))
 }

@@ -240,6 +240,7 @@ impl Broadcast {
             broadcast_id: Some(self.id.clone()),
             warning: None,
             links: Vec::new(),
+            hidden: false,
         };
         let conversation = Conversation {
             id: id.clone(),

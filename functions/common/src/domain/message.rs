@@ -38,4 +38,23 @@ pub struct Message {
     /// The links in the body, as structured entities.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub links: Vec<super::safety::Link>,
+    /// A moderator hid it: participants see that it was removed, not what it said.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub hidden: bool,
+}
+
+/// What participants see instead of a message a moderator hid.
+pub const HIDDEN_BODY: &str = "This message was removed by a SayPro moderator.";
+
+impl Message {
+    /// The message as the conversation's participants see it (moderators and admins see
+    /// a hidden message's original).
+    pub fn as_participants_see_it(mut self) -> Self {
+        if self.hidden {
+            self.body = HIDDEN_BODY.to_string();
+            self.links.clear();
+            self.warning = None;
+        }
+        self
+    }
 }

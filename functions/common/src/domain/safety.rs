@@ -81,6 +81,13 @@ pub struct SafetyPolicy {
     pub scam_rules: Vec<ScamRule>,
     pub rate_limits: RateLimits,
     pub duplicates: DuplicateRule,
+    /// How soon moderators answer a user's report (wall-clock hours).
+    #[serde(default = "default_report_hours")]
+    pub report_response_hours: u32,
+}
+
+fn default_report_hours() -> u32 {
+    24
 }
 
 fn strings(items: &[&str]) -> Vec<String> {
@@ -202,6 +209,7 @@ impl Default for SafetyPolicy {
                 min_chars: 40,
                 action: Action::Hold,
             },
+            report_response_hours: default_report_hours(),
         }
     }
 }
@@ -245,6 +253,9 @@ impl SafetyPolicy {
             return Err(ApiError::invalid(
                 "rate_limits: a minute's limit cannot exceed the hour's",
             ));
+        }
+        if self.report_response_hours == 0 {
+            return Err(ApiError::invalid("report_response_hours: at least 1"));
         }
         if self.duplicates.max_conversations == 0 {
             return Err(ApiError::invalid(

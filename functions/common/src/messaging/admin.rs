@@ -9,6 +9,7 @@ use tracing::instrument;
 
 use super::edit::Edit;
 use super::templates;
+use super::user::Viewer;
 use super::{Created, Idempotency, Order, Page, PageRequest};
 use crate::app::App;
 use crate::auth::{Caller, Team};
@@ -213,7 +214,7 @@ impl App {
         page: PageRequest,
     ) -> ApiResult<Page<Message>> {
         caller.require_admin()?;
-        self.read_messages(id, |c| admin_may_see(caller, c), true, order, page)
+        self.read_messages(id, |c| admin_may_see(caller, c), Viewer::Admin, order, page)
             .await
     }
 

@@ -164,6 +164,7 @@ impl App {
             broadcast_id: None,
             warning: None,
             links: Vec::new(),
+            hidden: false,
         };
         conversation.automated_message(&message.id, now);
         message

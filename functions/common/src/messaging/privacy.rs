@@ -79,7 +79,7 @@ impl App {
                 )
                 .await?
                 .into_iter()
-                .map(from_item)
+                .map(|item| Ok(from_item::<Message>(item)?.as_participants_see_it()))
                 .collect::<anyhow::Result<_>>()?;
             conversations.push(ExportedConversation {
                 conversation: ConversationView::new(&conversation, user, now),

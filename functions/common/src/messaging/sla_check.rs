@@ -197,6 +197,7 @@ impl App {
             broadcast_id: None,
             warning: None,
             links: Vec::new(),
+            hidden: false,
         }
     }
 

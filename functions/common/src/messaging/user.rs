@@ -75,6 +75,16 @@ struct Checked {
     gate: Gate,
 }
 
+/// Who reads a conversation's messages: its participants (no internal notes; hidden
+/// messages as removed), the admin team (everything), or a moderator (no internal
+/// notes; hidden messages as written).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Viewer {
+    Participant,
+    Admin,
+    Moderator,
+}
+
 /// What writing in a conversation came to; the idempotency record keeps a message as
 /// the message itself.
 #[derive(Serialize)]
@@ -247,6 +257,7 @@ impl App {
             broadcast_id: None,
             warning: None,
             links: Vec::new(),
+            hidden: false,
         }
     }
 
@@ -561,7 +572,7 @@ impl App {
         &self,
         id: &str,
         visible: impl Fn(&Conversation) -> bool,
-        include_internal: bool,
+        viewer: Viewer,
         order: Order,
         page: PageRequest,
     ) -> ApiResult<Page<Message>> {
@@ -569,7 +580,7 @@ impl App {
             .sort(SortKey::BeginsWith(MESSAGE_PREFIX.into()))
             .descending(order == Order::Desc)
             .start(page.cursor.map(|c| c.0));
-        if !include_internal {
+        if viewer != Viewer::Admin {
             query = query.filter(Filter::Equals("internal".into(), Value::Bool(false)));
         }
         let (conversation, messages) = tokio::join!(
@@ -580,7 +591,13 @@ impl App {
         let (items, next) = messages?;
         let messages = items
             .into_iter()
-            .map(from_item)
+            .map(|item| {
+                let message: Message = from_item(item)?;
+                Ok(match viewer {
+                    Viewer::Participant => message.as_participants_see_it(),
+                    Viewer::Admin | Viewer::Moderator => message,
+                })
+            })
             .collect::<anyhow::Result<_>>()?;
         Ok(Page::new(messages, next))
     }
@@ -594,8 +611,14 @@ impl App {
         page: PageRequest,
     ) -> ApiResult<Page<Message>> {
         caller.require_person()?;
-        self.read_messages(id, |c| c.is_participant(caller.id()), false, order, page)
-            .await
+        self.read_messages(
+            id,
+            |c| c.is_participant(caller.id()),
+            Viewer::Participant,
+            order,
+            page,
+        )
+        .await
     }
 
     #[instrument(skip_all, fields(caller = caller.id(), conversation = id))]

@@ -168,6 +168,7 @@ mod tests {
             broadcast_id: None,
             warning: None,
             links: Vec::new(),
+            hidden: false,
         }
     }
 

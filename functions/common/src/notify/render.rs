@@ -246,6 +246,7 @@ mod tests {
             broadcast_id: None,
             warning: None,
             links: Vec::new(),
+            hidden: false,
         }
     }
 
