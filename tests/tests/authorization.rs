@@ -230,6 +230,11 @@ fn moderation_routes() -> Vec<(Method, String, Option<Value>)> {
             Some(json!({"reason": "spam"})),
         ),
         (Method::POST, "/v1/admin/users/u1/unblock".into(), None),
+        (
+            Method::POST,
+            "/v1/admin/users/u1/warn".into(),
+            Some(json!({"message": "Be kind"})),
+        ),
     ]
 }
 

@@ -105,6 +105,7 @@ async fn every_documented_operation_answers_as_documented() {
                     serde_json::to_value(common::domain::safety::SafetyPolicy::default()).unwrap(),
                 ),
                 "blockUser" => Some(json!({"reason": "spam"})),
+                "warnUser" => Some(json!({"message": "Be kind"})),
                 "reportConversation" => Some(json!({"reason": "spam"})),
                 "closeReport" => Some(json!({"outcome": "dismissed"})),
                 "putUser" => Some(json!({"email": "alice@example.co.za", "tier": "premium"})),

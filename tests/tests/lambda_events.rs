@@ -110,6 +110,7 @@ async fn every_sample_event_reaches_its_route_with_the_authorizers_identity() {
         ("admin-put-routing-rules", StatusCode::OK),
         ("admin-get-safety-policy", StatusCode::OK),
         ("admin-list-held", StatusCode::OK),
+        ("admin-warn-user", StatusCode::CREATED),
         ("admin-block-user", StatusCode::OK),
         ("admin-unblock-user", StatusCode::NO_CONTENT),
         ("admin-audit-log", StatusCode::OK),

@@ -679,3 +679,98 @@ async fn a_report_is_judged_in_context_and_closed_by_hiding_the_message_or_block
         ]
     );
 }
+
+#[tokio::test]
+async fn a_warned_user_finds_it_in_their_inbox_and_a_flagged_thread_becomes_a_complaint() {
+    let app = TestApp::in_memory();
+    app.listing("L1", "sipho", "active").await;
+    let thandi = app.token("thandi", &[]);
+    let sipho = app.token("sipho", &[]);
+    let mpho = app.token("mpho", &["moderator"]);
+    let id = app.direct(&thandi, "L1", "Is it still available?").await;
+    post_message(&app, &sipho, &id, "Yes, but only if you pay upfront").await;
+
+    let (code, warning) = app
+        .post(
+            "/v1/admin/users/sipho/warn",
+            &mpho,
+            json!({"message": "Asking for payment before viewing is not allowed on SayPro."}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::CREATED, "{warning}");
+    let (_, inbox) = app.get("/v1/conversations", &sipho).await;
+    let warned = inbox["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["subject"] == "A warning from SayPro's moderators")
+        .expect("the warning is in the inbox");
+    assert_eq!(warned["created_by"], "saypro-support");
+    assert_eq!(warned["unread_count"], 1);
+
+    let (_, report) = app
+        .post(
+            &format!("/v1/conversations/{id}/reports"),
+            &thandi,
+            json!({"reason": "scam", "comment": "Wants payment upfront"}),
+        )
+        .await;
+    let close = format!(
+        "/v1/admin/moderation/reports/{}/close",
+        report["id"].as_str().unwrap()
+    );
+    let (code, closed) = app
+        .post(&close, &mpho, json!({"outcome": "flagged_to_support"}))
+        .await;
+    assert_eq!(code, StatusCode::OK, "{closed}");
+    let (_, mine) = app.get("/v1/conversations?type=support", &thandi).await;
+    let complaint = &mine["items"][0];
+    assert_eq!(complaint["category"], "complaint");
+    assert_eq!(complaint["listing_id"], "L1");
+    assert_eq!(complaint["status"], "open");
+    let agent = app.token("agent-sam", &["agent", "team-support"]);
+    let (_, queue) = app.get("/v1/admin/conversations", &agent).await;
+    assert_eq!(queue["items"][0]["id"], complaint["id"], "{queue}");
+    assert!(queue["items"][0]["sla"]["first_response_due"].is_string());
+    let (_, thread) = app
+        .get(
+            &format!(
+                "/v1/admin/conversations/{}/messages",
+                complaint["id"].as_str().unwrap()
+            ),
+            &agent,
+        )
+        .await;
+    let note = &thread["items"][1];
+    assert_eq!(note["internal"], true);
+    assert!(note["body"].as_str().unwrap().contains(&id), "{note}");
+
+    // Support conversations are the team's already: not flagged again.
+    let support = app.support(&thandi, "general", "Hi").await;
+    let (_, report) = app
+        .post(
+            &format!("/v1/conversations/{support}/reports"),
+            &thandi,
+            json!({"reason": "other"}),
+        )
+        .await;
+    let (code, _) = app
+        .post(
+            &format!(
+                "/v1/admin/moderation/reports/{}/close",
+                report["id"].as_str().unwrap()
+            ),
+            &mpho,
+            json!({"outcome": "flagged_to_support"}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::BAD_REQUEST);
+    let (_, log) = app.get("/v1/admin/audit", &mpho).await;
+    let actions: Vec<&str> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["user.warned", "report.flagged_to_support"]);
+}

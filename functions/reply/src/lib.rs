@@ -4,8 +4,8 @@
 //! templates; read the directory of admins. Seniors and managers send broadcasts;
 //! managers set the SLA policy, the routing, membership and automation rules, and
 //! agents' capacity, working hours and away flag; moderators set the safety policy,
-//! release or reject the messages it holds, work users' reports, block users and read
-//! the audit log.
+//! release or reject the messages it holds, work users' reports, warn and block users,
+//! and read the audit log.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -21,7 +21,7 @@ use common::http::{IdempotencyHeader, JsonBody, MessagesQuery, Params, Routes};
 use common::messaging::{
     AgentChanges, AutomationRules, BlockRequest, BroadcastRequest, CloseReport,
     ConversationChanges, Idempotency, PageRequest, QueueFilter, QueueSort, ReadRequest,
-    ReplyRequest, TemplateFilter, TemplateRequest, Variables, WebhookRequest,
+    ReplyRequest, TemplateFilter, TemplateRequest, Variables, WarnRequest, WebhookRequest,
 };
 use common::{ApiResult, AppState};
 use serde::Deserialize;
@@ -64,6 +64,7 @@ pub fn routes() -> Routes {
         .on(Method::GET, "/v1/admin/audit", audit_log)
         .on(Method::POST, "/v1/admin/users/{id}/block", block_user)
         .on(Method::POST, "/v1/admin/users/{id}/unblock", unblock_user)
+        .on(Method::POST, "/v1/admin/users/{id}/warn", warn_user)
         .on(Method::GET, "/v1/admin/moderation/reports", reports)
         .on(
             Method::GET,
@@ -578,4 +579,14 @@ async fn close_report(
     JsonBody(request): JsonBody<CloseReport>,
 ) -> ApiResult<impl IntoResponse> {
     Ok(Json(app.close_report(&caller, &id, request).await?))
+}
+
+async fn warn_user(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(request): JsonBody<WarnRequest>,
+) -> ApiResult<impl IntoResponse> {
+    let warning = app.warn_user(&caller, &id, request).await?;
+    Ok((StatusCode::CREATED, Json(warning)))
 }

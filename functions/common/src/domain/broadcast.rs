@@ -225,46 +225,61 @@ impl Broadcast {
         now: DateTime<Utc>,
     ) -> (Conversation, Message) {
         let id = recipient_conversation_id(&self.id, self.created_at, &recipient.user_id);
-        let user = recipient.user_id.clone();
-        let message = Message {
-            id: id.clone(),
-            conversation_id: id.clone(),
-            sender_id: SAYPRO_SUPPORT.to_string(),
-            sender_role: SenderRole::Admin,
-            body: self.body.clone(),
-            created_at: now,
-            internal: false,
-            template_id: None,
-            sla_alert: None,
-            automated: false,
-            broadcast_id: Some(self.id.clone()),
-            warning: None,
-            links: Vec::new(),
-            hidden: false,
-        };
-        let conversation = Conversation {
-            id: id.clone(),
-            kind: ConversationType::Support,
-            listing_id: None,
-            subject: self.subject.clone(),
-            category: Category::General,
-            priority: Priority::Normal,
-            status: Status::Pending,
-            created_by: SAYPRO_SUPPORT.to_string(),
-            participants: vec![user.clone()],
-            team: None,
-            assignee: None,
-            created_at: now,
-            last_message_at: now,
-            last_message_id: id,
-            unread: BTreeMap::from([(user.clone(), 1), (ADMIN_SIDE.to_string(), 0)]),
-            contacts: BTreeMap::from([(user, recipient.contact.clone())]),
-            sla: None,
-            resolved_at: None,
-            version: 1,
-        };
+        let (conversation, mut message) =
+            from_support(id, recipient, &self.subject, &self.body, now);
+        message.broadcast_id = Some(self.id.clone());
         (conversation, message)
     }
+}
+
+/// A conversation SayPro Support starts with one user (a broadcast's copy, a
+/// moderator's warning): it awaits the user and sits in no team's queue until they reply.
+pub fn from_support(
+    id: String,
+    recipient: &Recipient,
+    subject: &str,
+    body: &str,
+    now: DateTime<Utc>,
+) -> (Conversation, Message) {
+    let user = recipient.user_id.clone();
+    let message = Message {
+        id: id.clone(),
+        conversation_id: id.clone(),
+        sender_id: SAYPRO_SUPPORT.to_string(),
+        sender_role: SenderRole::Admin,
+        body: body.to_string(),
+        created_at: now,
+        internal: false,
+        template_id: None,
+        sla_alert: None,
+        automated: false,
+        broadcast_id: None,
+        warning: None,
+        links: Vec::new(),
+        hidden: false,
+    };
+    let conversation = Conversation {
+        id: id.clone(),
+        kind: ConversationType::Support,
+        listing_id: None,
+        subject: subject.to_string(),
+        category: Category::General,
+        priority: Priority::Normal,
+        status: Status::Pending,
+        created_by: SAYPRO_SUPPORT.to_string(),
+        participants: vec![user.clone()],
+        team: None,
+        assignee: None,
+        created_at: now,
+        last_message_at: now,
+        last_message_id: id,
+        unread: BTreeMap::from([(user.clone(), 1), (ADMIN_SIDE.to_string(), 0)]),
+        contacts: BTreeMap::from([(user, recipient.contact.clone())]),
+        sla: None,
+        resolved_at: None,
+        version: 1,
+    };
+    (conversation, message)
 }
 
 /// A ULID like any other conversation's: the broadcast's time, and 80 bits of a hash of

@@ -32,7 +32,9 @@ pub use config::Versioned;
 pub use directory::{AgentChanges, AgentProfile, WorkingHours};
 pub use idempotency::{Created, Idempotency};
 pub use listings::ListingRequest;
-pub use moderation::{Block, BlockRequest, Gate, Held, HeldNotice, HeldRequest, HeldStatus};
+pub use moderation::{
+    Block, BlockRequest, Gate, Held, HeldNotice, HeldRequest, HeldStatus, WarnRequest,
+};
 pub use notifications::{NotificationOrder, UnreadCounts};
 pub use privacy::{Export, ExportedConversation};
 pub use reports::{CloseReport, Report, ReportInContext, ReportRequest};

@@ -309,3 +309,51 @@ impl App {
         }
     }
 }
+
+/// `POST /v1/admin/users/{id}/warn`: what to tell them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WarnRequest {
+    pub message: String,
+}
+
+impl App {
+    /// Warns a user: a conversation from SayPro Support in their inbox, which they can
+    /// answer (and are told of like any message from the team); audited.
+    #[instrument(skip_all, fields(caller = caller.id(), user = user))]
+    pub async fn warn_user(
+        &self,
+        caller: &Caller,
+        user: &str,
+        request: WarnRequest,
+    ) -> ApiResult<crate::domain::Message> {
+        require_moderator(caller)?;
+        let user = validate::id("id", user)?;
+        let body = validate::body("message", &request.message)?;
+        let contact = match self
+            .table
+            .get(&crate::store::account_key(&user), false)
+            .await?
+        {
+            Some(item) => from_item::<super::UserAccount>(item)?.contact,
+            None => Default::default(),
+        };
+        let now = self.clock.now();
+        let recipient = crate::domain::broadcast::Recipient {
+            user_id: user.clone(),
+            contact,
+        };
+        let (conversation, message) = crate::domain::broadcast::from_support(
+            self.ids.next(now),
+            &recipient,
+            "A warning from SayPro's moderators",
+            &body,
+            now,
+        );
+        let mut writes = vec![crate::store::message_write(&message)?];
+        writes.extend(crate::store::conversation_writes(&conversation, None)?);
+        writes.push(self.audit(caller, "user.warned", format!("user:{user}"), Some(body))?);
+        self.table.write(writes).await?;
+        Ok(message)
+    }
+}

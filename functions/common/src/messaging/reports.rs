@@ -13,11 +13,18 @@ use super::user::Viewer;
 use super::{Created, Idempotency, Order, Page, PageRequest};
 use crate::app::App;
 use crate::auth::Caller;
+use crate::domain::broadcast::{Recipient, from_support};
 use crate::domain::conversation::{ADMIN_SIDE, ConversationView};
+use crate::domain::routing::{RoutingInput, RoutingRules};
 use crate::domain::safety::SafetyPolicy;
-use crate::domain::{Message, validate};
+use crate::domain::sla::Sla;
+use crate::domain::{
+    Category, Conversation, ConversationType, Message, SenderRole, Status, validate,
+};
 use crate::error::{ApiError, ApiResult};
-use crate::store::{self, message_key, record_write, sortable_time};
+use crate::store::{
+    self, conversation_writes, message_key, message_write, record_write, sortable_time,
+};
 use crate::table::{
     Change, Condition, Index, Key, Query, TableError, Value, WriteOp, from_item, to_item,
 };
@@ -62,6 +69,9 @@ pub enum ReportOutcome {
     Dismissed,
     MessageHidden,
     UserBlocked,
+    /// A buyer–seller thread handed to the support team as a complaint from the
+    /// reporter, with the listing.
+    FlaggedToSupport,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -301,6 +311,12 @@ impl App {
                 )?);
                 ("user.blocked", format!("user:{user}"))
             }
+            ReportOutcome::FlaggedToSupport => {
+                let support = self.flag_to_support(caller, &report).await?;
+                let target = format!("conversation:{}", support.conversation.id);
+                writes.extend(support.writes);
+                ("report.flagged_to_support", target)
+            }
         };
         report.status = ReportStatus::Closed;
         report.outcome = Some(request.outcome);
@@ -322,5 +338,87 @@ impl App {
             )),
             Err(other) => Err(other.into()),
         }
+    }
+}
+
+/// The support conversation a flagged thread becomes, and its writes.
+struct Flagged {
+    conversation: Conversation,
+    writes: Vec<WriteOp>,
+}
+
+impl App {
+    /// Hands a buyer–seller thread to the support team: a complaint conversation with the
+    /// reporter about the same listing, routed and on the clock like any complaint, with
+    /// an internal note for the team pointing at the thread and the report.
+    async fn flag_to_support(&self, caller: &Caller, report: &Report) -> ApiResult<Flagged> {
+        let thread = self
+            .load_conversation(&report.conversation_id, |_| true)
+            .await?;
+        if thread.kind != ConversationType::Direct {
+            return Err(ApiError::invalid(
+                "outcome: only a buyer–seller conversation is flagged to support",
+            ));
+        }
+        let (rules, targets) = (
+            self.setting::<RoutingRules>().await?,
+            self.sla_targets().await?,
+        );
+        let now = self.clock.now();
+        let reporter = Recipient {
+            user_id: report.reporter.clone(),
+            contact: thread
+                .contacts
+                .get(&report.reporter)
+                .cloned()
+                .unwrap_or_default(),
+        };
+        let (mut conversation, message) = from_support(
+            self.ids.next(now),
+            &reporter,
+            &format!("Your report about {}", thread.subject),
+            "Thank you for your report. SayPro Support is looking into this conversation and will reply here.",
+            now,
+        );
+        let route = rules.policy.route(&RoutingInput {
+            category: Category::Complaint,
+            text: report.comment.as_deref().unwrap_or_default(),
+            listing_category: None,
+            user_tier: None,
+        });
+        conversation.category = Category::Complaint;
+        conversation.listing_id = thread.listing_id.clone();
+        conversation.team = Some(route.team);
+        conversation.priority = route.priority;
+        conversation.status = Status::Open;
+        conversation.unread.insert(ADMIN_SIDE.to_string(), 1);
+        conversation.sla = Some(Sla::start(
+            now,
+            route.priority,
+            Category::Complaint,
+            &targets,
+        ));
+        let note = self.new_message(
+            &conversation.id,
+            caller,
+            SenderRole::System,
+            format!(
+                "Flagged by moderator {} from report {} ({:?}{}) about the conversation {} between {}.",
+                caller.id(),
+                report.id,
+                report.reason,
+                report.comment.as_deref().map(|c| format!(": {c}")).unwrap_or_default(),
+                thread.id,
+                thread.participants.join(" and "),
+            ),
+            true,
+        );
+        conversation.last_message_id = note.id.clone();
+        let mut writes = vec![message_write(&message)?, message_write(&note)?];
+        writes.extend(conversation_writes(&conversation, None)?);
+        Ok(Flagged {
+            conversation,
+            writes,
+        })
     }
 }
