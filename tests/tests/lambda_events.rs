@@ -218,6 +218,8 @@ async fn every_sample_event_reaches_its_route_with_the_authorizers_identity() {
     let (code, resolved) = invoke(&app, "resolve-conversation", &ids).await;
     assert_eq!(code, StatusCode::OK, "{resolved}");
     assert_eq!(resolved["status"], "resolved");
+    let (code, erased) = invoke(&app, "erase-my-messages", &ids).await;
+    assert_eq!(code, StatusCode::OK, "{erased}");
 }
 
 #[tokio::test]

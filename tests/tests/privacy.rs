@@ -95,3 +95,109 @@ async fn the_export_holds_the_callers_conversations_messages_notifications_and_s
         .await;
     assert_eq!(code, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn erasure_leaves_nothing_of_what_the_user_wrote_in_any_item_of_the_table() {
+    let app = TestApp::in_memory();
+    app.listing("L1", "sipho", "active").await;
+    let thandi = app.token("thandi", &[]);
+    let sipho = app.token("sipho", &[]);
+    let sam = app.token("agent-sam", &["agent", "team-support"]);
+    app.get("/v1/admin/conversations", &sam).await; // joins the team's directory
+    let direct = app
+        .direct(
+            &thandi,
+            "L1",
+            "BIKE-SECRET-1: is it still for sale? see saypro.co.za/l/1",
+        )
+        .await;
+    let path = format!("/v1/conversations/{direct}/messages");
+    app.send(
+        Method::POST,
+        &path,
+        Some(&thandi),
+        Some(json!({"body": "RETRY-SECRET: I can come on Saturday"})),
+        &[("idempotency-key", "retry-1")],
+    )
+    .await;
+    app.post(&path, &sipho, json!({"body": "SELLER-TEXT: yes, come"}))
+        .await;
+    let (code, _) = app
+        .post(
+            &path,
+            &thandi,
+            json!({"body": "HELD-SECRET: shall I pay a deposit first to hold it?"}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::ACCEPTED, "held, as a deposit");
+    let (_, support) = app
+        .post(
+            "/v1/conversations",
+            &thandi,
+            json!({"type": "support", "category": "general", "subject": "SUBJECT-SECRET", "body": "SUPPORT-SECRET: my ad vanished"}),
+        )
+        .await;
+    let support = support["conversation"]["id"].as_str().unwrap().to_string();
+    app.post(
+        &format!("/v1/admin/conversations/{support}/replies"),
+        &sam,
+        json!({"body": "AGENT-TEXT: restored"}),
+    )
+    .await;
+    assert!(app.run_stream().await.is_empty());
+    let secrets = [
+        "BIKE-SECRET",
+        "RETRY-SECRET",
+        "HELD-SECRET",
+        "SUBJECT-SECRET",
+        "SUPPORT-SECRET",
+        "saypro.co.za/l/1",
+    ];
+    let holding = |secret: &str| {
+        app.embedded
+            .as_ref()
+            .unwrap()
+            .items()
+            .into_iter()
+            .filter(|item| format!("{item:?}").contains(secret))
+            .count()
+    };
+    assert!(
+        secrets.iter().all(|s| holding(s) > 0),
+        "the scenario stored each secret"
+    );
+
+    let (code, erased) = app
+        .call(Method::DELETE, "/v1/me/messages", Some(&thandi), None)
+        .await;
+    assert_eq!(code, StatusCode::OK, "{erased}");
+    assert_eq!(erased["messages"], 3);
+    for secret in secrets {
+        assert_eq!(holding(secret), 0, "{secret} is still in the table");
+    }
+    assert!(
+        holding("SELLER-TEXT") > 0 && holding("AGENT-TEXT") > 0,
+        "others' words stay"
+    );
+
+    let (_, seen) = app.get(&path, &sipho).await;
+    let bodies: Vec<&str> = seen["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["body"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        bodies,
+        [
+            common::domain::message::ERASED_BODY,
+            common::domain::message::ERASED_BODY,
+            "SELLER-TEXT: yes, come"
+        ],
+        "who wrote when stays"
+    );
+    let (_, again) = app
+        .call(Method::DELETE, "/v1/me/messages", Some(&thandi), None)
+        .await;
+    assert_eq!(again["messages"], 0, "erasing twice changes nothing more");
+}

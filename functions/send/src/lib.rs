@@ -1,8 +1,8 @@
 //! `send`: the user routes. Users open conversations with the admin team or a listing's
 //! seller, list and read them, write, and mark read; everyone (users and admins) reads
 //! their in-app notifications and sets their notification preferences here; users
-//! export everything held about them and report conversations or messages to the
-//! moderators.
+//! export everything held about them, erase their messages, and report conversations
+//! or messages to the moderators.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -58,6 +58,7 @@ pub fn routes() -> Routes {
             unread_counts,
         )
         .on(Method::GET, "/v1/me/export", export)
+        .on(Method::DELETE, "/v1/me/messages", erase_messages)
         .on(Method::GET, "/v1/me/preferences", get_preferences)
         .on(Method::PUT, "/v1/me/preferences", put_preferences)
 }
@@ -262,4 +263,12 @@ async fn report(
     )?;
     let report = app.report(&caller, &id, request, key.as_ref()).await?;
     Ok((report.status(), Json(report)))
+}
+
+/// Erases what the caller wrote, everywhere it is kept.
+async fn erase_messages(
+    State(app): State<AppState>,
+    caller: Caller,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(app.erase_messages(&caller).await?))
 }

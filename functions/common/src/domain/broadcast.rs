@@ -257,6 +257,7 @@ pub fn from_support(
         warning: None,
         links: Vec::new(),
         hidden: false,
+        erased: false,
     };
     let conversation = Conversation {
         id: id.clone(),

@@ -41,7 +41,13 @@ pub struct Message {
     /// A moderator hid it: participants see that it was removed, not what it said.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub hidden: bool,
+    /// Its author erased their messages: the body is gone, its time and sender stay.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub erased: bool,
 }
+
+/// What is left of a message its author erased.
+pub const ERASED_BODY: &str = "This message was deleted by its author.";
 
 /// What participants see instead of a message a moderator hid.
 pub const HIDDEN_BODY: &str = "This message was removed by a SayPro moderator.";

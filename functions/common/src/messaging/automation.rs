@@ -165,6 +165,7 @@ impl App {
             warning: None,
             links: Vec::new(),
             hidden: false,
+            erased: false,
         };
         conversation.automated_message(&message.id, now);
         message

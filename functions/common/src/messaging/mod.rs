@@ -36,7 +36,7 @@ pub use moderation::{
     Block, BlockRequest, Gate, Held, HeldNotice, HeldRequest, HeldStatus, WarnRequest,
 };
 pub use notifications::{NotificationOrder, UnreadCounts};
-pub use privacy::{Export, ExportedConversation};
+pub use privacy::{Erased, Export, ExportedConversation};
 pub use reports::{CloseReport, Report, ReportInContext, ReportRequest};
 pub use routing_rules::{VersionedMembership, VersionedRules};
 pub use safety::VersionedSafety;

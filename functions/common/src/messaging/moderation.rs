@@ -16,7 +16,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::store::{self, sortable_time};
 use crate::table::{Condition, Index, Key, Query, TableError, Value, WriteOp, from_item, to_item};
 
-const QUEUE: &str = "MODQUEUE#held";
+/// The held messages waiting for a moderator, on gsi1.
+pub(crate) const HELD_QUEUE: &str = "MODQUEUE#held";
 
 fn held_key(id: &str) -> Key {
     Key::new(format!("HELD#{id}"), "HELD")
@@ -84,7 +85,7 @@ fn held_write(held: &Held, condition: Condition) -> anyhow::Result<WriteOp> {
     // In the moderators' queue only while it waits.
     if held.status == HeldStatus::Waiting {
         let (pk, sk) = Index::Gsi1.key_attributes();
-        item.insert(pk.into(), Value::s(QUEUE));
+        item.insert(pk.into(), Value::s(HELD_QUEUE));
         item.insert(
             sk.into(),
             Value::s(format!("{}#{}", sortable_time(held.created_at), held.id)),
@@ -136,7 +137,7 @@ impl App {
     #[instrument(skip_all, fields(caller = caller.id()))]
     pub async fn held_messages(&self, caller: &Caller, page: PageRequest) -> ApiResult<Page<Held>> {
         require_moderator(caller)?;
-        let query = Query::partition(Index::Gsi1, QUEUE).start(page.cursor.map(|c| c.0));
+        let query = Query::partition(Index::Gsi1, HELD_QUEUE).start(page.cursor.map(|c| c.0));
         let (items, next) = store::page(self.table.as_ref(), query, page.limit).await?;
         let held = items
             .into_iter()

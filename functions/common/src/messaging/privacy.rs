@@ -1,5 +1,6 @@
 //! The caller's own data (POPIA and GDPR): `GET /v1/me/export` returns everything the
-//! system holds about them, read partition by partition (never a Scan).
+//! system holds about them, read partition by partition (never a Scan);
+//! `DELETE /v1/me/messages` erases what they wrote, wherever a copy of it is kept.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -14,7 +15,19 @@ use crate::error::{ApiError, ApiResult};
 use crate::notify::inbox::{self, Notification};
 use crate::notify::preferences::Preferences;
 use crate::store::{self, MESSAGE_PREFIX, account_key, messages_partition};
-use crate::table::{Filter, Index, Item, Query, SortKey, Value, from_item};
+use std::collections::HashMap;
+
+use super::edit::Edit;
+use super::moderation::HELD_QUEUE;
+use crate::auth::Team;
+use crate::domain::ConversationType;
+use crate::domain::message::ERASED_BODY;
+use crate::notify::pipeline::{TeamMember, team_partition};
+use crate::store::message_key;
+use crate::table::{
+    Change, Condition, Filter, Index, Item, Key, Query, SortKey, TableError, Value, WriteOp,
+    from_item,
+};
 
 /// More items than this in one list and the export is refused rather than cut short.
 const EXPORT_LIMIT: usize = 50_000;
@@ -105,4 +118,199 @@ impl App {
             notifications,
         })
     }
+}
+
+/// What an erasure changed.
+#[derive(Debug, Serialize)]
+pub struct Erased {
+    pub messages: usize,
+    pub conversations: usize,
+}
+
+impl App {
+    /// Erases the caller's messages: each body (and its links and warning) in every
+    /// conversation they take part in, the previews of them in other people's
+    /// notifications, their contact details and the subjects they wrote on the
+    /// conversations, their stored replies to retried requests, and their messages
+    /// still waiting for a moderator. What remains (who wrote when) keeps the reports'
+    /// counts and timings right. Running it again changes nothing more.
+    #[instrument(skip_all, fields(caller = caller.id()))]
+    pub async fn erase_messages(&self, caller: &Caller) -> ApiResult<Erased> {
+        caller.require_person()?;
+        let user = caller.id().to_string();
+        let rows = self
+            .everything(
+                Query::partition(Index::Table, format!("USER#{user}"))
+                    .sort(SortKey::BeginsWith("CONV#".into())),
+            )
+            .await?;
+        let mut erased = Erased {
+            messages: 0,
+            conversations: rows.len(),
+        };
+        let mut teams: HashMap<Team, Vec<String>> = HashMap::new();
+        for row in rows {
+            let conversation: Conversation = from_item(row)?;
+            let own = self
+                .everything(
+                    Query::partition(Index::Table, messages_partition(&conversation.id))
+                        .sort(SortKey::BeginsWith(MESSAGE_PREFIX.into()))
+                        .filter(Filter::Equals("sender_id".into(), Value::s(&user))),
+                )
+                .await?;
+            // Who may have a notification quoting them: the others, the assignee, the team.
+            let mut readers: Vec<String> = conversation
+                .participants
+                .iter()
+                .filter(|p| **p != user)
+                .cloned()
+                .chain(conversation.assignee.clone())
+                .collect();
+            if let Some(team) = conversation.team {
+                if !teams.contains_key(&team) {
+                    let members = self.team_members(team).await?;
+                    teams.insert(team, members);
+                }
+                readers.extend(teams[&team].iter().cloned());
+            }
+            readers.sort();
+            readers.dedup();
+            // Notifications carry the conversation's subject as their title.
+            let subject_is_theirs =
+                conversation.created_by == user && conversation.kind == ConversationType::Support;
+            let mut retitle = vec![Change::Set("preview".into(), Value::s(ERASED_BODY))];
+            if subject_is_theirs {
+                retitle.push(Change::Set("title".into(), Value::s(ERASED_SUBJECT)));
+                self.retitle_own_notifications(&user, &conversation.id)
+                    .await?;
+            }
+            for item in own {
+                let message: Message = from_item(item)?;
+                if message.erased {
+                    continue;
+                }
+                let mut writes = vec![WriteOp::Update {
+                    key: message_key(&conversation.id, &message.id),
+                    changes: vec![
+                        Change::Set("body".into(), Value::s(ERASED_BODY)),
+                        Change::Set("erased".into(), Value::Bool(true)),
+                        Change::Remove("links".into()),
+                        Change::Remove("warning".into()),
+                    ],
+                    condition: Some(Condition::Exists),
+                }];
+                writes.extend(readers.iter().map(|reader| WriteOp::Update {
+                    key: inbox::key(reader, &message.id),
+                    changes: retitle.clone(),
+                    condition: Some(Condition::Exists),
+                }));
+                for write in writes {
+                    match self.table.write(vec![write]).await {
+                        Ok(()) | Err(TableError::ConditionFailed { .. }) => {}
+                        Err(other) => return Err(other.into()),
+                    }
+                }
+                erased.messages += 1;
+            }
+            self.forget_author(&conversation.id, &user).await?;
+        }
+        self.erase_pending_requests(&user).await?;
+        Ok(erased)
+    }
+
+    /// The caller's own notifications about a conversation whose subject they wrote.
+    async fn retitle_own_notifications(&self, user: &str, conversation: &str) -> ApiResult<()> {
+        let own = self
+            .everything(
+                Query::partition(Index::Table, inbox::partition(user)).filter(Filter::Equals(
+                    "conversation_id".into(),
+                    Value::s(conversation),
+                )),
+            )
+            .await?;
+        for item in own {
+            let write = WriteOp::Update {
+                key: item_key(&item)?,
+                changes: vec![Change::Set("title".into(), Value::s(ERASED_SUBJECT))],
+                condition: Some(Condition::Exists),
+            };
+            match self.table.write(vec![write]).await {
+                Ok(()) | Err(TableError::ConditionFailed { .. }) => {}
+                Err(other) => return Err(other.into()),
+            }
+        }
+        Ok(())
+    }
+
+    /// The caller's contact details and, on support conversations they started, the
+    /// subject they wrote.
+    async fn forget_author(&self, id: &str, user: &str) -> ApiResult<()> {
+        self.edit_conversation(
+            id,
+            None,
+            |_| true,
+            |conversation| {
+                let subject_is_theirs = conversation.created_by == user
+                    && conversation.kind == ConversationType::Support;
+                let deleted_subject = subject_is_theirs && conversation.subject != ERASED_SUBJECT;
+                if conversation.contacts.remove(user).is_none() && !deleted_subject {
+                    return Ok(Edit::unchanged(()));
+                }
+                if deleted_subject {
+                    conversation.subject = ERASED_SUBJECT.to_string();
+                }
+                Ok(Edit::with(Vec::new(), ()))
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Replies to retried requests (they quote the messages) and messages still waiting
+    /// for a moderator.
+    async fn erase_pending_requests(&self, user: &str) -> ApiResult<()> {
+        let replies = self
+            .everything(Query::partition(Index::Table, format!("IDEM#{user}")))
+            .await?;
+        let held = self
+            .everything(
+                Query::partition(Index::Gsi1, HELD_QUEUE)
+                    .filter(Filter::Equals("sender_id".into(), Value::s(user))),
+            )
+            .await?;
+        for item in replies.iter().chain(&held) {
+            let key = item_key(item)?;
+            self.table
+                .write(vec![WriteOp::Delete {
+                    key,
+                    condition: None,
+                }])
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// The admins in a team's directory.
+    async fn team_members(&self, team: Team) -> ApiResult<Vec<String>> {
+        let members = self
+            .everything(Query::partition(Index::Table, team_partition(team)))
+            .await?;
+        members
+            .into_iter()
+            .map(|item| Ok(from_item::<TeamMember>(item)?.id))
+            .collect()
+    }
+}
+
+/// What an erased support conversation's subject becomes.
+const ERASED_SUBJECT: &str = "(deleted by its author)";
+
+fn item_key(item: &Item) -> ApiResult<Key> {
+    let text = |attr: &str| {
+        item.get(attr)
+            .and_then(Value::as_s)
+            .map(String::from)
+            .ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("an item without {attr}")))
+    };
+    Ok(Key::new(text("pk")?, text("sk")?))
 }

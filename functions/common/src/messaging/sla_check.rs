@@ -198,6 +198,7 @@ impl App {
             warning: None,
             links: Vec::new(),
             hidden: false,
+            erased: false,
         }
     }
 

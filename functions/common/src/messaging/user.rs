@@ -258,6 +258,7 @@ impl App {
             warning: None,
             links: Vec::new(),
             hidden: false,
+            erased: false,
         }
     }
 

@@ -169,6 +169,7 @@ mod tests {
             warning: None,
             links: Vec::new(),
             hidden: false,
+            erased: false,
         }
     }
 

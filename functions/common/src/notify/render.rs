@@ -247,6 +247,7 @@ mod tests {
             warning: None,
             links: Vec::new(),
             hidden: false,
+            erased: false,
         }
     }
 

@@ -100,6 +100,11 @@ impl EmbeddedTable {
         self.lock().items.len()
     }
 
+    /// Every item, in key order (tests: proves erased content is gone everywhere).
+    pub fn items(&self) -> Vec<Item> {
+        self.lock().items.values().cloned().collect()
+    }
+
     /// Disk syncs so far: with group commit, fewer than the writes acknowledged.
     pub fn journal_syncs(&self) -> u64 {
         self.journal
