@@ -16,6 +16,7 @@ use crate::notify::inbox::{self, Notification};
 use crate::notify::preferences::Preferences;
 use crate::store::{self, MESSAGE_PREFIX, account_key, messages_partition};
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use super::edit::Edit;
 use super::moderation::HELD_QUEUE;
@@ -167,9 +168,8 @@ impl App {
                 .chain(conversation.assignee.clone())
                 .collect();
             if let Some(team) = conversation.team {
-                if !teams.contains_key(&team) {
-                    let members = self.team_members(team).await?;
-                    teams.insert(team, members);
+                if let Entry::Vacant(slot) = teams.entry(team) {
+                    slot.insert(self.team_members(team).await?);
                 }
                 readers.extend(teams[&team].iter().cloned());
             }
