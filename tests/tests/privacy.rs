@@ -201,3 +201,64 @@ async fn erasure_leaves_nothing_of_what_the_user_wrote_in_any_item_of_the_table(
         .await;
     assert_eq!(again["messages"], 0, "erasing twice changes nothing more");
 }
+
+#[tokio::test]
+async fn conversations_expire_two_years_after_their_last_activity_through_dynamodb_ttl() {
+    let app = TestApp::in_memory();
+    let thandi = app.token("thandi", &[]);
+    let id = app.support(&thandi, "general", "Hello").await;
+    let expiry = |pk: &str, sk_prefix: &str| -> Vec<i64> {
+        app.embedded
+            .as_ref()
+            .unwrap()
+            .items()
+            .into_iter()
+            .filter(|item| {
+                item["pk"].as_s() == Some(pk)
+                    && item["sk"]
+                        .as_s()
+                        .is_some_and(|sk| sk.starts_with(sk_prefix))
+            })
+            .map(|item| item["expires_at"].as_i64().expect("an expires_at"))
+            .collect()
+    };
+    let two_years =
+        |at: chrono::DateTime<chrono::Utc>| (at + chrono::Duration::days(730)).timestamp();
+    let created = app.clock_now();
+    let conversation = format!("CONV#{id}");
+    assert_eq!(
+        expiry(&conversation, "META"),
+        [two_years(created); 2],
+        "META and its SLA timeline"
+    );
+    assert_eq!(expiry(&conversation, "MSG#"), [two_years(created)]);
+    assert_eq!(
+        expiry("USER#thandi", &format!("CONV#{id}")),
+        [two_years(created)]
+    );
+
+    app.clock.advance(chrono::Duration::days(100));
+    let (code, posted) = app
+        .post(
+            &format!("/v1/conversations/{id}/messages"),
+            &app.token("thandi", &[]),
+            json!({"body": "Still there?"}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::CREATED, "{posted}");
+    let later = app.clock_now();
+    assert_eq!(
+        expiry(&conversation, "META")[0],
+        two_years(later),
+        "activity extends it"
+    );
+    assert_eq!(
+        expiry("USER#thandi", &format!("CONV#{id}")),
+        [two_years(later)]
+    );
+    assert_eq!(
+        expiry(&conversation, "MSG#"),
+        [two_years(created), two_years(later)],
+        "each message two years after it was written"
+    );
+}

@@ -111,6 +111,28 @@ fn set_index(item: &mut Item, index: Index, pk: String, sk: String) {
     item.insert(sk_attr.into(), Value::S(sk));
 }
 
+/// How long a conversation is kept after its last activity, and a message after it was
+/// written: `RETENTION_DAYS` (730, about 24 months, unless set), read once.
+pub fn retention() -> chrono::Duration {
+    static DAYS: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
+    let days = DAYS.get_or_init(|| {
+        std::env::var("RETENTION_DAYS")
+            .ok()
+            .and_then(|d| d.parse().ok())
+            .filter(|d| *d > 0)
+            .unwrap_or(730)
+    });
+    chrono::Duration::days(*days)
+}
+
+/// The DynamoDB TTL attribute: the item goes once `retention()` has passed since `at`.
+fn expiry(at: DateTime<Utc>) -> (String, Value) {
+    (
+        "expires_at".into(),
+        Value::n((at + retention()).timestamp()),
+    )
+}
+
 /// The writes that store a conversation: its META item (with the queue and due index
 /// entries) and each participant's inbox row. `previous_version` is the version this
 /// change was computed from (`None` for a new conversation): the write fails if anyone
@@ -119,7 +141,9 @@ pub fn conversation_writes(
     conversation: &Conversation,
     previous_version: Option<u64>,
 ) -> anyhow::Result<Vec<WriteOp>> {
-    let record = to_item(conversation)?;
+    let mut record = to_item(conversation)?;
+    let (ttl, expires) = expiry(conversation.last_message_at);
+    record.insert(ttl, expires);
     let id = &conversation.id;
     let mut meta = with_key(record.clone(), &conversation_key(id));
     let activity = format!("{}#{id}", sortable_time(conversation.last_message_at));
@@ -159,7 +183,13 @@ pub fn conversation_writes(
             events: sla.new_events.clone(),
         };
         let key = sla_timeline_key(id, &sla.new_events[0], conversation.version);
-        writes.push(record_write(&key, &entry, None)?);
+        let mut item = record_item(&key, &entry)?;
+        let (ttl, expires) = expiry(conversation.last_message_at);
+        item.insert(ttl, expires);
+        writes.push(WriteOp::Put {
+            item,
+            condition: None,
+        });
     }
     for user in &conversation.participants {
         let mut row = with_key(record.clone(), &inbox_row_key(user, id));
@@ -178,10 +208,12 @@ pub fn conversation_writes(
 }
 
 pub fn message_write(message: &Message) -> anyhow::Result<WriteOp> {
-    let item = with_key(
+    let mut item = with_key(
         to_item(message)?,
         &message_key(&message.conversation_id, &message.id),
     );
+    let (ttl, expires) = expiry(message.created_at);
+    item.insert(ttl, expires);
     Ok(WriteOp::Put {
         item,
         condition: Some(Condition::NotExists),
