@@ -1,0 +1,689 @@
+//! The authorization matrix: every route of the project, for every role, against the
+//! objects of someone else, with the status each role must get. A route the matrix
+//! does not classify fails the test, so a new route cannot slip through unchecked.
+
+use std::collections::BTreeSet;
+
+use axum::http::{Method, StatusCode};
+use serde_json::{Value, json};
+use tests::TestApp;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Anonymous,
+    /// Alice: her support conversation (team support) and her direct one with Bob.
+    Owner,
+    OtherUser,
+    /// An agent of the billing team: not the support team's.
+    OtherTeamAgent,
+    TeamAgent,
+    Senior,
+    Manager,
+    Moderator,
+    Service,
+}
+
+const ROLES: [Role; 9] = [
+    Role::Anonymous,
+    Role::Owner,
+    Role::OtherUser,
+    Role::OtherTeamAgent,
+    Role::TeamAgent,
+    Role::Senior,
+    Role::Manager,
+    Role::Moderator,
+    Role::Service,
+];
+
+/// Who a route is for.
+#[derive(Debug, Clone, Copy)]
+enum Access {
+    /// A participant of Alice's conversation (support or direct).
+    Participant,
+    /// Any person, about their own things.
+    Person,
+    /// The admins who work Alice's support conversation's team.
+    AdminOnSupport,
+    /// Admins: never on a buyer–seller conversation.
+    AdminOnDirect,
+    Admin,
+    /// Admins; only the author, seniors and managers change a template (Max wrote it).
+    TemplateEditor,
+    Manager,
+    Broadcaster,
+    Moderator,
+    Service,
+}
+
+/// What a role gets: let through (any status but 401, 403, and for objects 404), or
+/// exactly this status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    Allowed,
+    Status(StatusCode),
+}
+
+fn expected(access: Access, role: Role) -> Expect {
+    use Expect::*;
+    use Role::*;
+    let (forbidden, hidden) = (Status(StatusCode::FORBIDDEN), Status(StatusCode::NOT_FOUND));
+    if role == Anonymous {
+        return Status(StatusCode::UNAUTHORIZED);
+    }
+    let admin = matches!(role, OtherTeamAgent | TeamAgent | Senior | Manager);
+    match access {
+        Access::Participant => match role {
+            Owner => Allowed,
+            Service => forbidden,
+            _ => hidden,
+        },
+        Access::Person => match role {
+            Service => forbidden,
+            _ => Allowed,
+        },
+        Access::AdminOnSupport => match role {
+            TeamAgent | Senior | Manager => Allowed,
+            OtherTeamAgent => hidden,
+            _ => forbidden,
+        },
+        Access::AdminOnDirect => match admin {
+            true => hidden,
+            false => forbidden,
+        },
+        Access::Admin => match admin {
+            true => Allowed,
+            false => forbidden,
+        },
+        Access::TemplateEditor => match role {
+            Senior | Manager => Allowed,
+            _ => forbidden,
+        },
+        Access::Manager => match role {
+            Manager => Allowed,
+            _ => forbidden,
+        },
+        Access::Broadcaster => match role {
+            Senior | Manager => Allowed,
+            _ => forbidden,
+        },
+        Access::Moderator => match role {
+            Moderator | Manager => Allowed,
+            _ => forbidden,
+        },
+        Access::Service => match role {
+            Service => Allowed,
+            _ => forbidden,
+        },
+    }
+}
+
+/// Alice's things, and the objects admins made, for one role's run.
+struct World {
+    app: TestApp,
+    support: String,
+    direct: String,
+    message: String,
+    template: String,
+    webhook: String,
+    broadcast: String,
+    report: String,
+    sla_policy: Value,
+}
+
+async fn world() -> World {
+    let app = TestApp::in_memory();
+    let alice = app.token("alice", &[]);
+    let max = app.token("max", &["manager"]);
+    app.listing("L1", "bob", "active").await;
+    let support = app.support(&alice, "general", "private question").await;
+    let direct = app.direct(&alice, "L1", "hi").await;
+    let (_, messages) = app
+        .get(&format!("/v1/conversations/{support}/messages"), &alice)
+        .await;
+    let message = messages["items"][0]["id"].as_str().unwrap().to_string();
+    let id = |value: &Value| value["id"].as_str().unwrap().to_string();
+    let (_, template) = app
+        .post(
+            "/v1/admin/templates",
+            &max,
+            json!({"name": "t", "body": "Thanks"}),
+        )
+        .await;
+    let (_, webhook) = app
+        .post(
+            "/v1/admin/webhooks",
+            &max,
+            json!({"url": "https://crm.example.com/hook", "events": ["message.created"]}),
+        )
+        .await;
+    let (_, broadcast) = app
+        .post(
+            "/v1/admin/broadcasts",
+            &max,
+            json!({"subject": "s", "body": "b", "segment": {"kind": "users", "user_ids": ["alice"]}}),
+        )
+        .await;
+    let (_, report) = app
+        .post(
+            &format!("/v1/conversations/{direct}/reports"),
+            &alice,
+            json!({"reason": "spam"}),
+        )
+        .await;
+    let (_, sla_policy) = app.get("/v1/admin/sla-policy", &max).await;
+    World {
+        sla_policy: sla_policy["policy"].clone(),
+        template: id(&template),
+        webhook: id(&webhook),
+        broadcast: id(&broadcast),
+        report: id(&report),
+        app,
+        support,
+        direct,
+        message,
+    }
+}
+
+fn token(app: &TestApp, role: Role) -> Option<String> {
+    let (sub, groups): (&str, &[&str]) = match role {
+        Role::Anonymous => return None,
+        Role::Owner => ("alice", &[]),
+        Role::OtherUser => ("eve", &[]),
+        Role::OtherTeamAgent => ("bongi", &["agent", "team-billing"]),
+        Role::TeamAgent => ("sam", &["agent", "team-support"]),
+        Role::Senior => ("sue", &["senior"]),
+        Role::Manager => ("max", &["manager"]),
+        Role::Moderator => ("mpho", &["moderator"]),
+        Role::Service => ("website", &["service"]),
+    };
+    Some(app.token(sub, groups))
+}
+
+/// Every route: its template (as served), the concrete request, and who it is for.
+fn routes(w: &World) -> Vec<(Method, &'static str, String, Option<Value>, Access)> {
+    let (s, d, m) = (&w.support, &w.direct, &w.message);
+    let policy = |name: &str| match name {
+        "safety" => serde_json::to_value(common::domain::safety::SafetyPolicy::default()).unwrap(),
+        _ => json!({"rules": []}),
+    };
+    use Access::*;
+    use Method as M;
+    vec![
+        (
+            M::POST,
+            "/v1/conversations",
+            "/v1/conversations".into(),
+            Some(json!({"type": "support", "category": "general", "subject": "s", "body": "b"})),
+            Person,
+        ),
+        (
+            M::GET,
+            "/v1/conversations",
+            "/v1/conversations".into(),
+            None,
+            Person,
+        ),
+        (
+            M::GET,
+            "/v1/conversations/{id}",
+            format!("/v1/conversations/{s}"),
+            None,
+            Participant,
+        ),
+        (
+            M::GET,
+            "/v1/conversations/{id}/messages",
+            format!("/v1/conversations/{d}/messages"),
+            None,
+            Participant,
+        ),
+        (
+            M::POST,
+            "/v1/conversations/{id}/messages",
+            format!("/v1/conversations/{s}/messages"),
+            Some(json!({"body": "more"})),
+            Participant,
+        ),
+        (
+            M::POST,
+            "/v1/conversations/{id}/read",
+            format!("/v1/conversations/{s}/read"),
+            Some(json!({"message_id": m})),
+            Participant,
+        ),
+        (
+            M::POST,
+            "/v1/conversations/{id}/resolve",
+            format!("/v1/conversations/{s}/resolve"),
+            None,
+            Participant,
+        ),
+        (
+            M::POST,
+            "/v1/conversations/{id}/reports",
+            format!("/v1/conversations/{d}/reports"),
+            Some(json!({"reason": "spam"})),
+            Participant,
+        ),
+        (
+            M::GET,
+            "/v1/notifications",
+            "/v1/notifications".into(),
+            None,
+            Person,
+        ),
+        (
+            M::GET,
+            "/v1/notifications/unread-counts",
+            "/v1/notifications/unread-counts".into(),
+            None,
+            Person,
+        ),
+        (
+            M::POST,
+            "/v1/notifications/{id}/read",
+            format!("/v1/notifications/{m}/read"),
+            None,
+            Person,
+        ),
+        (
+            M::POST,
+            "/v1/notifications/read-all",
+            "/v1/notifications/read-all".into(),
+            None,
+            Person,
+        ),
+        (
+            M::GET,
+            "/v1/me/preferences",
+            "/v1/me/preferences".into(),
+            None,
+            Person,
+        ),
+        (
+            M::PUT,
+            "/v1/me/preferences",
+            "/v1/me/preferences".into(),
+            Some(json!({"email": true})),
+            Person,
+        ),
+        (
+            M::GET,
+            "/v1/me/export",
+            "/v1/me/export".into(),
+            None,
+            Person,
+        ),
+        (
+            M::DELETE,
+            "/v1/me/messages",
+            "/v1/me/messages".into(),
+            None,
+            Person,
+        ),
+        (
+            M::GET,
+            "/v1/admin/conversations",
+            "/v1/admin/conversations".into(),
+            None,
+            Admin,
+        ),
+        (
+            M::GET,
+            "/v1/admin/conversations/{id}",
+            format!("/v1/admin/conversations/{s}"),
+            None,
+            AdminOnSupport,
+        ),
+        (
+            M::PATCH,
+            "/v1/admin/conversations/{id}",
+            format!("/v1/admin/conversations/{s}"),
+            Some(json!({"priority": "urgent"})),
+            AdminOnSupport,
+        ),
+        (
+            M::GET,
+            "/v1/admin/conversations/{id}/messages",
+            format!("/v1/admin/conversations/{d}/messages"),
+            None,
+            AdminOnDirect,
+        ),
+        (
+            M::POST,
+            "/v1/admin/conversations/{id}/replies",
+            format!("/v1/admin/conversations/{s}/replies"),
+            Some(json!({"body": "answer"})),
+            AdminOnSupport,
+        ),
+        (
+            M::POST,
+            "/v1/admin/conversations/{id}/read",
+            format!("/v1/admin/conversations/{s}/read"),
+            Some(json!({"message_id": m})),
+            AdminOnSupport,
+        ),
+        (
+            M::GET,
+            "/v1/admin/conversations/{id}/sla",
+            format!("/v1/admin/conversations/{s}/sla"),
+            None,
+            AdminOnSupport,
+        ),
+        (
+            M::GET,
+            "/v1/admin/agents",
+            "/v1/admin/agents".into(),
+            None,
+            Admin,
+        ),
+        (
+            M::PATCH,
+            "/v1/admin/agents/{id}",
+            "/v1/admin/agents/zoe".into(),
+            Some(json!({"away": true})),
+            Manager,
+        ),
+        (
+            M::GET,
+            "/v1/admin/templates",
+            "/v1/admin/templates".into(),
+            None,
+            Admin,
+        ),
+        (
+            M::POST,
+            "/v1/admin/templates",
+            "/v1/admin/templates".into(),
+            Some(json!({"name": "n", "body": "Thanks"})),
+            Admin,
+        ),
+        (
+            M::GET,
+            "/v1/admin/templates/{id}",
+            format!("/v1/admin/templates/{}", w.template),
+            None,
+            Admin,
+        ),
+        (
+            M::PUT,
+            "/v1/admin/templates/{id}",
+            format!("/v1/admin/templates/{}", w.template),
+            Some(json!({"name": "n", "body": "Thanks again"})),
+            TemplateEditor,
+        ),
+        (
+            M::POST,
+            "/v1/admin/templates/{id}/preview",
+            format!("/v1/admin/templates/{}/preview", w.template),
+            Some(json!({})),
+            Admin,
+        ),
+        (
+            M::DELETE,
+            "/v1/admin/templates/{id}",
+            format!("/v1/admin/templates/{}", w.template),
+            None,
+            TemplateEditor,
+        ),
+        (
+            M::GET,
+            "/v1/admin/routing-rules",
+            "/v1/admin/routing-rules".into(),
+            None,
+            Admin,
+        ),
+        (
+            M::PUT,
+            "/v1/admin/routing-rules",
+            "/v1/admin/routing-rules".into(),
+            Some(policy("rules")),
+            Manager,
+        ),
+        (
+            M::GET,
+            "/v1/admin/membership-rules",
+            "/v1/admin/membership-rules".into(),
+            None,
+            Admin,
+        ),
+        (
+            M::PUT,
+            "/v1/admin/membership-rules",
+            "/v1/admin/membership-rules".into(),
+            Some(policy("rules")),
+            Manager,
+        ),
+        (
+            M::GET,
+            "/v1/admin/automation-rules",
+            "/v1/admin/automation-rules".into(),
+            None,
+            Admin,
+        ),
+        (
+            M::PUT,
+            "/v1/admin/automation-rules",
+            "/v1/admin/automation-rules".into(),
+            Some(json!({"acknowledge": true})),
+            Manager,
+        ),
+        (
+            M::GET,
+            "/v1/admin/sla-policy",
+            "/v1/admin/sla-policy".into(),
+            None,
+            Admin,
+        ),
+        (
+            M::PUT,
+            "/v1/admin/sla-policy",
+            "/v1/admin/sla-policy".into(),
+            Some(w.sla_policy.clone()),
+            Manager,
+        ),
+        (
+            M::GET,
+            "/v1/admin/webhooks",
+            "/v1/admin/webhooks".into(),
+            None,
+            Manager,
+        ),
+        (
+            M::POST,
+            "/v1/admin/webhooks",
+            "/v1/admin/webhooks".into(),
+            Some(json!({"url": "https://x.example.com", "events": ["message.created"]})),
+            Manager,
+        ),
+        (
+            M::GET,
+            "/v1/admin/webhooks/{id}/deliveries",
+            format!("/v1/admin/webhooks/{}/deliveries", w.webhook),
+            None,
+            Manager,
+        ),
+        (
+            M::DELETE,
+            "/v1/admin/webhooks/{id}",
+            format!("/v1/admin/webhooks/{}", w.webhook),
+            None,
+            Manager,
+        ),
+        (
+            M::GET,
+            "/v1/admin/broadcasts",
+            "/v1/admin/broadcasts".into(),
+            None,
+            Broadcaster,
+        ),
+        (
+            M::POST,
+            "/v1/admin/broadcasts",
+            "/v1/admin/broadcasts".into(),
+            Some(json!({"subject": "s", "body": "b", "segment": {"kind": "all"}})),
+            Broadcaster,
+        ),
+        (
+            M::GET,
+            "/v1/admin/broadcasts/{id}",
+            format!("/v1/admin/broadcasts/{}", w.broadcast),
+            None,
+            Broadcaster,
+        ),
+        (
+            M::POST,
+            "/v1/admin/broadcasts/{id}/cancel",
+            format!("/v1/admin/broadcasts/{}/cancel", w.broadcast),
+            None,
+            Broadcaster,
+        ),
+        (
+            M::GET,
+            "/v1/admin/safety-policy",
+            "/v1/admin/safety-policy".into(),
+            None,
+            Moderator,
+        ),
+        (
+            M::PUT,
+            "/v1/admin/safety-policy",
+            "/v1/admin/safety-policy".into(),
+            Some(policy("safety")),
+            Moderator,
+        ),
+        (
+            M::GET,
+            "/v1/admin/moderation/held",
+            "/v1/admin/moderation/held".into(),
+            None,
+            Moderator,
+        ),
+        (
+            M::POST,
+            "/v1/admin/moderation/held/{id}/release",
+            "/v1/admin/moderation/held/h1/release".into(),
+            None,
+            Moderator,
+        ),
+        (
+            M::POST,
+            "/v1/admin/moderation/held/{id}/reject",
+            "/v1/admin/moderation/held/h1/reject".into(),
+            None,
+            Moderator,
+        ),
+        (
+            M::GET,
+            "/v1/admin/moderation/reports",
+            "/v1/admin/moderation/reports".into(),
+            None,
+            Moderator,
+        ),
+        (
+            M::GET,
+            "/v1/admin/moderation/reports/{id}",
+            format!("/v1/admin/moderation/reports/{}", w.report),
+            None,
+            Moderator,
+        ),
+        (
+            M::POST,
+            "/v1/admin/moderation/reports/{id}/close",
+            format!("/v1/admin/moderation/reports/{}/close", w.report),
+            Some(json!({"outcome": "dismissed"})),
+            Moderator,
+        ),
+        (
+            M::GET,
+            "/v1/admin/audit",
+            "/v1/admin/audit".into(),
+            None,
+            Moderator,
+        ),
+        (
+            M::POST,
+            "/v1/admin/users/{id}/warn",
+            "/v1/admin/users/eve/warn".into(),
+            Some(json!({"message": "Be kind"})),
+            Moderator,
+        ),
+        (
+            M::POST,
+            "/v1/admin/users/{id}/block",
+            "/v1/admin/users/eve/block".into(),
+            Some(json!({"reason": "spam"})),
+            Moderator,
+        ),
+        (
+            M::POST,
+            "/v1/admin/users/{id}/unblock",
+            "/v1/admin/users/eve/unblock".into(),
+            None,
+            Moderator,
+        ),
+        (
+            M::PUT,
+            "/v1/listings/{id}",
+            "/v1/listings/L2".into(),
+            Some(
+                json!({"title": "t", "seller_id": "bob", "category": "c", "location": "l", "status": "active"}),
+            ),
+            Service,
+        ),
+        (
+            M::PUT,
+            "/v1/users/{id}",
+            "/v1/users/eve".into(),
+            Some(json!({"tier": "basic"})),
+            Service,
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn every_role_gets_the_right_answer_on_every_route() {
+    let mut failures = Vec::new();
+    let mut covered = BTreeSet::new();
+    for role in ROLES {
+        // A fresh world per role: what one role may change does not reach the next.
+        let w = world().await;
+        let token = token(&w.app, role);
+        for (method, template, path, body, access) in routes(&w) {
+            covered.insert(format!("{method} {template}"));
+            let (code, answer) = w
+                .app
+                .call(method.clone(), &path, token.as_deref(), body)
+                .await;
+            let ok = match expected(access, role) {
+                Expect::Status(status) => code == status,
+                Expect::Allowed => {
+                    let object = matches!(access, Access::Participant | Access::AdminOnSupport);
+                    code != StatusCode::UNAUTHORIZED
+                        && code != StatusCode::FORBIDDEN
+                        && !(object && code == StatusCode::NOT_FOUND)
+                }
+            };
+            if !ok {
+                failures.push(format!(
+                    "{role:?} {method} {path}: expected {:?}, got {code} {answer}",
+                    expected(access, role)
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+
+    // Every route the functions serve is in the matrix (the dev server's own are not).
+    let outbox = std::sync::Arc::new(common::delivery::outbox::Outbox::new(
+        None,
+        std::sync::Arc::new(common::clock::SystemClock),
+    ));
+    let served: BTreeSet<String> = local::routes(outbox)
+        .list()
+        .iter()
+        .map(|(m, p)| format!("{m} {p}"))
+        .filter(|r| !r.contains(" /local/") && !r.ends_with("/openapi.json"))
+        .collect();
+    assert_eq!(covered, served);
+}
