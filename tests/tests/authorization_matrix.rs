@@ -575,6 +575,13 @@ fn routes(w: &World) -> Vec<(Method, &'static str, String, Option<Value>, Access
         ),
         (
             M::GET,
+            "/v1/admin/moderation/conversations/{id}",
+            format!("/v1/admin/moderation/conversations/{d}?reason=spot%20check"),
+            None,
+            Moderator,
+        ),
+        (
+            M::GET,
             "/v1/admin/moderation/reports",
             "/v1/admin/moderation/reports".into(),
             None,

@@ -182,6 +182,7 @@ async fn every_sample_event_reaches_its_route_with_the_authorizers_identity() {
     ids.push((SAMPLE_REPORT, report["id"].as_str().unwrap().to_string()));
     for (name, status) in [
         ("admin-list-reports", StatusCode::OK),
+        ("admin-moderate-conversation", StatusCode::OK),
         ("admin-get-report", StatusCode::OK),
         ("admin-close-report", StatusCode::OK),
     ] {

@@ -774,3 +774,31 @@ async fn a_warned_user_finds_it_in_their_inbox_and_a_flagged_thread_becomes_a_co
         .collect();
     assert_eq!(actions, ["user.warned", "report.flagged_to_support"]);
 }
+
+#[tokio::test]
+async fn a_moderator_reads_a_buyer_seller_conversation_only_with_a_reason_that_is_audited() {
+    let app = TestApp::in_memory();
+    app.listing("L1", "sipho", "active").await;
+    let thandi = app.token("thandi", &[]);
+    let mpho = app.token("mpho", &["moderator"]);
+    let id = app.direct(&thandi, "L1", "Is it still available?").await;
+    let path = format!("/v1/admin/moderation/conversations/{id}");
+    let (code, _) = app.get(&path, &mpho).await;
+    assert_eq!(code, StatusCode::BAD_REQUEST, "a reason is required");
+    let (code, _) = app
+        .get(
+            &format!("{path}?reason=spot%20check"),
+            &app.token("sam", &["agent", "team-support"]),
+        )
+        .await;
+    assert_eq!(code, StatusCode::FORBIDDEN);
+    let (code, seen) = app
+        .get(&format!("{path}?reason=seller%20complaint"), &mpho)
+        .await;
+    assert_eq!(code, StatusCode::OK, "{seen}");
+    assert_eq!(seen["messages"][0]["body"], "Is it still available?");
+    let (_, log) = app.get("/v1/admin/audit", &mpho).await;
+    assert_eq!(log["items"][0]["action"], "conversation.read");
+    assert_eq!(log["items"][0]["target"], format!("conversation:{id}"));
+    assert_eq!(log["items"][0]["detail"], "seller complaint");
+}

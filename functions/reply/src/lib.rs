@@ -65,6 +65,11 @@ pub fn routes() -> Routes {
         .on(Method::POST, "/v1/admin/users/{id}/block", block_user)
         .on(Method::POST, "/v1/admin/users/{id}/unblock", unblock_user)
         .on(Method::POST, "/v1/admin/users/{id}/warn", warn_user)
+        .on(
+            Method::GET,
+            "/v1/admin/moderation/conversations/{id}",
+            moderate_conversation,
+        )
         .on(Method::GET, "/v1/admin/moderation/reports", reports)
         .on(
             Method::GET,
@@ -589,4 +594,23 @@ async fn warn_user(
 ) -> ApiResult<impl IntoResponse> {
     let warning = app.warn_user(&caller, &id, request).await?;
     Ok((StatusCode::CREATED, Json(warning)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ModerateQuery {
+    /// Why the moderator reads it: kept in the audit log.
+    reason: String,
+}
+
+async fn moderate_conversation(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Params(query): Params<ModerateQuery>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(
+        app.moderate_conversation(&caller, &id, &query.reason)
+            .await?,
+    ))
 }

@@ -37,7 +37,7 @@ pub use moderation::{
 };
 pub use notifications::{NotificationOrder, UnreadCounts};
 pub use privacy::{Erased, Export, ExportedConversation};
-pub use reports::{CloseReport, Report, ReportInContext, ReportRequest};
+pub use reports::{CloseReport, ModeratorView, Report, ReportInContext, ReportRequest};
 pub use routing_rules::{VersionedMembership, VersionedRules};
 pub use safety::VersionedSafety;
 pub use sla_check::{SlaCheckOutcome, SlaTimeline};

@@ -94,6 +94,14 @@ pub struct Report {
     pub closed_at: Option<DateTime<Utc>>,
 }
 
+/// A conversation as a moderator reads it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModeratorView {
+    pub conversation: ConversationView,
+    /// The latest messages, oldest first, hidden ones as they were written.
+    pub messages: Vec<Message>,
+}
+
 /// A report with what moderators need to judge it.
 #[derive(Debug, Clone, Serialize)]
 pub struct ReportInContext {
@@ -228,35 +236,58 @@ impl App {
     pub async fn report_in_context(&self, caller: &Caller, id: &str) -> ApiResult<ReportInContext> {
         require_moderator(caller)?;
         let report = self.load_report(id).await?;
+        let seen = self
+            .moderator_read(caller, &report.conversation_id, format!("report:{id}"))
+            .await?;
+        Ok(ReportInContext {
+            conversation: seen.conversation,
+            messages: seen.messages,
+            report,
+        })
+    }
+
+    /// A conversation a moderator looks into outside a report (`why` says what for).
+    #[instrument(skip_all, fields(caller = caller.id(), conversation = id))]
+    pub async fn moderate_conversation(
+        &self,
+        caller: &Caller,
+        id: &str,
+        why: &str,
+    ) -> ApiResult<ModeratorView> {
+        require_moderator(caller)?;
+        validate::id("id", id)?;
+        let why = validate::bounded_text("reason", why, 500)?;
+        self.moderator_read(caller, id, why).await
+    }
+
+    /// The conversation and its latest messages (hidden ones as written, no internal
+    /// notes), after an audit entry for the read.
+    async fn moderator_read(
+        &self,
+        caller: &Caller,
+        id: &str,
+        why: String,
+    ) -> ApiResult<ModeratorView> {
+        let conversation = self.load_conversation(id, |_| true).await?;
         let audit = self.audit(
             caller,
             "conversation.read",
-            format!("conversation:{}", report.conversation_id),
-            Some(format!("report:{id}")),
+            format!("conversation:{id}"),
+            Some(why),
         )?;
         self.table.write(vec![audit]).await?;
         let page = PageRequest {
             limit: CONTEXT_MESSAGES,
             cursor: None,
         };
-        let messages = self
-            .read_messages(
-                &report.conversation_id,
-                |_| true,
-                Viewer::Moderator,
-                Order::Desc,
-                page,
-            )
-            .await?;
-        let conversation = self
-            .load_conversation(&report.conversation_id, |_| true)
-            .await?;
-        let mut messages = messages.items;
+        let mut messages = self
+            .read_messages(id, |_| true, Viewer::Moderator, Order::Desc, page)
+            .await?
+            .items;
         messages.reverse();
-        Ok(ReportInContext {
+        Ok(ModeratorView {
             conversation: ConversationView::new(&conversation, ADMIN_SIDE, self.clock.now()),
             messages,
-            report,
         })
     }
 
