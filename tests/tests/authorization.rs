@@ -386,11 +386,31 @@ async fn every_route_needs_a_valid_token() {
         f.app.clock.advance(chrono::Duration::days(2));
         token
     };
+    // Correctly signed, but missing the claims every token must carry.
+    let secret = tests::SECRET.as_bytes();
+    let no_subject = common::auth::jwt::sign(
+        &common::auth::Claims {
+            sub: String::new(),
+            exp: Some(i64::MAX / 2),
+            ..Default::default()
+        },
+        secret,
+    );
+    let no_expiry = common::auth::jwt::sign(
+        &common::auth::Claims {
+            sub: "alice".into(),
+            exp: None,
+            ..Default::default()
+        },
+        secret,
+    );
     for token in [
         None,
         Some("garbage"),
         Some(forged.as_str()),
         Some(expired.as_str()),
+        Some(no_subject.as_str()),
+        Some(no_expiry.as_str()),
     ] {
         for (method, path, body) in &routes {
             let (code, error) = f.app.call(method.clone(), path, token, body.clone()).await;
