@@ -94,7 +94,57 @@ async fn logs_never_carry_message_bodies_emails_or_phone_numbers() {
     app.support(&alice, "account", secret_body).await;
     notifier.process(&app.take_records()).await;
 
+    // Moderation, broadcasts and erasure, with the secret in every text they carry.
+    let mpho = app.token("mpho", &["moderator"]);
+    let max = app.token("max", &["manager"]);
+    app.post(
+        &format!("/v1/conversations/{direct}/messages"),
+        &seller,
+        json!({"body": format!("{secret_body}; pay a deposit first")}),
+    )
+    .await;
+    let (_, report) = app
+        .post(
+            &format!("/v1/conversations/{direct}/reports"),
+            &alice,
+            json!({"reason": "scam", "comment": secret_body}),
+        )
+        .await;
+    let report = report["id"].as_str().unwrap();
+    app.get(&format!("/v1/admin/moderation/reports/{report}"), &mpho)
+        .await;
+    app.post(
+        &format!("/v1/admin/moderation/reports/{report}/close"),
+        &mpho,
+        json!({"outcome": "user_blocked", "note": secret_body}),
+    )
+    .await;
+    app.post(
+        "/v1/admin/users/seller/warn",
+        &mpho,
+        json!({"message": secret_body}),
+    )
+    .await;
+    app.post(
+        "/v1/admin/broadcasts",
+        &max,
+        json!({"subject": "News", "body": secret_body, "segment": {"kind": "users", "user_ids": ["alice"]}}),
+    )
+    .await;
+    assert!(app.run_stream().await.is_empty());
+    app.call(
+        axum::http::Method::DELETE,
+        "/v1/me/messages",
+        Some(&alice),
+        None,
+    )
+    .await;
+
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        logs.contains("close_report") && logs.contains("erase_messages"),
+        "the moderation and erasure were logged"
+    );
     assert!(
         logs.contains("create_conversation") && logs.contains("reply"),
         "the scenario was logged: {logs}"
