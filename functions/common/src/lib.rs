@@ -3,8 +3,9 @@
 //!
 //! Where a rule lives: input limits in [`domain::validate`], routing and urgency in
 //! [`domain::routing`], deadlines in [`domain::sla`], the status machine in
-//! [`domain::conversation`], keys and indexes in [`store`], who may do what in [`auth`]
-//! and the `messaging` operations, the error shape in [`error`].
+//! [`domain::conversation`], the abuse filter in [`domain::safety`], broadcasts'
+//! segments in [`domain::broadcast`], keys and indexes in [`store`], who may do what in
+//! [`auth`] and the `messaging` operations, the error shape in [`error`].
 
 pub mod app;
 pub mod auth;
