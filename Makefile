@@ -5,7 +5,8 @@
 run:
 	cargo run -p local -- serve --demo
 
-# Every test and check: fmt, clippy -D warnings, all tests (moto server included), cfn-lint.
+# Every test and check: fmt, clippy -D warnings, all tests (moto server included),
+# schemathesis against the dev server, cfn-lint.
 test:
 	bash infra/test.sh
 

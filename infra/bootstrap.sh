@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond the Rust toolchain, into the project only:
-# a Python venv at .venv with moto server (the DynamoDB emulator) and cfn-lint.
+# a Python venv at .venv with moto server (the AWS emulator), cfn-lint and schemathesis.
 # Safe to run repeatedly: it reinstalls only when requirements.txt changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."

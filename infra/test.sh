@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The one test-and-check command (README, .ci/run): installs what it needs, starts moto
-# server on 127.0.0.1, then runs fmt, clippy, every test (moto-backed included) and cfn-lint.
+# server on 127.0.0.1, then runs fmt, clippy, every test (moto-backed included),
+# schemathesis against the dev server, and cfn-lint.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,6 +25,25 @@ echo "== cargo clippy --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== cargo test (the Table contract runs against moto server at $SAYPRO_MOTO_URL)"
 cargo test --workspace --locked
+echo "== schemathesis: the OpenAPI document against the dev server (no 5xx, responses as documented)"
+cargo build --locked -p local
+api_port=$(python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
+api_log=$(mktemp)
+target/debug/local serve --memory --addr "127.0.0.1:$api_port" >"$api_log" 2>&1 &
+api_pid=$!
+trap 'kill $moto_pid $api_pid 2>/dev/null || true; rm -f "$moto_log" "$api_log"' EXIT
+for _ in $(seq 1 100); do
+    curl -s -o /dev/null "http://127.0.0.1:$api_port/openapi.json" && break
+    sleep 0.2
+done
+# One token reaches every route: a manager who is also a moderator.
+token=$(target/debug/local token --sub schemathesis --groups manager,moderator --hours 2)
+.venv/bin/schemathesis --no-color run "http://127.0.0.1:$api_port/openapi.json" \
+    --header "Authorization: Bearer $token" \
+    --checks not_a_server_error,response_schema_conformance \
+    --phases examples,fuzzing --generation-deterministic --max-examples 30 \
+    --workers 2
+
 echo "== cfn-lint template.yaml"
 .venv/bin/cfn-lint template.yaml
 echo "== all checks passed"
