@@ -120,9 +120,9 @@ async fn bare(
     )
 }
 
-/// A safety policy whose rate limits one bench sender cannot reach: the bench measures
-/// the store, and one user writes thousands of messages (the counters are still written
-/// and paid for).
+/// A safety policy whose rate and repeat limits one bench sender cannot reach: the bench
+/// measures the store, and one user writes thousands of the same messages (the counters
+/// are still read, written and paid for).
 fn unlimited_policy() -> common::domain::safety::SafetyPolicy {
     let mut policy = common::domain::safety::SafetyPolicy::default();
     let limits = &mut policy.rate_limits;
@@ -135,6 +135,9 @@ fn unlimited_policy() -> common::domain::safety::SafetyPolicy {
     ] {
         *limit = u32::MAX / 2;
     }
+    // The same texts again and again: a spammer to the filter, a benchmark here (the
+    // repeats are still read and counted).
+    policy.duplicates.max_conversations = u32::MAX / 2;
     policy
 }
 
