@@ -242,23 +242,15 @@ pub fn from_support(
     now: DateTime<Utc>,
 ) -> (Conversation, Message) {
     let user = recipient.user_id.clone();
-    let message = Message {
-        id: id.clone(),
-        conversation_id: id.clone(),
-        sender_id: SAYPRO_SUPPORT.to_string(),
-        sender_role: SenderRole::Admin,
-        body: body.to_string(),
-        created_at: now,
-        internal: false,
-        template_id: None,
-        sla_alert: None,
-        automated: false,
-        broadcast_id: None,
-        warning: None,
-        links: Vec::new(),
-        hidden: false,
-        erased: false,
-    };
+    let message = Message::new(
+        id.clone(),
+        id.clone(),
+        SAYPRO_SUPPORT.to_string(),
+        SenderRole::Admin,
+        body.to_string(),
+        now,
+        false,
+    );
     let conversation = Conversation {
         id: id.clone(),
         kind: ConversationType::Support,

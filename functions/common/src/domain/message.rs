@@ -53,6 +53,35 @@ pub const ERASED_BODY: &str = "This message was deleted by its author.";
 pub const HIDDEN_BODY: &str = "This message was removed by a SayPro moderator.";
 
 impl Message {
+    /// A plain message: who wrote what, where and when; nothing else set.
+    pub fn new(
+        id: String,
+        conversation_id: String,
+        sender_id: String,
+        sender_role: SenderRole,
+        body: String,
+        created_at: DateTime<Utc>,
+        internal: bool,
+    ) -> Self {
+        Self {
+            id,
+            conversation_id,
+            sender_id,
+            sender_role,
+            body,
+            created_at,
+            internal,
+            template_id: None,
+            sla_alert: None,
+            automated: false,
+            broadcast_id: None,
+            warning: None,
+            links: Vec::new(),
+            hidden: false,
+            erased: false,
+        }
+    }
+
     /// The message as the conversation's participants see it (moderators and admins see
     /// a hidden message's original).
     pub fn as_participants_see_it(mut self) -> Self {

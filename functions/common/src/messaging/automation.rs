@@ -151,21 +151,17 @@ impl App {
         now: chrono::DateTime<chrono::Utc>,
     ) -> Message {
         let message = Message {
-            id: self.ids.next(now),
-            conversation_id: conversation.id.clone(),
-            sender_id: AUTOMATION_SENDER.into(),
-            sender_role: SenderRole::System,
-            body,
-            created_at: now,
-            internal: false,
             template_id,
-            sla_alert: None,
             automated: true,
-            broadcast_id: None,
-            warning: None,
-            links: Vec::new(),
-            hidden: false,
-            erased: false,
+            ..Message::new(
+                self.ids.next(now),
+                conversation.id.clone(),
+                AUTOMATION_SENDER.into(),
+                SenderRole::System,
+                body,
+                now,
+                false,
+            )
         };
         conversation.automated_message(&message.id, now);
         message

@@ -184,21 +184,16 @@ impl App {
             ),
         };
         Message {
-            id: self.ids.next(now),
-            conversation_id: conversation.id.clone(),
-            sender_id: SLA_CHECK_SENDER.into(),
-            sender_role: SenderRole::System,
-            body,
-            created_at: now,
-            internal: true,
-            template_id: None,
             sla_alert: Some(action),
-            automated: false,
-            broadcast_id: None,
-            warning: None,
-            links: Vec::new(),
-            hidden: false,
-            erased: false,
+            ..Message::new(
+                self.ids.next(now),
+                conversation.id.clone(),
+                SLA_CHECK_SENDER.into(),
+                SenderRole::System,
+                body,
+                now,
+                true,
+            )
         }
     }
 

@@ -243,23 +243,15 @@ impl App {
         internal: bool,
     ) -> Message {
         let now = self.clock.now();
-        Message {
-            id: self.ids.next(now),
-            conversation_id: conversation_id.to_string(),
-            sender_id: sender.id().to_string(),
+        Message::new(
+            self.ids.next(now),
+            conversation_id.to_string(),
+            sender.id().to_string(),
             sender_role,
             body,
-            created_at: now,
+            now,
             internal,
-            template_id: None,
-            sla_alert: None,
-            automated: false,
-            broadcast_id: None,
-            warning: None,
-            links: Vec::new(),
-            hidden: false,
-            erased: false,
-        }
+        )
     }
 
     /// A user's message, with what the abuse filter found in it.

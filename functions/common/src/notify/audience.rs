@@ -154,23 +154,15 @@ mod tests {
     }
 
     fn message(sender: &str, role: SenderRole, internal: bool) -> Message {
-        Message {
-            id: "m".into(),
-            conversation_id: "c".into(),
-            sender_id: sender.into(),
-            sender_role: role,
-            body: "b".into(),
-            created_at: Utc::now(),
+        Message::new(
+            "m".into(),
+            "c".into(),
+            sender.into(),
+            role,
+            "b".into(),
+            Utc::now(),
             internal,
-            template_id: None,
-            sla_alert: None,
-            automated: false,
-            broadcast_id: None,
-            warning: None,
-            links: Vec::new(),
-            hidden: false,
-            erased: false,
-        }
+        )
     }
 
     #[test]

@@ -232,23 +232,15 @@ mod tests {
     }
 
     fn message(body: &str) -> Message {
-        Message {
-            id: "m".into(),
-            conversation_id: "01CONV".into(),
-            sender_id: "u".into(),
-            sender_role: SenderRole::User,
-            body: body.into(),
-            created_at: Utc::now(),
-            internal: false,
-            template_id: None,
-            sla_alert: None,
-            automated: false,
-            broadcast_id: None,
-            warning: None,
-            links: Vec::new(),
-            hidden: false,
-            erased: false,
-        }
+        Message::new(
+            "m".into(),
+            "01CONV".into(),
+            "u".into(),
+            SenderRole::User,
+            body.into(),
+            Utc::now(),
+            false,
+        )
     }
 
     fn links() -> Links {
