@@ -396,3 +396,17 @@ pub async fn moto_notifier(app: &TestApp) -> common::notify::Notifier {
         },
     }
 }
+
+/// Every route the dev server serves, as `METHOD /path`: the functions' routes and its
+/// own (`/local/...`, `/openapi.json`).
+pub fn served_routes() -> std::collections::BTreeSet<String> {
+    let outbox = Arc::new(common::delivery::outbox::Outbox::new(
+        None,
+        Arc::new(common::clock::SystemClock),
+    ));
+    local::routes(outbox)
+        .list()
+        .iter()
+        .map(|(method, path)| format!("{method} {path}"))
+        .collect()
+}

@@ -682,14 +682,8 @@ async fn every_role_gets_the_right_answer_on_every_route() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 
     // Every route the functions serve is in the matrix (the dev server's own are not).
-    let outbox = std::sync::Arc::new(common::delivery::outbox::Outbox::new(
-        None,
-        std::sync::Arc::new(common::clock::SystemClock),
-    ));
-    let served: BTreeSet<String> = local::routes(outbox)
-        .list()
-        .iter()
-        .map(|(m, p)| format!("{m} {p}"))
+    let served: BTreeSet<String> = tests::served_routes()
+        .into_iter()
         .filter(|r| !r.contains(" /local/") && !r.ends_with("/openapi.json"))
         .collect();
     assert_eq!(covered, served);

@@ -25,16 +25,7 @@ fn the_document_describes_exactly_the_routes_served() {
                 .map(move |m| format!("{} {path}", m.to_uppercase()))
         })
         .collect();
-    let outbox = std::sync::Arc::new(common::delivery::outbox::Outbox::new(
-        None,
-        std::sync::Arc::new(common::clock::SystemClock),
-    ));
-    let served: BTreeSet<String> = local::routes(outbox)
-        .list()
-        .iter()
-        .map(|(m, p)| format!("{m} {p}"))
-        .collect();
-    assert_eq!(documented, served);
+    assert_eq!(documented, tests::served_routes());
 }
 
 /// Checks `value` against `schema`: required properties present, types of enums,
