@@ -150,7 +150,13 @@ impl TestApp {
 
     pub fn on(table: Arc<dyn Table>) -> Self {
         let clock = Arc::new(ManualClock::new(tuesday_morning()));
-        let system = local::Local::new(table.clone(), clock.clone(), SECRET, None);
+        let system = local::Local::new(
+            table.clone(),
+            clock.clone(),
+            SECRET,
+            None,
+            local::DEFAULT_BASE_URL,
+        );
         Self {
             router: system.router(),
             clock,
@@ -295,6 +301,50 @@ impl TestApp {
         reply["conversation"]["id"].as_str().unwrap().to_string()
     }
 
+    /// A request with raw bytes, to a path or to one of the dev server's own URLs (the
+    /// signed links it hands out): status, headers and body.
+    pub async fn raw(
+        &self,
+        method: Method,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+        let path = url.strip_prefix(local::DEFAULT_BASE_URL).unwrap_or(url);
+        let mut request = Request::builder().method(method).uri(path);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = self
+            .router
+            .clone()
+            .oneshot(request.body(Body::from(body)).unwrap())
+            .await
+            .unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        (status, headers, bytes.to_vec())
+    }
+
+    /// Uploads a file as a client would (ask for a signed upload, PUT the bytes with the
+    /// headers given); returns the attachment's id.
+    pub async fn upload(
+        &self,
+        token: &str,
+        filename: &str,
+        content_type: &str,
+        bytes: &[u8],
+    ) -> String {
+        let request =
+            json!({"filename": filename, "content_type": content_type, "size": bytes.len()});
+        let (code, ticket) = self.post("/v1/attachments", token, request).await;
+        assert_eq!(code, StatusCode::CREATED, "{ticket}");
+        let (code, _, answer) = put_signed(self, &ticket["upload"], bytes).await;
+        assert_eq!(code, StatusCode::OK, "{}", String::from_utf8_lossy(&answer));
+        ticket["id"].as_str().unwrap().to_string()
+    }
+
     /// Opens a support conversation; returns its id.
     pub async fn support(&self, token: &str, category: &str, body: &str) -> String {
         let request =
@@ -304,6 +354,31 @@ impl TestApp {
         reply["conversation"]["id"].as_str().unwrap().to_string()
     }
 }
+
+/// PUTs `bytes` with a signed upload's URL and headers, to the dev server.
+pub async fn put_signed(
+    app: &TestApp,
+    upload: &Value,
+    bytes: &[u8],
+) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    let headers: Vec<(String, String)> = upload["headers"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(name, value)| (name.clone(), value.as_str().unwrap().to_string()))
+        .collect();
+    let headers: Vec<(&str, &str)> = headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let url = upload["url"].as_str().unwrap();
+    app.raw(Method::PUT, url, &headers, bytes.to_vec()).await
+}
+
+/// A small PNG (its signature and header chunk: enough to be recognised).
+pub const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x02\0\0\0";
+/// A small PDF.
+pub const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n";
 
 /// What [`Interleaved`] runs between an operation's read and its write.
 pub type Hook =
@@ -404,7 +479,11 @@ pub fn served_routes() -> std::collections::BTreeSet<String> {
         None,
         Arc::new(common::clock::SystemClock),
     ));
-    local::routes(outbox)
+    let objects = Arc::new(common::objects::local::LocalObjects::in_memory(
+        local::DEFAULT_BASE_URL,
+        SECRET.as_bytes(),
+    ));
+    local::routes(outbox, objects)
         .list()
         .iter()
         .map(|(method, path)| format!("{method} {path}"))

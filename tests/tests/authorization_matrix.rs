@@ -128,6 +128,25 @@ struct World {
     broadcast: String,
     report: String,
     sla_policy: Value,
+    /// `{message}/attachments/{attachment}` of a file Alice sent in each conversation.
+    support_file: String,
+    direct_file: String,
+}
+
+/// Alice sends a photo in a conversation: the message's path to it.
+async fn send_file(app: &TestApp, token: &str, conversation: &str) -> String {
+    let file = app
+        .upload(token, "photo.png", "image/png", tests::PNG)
+        .await;
+    let (code, message) = app
+        .post(
+            &format!("/v1/conversations/{conversation}/messages"),
+            token,
+            json!({"body": "a photo", "attachments": [file]}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::CREATED, "{message}");
+    format!("{}/attachments/{file}", message["id"].as_str().unwrap())
 }
 
 async fn world() -> World {
@@ -171,7 +190,11 @@ async fn world() -> World {
         )
         .await;
     let (_, sla_policy) = app.get("/v1/admin/sla-policy", &max).await;
+    let support_file = send_file(&app, &alice, &support).await;
+    let direct_file = send_file(&app, &alice, &direct).await;
     World {
+        support_file,
+        direct_file,
         sla_policy: sla_policy["policy"].clone(),
         template: id(&template),
         webhook: id(&webhook),
@@ -264,6 +287,37 @@ fn routes(w: &World) -> Vec<(Method, &'static str, String, Option<Value>, Access
             format!("/v1/conversations/{d}/reports"),
             Some(json!({"reason": "spam"})),
             Participant,
+        ),
+        (
+            M::POST,
+            "/v1/attachments",
+            "/v1/attachments".into(),
+            Some(json!({"filename": "a.pdf", "content_type": "application/pdf", "size": 10})),
+            Person,
+        ),
+        (
+            M::GET,
+            "/v1/conversations/{id}/messages/{message_id}/attachments/{attachment_id}",
+            format!("/v1/conversations/{d}/messages/{}", w.direct_file),
+            None,
+            Participant,
+        ),
+        (
+            M::GET,
+            "/v1/admin/conversations/{id}/messages/{message_id}/attachments/{attachment_id}",
+            format!("/v1/admin/conversations/{s}/messages/{}", w.support_file),
+            None,
+            AdminOnSupport,
+        ),
+        (
+            M::GET,
+            "/v1/admin/moderation/conversations/{id}/messages/{message_id}/attachments/{attachment_id}",
+            format!(
+                "/v1/admin/moderation/conversations/{d}/messages/{}?reason=report",
+                w.direct_file
+            ),
+            None,
+            Moderator,
         ),
         (
             M::GET,

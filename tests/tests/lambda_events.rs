@@ -127,7 +127,13 @@ async fn every_sample_event_reaches_its_route_with_the_authorizers_identity() {
         assert_eq!(code, status, "{name}: {body}");
     }
     // The admin's reply notified the user in the app: the notification events act on it.
-    let system = local::Local::new(table.clone(), app.clock.clone(), "unused", None);
+    let system = local::Local::new(
+        table.clone(),
+        app.clock.clone(),
+        "unused",
+        None,
+        local::DEFAULT_BASE_URL,
+    );
     let records: Vec<_> = std::iter::from_fn(|| feed.try_recv().ok()).collect();
     assert!(system.notifier.process(&records).await.is_empty());
     let (code, listed) = invoke(&app, "list-notifications", &ids).await;

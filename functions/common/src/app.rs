@@ -4,8 +4,11 @@
 use std::sync::Arc;
 
 use crate::clock::{Clock, Ids, SystemClock};
+use crate::domain::attachment;
 use crate::domain::sla::SlaTargets;
 use crate::messaging::{VersionedAutomation, VersionedMembership, VersionedRules};
+use crate::objects::Objects;
+use crate::objects::s3::S3Objects;
 use crate::table::Table;
 use crate::table::dynamo::DynamoTable;
 
@@ -39,6 +42,10 @@ pub struct App {
     /// Recipients one step of a broadcast's fan-out reaches: the pace of a broadcast,
     /// and so of the email it makes notify send.
     pub broadcast_step_size: usize,
+    /// Where attachments are stored; functions that never touch them have none.
+    pub objects: Option<Arc<dyn Objects>>,
+    /// The largest attachment accepted.
+    pub attachment_max_bytes: u64,
 }
 
 pub type AppState = Arc<App>;
@@ -58,6 +65,8 @@ impl App {
             registered_admins: Default::default(),
             idempotency_hours: 24,
             broadcast_step_size: 100,
+            objects: None,
+            attachment_max_bytes: attachment::DEFAULT_MAX_BYTES,
         }
     }
 
@@ -83,6 +92,17 @@ impl App {
                 .ok()
                 .filter(|n| (1..=1000).contains(n))
                 .ok_or_else(|| anyhow::anyhow!("BROADCAST_STEP_SIZE {size:?}: 1 to 1000"))?;
+        }
+        if let Ok(bucket) = std::env::var("ATTACHMENTS_BUCKET") {
+            let client = aws_sdk_s3::Client::new(&config);
+            app.objects = Some(Arc::new(S3Objects::new(client, bucket)));
+        }
+        if let Ok(bytes) = std::env::var("ATTACHMENT_MAX_BYTES") {
+            app.attachment_max_bytes = bytes
+                .parse()
+                .ok()
+                .filter(|n| (1..=5 * 1024 * 1024 * 1024).contains(n))
+                .ok_or_else(|| anyhow::anyhow!("ATTACHMENT_MAX_BYTES {bytes:?}: 1 to 5 GiB"))?;
         }
         Ok(Arc::new(app))
     }

@@ -19,6 +19,7 @@ pub mod http;
 pub const OPENAPI: &str = include_str!("../openapi.json");
 pub mod messaging;
 pub mod notify;
+pub mod objects;
 pub mod redact;
 pub mod store;
 pub mod table;

@@ -147,7 +147,7 @@ async fn bench_system(
     clock: Arc<dyn Clock>,
     secret: &str,
 ) -> anyhow::Result<crate::Local> {
-    let system = crate::Local::new(table, clock, secret, None);
+    let system = crate::Local::new(table, clock, secret, None, crate::DEFAULT_BASE_URL);
     let moderator = Caller::new(Claims {
         sub: "bench-moderator".into(),
         groups: vec!["moderator".into()],
@@ -372,7 +372,13 @@ async fn broadcast(secret: &str) -> anyhow::Result<()> {
     };
     for users in [1_000, 10_000] {
         let table = Arc::new(EmbeddedTable::in_memory());
-        let system = crate::Local::new(table.clone(), Arc::new(SystemClock), secret, None);
+        let system = crate::Local::new(
+            table.clone(),
+            Arc::new(SystemClock),
+            secret,
+            None,
+            crate::DEFAULT_BASE_URL,
+        );
         let app = &system.app;
         let website = caller("website", &["service"]);
         for i in 0..users {

@@ -183,6 +183,7 @@ pub async fn seed(app: &App) -> anyhow::Result<bool> {
         body: body.into(),
         listing_id: listing.map(str::to_string),
         priority: None,
+        attachments: Vec::new(),
     };
     let thandi = caller("thandi");
     let pieter = caller("pieter");
@@ -262,11 +263,13 @@ pub async fn seed(app: &App) -> anyhow::Result<bool> {
         body: "Hi, is the Corolla still available? Would you take R145 000?".into(),
         listing_id: Some("L-1001".into()),
         priority: None,
+        attachments: Vec::new(),
     };
     let id = created_id(app.create_conversation(&thandi, direct, None).await?)?;
     let answer = NewMessage {
         body: "Yes, still available. R150 000 is my final price; you can view it on Saturday."
             .into(),
+        attachments: Vec::new(),
     };
     app.post_message(&pieter, &id, answer, None).await?;
     Ok(true)

@@ -4,37 +4,60 @@
 pub mod bench;
 pub mod demo;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::State;
-use axum::http::header;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path as UrlPath, State};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use chrono::{DateTime, Utc};
 use common::auth::{Claims, jwt};
 use common::clock::{Clock, SystemClock};
 use common::delivery::outbox::Outbox;
-use common::http::{JsonBody, Routes};
+use common::domain::attachment;
+use common::http::{JsonBody, Params, Routes};
 use common::messaging::SlaCheckOutcome;
 use common::notify::{Notifier, NotifyConfig};
+use common::objects::local::{LocalObjects, Refused, SignedQuery};
 use common::table::embedded::EmbeddedTable;
 use common::table::{StreamRecord, Table};
-use common::{ApiResult, App, AppState, IdentitySource};
+use common::{ApiError, ApiResult, App, AppState, IdentitySource};
 use tokio::sync::mpsc;
 
 /// The secret local tokens are signed with unless `SAYPRO_JWT_SECRET` is set. For local
 /// use only: deployed functions never see it (API Gateway verifies Cognito's tokens).
 pub const DEFAULT_JWT_SECRET: &str = "saypro-local-dev-secret";
 
+/// Where the dev server answers by default (`local serve --addr`).
+pub const DEFAULT_BASE_URL: &str = "http://127.0.0.1:3000";
+
 /// Every route of every HTTP function, plus the dev server's own (`/openapi.json`, the
-/// outbox of what was "sent", and running an SLA check at a given time).
-pub fn routes(outbox: Arc<Outbox>) -> Routes {
+/// outbox of what was "sent", running an SLA check at a given time, and the signed
+/// uploads and downloads of attachments S3 serves on AWS).
+pub fn routes(outbox: Arc<Outbox>, objects: Arc<LocalObjects>) -> Routes {
+    let (uploads, downloads) = (objects.clone(), objects);
+    // The local cap is the default one; the signature fixes each upload's exact size.
+    let upload_limit = DefaultBodyLimit::max(attachment::DEFAULT_MAX_BYTES as usize);
     send::routes()
         .merge(reply::routes())
         .merge(listings::routes())
         .route(axum::http::Method::GET, "/openapi.json", get(openapi))
+        .route(
+            axum::http::Method::PUT,
+            "/local/objects/{key}",
+            put(move |state, key, query, headers, body| {
+                upload(uploads.clone(), state, key, query, headers, body)
+            })
+            .layer(upload_limit),
+        )
+        .route(
+            axum::http::Method::GET,
+            "/local/objects/{key}",
+            get(move |state, key, query| download(downloads.clone(), state, key, query)),
+        )
         .route(
             axum::http::Method::GET,
             "/local/outbox",
@@ -63,6 +86,49 @@ async fn run_sla_check(
     Ok(axum::Json(app.sla_check(now).await?))
 }
 
+/// What S3 does with a presigned PUT: store the body if it is the upload signed.
+async fn upload(
+    objects: Arc<LocalObjects>,
+    State(app): State<AppState>,
+    UrlPath(key): UrlPath<String>,
+    Params(query): Params<SignedQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<StatusCode> {
+    objects
+        .accept_upload(&key, &query, &headers, &body, app.clock.now())
+        .map_err(refusal)?;
+    Ok(StatusCode::OK)
+}
+
+/// What S3 does with a presigned GET.
+async fn download(
+    objects: Arc<LocalObjects>,
+    State(app): State<AppState>,
+    UrlPath(key): UrlPath<String>,
+    Params(query): Params<SignedQuery>,
+) -> ApiResult<impl IntoResponse> {
+    let served = objects
+        .serve_download(&key, &query, app.clock.now())
+        .map_err(refusal)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, served.content_type),
+            (header::CONTENT_DISPOSITION, served.disposition),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+        ],
+        served.bytes,
+    ))
+}
+
+fn refusal(refused: Refused) -> ApiError {
+    match refused {
+        Refused::Missing => ApiError::not_found("file"),
+        Refused::Storage(error) => ApiError::Unexpected(error),
+        other => ApiError::forbidden(other.to_string()),
+    }
+}
+
 async fn openapi() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "application/json")],
@@ -74,25 +140,38 @@ async fn openapi() -> impl IntoResponse {
 pub struct Local {
     pub app: AppState,
     pub outbox: Arc<Outbox>,
+    pub objects: Arc<LocalObjects>,
     pub notifier: Arc<Notifier>,
 }
 
 impl Local {
-    /// `outbox_file`: where sent email and SMS are also appended as JSON lines.
+    /// `data`: the folder where sent email and SMS are also appended as JSON lines
+    /// (`outbox.jsonl`) and uploads are kept (`uploads/`); in memory without one.
+    /// `base_url`: where the dev server answers, for links in mail and to files.
     pub fn new(
         table: Arc<dyn Table>,
         clock: Arc<dyn Clock>,
         secret: &str,
-        outbox_file: Option<PathBuf>,
+        data: Option<&Path>,
+        base_url: &str,
     ) -> Self {
         let identity = IdentitySource::Hs256 {
             secret: secret.as_bytes().to_vec(),
         };
-        let app = Arc::new(App::new(table.clone(), clock.clone(), identity));
+        let objects = Arc::new(match data {
+            Some(folder) => {
+                LocalObjects::on_disk(base_url, secret.as_bytes(), folder.join("uploads"))
+            }
+            None => LocalObjects::in_memory(base_url, secret.as_bytes()),
+        });
+        let mut app = App::new(table.clone(), clock.clone(), identity);
+        app.objects = Some(objects.clone());
+        let app = Arc::new(app);
+        let outbox_file = data.map(|folder| folder.join("outbox.jsonl"));
         let outbox = Arc::new(Outbox::new(outbox_file, clock.clone()));
         let config = NotifyConfig {
-            site_url: "http://127.0.0.1:3000".into(),
-            unsubscribe_url: "http://127.0.0.1:3000/account/notifications".into(),
+            site_url: base_url.into(),
+            unsubscribe_url: format!("{base_url}/account/notifications"),
             sms_daily_cap: 500,
         };
         let notifier = Arc::new(Notifier {
@@ -106,12 +185,13 @@ impl Local {
         Self {
             app,
             outbox,
+            objects,
             notifier,
         }
     }
 
     pub fn router(&self) -> axum::Router {
-        routes(self.outbox.clone()).into_router(self.app.clone())
+        routes(self.outbox.clone(), self.objects.clone()).into_router(self.app.clone())
     }
 
     /// Runs the stream consumers, notify and broadcast, from the embedded table's change

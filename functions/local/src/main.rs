@@ -109,28 +109,26 @@ async fn main() -> anyhow::Result<()> {
             demo,
         } => {
             init_tracing();
-            let table = local::open_table((!memory).then_some(data.as_path()))?;
+            let data = (!memory).then_some(data.as_path());
+            let table = local::open_table(data)?;
             let feed = table.subscribe();
-            let outbox_file = (!memory).then(|| data.join("outbox.jsonl"));
-            let system = local::Local::new(table, Arc::new(SystemClock), &cli.secret, outbox_file);
+            let listener = tokio::net::TcpListener::bind(&addr)
+                .await
+                .with_context(|| format!("binding {addr}"))?;
+            let base_url = format!("http://{}", listener.local_addr()?);
+            let system =
+                local::Local::new(table, Arc::new(SystemClock), &cli.secret, data, &base_url);
             system.spawn_stream_consumers(feed);
             system.spawn_schedule(std::time::Duration::from_secs(60));
             if demo {
                 let seeded = demo::seed(&system.app).await.context("seeding demo data")?;
                 print_demo_tokens(&cli.secret, seeded);
             }
-            let listener = tokio::net::TcpListener::bind(&addr)
-                .await
-                .with_context(|| format!("binding {addr}"))?;
-            let where_ = if memory {
-                "in memory".to_string()
-            } else {
-                format!("data in {}", data.display())
+            let where_ = match data {
+                None => "in memory".to_string(),
+                Some(folder) => format!("data in {}", folder.display()),
             };
-            tracing::info!(
-                "SayPro messaging listening on http://{} ({where_})",
-                listener.local_addr()?
-            );
+            tracing::info!("SayPro messaging listening on {base_url} ({where_})");
             local::serve(listener, system.router()).await
         }
         Command::SlaCheck { at, addr } => {

@@ -19,7 +19,7 @@ use common::domain::sla_policy::SlaPolicyConfig;
 use common::domain::{Category, Status};
 use common::http::{IdempotencyHeader, JsonBody, MessagesQuery, Params, Routes};
 use common::messaging::{
-    AgentChanges, AutomationRules, BlockRequest, BroadcastRequest, CloseReport,
+    AgentChanges, AttachmentRef, AutomationRules, BlockRequest, BroadcastRequest, CloseReport,
     ConversationChanges, Idempotency, PageRequest, QueueFilter, QueueSort, ReadRequest,
     ReplyRequest, TemplateFilter, TemplateRequest, Variables, WarnRequest, WebhookRequest,
 };
@@ -43,6 +43,11 @@ pub fn routes() -> Routes {
             Method::GET,
             "/v1/admin/conversations/{id}/messages",
             list_messages,
+        )
+        .on(
+            Method::GET,
+            "/v1/admin/conversations/{id}/messages/{message_id}/attachments/{attachment_id}",
+            admin_download_attachment,
         )
         .on(Method::POST, "/v1/admin/conversations/{id}/replies", reply)
         .on(Method::POST, "/v1/admin/conversations/{id}/read", mark_read)
@@ -69,6 +74,11 @@ pub fn routes() -> Routes {
             Method::GET,
             "/v1/admin/moderation/conversations/{id}",
             moderate_conversation,
+        )
+        .on(
+            Method::GET,
+            "/v1/admin/moderation/conversations/{id}/messages/{message_id}/attachments/{attachment_id}",
+            moderate_attachment,
         )
         .on(Method::GET, "/v1/admin/moderation/reports", reports)
         .on(
@@ -601,6 +611,32 @@ async fn warn_user(
 struct ModerateQuery {
     /// Why the moderator reads it: kept in the audit log.
     reason: String,
+}
+
+/// `{id}/messages/{message_id}/attachments/{attachment_id}`.
+type AttachmentPath = Path<(String, String, String)>;
+
+async fn admin_download_attachment(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(path): AttachmentPath,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(
+        app.admin_download_attachment(&caller, AttachmentRef::from(&path))
+            .await?,
+    ))
+}
+
+async fn moderate_attachment(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(path): AttachmentPath,
+    Params(query): Params<ModerateQuery>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(
+        app.moderate_attachment(&caller, AttachmentRef::from(&path), &query.reason)
+            .await?,
+    ))
 }
 
 async fn moderate_conversation(

@@ -1,19 +1,20 @@
 //! `send`: the user routes. Users open conversations with the admin team or a listing's
 //! seller, list and read them, write, and mark read; everyone (users and admins) reads
 //! their in-app notifications and sets their notification preferences here; users
-//! export everything held about them, erase their messages, and report conversations
-//! or messages to the moderators.
+//! export everything held about them, erase their messages, report conversations or
+//! messages to the moderators, and upload and download the files messages carry.
 
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{Method, StatusCode};
 use axum::response::IntoResponse;
 use common::auth::Caller;
+use common::domain::attachment::UploadRequest;
 use common::domain::{ConversationType, Status};
 use common::http::{IdempotencyHeader, JsonBody, MessagesQuery, Params, Routes};
 use common::messaging::{
-    ConversationFilter, Idempotency, NewConversation, NewMessage, NotificationOrder, PageRequest,
-    ReadRequest, ReportRequest,
+    AttachmentRef, ConversationFilter, Idempotency, NewConversation, NewMessage, NotificationOrder,
+    PageRequest, ReadRequest, ReportRequest,
 };
 use common::notify::preferences::Preferences;
 use common::{ApiResult, AppState};
@@ -41,6 +42,12 @@ pub fn routes() -> Routes {
             resolve_conversation,
         )
         .on(Method::POST, "/v1/conversations/{id}/reports", report)
+        .on(Method::POST, "/v1/attachments", create_upload)
+        .on(
+            Method::GET,
+            "/v1/conversations/{id}/messages/{message_id}/attachments/{attachment_id}",
+            download_attachment,
+        )
         .on(Method::GET, "/v1/notifications", list_notifications)
         .on(
             Method::POST,
@@ -152,6 +159,27 @@ async fn post_message(
         .post_message(&caller, &id, request, key.as_ref())
         .await?;
     Ok((message.status(), Json(message)))
+}
+
+/// A signed upload for one file; the message that carries it names its id.
+async fn create_upload(
+    State(app): State<AppState>,
+    caller: Caller,
+    JsonBody(request): JsonBody<UploadRequest>,
+) -> ApiResult<impl IntoResponse> {
+    Ok((
+        StatusCode::CREATED,
+        Json(app.create_upload(&caller, request).await?),
+    ))
+}
+
+async fn download_attachment(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(path): Path<(String, String, String)>,
+) -> ApiResult<impl IntoResponse> {
+    let at = AttachmentRef::from(&path);
+    Ok(Json(app.download_attachment(&caller, at).await?))
 }
 
 async fn mark_read(

@@ -1,6 +1,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::attachment::Attachment;
 use super::sla::SlaAction;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,6 +45,9 @@ pub struct Message {
     /// Its author erased their messages: the body is gone, its time and sender stay.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub erased: bool,
+    /// Files it carries (downloaded through the attachment route).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
 }
 
 /// What is left of a message its author erased.
@@ -79,6 +83,16 @@ impl Message {
             links: Vec::new(),
             hidden: false,
             erased: false,
+            attachments: Vec::new(),
+        }
+    }
+
+    /// What a notification quotes: the text, or which files were sent without any.
+    pub fn preview_text(&self) -> String {
+        match (self.body.is_empty(), self.attachments.as_slice()) {
+            (true, [one]) => format!("Sent a file: {}", one.filename),
+            (true, [_, ..]) => format!("Sent {} files", self.attachments.len()),
+            _ => self.body.clone(),
         }
     }
 
@@ -89,6 +103,7 @@ impl Message {
             self.body = HIDDEN_BODY.to_string();
             self.links.clear();
             self.warning = None;
+            self.attachments.clear();
         }
         self
     }

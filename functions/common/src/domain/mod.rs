@@ -1,6 +1,7 @@
 //! The messaging domain: conversations, messages and listings, and the rules they follow.
 //! Pure code: no I/O, time passed in.
 
+pub mod attachment;
 pub mod broadcast;
 pub mod calendar;
 pub mod conversation;

@@ -11,6 +11,14 @@ pub fn body(field: &str, text: &str) -> ApiResult<String> {
     bounded_text(field, text, BODY_MAX_CHARS)
 }
 
+/// A user's message body: as [`body`], but it may be empty when files carry the message.
+pub fn body_with_files(text: &str, files: usize) -> ApiResult<String> {
+    if files > 0 && text.trim().is_empty() {
+        return Ok(String::new());
+    }
+    body("body", text)
+}
+
 /// A subject: trimmed, 1 to 200 characters.
 pub fn subject(text: &str) -> ApiResult<String> {
     bounded_text("subject", text, SUBJECT_MAX_CHARS)

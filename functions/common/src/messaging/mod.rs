@@ -3,6 +3,7 @@
 //! the embedded store.
 
 mod admin;
+mod attachments;
 mod audit;
 mod automation;
 mod broadcasts;
@@ -25,6 +26,7 @@ mod users;
 mod webhooks;
 
 pub use admin::{ConversationChanges, QueueFilter, QueueSort, ReplyRequest};
+pub use attachments::{AttachmentRef, AttachmentTransfer};
 pub use audit::AuditEntry;
 pub use automation::{AutoAnswer, AutomationRules, VersionedAutomation};
 pub use broadcasts::{BroadcastRequest, BroadcastView};

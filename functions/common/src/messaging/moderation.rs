@@ -33,6 +33,8 @@ pub enum HeldRequest {
     Message {
         conversation_id: String,
         body: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<String>,
     },
 }
 
@@ -171,11 +173,15 @@ impl App {
             HeldRequest::Message {
                 conversation_id,
                 body,
+                attachments,
             } => self
                 .post_message_as(
                     &author,
                     conversation_id,
-                    NewMessage { body: body.clone() },
+                    NewMessage {
+                        body: body.clone(),
+                        attachments: attachments.clone(),
+                    },
                     Some(&key),
                     Gate::Released,
                 )

@@ -22,6 +22,7 @@ use super::edit::Edit;
 use super::moderation::HELD_QUEUE;
 use crate::auth::Team;
 use crate::domain::ConversationType;
+use crate::domain::attachment::owner_prefix;
 use crate::domain::message::ERASED_BODY;
 use crate::notify::pipeline::{TeamMember, team_partition};
 use crate::store::message_key;
@@ -126,19 +127,23 @@ impl App {
 pub struct Erased {
     pub messages: usize,
     pub conversations: usize,
+    /// Files they uploaded, attached or not.
+    pub files: usize,
 }
 
 impl App {
-    /// Erases the caller's messages: each body (and its links and warning) in every
-    /// conversation they take part in, the previews of them in other people's
-    /// notifications, their contact details and the subjects they wrote on the
-    /// conversations, their stored replies to retried requests, and their messages
-    /// still waiting for a moderator. What remains (who wrote when) keeps the reports'
+    /// Erases the caller's messages: every file they uploaded, each body (and its
+    /// links, warning and attachments) in every conversation they take part in, the
+    /// previews of them in other people's notifications, their contact details and the
+    /// subjects they wrote on the conversations, their stored replies to retried
+    /// requests, and their messages still waiting for a moderator. What remains (who wrote when) keeps the reports'
     /// counts and timings right. Running it again changes nothing more.
     #[instrument(skip_all, fields(caller = caller.id()))]
     pub async fn erase_messages(&self, caller: &Caller) -> ApiResult<Erased> {
         caller.require_person()?;
         let user = caller.id().to_string();
+        // The files first: they are the content, and a rerun finds none left.
+        let files = self.objects()?.delete_under(&owner_prefix(&user)).await?;
         let rows = self
             .everything(
                 Query::partition(Index::Table, format!("USER#{user}"))
@@ -148,6 +153,7 @@ impl App {
         let mut erased = Erased {
             messages: 0,
             conversations: rows.len(),
+            files,
         };
         let mut teams: HashMap<Team, Vec<String>> = HashMap::new();
         for row in rows {
@@ -196,6 +202,7 @@ impl App {
                         Change::Set("erased".into(), Value::Bool(true)),
                         Change::Remove("links".into()),
                         Change::Remove("warning".into()),
+                        Change::Remove("attachments".into()),
                     ],
                     condition: Some(Condition::Exists),
                 }];

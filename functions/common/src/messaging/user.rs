@@ -11,6 +11,7 @@ use super::safety::{Screened, Screening, screen, send_guards};
 use super::{Created, Idempotency, Order, Page, PageRequest};
 use crate::app::App;
 use crate::auth::Caller;
+use crate::domain::attachment::Attachment;
 use crate::domain::conversation::{ADMIN_SIDE, ConversationView};
 use crate::domain::membership::MembershipRules;
 use crate::domain::routing::{RoutingInput, RoutingRules};
@@ -39,6 +40,9 @@ pub struct NewConversation {
     pub body: String,
     pub listing_id: Option<String>,
     pub priority: Option<Priority>,
+    /// Ids of the caller's uploads (`POST /v1/attachments`) the first message carries.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -51,6 +55,9 @@ pub struct CreatedConversation {
 #[serde(deny_unknown_fields)]
 pub struct NewMessage {
     pub body: String,
+    /// Ids of the caller's uploads (`POST /v1/attachments`) the message carries.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -69,6 +76,7 @@ pub struct ConversationFilter {
 /// rate limits its write counts against.
 struct Checked {
     screened: Screened,
+    attachments: Vec<Attachment>,
     guards: Vec<Guard>,
     /// Counters written with the message (its repeats this hour).
     counts: Vec<WriteOp>,
@@ -117,31 +125,36 @@ impl App {
             .await
     }
 
-    /// The abuse pipeline for a user's message: the filter's verdict, and the rate
-    /// limits its write will count against; nothing for a message a moderator released.
+    /// The abuse pipeline for a user's message: its files checked, the filter's verdict
+    /// on its text and file names, and the rate limits its write will count against;
+    /// only the files for a message a moderator released.
     async fn check_message(
         &self,
         caller: &Caller,
-        text: &str,
+        (text, files): (&str, &[String]),
         direct: bool,
         new_direct_about: Option<&str>,
         gate: Gate,
     ) -> ApiResult<Gated> {
+        let attachments = self.attachments(caller, files).await?;
         if gate == Gate::Released {
             return Ok(Gated::Pass(Checked {
                 screened: Screened::default(),
+                attachments,
                 guards: Vec::new(),
                 counts: Vec::new(),
                 gate,
             }));
         }
         let safety = self.setting::<SafetyPolicy>().await?;
-        let repeats = self.repeats(&safety.policy, caller, text).await?;
+        let text = with_file_names(text, &attachments);
+        let repeats = self.repeats(&safety.policy, caller, &text).await?;
         Ok(
-            match screen(&safety.policy, text, direct, repeats.as_ref())? {
+            match screen(&safety.policy, &text, direct, repeats.as_ref())? {
                 Screening::Hold(verdict) => Gated::Hold(verdict),
                 Screening::Pass(screened) => Gated::Pass(Checked {
                     screened,
+                    attachments,
                     guards: send_guards(&safety.policy, caller, self.clock.now(), new_direct_about),
                     counts: repeats.map(|r| r.count).into_iter().collect(),
                     gate,
@@ -159,7 +172,7 @@ impl App {
         gate: Gate,
     ) -> ApiResult<Created<CreatedConversation>> {
         caller.require_person()?;
-        let body = validate::body("body", &request.body)?;
+        let body = validate::body_with_files(&request.body, request.attachments.len())?;
         let category = (request.kind == ConversationType::Support)
             .then_some(request.category)
             .flatten();
@@ -186,7 +199,11 @@ impl App {
                     ApiError::invalid("category: required for a support conversation")
                 })?;
                 let subject = validate::subject(request.subject.as_deref().unwrap_or_default())?;
-                let checked = match self.check_message(caller, &text, false, None, gate).await? {
+                let message = (text.as_str(), request.attachments.as_slice());
+                let checked = match self
+                    .check_message(caller, message, false, None, gate)
+                    .await?
+                {
                     Gated::Pass(checked) => checked,
                     Gated::Hold(verdict) => return held(verdict).await,
                 };
@@ -220,8 +237,9 @@ impl App {
                     .as_deref()
                     .map(validate::subject)
                     .transpose()?;
+                let message = (text.as_str(), request.attachments.as_slice());
                 let checked = match self
-                    .check_message(caller, &text, true, Some(&listing_id), gate)
+                    .check_message(caller, message, true, Some(&listing_id), gate)
                     .await?
                 {
                     Gated::Pass(checked) => checked,
@@ -254,17 +272,18 @@ impl App {
         )
     }
 
-    /// A user's message, with what the abuse filter found in it.
+    /// A user's message, with its files and what the abuse filter found in it.
     fn user_message(
         &self,
         caller: &Caller,
         conversation_id: &str,
-        body: String,
+        (body, attachments): (String, Vec<Attachment>),
         screened: &Screened,
     ) -> Message {
         let mut message = self.new_message(conversation_id, caller, SenderRole::User, body, false);
         message.warning = screened.warning.clone();
         message.links = screened.links.clone();
+        message.attachments = attachments;
         message
     }
 
@@ -301,7 +320,8 @@ impl App {
             false => None,
         };
         let id = self.ids.next(now);
-        let message = self.user_message(caller, &id, body, &checked.screened);
+        let files = checked.attachments.clone();
+        let message = self.user_message(caller, &id, (body, files), &checked.screened);
         let mut conversation = Conversation {
             id: id.clone(),
             kind: ConversationType::Support,
@@ -368,7 +388,8 @@ impl App {
         }
         let now = self.clock.now();
         let id = self.ids.next(now);
-        let message = self.user_message(caller, &id, body.clone(), &checked.screened);
+        let files = checked.attachments.clone();
+        let message = self.user_message(caller, &id, (body.clone(), files), &checked.screened);
         let subject = subject.unwrap_or_else(|| {
             listing
                 .title
@@ -445,7 +466,7 @@ impl App {
                 self.write_user_message(
                     caller,
                     &pointer.conversation_id,
-                    body,
+                    (body, checked.attachments),
                     idempotency,
                     checked.gate,
                     |c, m, now| CreatedConversation {
@@ -635,10 +656,16 @@ impl App {
         gate: Gate,
     ) -> ApiResult<Created<Message>> {
         caller.require_person()?;
-        let body = validate::body("body", &request.body)?;
-        self.write_user_message(caller, id, body, idempotency, gate, |_, message, _| {
-            message.clone()
-        })
+        let body = validate::body_with_files(&request.body, request.attachments.len())?;
+        let attachments = self.attachments(caller, &request.attachments).await?;
+        self.write_user_message(
+            caller,
+            id,
+            (body, attachments),
+            idempotency,
+            gate,
+            |_, message, _| message.clone(),
+        )
         .await
     }
 
@@ -649,7 +676,7 @@ impl App {
         &self,
         caller: &Caller,
         id: &str,
-        body: String,
+        (body, attachments): (String, Vec<Attachment>),
         idempotency: Option<&Idempotency>,
         gate: Gate,
         respond: impl Fn(&Conversation, &Message, chrono::DateTime<chrono::Utc>) -> R,
@@ -658,8 +685,9 @@ impl App {
         let targets = self.sla_targets().await?;
         let rules = self.setting::<RoutingRules>().await?;
         let safety = self.setting::<SafetyPolicy>().await?;
+        let text = with_file_names(&body, &attachments);
         let repeats = match gate {
-            Gate::Screen => self.repeats(&safety.policy, caller, &body).await?,
+            Gate::Screen => self.repeats(&safety.policy, caller, &text).await?,
             Gate::Released => None,
         };
         let edited = self
@@ -668,7 +696,7 @@ impl App {
                 let (screened, guards) = match gate {
                     Gate::Released => (Screened::default(), Vec::new()),
                     Gate::Screen => {
-                        match screen(&safety.policy, &body, direct, repeats.as_ref())? {
+                        match screen(&safety.policy, &text, direct, repeats.as_ref())? {
                             Screening::Hold(verdict) => {
                                 return Ok(Edit::unchanged(Written::Held(verdict)));
                             }
@@ -679,7 +707,8 @@ impl App {
                         }
                     }
                 };
-                let message = self.user_message(caller, id, body.clone(), &screened);
+                let files = attachments.clone();
+                let message = self.user_message(caller, id, (body.clone(), files), &screened);
                 // A broadcast's conversation joins a team's queue when the user answers it.
                 if conversation.kind == ConversationType::Support && conversation.team.is_none() {
                     let route = rules.policy.route(&RoutingInput {
@@ -705,6 +734,7 @@ impl App {
                 let held = HeldRequest::Message {
                     conversation_id: id.to_string(),
                     body,
+                    attachments: attachments.into_iter().map(|a| a.id).collect(),
                 };
                 self.hold(caller, held, &verdict, idempotency).await
             }
@@ -833,4 +863,14 @@ impl App {
         }
         Ok(count)
     }
+}
+
+/// What the abuse filter reads: the text and the names of the files sent with it (a
+/// name can carry a link or a scam as well as a body can).
+fn with_file_names<'a>(text: &'a str, attachments: &[Attachment]) -> std::borrow::Cow<'a, str> {
+    if attachments.is_empty() {
+        return text.into();
+    }
+    let names: Vec<&str> = attachments.iter().map(|a| a.filename.as_str()).collect();
+    format!("{text}\n{}", names.join("\n")).into()
 }

@@ -285,7 +285,7 @@ impl Notifier {
             conversation_id: conversation.id.clone(),
             kind: notice.kind,
             title: conversation.subject.clone(),
-            preview: render::preview(&message.body),
+            preview: render::preview(&message.preview_text()),
             created_at: message.created_at,
             read: false,
         };
@@ -323,7 +323,7 @@ impl Notifier {
                 let entry = DigestEntry {
                     conversation_id: conversation.id.clone(),
                     title: conversation.subject.clone(),
-                    preview: render::preview(&message.body),
+                    preview: render::preview(&message.preview_text()),
                     admin: to.admin,
                     email: address,
                 };

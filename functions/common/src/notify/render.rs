@@ -80,7 +80,7 @@ pub fn email(
     links: &Links,
 ) -> Email {
     let subject = headline(kind, conversation);
-    let preview = preview(&message.body);
+    let preview = preview(&message.preview_text());
     let link = links.conversation(conversation, admin);
     let mut text =
         format!("{subject}\n\n\"{preview}\"\n\nRead and reply: {link}\n\n— SayPro Classifieds\n");
