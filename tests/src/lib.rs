@@ -45,6 +45,66 @@ pub fn moto_data() -> serde_json::Value {
     serde_json::from_str(body).expect("moto data.json")
 }
 
+/// A fresh bucket on moto, and the Objects adapter on it (path-style addressing, as
+/// an emulator on 127.0.0.1 needs).
+pub async fn moto_objects() -> (aws_sdk_s3::Client, String, common::objects::s3::S3Objects) {
+    let config = aws_sdk_s3::config::Builder::from(&moto_config().await)
+        .force_path_style(true)
+        .build();
+    let client = aws_sdk_s3::Client::from_conf(config);
+    let bucket = format!(
+        "saypro-test-{}",
+        ulid::Ulid::new().to_string().to_lowercase()
+    );
+    client
+        .create_bucket()
+        .bucket(&bucket)
+        .create_bucket_configuration(
+            aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("create bucket on moto");
+    let objects = common::objects::s3::S3Objects::new(client.clone(), &bucket);
+    (client, bucket, objects)
+}
+
+/// One plain HTTP request, as a browser would make it with a signed URL: status,
+/// headers and body.
+pub async fn http(
+    method: &str,
+    url: &str,
+    headers: &[(String, String)],
+    body: Vec<u8>,
+) -> (u16, axum::http::HeaderMap, Vec<u8>) {
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http::<http_body_util::Full<axum::body::Bytes>>();
+    let mut request = axum::http::Request::builder().method(method).uri(url);
+    for (name, value) in headers {
+        request = request.header(name.as_str(), value.as_str());
+    }
+    let request = request
+        .body(http_body_util::Full::new(axum::body::Bytes::from(body)))
+        .unwrap();
+    let response = client.request(request).await.expect("HTTP request");
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (status, headers, bytes.to_vec())
+}
+
+/// A signed request's headers, from its JSON.
+pub fn signed_headers(request: &serde_json::Value) -> Vec<(String, String)> {
+    request["headers"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(name, value)| (name.clone(), value.as_str().unwrap().to_string()))
+        .collect()
+}
+
 /// A fresh table on moto with a unique name, so test binaries and cases never share state.
 pub async fn moto_table() -> Arc<DynamoTable> {
     let client = dynamo_client().await;
@@ -165,6 +225,13 @@ impl TestApp {
             system,
             feed: None,
         }
+    }
+
+    /// The same system with its files on another store (S3 on moto).
+    pub fn with_objects(mut self, objects: Arc<dyn common::objects::Objects>) -> Self {
+        self.system = self.system.with_objects(objects);
+        self.router = self.system.router();
+        self
     }
 
     pub fn item_count(&self) -> usize {
@@ -361,12 +428,7 @@ pub async fn put_signed(
     upload: &Value,
     bytes: &[u8],
 ) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
-    let headers: Vec<(String, String)> = upload["headers"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .map(|(name, value)| (name.clone(), value.as_str().unwrap().to_string()))
-        .collect();
+    let headers = signed_headers(upload);
     let headers: Vec<(&str, &str)> = headers
         .iter()
         .map(|(n, v)| (n.as_str(), v.as_str()))

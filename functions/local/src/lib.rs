@@ -21,6 +21,7 @@ use common::domain::attachment;
 use common::http::{JsonBody, Params, Routes};
 use common::messaging::SlaCheckOutcome;
 use common::notify::{Notifier, NotifyConfig};
+use common::objects::Objects;
 use common::objects::local::{LocalObjects, Refused, SignedQuery};
 use common::table::embedded::EmbeddedTable;
 use common::table::{StreamRecord, Table};
@@ -188,6 +189,19 @@ impl Local {
             objects,
             notifier,
         }
+    }
+
+    /// The same system with its attachments on another store (S3, in the tests against
+    /// moto). The dev server's own file routes stay, unused.
+    pub fn with_objects(mut self, objects: Arc<dyn Objects>) -> Self {
+        let mut app = App::new(
+            self.app.table.clone(),
+            self.app.clock.clone(),
+            self.app.identity.clone(),
+        );
+        app.objects = Some(objects);
+        self.app = Arc::new(app);
+        self
     }
 
     pub fn router(&self) -> axum::Router {

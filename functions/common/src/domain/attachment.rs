@@ -44,6 +44,17 @@ impl Kind {
         })
     }
 
+    /// The kind in words, for error messages.
+    pub fn described(self) -> &'static str {
+        match self {
+            Kind::Jpeg => "a JPEG image",
+            Kind::Png => "a PNG image",
+            Kind::Gif => "a GIF image",
+            Kind::Webp => "a WebP image",
+            Kind::Pdf => "a PDF document",
+        }
+    }
+
     /// Whether a file starting with `head` is of this kind.
     pub fn starts(self, head: &[u8]) -> bool {
         match self {
@@ -103,8 +114,8 @@ pub fn check_uploaded(
     within_cap(size, max_bytes)?;
     if !kind.starts(head) {
         return Err(ApiError::invalid(format!(
-            "attachments: the uploaded file is not a {} file",
-            kind.content_type()
+            "attachments: the uploaded file is not {}, as its type says",
+            kind.described()
         )));
     }
     Ok(kind)
