@@ -2,6 +2,7 @@
 //! else's.
 
 use axum::http::{Method, StatusCode};
+use common::objects::Objects;
 use serde_json::json;
 use tests::TestApp;
 
@@ -120,6 +121,16 @@ async fn erasure_leaves_nothing_of_what_the_user_wrote_in_any_item_of_the_table(
         &[("idempotency-key", "retry-1")],
     )
     .await;
+    let photo = app
+        .upload(&thandi, "FILE-SECRET.png", "image/png", tests::PNG)
+        .await;
+    let unsent = app
+        .upload(&thandi, "never-sent.pdf", "application/pdf", tests::PDF)
+        .await;
+    let (code, _) = app
+        .post(&path, &thandi, json!({"body": "", "attachments": [photo]}))
+        .await;
+    assert_eq!(code, StatusCode::CREATED);
     app.post(&path, &sipho, json!({"body": "SELLER-TEXT: yes, come"}))
         .await;
     let (code, _) = app
@@ -152,6 +163,7 @@ async fn erasure_leaves_nothing_of_what_the_user_wrote_in_any_item_of_the_table(
         "SUBJECT-SECRET",
         "SUPPORT-SECRET",
         "saypro.co.za/l/1",
+        "FILE-SECRET",
     ];
     let holding = |secret: &str| {
         app.embedded
@@ -171,7 +183,12 @@ async fn erasure_leaves_nothing_of_what_the_user_wrote_in_any_item_of_the_table(
         .call(Method::DELETE, "/v1/me/messages", Some(&thandi), None)
         .await;
     assert_eq!(code, StatusCode::OK, "{erased}");
-    assert_eq!(erased["messages"], 3);
+    assert_eq!(erased["messages"], 4);
+    assert_eq!(erased["files"], 2, "the sent file and the one never sent");
+    for file in [&photo, &unsent] {
+        let key = common::domain::attachment::object_key("thandi", file);
+        assert!(app.system.objects.inspect(&key).await.unwrap().is_none());
+    }
     for secret in secrets {
         assert_eq!(holding(secret), 0, "{secret} is still in the table");
     }
@@ -190,6 +207,7 @@ async fn erasure_leaves_nothing_of_what_the_user_wrote_in_any_item_of_the_table(
     assert_eq!(
         bodies,
         [
+            common::domain::message::ERASED_BODY,
             common::domain::message::ERASED_BODY,
             common::domain::message::ERASED_BODY,
             "SELLER-TEXT: yes, come"
