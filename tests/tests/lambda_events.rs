@@ -7,6 +7,7 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::StatusCode;
 use common::clock::ManualClock;
+use common::objects::local::LocalObjects;
 use common::table::embedded::EmbeddedTable;
 use common::{App, AppState, IdentitySource};
 use http_body_util::BodyExt;
@@ -20,14 +21,43 @@ const SAMPLE_TEMPLATE: &str = "01JSAMPLETEMPLATE000000000";
 const SAMPLE_WEBHOOK: &str = "01JSAMPLEWEBHOOK0000000000";
 const SAMPLE_BROADCAST: &str = "01JSAMPLEBROADCAST00000000";
 const SAMPLE_REPORT: &str = "01JSAMPLEREPORT00000000000";
+const SAMPLE_ATTACHMENT: &str = "01JSAMPLEATTACHMENT0000000";
+const SAMPLE_FILE_MESSAGE: &str = "01JSAMPLEFILEMESSAGE000000";
 
 fn lambda_app() -> AppState {
     lambda_app_on(Arc::new(EmbeddedTable::in_memory()))
 }
 
 fn lambda_app_on(table: Arc<EmbeddedTable>) -> AppState {
+    lambda_app_with_files(table).0
+}
+
+/// The functions' App as on Lambda (identity from the authorizer), with its files on the
+/// local store standing in for S3.
+fn lambda_app_with_files(table: Arc<EmbeddedTable>) -> (AppState, Arc<LocalObjects>) {
     let clock = Arc::new(ManualClock::new(tests::tuesday_morning()));
-    Arc::new(App::new(table, clock, IdentitySource::ApiGateway))
+    let files = Arc::new(LocalObjects::in_memory(local::DEFAULT_BASE_URL, b"unused"));
+    let mut app = App::new(table, clock, IdentitySource::ApiGateway);
+    app.objects = Some(files.clone());
+    (Arc::new(app), files)
+}
+
+/// Does what the website does with a signed upload: PUT the file with its headers (to
+/// the dev server's file route, as S3 would take it).
+async fn upload(app: &AppState, files: Arc<LocalObjects>, upload: &Value, bytes: &[u8]) {
+    let outbox = Arc::new(common::delivery::outbox::Outbox::new(
+        None,
+        app.clock.clone(),
+    ));
+    let url = upload["url"].as_str().unwrap();
+    let mut request = axum::http::Request::put(url.strip_prefix(local::DEFAULT_BASE_URL).unwrap());
+    for (name, value) in tests::signed_headers(upload) {
+        request = request.header(name, value);
+    }
+    let request = request.body(Body::from(bytes.to_vec())).unwrap();
+    let router = local::routes(outbox, files).into_router(app.clone());
+    let response = router.oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
 }
 
 /// Sends one event file to the function that serves its route; returns status and body.
@@ -61,7 +91,7 @@ async fn invoke(app: &AppState, name: &str, ids: &[(&str, String)]) -> (StatusCo
 async fn every_sample_event_reaches_its_route_with_the_authorizers_identity() {
     let table = Arc::new(EmbeddedTable::in_memory());
     let mut feed = table.subscribe();
-    let app = lambda_app_on(table.clone());
+    let (app, files) = lambda_app_with_files(table.clone());
     let (code, listing) = invoke(&app, "put-listing", &[]).await;
     assert_eq!(code, StatusCode::OK, "{listing}");
     let (code, created) = invoke(&app, "create-support-conversation", &[]).await;
@@ -85,6 +115,14 @@ async fn every_sample_event_reaches_its_route_with_the_authorizers_identity() {
     ];
     let (code, direct) = invoke(&app, "create-direct-conversation", &[]).await;
     assert_eq!(code, StatusCode::CREATED, "{direct}");
+    // The proof of payment the user's next message carries.
+    let (code, ticket) = invoke(&app, "create-upload", &[]).await;
+    assert_eq!(code, StatusCode::CREATED, "{ticket}");
+    upload(&app, files, &ticket["upload"], tests::PDF).await;
+    ids.push((
+        SAMPLE_ATTACHMENT,
+        ticket["id"].as_str().unwrap().to_string(),
+    ));
 
     let expected = [
         ("list-conversations", StatusCode::OK),
@@ -125,6 +163,22 @@ async fn every_sample_event_reaches_its_route_with_the_authorizers_identity() {
     for (name, status) in expected {
         let (code, body) = invoke(&app, name, &ids).await;
         assert_eq!(code, status, "{name}: {body}");
+        if name == "post-message" {
+            assert_eq!(body["attachments"][0]["filename"], "proof-of-payment.pdf");
+            ids.push((
+                SAMPLE_FILE_MESSAGE,
+                body["id"].as_str().unwrap().to_string(),
+            ));
+        }
+    }
+    for name in [
+        "download-attachment",
+        "admin-download-attachment",
+        "admin-moderate-attachment",
+    ] {
+        let (code, body) = invoke(&app, name, &ids).await;
+        assert_eq!(code, StatusCode::OK, "{name}: {body}");
+        assert_eq!(body["download"]["method"], "GET", "{name}");
     }
     // The admin's reply notified the user in the app: the notification events act on it.
     let system = local::Local::new(
