@@ -141,6 +141,45 @@ async fn erasure_leaves_nothing_of_what_the_user_wrote_in_any_item_of_the_table(
         )
         .await;
     assert_eq!(code, StatusCode::ACCEPTED, "held, as a deposit");
+    // A held message a moderator rejected, and reports with comments, open and closed.
+    let mpho = app.token("mpho", &["moderator"]);
+    let (_, rejected) = app
+        .post(
+            &path,
+            &thandi,
+            json!({"body": "REJECTED-SECRET: or a deposit by gift card?"}),
+        )
+        .await;
+    let reject = format!(
+        "/v1/admin/moderation/held/{}/reject",
+        rejected["held_id"].as_str().unwrap()
+    );
+    let (code, _) = app.post(&reject, &mpho, json!({})).await;
+    assert_eq!(code, StatusCode::OK);
+    let reports = format!("/v1/conversations/{direct}/reports");
+    let (_, closed) = app
+        .post(
+            &reports,
+            &thandi,
+            json!({"reason": "other", "comment": "CLOSED-REPORT-SECRET"}),
+        )
+        .await;
+    let close = format!(
+        "/v1/admin/moderation/reports/{}/close",
+        closed["id"].as_str().unwrap()
+    );
+    let (code, _) = app
+        .post(&close, &mpho, json!({"outcome": "dismissed"}))
+        .await;
+    assert_eq!(code, StatusCode::OK);
+    let (code, _) = app
+        .post(
+            &reports,
+            &thandi,
+            json!({"reason": "spam", "comment": "OPEN-REPORT-SECRET"}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::CREATED);
     let (_, support) = app
         .post(
             "/v1/conversations",
@@ -160,6 +199,9 @@ async fn erasure_leaves_nothing_of_what_the_user_wrote_in_any_item_of_the_table(
         "BIKE-SECRET",
         "RETRY-SECRET",
         "HELD-SECRET",
+        "REJECTED-SECRET",
+        "CLOSED-REPORT-SECRET",
+        "OPEN-REPORT-SECRET",
         "SUBJECT-SECRET",
         "SUPPORT-SECRET",
         "saypro.co.za/l/1",

@@ -19,6 +19,11 @@ use crate::table::{Condition, Index, Key, Query, TableError, Value, WriteOp, fro
 /// The held messages waiting for a moderator, on gsi1.
 pub(crate) const HELD_QUEUE: &str = "MODQUEUE#held";
 
+/// Decided held messages, by author, on gsi1: what erasing the author's messages finds.
+pub(crate) fn decided_by_author(user: &str) -> String {
+    format!("HELDBY#{user}")
+}
+
 fn held_key(id: &str) -> Key {
     Key::new(format!("HELD#{id}"), "HELD")
 }
@@ -84,15 +89,20 @@ fn held_write(held: &Held, condition: Condition) -> anyhow::Result<WriteOp> {
     let mut item = to_item(held)?;
     item.insert("pk".into(), Value::s(held_key(&held.id).pk));
     item.insert("sk".into(), Value::s("HELD"));
-    // In the moderators' queue only while it waits.
-    if held.status == HeldStatus::Waiting {
-        let (pk, sk) = Index::Gsi1.key_attributes();
-        item.insert(pk.into(), Value::s(HELD_QUEUE));
-        item.insert(
-            sk.into(),
-            Value::s(format!("{}#{}", sortable_time(held.created_at), held.id)),
-        );
-    }
+    // In the moderators' queue while it waits; then under its author.
+    let (pk, sk) = Index::Gsi1.key_attributes();
+    let list = match held.status {
+        HeldStatus::Waiting => HELD_QUEUE.to_string(),
+        _ => decided_by_author(&held.sender_id),
+    };
+    item.insert(pk.into(), Value::s(list));
+    item.insert(
+        sk.into(),
+        Value::s(format!("{}#{}", sortable_time(held.created_at), held.id)),
+    );
+    // Kept no longer than the messages themselves.
+    let (ttl, expires) = store::expiry(held.created_at);
+    item.insert(ttl, expires);
     Ok(WriteOp::Put {
         item,
         condition: Some(condition),

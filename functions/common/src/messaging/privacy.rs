@@ -19,7 +19,8 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
 use super::edit::Edit;
-use super::moderation::HELD_QUEUE;
+use super::moderation::{HELD_QUEUE, decided_by_author};
+use super::reports::{QUEUE as REPORT_QUEUE, closed_by_reporter};
 use crate::auth::Team;
 use crate::domain::ConversationType;
 use crate::domain::attachment::owner_prefix;
@@ -136,7 +137,7 @@ impl App {
     /// links, warning and attachments) in every conversation they take part in, the
     /// previews of them in other people's notifications, their contact details and the
     /// subjects they wrote on the conversations, their stored replies to retried
-    /// requests, and their messages still waiting for a moderator. What remains (who wrote when) keeps the reports'
+    /// requests, their messages a moderator held, and their comments on reports. What remains (who wrote when) keeps the reports'
     /// counts and timings right. Running it again changes nothing more.
     #[instrument(skip_all, fields(caller = caller.id()))]
     pub async fn erase_messages(&self, caller: &Caller) -> ApiResult<Erased> {
@@ -273,19 +274,20 @@ impl App {
         Ok(())
     }
 
-    /// Replies to retried requests (they quote the messages) and messages still waiting
-    /// for a moderator.
+    /// Replies to retried requests (they quote the messages), messages a moderator held
+    /// (waiting or decided), and the comments on the reports the user made.
     async fn erase_pending_requests(&self, user: &str) -> ApiResult<()> {
+        let by_user = |list: &str, attr: &str| {
+            Query::partition(Index::Gsi1, list).filter(Filter::Equals(attr.into(), Value::s(user)))
+        };
         let replies = self
             .everything(Query::partition(Index::Table, format!("IDEM#{user}")))
             .await?;
-        let held = self
-            .everything(
-                Query::partition(Index::Gsi1, HELD_QUEUE)
-                    .filter(Filter::Equals("sender_id".into(), Value::s(user))),
-            )
+        let held = self.everything(by_user(HELD_QUEUE, "sender_id")).await?;
+        let decided = self
+            .everything(Query::partition(Index::Gsi1, decided_by_author(user)))
             .await?;
-        for item in replies.iter().chain(&held) {
+        for item in replies.iter().chain(&held).chain(&decided) {
             let key = item_key(item)?;
             self.table
                 .write(vec![WriteOp::Delete {
@@ -293,6 +295,21 @@ impl App {
                     condition: None,
                 }])
                 .await?;
+        }
+        let open = self.everything(by_user(REPORT_QUEUE, "reporter")).await?;
+        let closed = self
+            .everything(Query::partition(Index::Gsi1, closed_by_reporter(user)))
+            .await?;
+        for item in open.iter().chain(&closed) {
+            let write = WriteOp::Update {
+                key: item_key(item)?,
+                changes: vec![Change::Remove("comment".into())],
+                condition: Some(Condition::Exists),
+            };
+            match self.table.write(vec![write]).await {
+                Ok(()) | Err(TableError::ConditionFailed { .. }) => {}
+                Err(other) => return Err(other.into()),
+            }
         }
         Ok(())
     }

@@ -29,7 +29,7 @@ use crate::table::{
     Change, Condition, Index, Key, Query, TableError, Value, WriteOp, from_item, to_item,
 };
 
-const QUEUE: &str = "MODQUEUE#reports";
+pub(crate) const QUEUE: &str = "MODQUEUE#reports";
 /// Messages shown around a report.
 const CONTEXT_MESSAGES: usize = 50;
 
@@ -119,20 +119,29 @@ pub struct CloseReport {
     pub note: Option<String>,
 }
 
+/// Closed reports, by reporter, on gsi1: what erasing the reporter's words finds.
+pub(crate) fn closed_by_reporter(user: &str) -> String {
+    format!("REPORTSBY#{user}")
+}
+
 fn report_write(report: &Report, condition: Condition) -> anyhow::Result<WriteOp> {
     let mut item = to_item(report)?;
     let key = report_key(&report.id);
     item.insert("pk".into(), Value::s(key.pk));
     item.insert("sk".into(), Value::s(key.sk));
-    // In the moderators' queue, soonest due first, while open.
-    if report.status == ReportStatus::Open {
-        let (pk, sk) = Index::Gsi1.key_attributes();
-        item.insert(pk.into(), Value::s(QUEUE));
-        item.insert(
-            sk.into(),
-            Value::s(format!("{}#{}", sortable_time(report.due_at), report.id)),
-        );
-    }
+    // In the moderators' queue, soonest due first, while open; then under its reporter.
+    let (pk, sk) = Index::Gsi1.key_attributes();
+    let list = match report.status {
+        ReportStatus::Open => QUEUE.to_string(),
+        ReportStatus::Closed => closed_by_reporter(&report.reporter),
+    };
+    item.insert(pk.into(), Value::s(list));
+    item.insert(
+        sk.into(),
+        Value::s(format!("{}#{}", sortable_time(report.due_at), report.id)),
+    );
+    let (ttl, expires) = store::expiry(report.created_at);
+    item.insert(ttl, expires);
     Ok(WriteOp::Put {
         item,
         condition: Some(condition),

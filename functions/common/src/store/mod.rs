@@ -126,7 +126,7 @@ pub fn retention() -> chrono::Duration {
 }
 
 /// The DynamoDB TTL attribute: the item goes once `retention()` has passed since `at`.
-fn expiry(at: DateTime<Utc>) -> (String, Value) {
+pub(crate) fn expiry(at: DateTime<Utc>) -> (String, Value) {
     (
         "expires_at".into(),
         Value::n((at + retention()).timestamp()),
