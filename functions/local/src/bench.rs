@@ -189,6 +189,29 @@ async fn per_operation(options: &Options, secret: &str) -> anyhow::Result<()> {
         .context("conversation id")?
         .to_string();
     let message = json!({"body": "Any news on this? I would like to renew before the weekend."});
+    let upload = json!({"filename": "ad.png", "content_type": "image/png", "size": PNG.len()});
+    let ticket = call(
+        &router,
+        request("POST", "/v1/attachments", &user, Some(&upload)),
+    )
+    .await?;
+    put_file(&router, &ticket["upload"], PNG).await?;
+    let photo = ticket["id"].as_str().context("attachment id")?.to_string();
+    let with_photo = json!({"body": "Here is the ad as it shows.", "attachments": [photo]});
+    let photo_message = call(
+        &router,
+        request(
+            "POST",
+            &format!("/v1/conversations/{id}/messages"),
+            &user,
+            Some(&with_photo),
+        ),
+    )
+    .await?;
+    let download = format!(
+        "/v1/conversations/{id}/messages/{}/attachments/{photo}",
+        photo_message["id"].as_str().context("message id")?
+    );
     let reply =
         json!({"body": "Open My Ads and choose Renew; it is free for 30 days.", "status": "open"});
 
@@ -216,6 +239,33 @@ async fn per_operation(options: &Options, secret: &str) -> anyhow::Result<()> {
                     ),
                 )
             }),
+        ),
+        (
+            "sign an upload",
+            Box::new(|| {
+                (
+                    router.clone(),
+                    request("POST", "/v1/attachments", &user, Some(&upload)),
+                )
+            }),
+        ),
+        (
+            "send message with a photo",
+            Box::new(|| {
+                (
+                    router.clone(),
+                    request(
+                        "POST",
+                        &format!("/v1/conversations/{id}/messages"),
+                        &user,
+                        Some(&with_photo),
+                    ),
+                )
+            }),
+        ),
+        (
+            "sign a download",
+            Box::new(|| (router.clone(), request("GET", &download, &user, None))),
         ),
         (
             "reply",
@@ -300,6 +350,28 @@ async fn per_operation(options: &Options, secret: &str) -> anyhow::Result<()> {
         );
     }
     println!();
+    Ok(())
+}
+
+/// A small PNG: its signature and header chunk.
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x02\0\0\0";
+
+/// PUTs a file to a signed upload, as the website would.
+async fn put_file(router: &axum::Router, upload: &Value, bytes: &[u8]) -> anyhow::Result<()> {
+    let url = upload["url"].as_str().context("upload url")?;
+    let mut builder = Request::put(url.strip_prefix(crate::DEFAULT_BASE_URL).unwrap_or(url));
+    for (name, value) in upload["headers"].as_object().context("upload headers")? {
+        builder = builder.header(name.as_str(), value.as_str().unwrap_or_default());
+    }
+    let response = router
+        .clone()
+        .oneshot(builder.body(Body::from(bytes.to_vec()))?)
+        .await?;
+    anyhow::ensure!(
+        response.status().is_success(),
+        "upload answered {}",
+        response.status()
+    );
     Ok(())
 }
 
