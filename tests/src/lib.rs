@@ -394,6 +394,11 @@ impl TestApp {
         (status, headers, bytes.to_vec())
     }
 
+    /// GETs one of the dev server's signed links, as a browser would.
+    pub async fn fetch(&self, url: &str) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+        self.raw(Method::GET, url, &[], Vec::new()).await
+    }
+
     /// Uploads a file as a client would (ask for a signed upload, PUT the bytes with the
     /// headers given); returns the attachment's id.
     pub async fn upload(

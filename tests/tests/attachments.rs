@@ -74,7 +74,7 @@ async fn a_photo_goes_to_the_seller_who_downloads_it_through_a_short_lived_link(
         chrono::Duration::minutes(5)
     );
     let url = download["url"].as_str().unwrap();
-    let (status, headers, bytes) = app.raw(Method::GET, url, &[], Vec::new()).await;
+    let (status, headers, bytes) = app.fetch(url).await;
     assert_eq!((status, bytes.as_slice()), (StatusCode::OK, PNG));
     assert_eq!(headers["content-type"], "image/png");
     assert_eq!(headers["x-content-type-options"], "nosniff");
@@ -86,14 +86,7 @@ async fn a_photo_goes_to_the_seller_who_downloads_it_through_a_short_lived_link(
             .starts_with("inline; filename=\"couch (1).png\"")
     );
     let (_, link) = app.get(&path(&quote), &thandi).await;
-    let (_, headers, _) = app
-        .raw(
-            Method::GET,
-            link["download"]["url"].as_str().unwrap(),
-            &[],
-            Vec::new(),
-        )
-        .await;
+    let (_, headers, _) = app.fetch(link["download"]["url"].as_str().unwrap()).await;
     assert!(
         headers["content-disposition"]
             .to_str()
@@ -103,10 +96,10 @@ async fn a_photo_goes_to_the_seller_who_downloads_it_through_a_short_lived_link(
 
     // The link is the file's key for five minutes only, and only as signed.
     let tampered = url.replace("image%2Fpng", "text%2Fhtml");
-    let (status, _, _) = app.raw(Method::GET, &tampered, &[], Vec::new()).await;
+    let (status, _, _) = app.fetch(&tampered).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     app.clock.advance(chrono::Duration::minutes(6));
-    let (status, _, _) = app.raw(Method::GET, url, &[], Vec::new()).await;
+    let (status, _, _) = app.fetch(url).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
 
@@ -396,14 +389,7 @@ async fn admins_download_files_in_their_teams_support_conversations() {
     let path = format!("/v1/admin/conversations/{id}/messages/{message}/attachments/{proof}");
     let (code, link) = app.get(&path, &sam).await;
     assert_eq!(code, StatusCode::OK, "{link}");
-    let (_, _, bytes) = app
-        .raw(
-            Method::GET,
-            link["download"]["url"].as_str().unwrap(),
-            &[],
-            Vec::new(),
-        )
-        .await;
+    let (_, _, bytes) = app.fetch(link["download"]["url"].as_str().unwrap()).await;
     assert_eq!(bytes, PDF);
     let (code, _) = app.get(&path, &bongi).await;
     assert_eq!(code, StatusCode::NOT_FOUND, "another team's conversation");
