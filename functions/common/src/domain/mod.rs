@@ -5,6 +5,7 @@ pub mod attachment;
 pub mod broadcast;
 pub mod calendar;
 pub mod conversation;
+pub mod histogram;
 pub mod listing;
 pub mod membership;
 pub mod message;
