@@ -301,29 +301,19 @@ impl TestApp {
         body: Option<Value>,
         headers: &[(&str, &str)],
     ) -> (StatusCode, axum::http::HeaderMap, Value) {
-        let mut request = Request::builder().method(method).uri(path);
-        if let Some(token) = token {
-            request = request.header("authorization", format!("Bearer {token}"));
+        let authorization = token.map(|token| format!("Bearer {token}"));
+        let mut all: Vec<(&str, &str)> = headers.to_vec();
+        if let Some(value) = &authorization {
+            all.push(("authorization", value));
         }
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        let body = match body {
+        let bytes = match body {
             Some(json) => {
-                request = request.header("content-type", "application/json");
-                Body::from(json.to_string())
+                all.push(("content-type", "application/json"));
+                json.to_string().into_bytes()
             }
-            None => Body::empty(),
+            None => Vec::new(),
         };
-        let response = self
-            .router
-            .clone()
-            .oneshot(request.body(body).unwrap())
-            .await
-            .unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let (status, headers, bytes) = self.raw(method, path, &all, bytes).await;
         let json = if bytes.is_empty() {
             Value::Null
         } else {
