@@ -19,7 +19,7 @@ pub enum ConversationType {
     Direct,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Category {
     General,
@@ -27,6 +27,26 @@ pub enum Category {
     Technical,
     Payment,
     Account,
+}
+
+impl Category {
+    pub const ALL: [Category; 5] = [
+        Category::General,
+        Category::Complaint,
+        Category::Technical,
+        Category::Payment,
+        Category::Account,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::General => "general",
+            Category::Complaint => "complaint",
+            Category::Technical => "technical",
+            Category::Payment => "payment",
+            Category::Account => "account",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

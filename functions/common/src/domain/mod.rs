@@ -13,6 +13,8 @@ pub mod routing;
 pub mod safety;
 pub mod sla;
 pub mod sla_policy;
+pub mod stats;
+pub mod survey;
 pub mod template;
 pub mod validate;
 pub mod webhook;
