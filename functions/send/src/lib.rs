@@ -10,12 +10,14 @@ use axum::http::{Method, StatusCode};
 use axum::response::IntoResponse;
 use common::auth::Caller;
 use common::domain::attachment::UploadRequest;
+use common::domain::survey::Answer;
 use common::domain::{ConversationType, Status};
 use common::http::{IdempotencyHeader, JsonBody, MessagesQuery, Params, Routes};
 use common::messaging::{
     AttachmentRef, ConversationFilter, Idempotency, NewConversation, NewMessage, NotificationOrder,
     PageRequest, ReadRequest, ReportRequest,
 };
+use common::messaging::surveys::NpsRequest;
 use common::notify::preferences::Preferences;
 use common::{ApiResult, AppState};
 use serde::Deserialize;
@@ -68,6 +70,13 @@ pub fn routes() -> Routes {
         .on(Method::DELETE, "/v1/me/messages", erase_messages)
         .on(Method::GET, "/v1/me/preferences", get_preferences)
         .on(Method::PUT, "/v1/me/preferences", put_preferences)
+        .on(Method::GET, "/v1/conversations/{id}/rating", get_rating)
+        .on(Method::POST, "/v1/conversations/{id}/rating", rate)
+        .on(Method::GET, "/v1/me/nps", nps_status)
+        .on(Method::POST, "/v1/me/nps", answer_nps)
+        // The emailed survey: the token is the permission (no bearer token).
+        .on(Method::GET, "/v1/surveys/{token}", survey)
+        .on(Method::POST, "/v1/surveys/{token}", answer_survey)
 }
 
 pub fn router(state: AppState) -> axum::Router {
@@ -299,4 +308,48 @@ async fn erase_messages(
     caller: Caller,
 ) -> ApiResult<impl IntoResponse> {
     Ok(Json(app.erase_messages(&caller).await?))
+}
+
+async fn get_rating(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(app.conversation_rating(&caller, &id).await?))
+}
+
+async fn rate(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(answer): JsonBody<Answer>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(app.rate_conversation(&caller, &id, answer).await?))
+}
+
+async fn nps_status(State(app): State<AppState>, caller: Caller) -> ApiResult<impl IntoResponse> {
+    Ok(Json(app.nps_status(&caller).await?))
+}
+
+async fn answer_nps(
+    State(app): State<AppState>,
+    caller: Caller,
+    JsonBody(request): JsonBody<NpsRequest>,
+) -> ApiResult<impl IntoResponse> {
+    Ok((StatusCode::CREATED, Json(app.answer_nps(&caller, request).await?)))
+}
+
+async fn survey(
+    State(app): State<AppState>,
+    Path(token): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(app.survey(&token).await?))
+}
+
+async fn answer_survey(
+    State(app): State<AppState>,
+    Path(token): Path<String>,
+    JsonBody(answer): JsonBody<Answer>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(app.answer_survey(&token, answer).await?))
 }

@@ -207,8 +207,9 @@ pub struct RatingFigures {
 }
 
 impl Tally {
+    /// Nothing to add anywhere.
     pub fn is_empty(&self) -> bool {
-        self.additions.is_empty()
+        self.updates().next().is_none()
     }
 
     fn add(&mut self, at: DateTime<Utc>, dimensions: &[Dimension], name: &str, n: i64) {

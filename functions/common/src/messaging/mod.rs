@@ -20,6 +20,7 @@ mod routing_rules;
 mod safety;
 mod sla_check;
 mod sla_policy;
+pub mod surveys;
 mod templates;
 mod user;
 mod users;

@@ -30,6 +30,8 @@ pub enum NoticeKind {
     SlaWarning,
     /// An answer is overdue and was escalated.
     SlaEscalation,
+    /// A support conversation was resolved: how did we do?
+    Survey,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

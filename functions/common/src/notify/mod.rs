@@ -8,6 +8,8 @@ pub mod inbox;
 pub mod pipeline;
 pub mod preferences;
 pub mod render;
+mod stats;
+mod survey;
 pub mod suppression;
 pub mod webhooks;
 

@@ -17,7 +17,7 @@ use super::webhooks;
 use crate::clock::Clock;
 use crate::delivery::{Mailer, SendError, Sms, TextMessage, WebhookPoster};
 use crate::domain::webhook::WebhookEvent;
-use crate::domain::{Contact, Conversation, Message};
+use crate::domain::{Contact, Conversation, Message, Status};
 use crate::redact::redact;
 use crate::store::{self, MESSAGE_PREFIX, conversation_key, record_write};
 use crate::table::{
@@ -137,6 +137,7 @@ impl Notifier {
     }
 
     async fn record(&self, record: &StreamRecord) -> Result<(), NotifyError> {
+        self.count_change(record).await?;
         if record.key.sk == "META" && record.key.pk.starts_with("CONV#") {
             return self.status_change(record).await;
         }
@@ -156,6 +157,8 @@ impl Notifier {
             return Ok(());
         };
         let conversation: Conversation = from_item(item)?;
+        self.count_message(&record.id, &message, &conversation)
+            .await?;
         let events = webhooks::message_events(&message, &conversation);
         self.deliver_webhooks(
             &events,
@@ -216,7 +219,11 @@ impl Notifier {
             &conversation,
             None,
         )
-        .await
+        .await?;
+        if after.as_deref() == Some(Status::Resolved.as_str()) {
+            self.invite_to_survey(&conversation).await?;
+        }
+        Ok(())
     }
 
     async fn recipients(
@@ -367,7 +374,7 @@ impl Notifier {
     }
 
     /// Sends at most once per marker: claim, send, mark sent.
-    async fn once<F, Fut>(&self, marker: &str, send: F) -> Result<(), NotifyError>
+    pub(super) async fn once<F, Fut>(&self, marker: &str, send: F) -> Result<(), NotifyError>
     where
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = Result<(), SendError>>,

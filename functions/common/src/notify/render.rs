@@ -46,6 +46,7 @@ fn headline(kind: NoticeKind, conversation: &Conversation) -> String {
         NoticeKind::DirectMessage => format!("New message about {}", conversation.subject),
         NoticeKind::SlaWarning => format!("Answer due soon: {}", conversation.subject),
         NoticeKind::SlaEscalation => format!("Escalated, overdue: {}", conversation.subject),
+        NoticeKind::Survey => format!("How did we do? {}", conversation.subject),
     }
 }
 
@@ -107,6 +108,33 @@ pub fn email(
         html,
         text,
         unsubscribe: links.unsubscribe.clone(),
+    }
+}
+
+/// The survey invitation: one button to the survey page (which records nothing until
+/// the user submits it).
+pub fn survey_email(to: &str, conversation: &Conversation, link: &str, unsubscribe: &str) -> Email {
+    let subject = headline(NoticeKind::Survey, conversation);
+    let text = format!(
+        "{subject}\n\nYour conversation with SayPro Support was resolved. Tell us how we did \
+(it takes a minute): {link}\n\n— SayPro Classifieds\nStop these emails: {unsubscribe}\n"
+    );
+    let content = format!(
+        "<p style=\"margin:0 0 24px;color:#374151\">Your conversation with SayPro Support was resolved. \
+Tell us how we did: it takes a minute.</p>\
+<a href=\"{}\" style=\"display:inline-block;background:#0b5394;color:#ffffff;padding:10px 18px;border-radius:6px;text-decoration:none\">Rate the answer</a>",
+        escape(link)
+    );
+    let footer = format!(
+        "You receive this because you wrote to SayPro Support. <a href=\"{}\" style=\"color:#6b7280\">Stop these emails</a>.",
+        escape(unsubscribe)
+    );
+    Email {
+        to: to.to_string(),
+        subject: subject.clone(),
+        html: layout(&subject, &content, &footer),
+        text,
+        unsubscribe: Some(unsubscribe.to_string()),
     }
 }
 
@@ -191,6 +219,7 @@ pub fn sms(
         (NoticeKind::DirectMessage, _) => "SayPro: new message",
         (NoticeKind::SlaWarning, _) => "SayPro: answer due soon",
         (NoticeKind::SlaEscalation, _) => "SayPro: ESCALATED, overdue",
+        (NoticeKind::Survey, _) => "SayPro: how did we do?",
     };
     let ascii: String = conversation
         .subject
