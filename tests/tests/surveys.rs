@@ -14,7 +14,9 @@ const AGENT: &[&str] = &["agent", "team-support"];
 async fn resolved(app: &TestApp) -> (String, String) {
     let sam = app.token("sam", AGENT);
     let alice = app.token("alice", &[]);
-    let id = app.support(&alice, "general", "How do I renew my ad?").await;
+    let id = app
+        .support(&alice, "general", "How do I renew my ad?")
+        .await;
     let (code, reply) = app
         .post(
             &format!("/v1/admin/conversations/{id}/replies"),
@@ -29,7 +31,9 @@ async fn resolved(app: &TestApp) -> (String, String) {
         .outbox
         .sent()
         .into_iter()
-        .filter(|s| s.channel == Channel::Email && s.subject.as_deref() == Some("How did we do? Help"))
+        .filter(|s| {
+            s.channel == Channel::Email && s.subject.as_deref() == Some("How did we do? Help")
+        })
         .collect();
     assert_eq!(emails.len(), 1, "one survey email");
     assert_eq!(emails[0].to, "alice@example.co.za");
@@ -82,11 +86,19 @@ async fn the_emailed_survey_records_only_on_post_and_counts_in_the_stats() {
     app.clock.advance(Duration::days(6));
     let alice = app.token("alice", &[]);
     let (code, changed) = app
-        .post(&format!("/v1/conversations/{id}/rating"), &alice, json!({"stars": 5, "nps": 2}))
+        .post(
+            &format!("/v1/conversations/{id}/rating"),
+            &alice,
+            json!({"stars": 5, "nps": 2}),
+        )
         .await;
     assert_eq!(code, StatusCode::OK, "{changed}");
     assert_eq!(changed["rating"]["stars"], 5);
-    assert_eq!(changed["nps"], serde_json::Value::Null, "already answered this quarter");
+    assert_eq!(
+        changed["nps"],
+        serde_json::Value::Null,
+        "already answered this quarter"
+    );
     let (code, _) = app.post("/v1/me/nps", &alice, json!({"score": 3})).await;
     assert_eq!(code, StatusCode::CONFLICT);
 
@@ -94,10 +106,16 @@ async fn the_emailed_survey_records_only_on_post_and_counts_in_the_stats() {
     app.clock.advance(Duration::days(2));
     let alice = app.token("alice", &[]);
     let (code, error) = app
-        .post(&format!("/v1/conversations/{id}/rating"), &alice, json!({"stars": 1}))
+        .post(
+            &format!("/v1/conversations/{id}/rating"),
+            &alice,
+            json!({"stars": 1}),
+        )
         .await;
     assert_eq!(code, StatusCode::CONFLICT, "{error}");
-    let (_, rating) = app.get(&format!("/v1/conversations/{id}/rating"), &alice).await;
+    let (_, rating) = app
+        .get(&format!("/v1/conversations/{id}/rating"), &alice)
+        .await;
     assert_eq!(rating["stars"], 5);
 
     // Resolving again does not invite again.
@@ -138,14 +156,24 @@ async fn surveys_refuse_bad_answers_strangers_and_unknown_links() {
     // Someone else cannot rate or read alice's rating; an admin cannot rate.
     let bob = app.token("bob", &[]);
     let (code, _) = app
-        .post(&format!("/v1/conversations/{id}/rating"), &bob, json!({"stars": 1}))
+        .post(
+            &format!("/v1/conversations/{id}/rating"),
+            &bob,
+            json!({"stars": 1}),
+        )
         .await;
     assert_eq!(code, StatusCode::NOT_FOUND);
-    let (code, _) = app.get(&format!("/v1/conversations/{id}/rating"), &bob).await;
+    let (code, _) = app
+        .get(&format!("/v1/conversations/{id}/rating"), &bob)
+        .await;
     assert_eq!(code, StatusCode::NOT_FOUND);
     let sam = app.token("sam", AGENT);
     let (code, _) = app
-        .post(&format!("/v1/conversations/{id}/rating"), &sam, json!({"stars": 5}))
+        .post(
+            &format!("/v1/conversations/{id}/rating"),
+            &sam,
+            json!({"stars": 5}),
+        )
         .await;
     assert_eq!(code, StatusCode::NOT_FOUND);
 
@@ -153,7 +181,11 @@ async fn surveys_refuse_bad_answers_strangers_and_unknown_links() {
     let alice = app.token("alice", &[]);
     let open = app.support(&alice, "general", "Another question").await;
     let (code, error) = app
-        .post(&format!("/v1/conversations/{open}/rating"), &alice, json!({"stars": 3}))
+        .post(
+            &format!("/v1/conversations/{open}/rating"),
+            &alice,
+            json!({"stars": 3}),
+        )
         .await;
     assert_eq!(code, StatusCode::CONFLICT, "{error}");
 
@@ -168,7 +200,10 @@ async fn nps_is_asked_once_a_quarter() {
     let app = TestApp::in_memory();
     let alice = app.token("alice", &[]);
     let (_, status) = app.get("/v1/me/nps", &alice).await;
-    assert_eq!((status["due"].clone(), status["quarter"].clone()), (json!(true), json!("2026-Q4")));
+    assert_eq!(
+        (status["due"].clone(), status["quarter"].clone()),
+        (json!(true), json!("2026-Q4"))
+    );
     let (code, error) = app.post("/v1/me/nps", &alice, json!({"score": 11})).await;
     assert_eq!(code, StatusCode::BAD_REQUEST, "{error}");
     let (code, answer) = app.post("/v1/me/nps", &alice, json!({"score": 10})).await;
@@ -181,7 +216,10 @@ async fn nps_is_asked_once_a_quarter() {
     app.clock.advance(Duration::days(40));
     let alice = app.token("alice", &[]);
     let (_, status) = app.get("/v1/me/nps", &alice).await;
-    assert_eq!((status["due"].clone(), status["quarter"].clone()), (json!(true), json!("2027-Q1")));
+    assert_eq!(
+        (status["due"].clone(), status["quarter"].clone()),
+        (json!(true), json!("2027-Q1"))
+    );
     let sam = app.token("sam", AGENT);
     let (code, _) = app.post("/v1/me/nps", &sam, json!({"score": 10})).await;
     assert_eq!(code, StatusCode::FORBIDDEN);

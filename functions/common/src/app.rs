@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::clock::{Clock, Ids, SystemClock};
 use crate::domain::attachment;
+use crate::domain::pricing::PriceTable;
 use crate::domain::sla::SlaTargets;
 use crate::messaging::{VersionedAutomation, VersionedMembership, VersionedRules};
 use crate::objects::Objects;
@@ -46,6 +47,8 @@ pub struct App {
     pub objects: Option<Arc<dyn Objects>>,
     /// The largest attachment accepted.
     pub attachment_max_bytes: u64,
+    /// What metered use costs (`PRICE_TABLE`).
+    pub prices: PriceTable,
 }
 
 pub type AppState = Arc<App>;
@@ -67,6 +70,7 @@ impl App {
             broadcast_step_size: 100,
             objects: None,
             attachment_max_bytes: attachment::DEFAULT_MAX_BYTES,
+            prices: PriceTable::default(),
         }
     }
 
@@ -104,6 +108,7 @@ impl App {
                 .filter(|n| (1..=5 * 1024 * 1024 * 1024).contains(n))
                 .ok_or_else(|| anyhow::anyhow!("ATTACHMENT_MAX_BYTES {bytes:?}: 1 to 5 GiB"))?;
         }
+        app.prices = PriceTable::from_env()?;
         Ok(Arc::new(app))
     }
 }

@@ -5,7 +5,10 @@
 //! [`domain::routing`], deadlines in [`domain::sla`], the status machine in
 //! [`domain::conversation`], the abuse filter in [`domain::safety`], broadcasts'
 //! segments in [`domain::broadcast`], keys and indexes in [`store`], who may do what in
-//! [`auth`] and the `messaging` operations, the error shape in [`error`].
+//! [`auth`] and the `messaging` operations, the error shape in [`error`]. Daily stats
+//! in [`domain::stats`] (counted by [`notify`]), the monthly report's figures in
+//! [`domain::report`], prices in [`domain::pricing`], reading them in [`reporting`],
+//! each function's own use in [`metering`].
 
 pub mod app;
 pub mod auth;
@@ -18,9 +21,11 @@ pub mod http;
 /// The OpenAPI document of every route, checked in beside this crate.
 pub const OPENAPI: &str = include_str!("../openapi.json");
 pub mod messaging;
+pub mod metering;
 pub mod notify;
 pub mod objects;
 pub mod redact;
+pub mod reporting;
 pub mod store;
 pub mod table;
 

@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod demo;
 
+use common::metering::{Meter, MeteredMailer, MeteredSms};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -40,11 +41,13 @@ pub const DEFAULT_BASE_URL: &str = "http://127.0.0.1:3000";
 /// uploads and downloads of attachments S3 serves on AWS).
 pub fn routes(outbox: Arc<Outbox>, objects: Arc<LocalObjects>) -> Routes {
     let (uploads, downloads) = (objects.clone(), objects);
+    let mailer = outbox.clone();
     // The local cap is the default one; the signature fixes each upload's exact size.
     let upload_limit = DefaultBodyLimit::max(attachment::DEFAULT_MAX_BYTES as usize);
     send::routes()
         .merge(reply::routes())
         .merge(listings::routes())
+        .merge(reports::routes())
         .route(axum::http::Method::GET, "/openapi.json", get(openapi))
         .route(
             axum::http::Method::PUT,
@@ -69,11 +72,29 @@ pub fn routes(outbox: Arc<Outbox>, objects: Arc<LocalObjects>) -> Routes {
             "/local/sla-check",
             post(run_sla_check),
         )
+        .route(
+            axum::http::Method::POST,
+            "/local/monthly-report",
+            post(move |state, body| run_monthly_report(mailer.clone(), state, body)),
+        )
+}
+
+/// `POST /local/monthly-report {"time"}`: what the schedule on the 1st does on AWS
+/// (last month's report to the managers, here into the outbox).
+async fn run_monthly_report(
+    outbox: Arc<Outbox>,
+    State(app): State<AppState>,
+    JsonBody(request): JsonBody<ScheduleRequest>,
+) -> ApiResult<axum::Json<common::reporting::Delivered>> {
+    let now = request.time.unwrap_or_else(|| app.clock.now());
+    Ok(axum::Json(
+        app.deliver_monthly_report(now, outbox.as_ref()).await?,
+    ))
 }
 
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
-struct SlaCheckRequest {
+struct ScheduleRequest {
     /// As if the schedule fired at this time; now if absent.
     time: Option<DateTime<Utc>>,
 }
@@ -81,7 +102,7 @@ struct SlaCheckRequest {
 /// `POST /local/sla-check {"time"}`: what the EventBridge schedule does on AWS.
 async fn run_sla_check(
     State(app): State<AppState>,
-    JsonBody(request): JsonBody<SlaCheckRequest>,
+    JsonBody(request): JsonBody<ScheduleRequest>,
 ) -> ApiResult<axum::Json<SlaCheckOutcome>> {
     let now = request.time.unwrap_or_else(|| app.clock.now());
     Ok(axum::Json(app.sla_check(now).await?))
@@ -143,6 +164,8 @@ pub struct Local {
     pub outbox: Arc<Outbox>,
     pub objects: Arc<LocalObjects>,
     pub notifier: Arc<Notifier>,
+    /// What this process used, as each Lambda function meters its own.
+    pub meter: Arc<Meter>,
 }
 
 impl Local {
@@ -175,10 +198,17 @@ impl Local {
             unsubscribe_url: format!("{base_url}/account/notifications"),
             sms_daily_cap: 500,
         };
+        let meter = Meter::new("local", 128);
         let notifier = Arc::new(Notifier {
             table,
-            mailer: outbox.clone(),
-            sms: outbox.clone(),
+            mailer: Arc::new(MeteredMailer {
+                inner: outbox.clone(),
+                meter: meter.clone(),
+            }),
+            sms: Arc::new(MeteredSms {
+                inner: outbox.clone(),
+                meter: meter.clone(),
+            }),
             webhooks: Arc::new(common::delivery::poster::HttpPoster::new()),
             clock,
             config,
@@ -188,6 +218,7 @@ impl Local {
             outbox,
             objects,
             notifier,
+            meter,
         }
     }
 
@@ -206,6 +237,17 @@ impl Local {
 
     pub fn router(&self) -> axum::Router {
         routes(self.outbox.clone(), self.objects.clone()).into_router(self.app.clone())
+    }
+
+    /// The router as `local serve` runs it: every request metered, as on Lambda, so the
+    /// cost report has figures locally too.
+    pub fn metered_router(&self) -> axum::Router {
+        common::metering::http_layer(
+            self.router(),
+            self.meter.clone(),
+            self.app.table.clone(),
+            self.app.clock.clone(),
+        )
     }
 
     /// Runs the stream consumers, notify and broadcast, from the embedded table's change

@@ -129,7 +129,7 @@ async fn main() -> anyhow::Result<()> {
                 Some(folder) => format!("data in {}", folder.display()),
             };
             tracing::info!("SayPro messaging listening on {base_url} ({where_})");
-            local::serve(listener, system.router()).await
+            local::serve(listener, system.metered_router()).await
         }
         Command::SlaCheck { at, addr } => {
             let body = serde_json::json!({ "time": at });

@@ -6,6 +6,7 @@ use common::clock::SystemClock;
 use common::delivery::poster::HttpPoster;
 use common::delivery::ses::SesMailer;
 use common::delivery::sns::SnsSms;
+use common::metering::{Meter, MeteredMailer, MeteredSms};
 use common::notify::{Notifier, NotifyConfig};
 use common::table::dynamo::DynamoTable;
 use lambda_runtime::{Error, service_fn};
@@ -34,13 +35,34 @@ async fn main() -> Result<(), Error> {
         unsubscribe_url: env("UNSUBSCRIBE_URL")?,
         sms_daily_cap: env("SMS_DAILY_CAP")?.parse()?,
     };
+    let meter = Meter::for_lambda("notify");
     let notifier = Notifier {
         table: Arc::new(table),
-        mailer: Arc::new(mailer),
-        sms: Arc::new(sms),
+        mailer: Arc::new(MeteredMailer {
+            inner: Arc::new(mailer),
+            meter: meter.clone(),
+        }),
+        sms: Arc::new(MeteredSms {
+            inner: Arc::new(sms),
+            meter: meter.clone(),
+        }),
         webhooks: Arc::new(HttpPoster::new()),
         clock: Arc::new(SystemClock),
         config,
     };
-    lambda_runtime::run(service_fn(|event| notify::handle(&notifier, event))).await
+    lambda_runtime::run(service_fn(|event| {
+        let (notifier, meter) = (&notifier, &meter);
+        async move {
+            let work = notify::handle(notifier, event);
+            meter
+                .invocation(
+                    notifier.table.as_ref(),
+                    notifier.clock.as_ref(),
+                    false,
+                    work,
+                )
+                .await
+        }
+    }))
+    .await
 }

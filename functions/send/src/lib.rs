@@ -13,11 +13,11 @@ use common::domain::attachment::UploadRequest;
 use common::domain::survey::Answer;
 use common::domain::{ConversationType, Status};
 use common::http::{IdempotencyHeader, JsonBody, MessagesQuery, Params, Routes};
+use common::messaging::surveys::NpsRequest;
 use common::messaging::{
     AttachmentRef, ConversationFilter, Idempotency, NewConversation, NewMessage, NotificationOrder,
     PageRequest, ReadRequest, ReportRequest,
 };
-use common::messaging::surveys::NpsRequest;
 use common::notify::preferences::Preferences;
 use common::{ApiResult, AppState};
 use serde::Deserialize;
@@ -336,7 +336,10 @@ async fn answer_nps(
     caller: Caller,
     JsonBody(request): JsonBody<NpsRequest>,
 ) -> ApiResult<impl IntoResponse> {
-    Ok((StatusCode::CREATED, Json(app.answer_nps(&caller, request).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(app.answer_nps(&caller, request).await?),
+    ))
 }
 
 async fn survey(

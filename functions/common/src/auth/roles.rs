@@ -13,16 +13,19 @@ pub enum Role {
     Senior,
     Manager,
     Moderator,
+    /// Reads what the system costs (`GET /v1/admin/costs/{month}`).
+    Finance,
     /// The website's own backend.
     Service,
 }
 
 impl Role {
-    const ALL: [Role; 5] = [
+    const ALL: [Role; 6] = [
         Role::Agent,
         Role::Senior,
         Role::Manager,
         Role::Moderator,
+        Role::Finance,
         Role::Service,
     ];
 
@@ -33,6 +36,7 @@ impl Role {
             Role::Senior => "senior",
             Role::Manager => "manager",
             Role::Moderator => "moderator",
+            Role::Finance => "finance",
             Role::Service => "service",
         }
     }

@@ -9,6 +9,8 @@ pub mod histogram;
 pub mod listing;
 pub mod membership;
 pub mod message;
+pub mod pricing;
+pub mod report;
 pub mod routing;
 pub mod safety;
 pub mod sla;

@@ -22,9 +22,16 @@ pub struct MessagesQuery {
     pub order: Order,
 }
 
-/// Serves a router on Lambda behind API Gateway (HTTP API, payload v2).
-pub async fn run_on_lambda(router: Router) -> Result<(), lambda_http::Error> {
-    lambda_http::run(router).await
+/// Serves a router on Lambda behind API Gateway (HTTP API, payload v2), metering every
+/// request as `function`'s.
+pub async fn run_on_lambda(
+    function: &str,
+    app: &crate::AppState,
+    router: Router,
+) -> Result<(), lambda_http::Error> {
+    let meter = crate::metering::Meter::for_lambda(function);
+    let metered = crate::metering::http_layer(router, meter, app.table.clone(), app.clock.clone());
+    lambda_http::run(metered).await
 }
 
 /// JSON logs on Lambda (CloudWatch parses them), filtered by `RUST_LOG` (default info).

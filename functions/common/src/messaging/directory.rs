@@ -76,9 +76,13 @@ impl AgentProfile {
     /// below capacity.
     pub fn available(&self, team: Team, now: DateTime<Utc>) -> bool {
         self.teams.contains(&team)
-            && !self.away
-            && self.working_hours.is_none_or(|h| h.contains(now))
+            && self.on_duty(now)
             && self.open_count < i64::from(self.capacity)
+    }
+
+    /// Not away, and within working hours if they have any.
+    pub fn on_duty(&self, now: DateTime<Utc>) -> bool {
+        !self.away && self.working_hours.is_none_or(|h| h.contains(now))
     }
 }
 

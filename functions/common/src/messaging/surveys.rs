@@ -184,7 +184,11 @@ impl App {
     pub async fn nps_status(&self, caller: &Caller) -> ApiResult<NpsStatus> {
         caller.require_person()?;
         let quarter = survey::quarter(self.clock.now());
-        let answer = match self.table.get(&nps_key(caller.id(), &quarter), false).await? {
+        let answer = match self
+            .table
+            .get(&nps_key(caller.id(), &quarter), false)
+            .await?
+        {
             Some(item) => Some(from_item::<NpsAnswer>(item)?),
             None => None,
         };
@@ -236,7 +240,11 @@ impl App {
 
     async fn stored_rating(&self, user: &str, conversation: &str) -> ApiResult<Option<Rating>> {
         Ok(
-            match self.table.get(&rating_key(user, conversation), true).await? {
+            match self
+                .table
+                .get(&rating_key(user, conversation), true)
+                .await?
+            {
                 Some(item) => Some(from_item(item)?),
                 None => None,
             },

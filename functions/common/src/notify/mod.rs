@@ -9,8 +9,8 @@ pub mod pipeline;
 pub mod preferences;
 pub mod render;
 mod stats;
-mod survey;
 pub mod suppression;
+mod survey;
 pub mod webhooks;
 
 pub use pipeline::{Notifier, NotifyConfig, NotifyError};

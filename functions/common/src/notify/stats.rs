@@ -149,14 +149,16 @@ impl Notifier {
             if let Some((key, _)) = &engaged {
                 writes.push(create_once(key.clone(), now + Duration::days(ENGAGED_DAYS)));
             }
-            writes.extend(tally.updates().map(|(key, additions)| WriteOp::Update {
-                key,
-                changes: additions
-                    .iter()
-                    .filter(|(_, n)| **n != 0)
-                    .map(|(name, n)| Change::Add(name.clone(), *n))
-                    .collect(),
-                condition: None,
+            writes.extend(tally.updates().map(|(key, additions)| {
+                WriteOp::Update {
+                    key,
+                    changes: additions
+                        .iter()
+                        .filter(|(_, n)| **n != 0)
+                        .map(|(name, n)| Change::Add(name.clone(), *n))
+                        .collect(),
+                    condition: None,
+                }
             }));
             match self.table.write(writes).await {
                 Ok(()) | Err(TableError::ConditionFailed { index: 0 }) => return Ok(()),

@@ -82,12 +82,8 @@ impl Notifier {
             "{}/surveys/{token}",
             self.config.site_url.trim_end_matches('/')
         );
-        let email = render::survey_email(
-            &address,
-            conversation,
-            &link,
-            &self.config.unsubscribe_url,
-        );
+        let email =
+            render::survey_email(&address, conversation, &link, &self.config.unsubscribe_url);
         let marker = format!("survey#{}#email", conversation.id);
         self.once(&marker, || self.mailer.send(&email)).await
     }
