@@ -20,10 +20,11 @@ enum Role {
     Senior,
     Manager,
     Moderator,
+    Finance,
     Service,
 }
 
-const ROLES: [Role; 9] = [
+const ROLES: [Role; 10] = [
     Role::Anonymous,
     Role::Owner,
     Role::OtherUser,
@@ -32,6 +33,7 @@ const ROLES: [Role; 9] = [
     Role::Senior,
     Role::Manager,
     Role::Moderator,
+    Role::Finance,
     Role::Service,
 ];
 
@@ -53,6 +55,15 @@ enum Access {
     Broadcaster,
     Moderator,
     Service,
+    /// Users (people who are not admins), about their own things.
+    User,
+    /// Seniors and managers.
+    Supervisor,
+    /// Finance and managers.
+    FinanceOrManager,
+    /// Anyone holding the link (the emailed survey): no bearer token needed, and a link
+    /// that does not exist is a 404 for everyone.
+    Link,
 }
 
 /// What a role gets: let through (any status but 401, 403, and for objects 404), or
@@ -67,6 +78,9 @@ fn expected(access: Access, role: Role) -> Expect {
     use Expect::*;
     use Role::*;
     let (forbidden, hidden) = (Status(StatusCode::FORBIDDEN), Status(StatusCode::NOT_FOUND));
+    if let Access::Link = access {
+        return hidden;
+    }
     if role == Anonymous {
         return Status(StatusCode::UNAUTHORIZED);
     }
@@ -114,6 +128,19 @@ fn expected(access: Access, role: Role) -> Expect {
             Service => Allowed,
             _ => forbidden,
         },
+        Access::User => match admin || role == Service {
+            true => forbidden,
+            false => Allowed,
+        },
+        Access::Supervisor => match role {
+            Senior | Manager => Allowed,
+            _ => forbidden,
+        },
+        Access::FinanceOrManager => match role {
+            Finance | Manager => Allowed,
+            _ => forbidden,
+        },
+        Access::Link => hidden,
     }
 }
 
@@ -192,6 +219,23 @@ async fn world() -> World {
     let (_, sla_policy) = app.get("/v1/admin/sla-policy", &max).await;
     let support_file = send_file(&app, &alice, &support).await;
     let direct_file = send_file(&app, &alice, &direct).await;
+    // Alice resolved and rated her support conversation.
+    let (code, _) = app
+        .post(
+            &format!("/v1/conversations/{support}/resolve"),
+            &alice,
+            json!({}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK);
+    let (code, rated) = app
+        .post(
+            &format!("/v1/conversations/{support}/rating"),
+            &alice,
+            json!({"stars": 4}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{rated}");
     World {
         support_file,
         direct_file,
@@ -217,6 +261,7 @@ fn token(app: &TestApp, role: Role) -> Option<String> {
         Role::Senior => ("sue", &["senior"]),
         Role::Manager => ("max", &["manager"]),
         Role::Moderator => ("mpho", &["moderator"]),
+        Role::Finance => ("fiona", &["finance"]),
         Role::Service => ("website", &["service"]),
     };
     Some(app.token(sub, groups))
@@ -698,6 +743,63 @@ fn routes(w: &World) -> Vec<(Method, &'static str, String, Option<Value>, Access
             "/v1/users/eve".into(),
             Some(json!({"tier": "basic"})),
             Service,
+        ),
+        (
+            M::GET,
+            "/v1/conversations/{id}/rating",
+            format!("/v1/conversations/{s}/rating"),
+            None,
+            Participant,
+        ),
+        (
+            M::POST,
+            "/v1/conversations/{id}/rating",
+            format!("/v1/conversations/{s}/rating"),
+            Some(json!({"stars": 5})),
+            Participant,
+        ),
+        (M::GET, "/v1/me/nps", "/v1/me/nps".into(), None, Person),
+        (
+            M::POST,
+            "/v1/me/nps",
+            "/v1/me/nps".into(),
+            Some(json!({"score": 9})),
+            User,
+        ),
+        (
+            M::GET,
+            "/v1/surveys/{token}",
+            format!("/v1/surveys/{}", "0".repeat(52)),
+            None,
+            Link,
+        ),
+        (
+            M::POST,
+            "/v1/surveys/{token}",
+            format!("/v1/surveys/{}", "0".repeat(52)),
+            Some(json!({"stars": 5})),
+            Link,
+        ),
+        (
+            M::GET,
+            "/v1/admin/reports/{month}",
+            "/v1/admin/reports/2026-11".into(),
+            None,
+            Manager,
+        ),
+        (
+            M::GET,
+            "/v1/admin/costs/{month}",
+            "/v1/admin/costs/2026-11".into(),
+            None,
+            FinanceOrManager,
+        ),
+        (
+            M::GET,
+            "/v1/admin/dashboard",
+            "/v1/admin/dashboard".into(),
+            None,
+            Supervisor,
         ),
     ]
 }
