@@ -23,6 +23,7 @@ const SAMPLE_BROADCAST: &str = "01JSAMPLEBROADCAST00000000";
 const SAMPLE_REPORT: &str = "01JSAMPLEREPORT00000000000";
 const SAMPLE_ATTACHMENT: &str = "01JSAMPLEATTACHMENT0000000";
 const SAMPLE_FILE_MESSAGE: &str = "01JSAMPLEFILEMESSAGE000000";
+const SAMPLE_SURVEY: &str = "01jsamplesurveytoken00000000000000000000000000000000";
 
 fn lambda_app() -> AppState {
     lambda_app_on(Arc::new(EmbeddedTable::in_memory()))
@@ -71,8 +72,15 @@ async fn invoke(app: &AppState, name: &str, ids: &[(&str, String)]) -> (StatusCo
     let (parts, body) = request.into_parts();
     let request = axum::http::Request::from_parts(parts, Body::from(body.to_vec()));
     let route = request.uri().path().to_string();
+    let reporting = [
+        "/v1/admin/reports/",
+        "/v1/admin/costs/",
+        "/v1/admin/dashboard",
+    ];
     let router = if route.starts_with("/v1/listings") || route.starts_with("/v1/users") {
         listings::router(app.clone())
+    } else if reporting.iter().any(|r| route.starts_with(r)) {
+        reports::router(app.clone())
     } else if route.starts_with("/v1/admin") {
         reply::router(app.clone())
     } else {
@@ -279,6 +287,32 @@ async fn every_sample_event_reaches_its_route_with_the_authorizers_identity() {
     let (code, resolved) = invoke(&app, "resolve-conversation", &ids).await;
     assert_eq!(code, StatusCode::OK, "{resolved}");
     assert_eq!(resolved["status"], "resolved");
+    // Resolving invites the user to the survey; the stream counts everything so far.
+    let records: Vec<_> = std::iter::from_fn(|| feed.try_recv().ok()).collect();
+    assert!(system.notifier.process(&records).await.is_empty());
+    let conversation = &ids[0].1;
+    let invited = app
+        .table
+        .get(&common::messaging::surveys::invited_key(conversation), true)
+        .await
+        .unwrap()
+        .expect("an invitation");
+    let token = invited["token"].as_s().unwrap().to_string();
+    ids.push((SAMPLE_SURVEY, token));
+    for (name, status) in [
+        ("get-survey", StatusCode::OK),
+        ("rate-conversation", StatusCode::OK),
+        ("get-rating", StatusCode::OK),
+        ("answer-survey", StatusCode::OK),
+        ("get-nps", StatusCode::OK),
+        ("answer-nps", StatusCode::CREATED),
+        ("admin-monthly-report", StatusCode::OK),
+        ("admin-costs", StatusCode::OK),
+        ("admin-dashboard", StatusCode::OK),
+    ] {
+        let (code, body) = invoke(&app, name, &ids).await;
+        assert_eq!(code, status, "{name}: {body}");
+    }
     let (code, erased) = invoke(&app, "erase-my-messages", &ids).await;
     assert_eq!(code, StatusCode::OK, "{erased}");
 }
@@ -325,6 +359,7 @@ fn template_yaml_declares_every_http_route() {
         })
         .map(|rest| {
             let rest = rest.trim_end_matches('}').trim();
+            let rest = rest.split(", Auth:").next().unwrap_or(rest);
             let (method, path) = rest.split_once(", Path: ").unwrap();
             let method = method.trim_start_matches("Method: ");
             format!("{method} {}", path.trim().trim_matches('"'))
@@ -340,6 +375,7 @@ fn served_routes() -> Vec<String> {
     let mut served: Vec<String> = send::routes()
         .merge(reply::routes())
         .merge(listings::routes())
+        .merge(reports::routes())
         .list()
         .iter()
         .map(|(method, path)| format!("{method} {path}"))

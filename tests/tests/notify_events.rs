@@ -82,6 +82,8 @@ async fn stream_feedback_and_schedule_events_do_what_they_say_once() {
         "stream-internal-note",
         "stream-conversation-modify",
         "stream-idempotency-expired",
+        "stream-rating",
+        "stream-rating",
     ] {
         assert_eq!(
             handle(notifier, event(name, &ids)).await,
@@ -92,7 +94,14 @@ async fn stream_feedback_and_schedule_events_do_what_they_say_once() {
     assert_eq!(
         outbox.sent().len(),
         before,
-        "notes, conversation changes and expiries send nothing"
+        "notes, conversation changes, expiries and ratings send nothing"
+    );
+    let max = app.token("max", &["manager"]);
+    let (_, report) = app.get("/v1/admin/reports/2026-11", &max).await;
+    assert_eq!(
+        report["satisfaction"]["distribution"],
+        json!([0, 0, 0, 1, 0]),
+        "the rating counted, once though delivered twice"
     );
 
     assert_eq!(

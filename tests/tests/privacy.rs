@@ -191,9 +191,18 @@ async fn erasure_leaves_nothing_of_what_the_user_wrote_in_any_item_of_the_table(
     app.post(
         &format!("/v1/admin/conversations/{support}/replies"),
         &sam,
-        json!({"body": "AGENT-TEXT: restored"}),
+        json!({"body": "AGENT-TEXT: restored", "status": "resolved"}),
     )
     .await;
+    // Resolved: the survey link carries the subject; her rating has a comment.
+    let (code, _) = app
+        .post(
+            &format!("/v1/conversations/{support}/rating"),
+            &thandi,
+            json!({"stars": 2, "comment": "RATING-SECRET: slow"}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK);
     assert!(app.run_stream().await.is_empty());
     let secrets = [
         "BIKE-SECRET",
@@ -206,6 +215,7 @@ async fn erasure_leaves_nothing_of_what_the_user_wrote_in_any_item_of_the_table(
         "SUPPORT-SECRET",
         "saypro.co.za/l/1",
         "FILE-SECRET",
+        "RATING-SECRET",
     ];
     let holding = |secret: &str| {
         app.embedded

@@ -64,25 +64,34 @@ fn invoked(function: &str, record: &Value) -> bool {
 }
 
 #[test]
-fn notify_hears_new_messages_and_conversation_changes_only() {
+fn notify_hears_messages_conversations_listings_and_ratings_only() {
     for name in [
         "stream-user-message",
         "stream-admin-reply",
         "stream-internal-note",
         "stream-conversation-modify",
+        "stream-rating",
     ] {
         assert!(invoked("NotifyFunction", &record("notify", name)), "{name}");
     }
+    // New conversations count in the stats; broadcasts are broadcast's alone.
+    let created = record("broadcast", "stream-conversation-created");
+    assert!(invoked("NotifyFunction", &created));
+    let mut listing = created.clone();
+    listing["dynamodb"]["Keys"]["pk"]["S"] = "LISTING#L1".into();
+    listing["eventName"] = "REMOVE".into();
+    assert!(invoked("NotifyFunction", &listing), "a listing removed");
+    assert!(!invoked(
+        "NotifyFunction",
+        &record("broadcast", "stream-broadcast-queued")
+    ));
     assert!(!invoked(
         "NotifyFunction",
         &record("notify", "stream-idempotency-expired")
     ));
-    for name in ["stream-broadcast-queued", "stream-conversation-created"] {
-        assert!(
-            !invoked("NotifyFunction", &record("broadcast", name)),
-            "{name}"
-        );
-    }
+    let mut deleted_message = record("notify", "stream-user-message");
+    deleted_message["eventName"] = "REMOVE".into();
+    assert!(!invoked("NotifyFunction", &deleted_message));
 }
 
 #[test]

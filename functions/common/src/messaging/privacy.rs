@@ -21,10 +21,12 @@ use std::collections::hash_map::Entry;
 use super::edit::Edit;
 use super::moderation::{HELD_QUEUE, decided_by_author};
 use super::reports::{QUEUE as REPORT_QUEUE, closed_by_reporter};
+use super::surveys::{invitation_key, invited_key};
 use crate::auth::Team;
 use crate::domain::ConversationType;
 use crate::domain::attachment::owner_prefix;
 use crate::domain::message::ERASED_BODY;
+use crate::domain::survey::{NpsAnswer, Rating};
 use crate::notify::pipeline::{TeamMember, team_partition};
 use crate::store::message_key;
 use crate::table::{
@@ -52,6 +54,9 @@ pub struct Export {
     pub preferences: Preferences,
     pub conversations: Vec<ExportedConversation>,
     pub notifications: Vec<Notification>,
+    /// Their ratings of support conversations, and their NPS answers.
+    pub ratings: Vec<Rating>,
+    pub nps: Vec<NpsAnswer>,
 }
 
 impl App {
@@ -108,6 +113,22 @@ impl App {
             .into_iter()
             .map(from_item)
             .collect::<anyhow::Result<_>>()?;
+        let own = |prefix: &str| {
+            Query::partition(Index::Table, format!("USER#{user}"))
+                .sort(SortKey::BeginsWith(prefix.into()))
+        };
+        let ratings = self
+            .everything(own("RATING#"))
+            .await?
+            .into_iter()
+            .map(from_item)
+            .collect::<anyhow::Result<_>>()?;
+        let nps = self
+            .everything(own("NPS#"))
+            .await?
+            .into_iter()
+            .map(from_item)
+            .collect::<anyhow::Result<_>>()?;
         let account = match self.table.get(&account_key(user), true).await? {
             Some(item) => Some(from_item(item)?),
             None => None,
@@ -119,6 +140,8 @@ impl App {
             preferences: self.preferences(caller).await?,
             conversations,
             notifications,
+            ratings,
+            nps,
         })
     }
 }
@@ -137,8 +160,9 @@ impl App {
     /// links, warning and attachments) in every conversation they take part in, the
     /// previews of them in other people's notifications, their contact details and the
     /// subjects they wrote on the conversations, their stored replies to retried
-    /// requests, their messages a moderator held, and their comments on reports. What remains (who wrote when) keeps the reports'
-    /// counts and timings right. Running it again changes nothing more.
+    /// requests, their messages a moderator held, their comments on reports and ratings,
+    /// and the subject on their survey link. What remains (who wrote when, the stars)
+    /// keeps the reports' counts and timings right. Running it again changes nothing more.
     #[instrument(skip_all, fields(caller = caller.id()))]
     pub async fn erase_messages(&self, caller: &Caller) -> ApiResult<Erased> {
         caller.require_person()?;
@@ -190,6 +214,7 @@ impl App {
                 retitle.push(Change::Set("title".into(), Value::s(ERASED_SUBJECT)));
                 self.retitle_own_notifications(&user, &conversation.id)
                     .await?;
+                self.retitle_survey(&conversation.id).await?;
             }
             for item in own {
                 let message: Message = from_item(item)?;
@@ -250,6 +275,25 @@ impl App {
         Ok(())
     }
 
+    /// The emailed survey about a conversation carries its subject.
+    async fn retitle_survey(&self, conversation: &str) -> ApiResult<()> {
+        let Some(invited) = self.table.get(&invited_key(conversation), true).await? else {
+            return Ok(());
+        };
+        let Some(token) = invited.get("token").and_then(Value::as_s) else {
+            return Ok(());
+        };
+        let write = WriteOp::Update {
+            key: invitation_key(token),
+            changes: vec![Change::Set("subject".into(), Value::s(ERASED_SUBJECT))],
+            condition: Some(Condition::Exists),
+        };
+        match self.table.write(vec![write]).await {
+            Ok(()) | Err(TableError::ConditionFailed { .. }) => Ok(()),
+            Err(other) => Err(other.into()),
+        }
+    }
+
     /// The caller's contact details and, on support conversations they started, the
     /// subject they wrote.
     async fn forget_author(&self, id: &str, user: &str) -> ApiResult<()> {
@@ -275,7 +319,7 @@ impl App {
     }
 
     /// Replies to retried requests (they quote the messages), messages a moderator held
-    /// (waiting or decided), and the comments on the reports the user made.
+    /// (waiting or decided), and the comments on the reports and ratings the user made.
     async fn erase_pending_requests(&self, user: &str) -> ApiResult<()> {
         let by_user = |list: &str, attr: &str| {
             Query::partition(Index::Gsi1, list).filter(Filter::Equals(attr.into(), Value::s(user)))
@@ -300,7 +344,14 @@ impl App {
         let closed = self
             .everything(Query::partition(Index::Gsi1, closed_by_reporter(user)))
             .await?;
-        for item in open.iter().chain(&closed) {
+        // Ratings keep their stars (the month's figures), not the words.
+        let ratings = self
+            .everything(
+                Query::partition(Index::Table, format!("USER#{user}"))
+                    .sort(SortKey::BeginsWith("RATING#".into())),
+            )
+            .await?;
+        for item in open.iter().chain(&closed).chain(&ratings) {
             let write = WriteOp::Update {
                 key: item_key(item)?,
                 changes: vec![Change::Remove("comment".into())],
