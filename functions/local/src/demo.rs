@@ -55,6 +55,11 @@ pub const PEOPLE: &[Person] = &[
         groups: &["manager"],
     },
     Person {
+        sub: "finance-fiona",
+        name: "Fiona (finance)",
+        groups: &["finance"],
+    },
+    Person {
         sub: "website",
         name: "The website's backend",
         groups: &["service"],

@@ -259,7 +259,9 @@ impl Local {
         let (to_broadcast, broadcast_feed) = mpsc::unbounded_channel();
         tokio::spawn(async move {
             while let Some(record) = feed.recv().await {
-                let _ = to_notify.send(record.clone());
+                if common::notify::hears(&record) {
+                    let _ = to_notify.send(record.clone());
+                }
                 let _ = to_broadcast.send(record);
             }
         });

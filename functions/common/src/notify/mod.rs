@@ -14,3 +14,12 @@ mod survey;
 pub mod webhooks;
 
 pub use pipeline::{Notifier, NotifyConfig, NotifyError};
+
+/// The records notify is invoked for: what template.yaml's stream filter lets through
+/// (new messages; conversation and listing items, any change; ratings and NPS answers).
+/// The dev server and the bench apply it so that they see what Lambda would.
+pub fn hears(record: &crate::table::StreamRecord) -> bool {
+    let sk = record.key.sk.as_str();
+    let new_message = record.old.is_none() && record.new.is_some() && sk.starts_with("MSG#");
+    new_message || sk == "META" || sk.starts_with("RATING#") || sk.starts_with("NPS#")
+}
