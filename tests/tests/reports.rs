@@ -386,28 +386,34 @@ async fn the_monthly_run_emails_managers_once_and_keeps_a_copy() {
         let (code, _) = app.get("/v1/admin/conversations", &token).await;
         assert_eq!(code, StatusCode::OK);
     }
-    let first_of_december = chrono::DateTime::parse_from_rfc3339("2026-12-01T04:00:00Z")
-        .unwrap()
-        .to_utc();
+    // The schedule's sample event, through the function's handler.
+    let event: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(format!(
+            "{}/../events/reports/schedule.json",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap(),
+    )
+    .unwrap();
     let run = |app: &TestApp| {
         let outbox = app.system.outbox.clone();
         let system = app.system.app.clone();
+        let event = event.clone();
         async move {
-            system
-                .deliver_monthly_report(first_of_december, outbox.as_ref())
+            reports::scheduled(&system, outbox.as_ref(), &event)
                 .await
                 .unwrap()
         }
     };
     let delivered = run(&app).await;
     assert_eq!(
-        (delivered.month.as_str(), delivered.recipients),
-        ("2026-11", 2)
+        delivered,
+        json!({"month": "2026-11", "recipients": 2, "already_sent": 0})
     );
     let again = run(&app).await;
     assert_eq!(
-        (again.recipients, again.already_sent),
-        (0, 2),
+        again,
+        json!({"month": "2026-11", "recipients": 0, "already_sent": 2}),
         "a retried run sends nothing twice"
     );
     let reports: Vec<_> = app
