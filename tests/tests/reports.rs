@@ -437,3 +437,100 @@ async fn the_monthly_run_emails_managers_once_and_keeps_a_copy() {
         .expect("a kept copy");
     assert!(copy.contains_key("report"));
 }
+
+#[tokio::test]
+async fn a_batch_counts_each_record_once_even_when_some_were_counted_before() {
+    let app = TestApp::in_memory();
+    app.listing("L1", "seller", "active").await;
+    for buyer in ["b1", "b2", "b3"] {
+        let token = app.token(buyer, &[]);
+        app.direct(&token, "L1", "Still available?").await;
+    }
+    let records = app.take_records();
+    let half = records.len() / 2;
+    // The first half was counted, then the whole batch redelivered, twice.
+    assert!(
+        app.system
+            .notifier
+            .process(&records[..half])
+            .await
+            .is_empty()
+    );
+    assert!(app.system.notifier.process(&records).await.is_empty());
+    assert!(app.system.notifier.process(&records).await.is_empty());
+    let max = app.token("max", &["manager"]);
+    let (_, report) = app.get("/v1/admin/reports/2026-11", &max).await;
+    assert_eq!(report["volumes"]["direct_conversations"], 3);
+    assert_eq!(report["volumes"]["user_to_user"], 3);
+    assert_eq!(
+        report["listings"]["listings_messaged"], 1,
+        "one listing, three buyers in one batch"
+    );
+}
+
+/// The counting transaction on DynamoDB (moto): claims, `ADD`s on several items, and a
+/// redelivered record left out by its claim's condition.
+#[tokio::test]
+async fn stats_are_counted_once_on_dynamodb() {
+    use common::store::conversation_key;
+    use common::table::{Key, StreamRecord};
+
+    let app = TestApp::on(tests::moto_table().await);
+    let unique = ulid::Ulid::new().to_string().to_lowercase();
+    let agent = format!("agent-{unique}");
+    let user = app.token(&format!("user-{unique}"), &[]);
+    let id = app.support(&user, "general", "How do I renew?").await;
+    let key = conversation_key(&id);
+    let before = app.table.get(&key, true).await.unwrap();
+    app.clock.advance(Duration::minutes(7));
+    let (code, reply) = app
+        .post(
+            &format!("/v1/admin/conversations/{id}/replies"),
+            &app.token(&agent, &["agent", "team-support"]),
+            json!({"body": "Open My Ads.", "status": "resolved"}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::CREATED, "{reply}");
+    let after = app.table.get(&key, true).await.unwrap();
+    let record = |n: &str| StreamRecord {
+        id: format!("{unique}-{n}"),
+        key: key.clone(),
+        old: before.clone(),
+        new: after.clone(),
+    };
+    let notifier = &app.system.notifier;
+    assert!(notifier.process(&[record("1")]).await.is_empty());
+    assert!(
+        notifier
+            .process(&[record("1"), record("2")])
+            .await
+            .is_empty()
+    );
+    let day = app.clock_now().format("%Y-%m-%d");
+    let month = app.clock_now().format("%Y-%m");
+    let item = |suffix: &str| {
+        let key = Key::new(
+            format!("STATS#{month}"),
+            format!("{day}#AGENT#{agent}{suffix}"),
+        );
+        let table = app.table.clone();
+        async move {
+            table
+                .get(&key, true)
+                .await
+                .unwrap()
+                .expect("the agent's stats")
+        }
+    };
+    let counts = item("").await;
+    let number = |item: &common::table::Item, name: &str| item[name].as_i64().unwrap();
+    assert_eq!(
+        number(&counts, "frt_n"),
+        2,
+        "records 1 and 2, the redelivered 1 left out"
+    );
+    assert_eq!(number(&counts, "frt_met"), 2);
+    assert_eq!(number(&counts, "resolved"), 2);
+    let times = item("#times").await;
+    assert_eq!(number(&times, "frt_b_sum"), 2 * 420);
+}

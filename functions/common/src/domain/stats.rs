@@ -207,6 +207,19 @@ pub struct RatingFigures {
 }
 
 impl Tally {
+    /// Adds another tally's additions to this one's.
+    pub fn merge(&mut self, other: &Tally) {
+        for (item, additions) in &other.additions {
+            let mine = self.additions.entry(item.clone()).or_default();
+            for (name, n) in additions {
+                *mine.entry(name.clone()).or_default() += n;
+            }
+        }
+        for (name, n) in &other.gauges {
+            *self.gauges.entry(name.clone()).or_default() += n;
+        }
+    }
+
     /// Nothing to add anywhere.
     pub fn is_empty(&self) -> bool {
         self.updates().next().is_none()

@@ -13,6 +13,7 @@ use super::audience::{Audience, Notice, notices_for};
 use super::inbox::{self, Notification};
 use super::preferences::{Preferences, SmsTiming, channels, digest_due};
 use super::render::{self, DigestEntry, Links};
+use super::stats::Counted;
 use super::webhooks;
 use crate::clock::Clock;
 use crate::delivery::{Mailer, SendError, Sms, TextMessage, WebhookPoster};
@@ -125,28 +126,44 @@ struct DigestDue {
 
 impl Notifier {
     /// Processes a batch; returns the ids of the records that failed (to be retried).
+    /// Processes a batch; returns the ids of the records that failed (to be retried).
+    /// What the records add to the daily stats is written once, at the end; if that
+    /// fails, the whole batch is retried (sends are once-only, counts claimed).
     pub async fn process(&self, records: &[StreamRecord]) -> Vec<String> {
         let mut failed = Vec::new();
+        let mut counted = Vec::new();
         for record in records {
-            if let Err(error) = self.record(record).await {
-                tracing::warn!(record = %record.id, error = redact(&format!("{error:#}")), "notification failed; will retry");
-                failed.push(record.id.clone());
+            match self.record(record).await {
+                Ok(counts) => counted.push(counts),
+                Err(error) => {
+                    tracing::warn!(record = %record.id, error = redact(&format!("{error:#}")), "notification failed; will retry");
+                    failed.push(record.id.clone());
+                }
             }
+        }
+        if let Err(error) = self.write_counts(counted).await {
+            tracing::warn!(
+                error = redact(&format!("{error:#}")),
+                "counting the batch failed; will retry"
+            );
+            return records.iter().map(|r| r.id.clone()).collect();
         }
         failed
     }
 
-    async fn record(&self, record: &StreamRecord) -> Result<(), NotifyError> {
-        self.count_change(record).await?;
+    /// Notifies about one record; returns what it adds to the stats.
+    async fn record(&self, record: &StreamRecord) -> Result<Counted, NotifyError> {
+        let counted = self.count_change(record).await?;
         if record.key.sk == "META" && record.key.pk.starts_with("CONV#") {
-            return self.status_change(record).await;
+            self.status_change(record).await?;
+            return Ok(counted);
         }
         // Only newly stored messages notify anyone.
         let (None, Some(new)) = (&record.old, &record.new) else {
-            return Ok(());
+            return Ok(counted);
         };
         if !record.key.sk.starts_with(MESSAGE_PREFIX) || !record.key.pk.starts_with("CONV#") {
-            return Ok(());
+            return Ok(counted);
         }
         let message: Message = from_item(new.clone())?;
         let Some(item) = self
@@ -154,11 +171,10 @@ impl Notifier {
             .get(&conversation_key(&message.conversation_id), true)
             .await?
         else {
-            return Ok(());
+            return Ok(counted);
         };
         let conversation: Conversation = from_item(item)?;
-        self.count_message(&record.id, &message, &conversation)
-            .await?;
+        let counted = Self::count_message(&record.id, &message, &conversation);
         let events = webhooks::message_events(&message, &conversation);
         self.deliver_webhooks(
             &events,
@@ -180,7 +196,7 @@ impl Notifier {
                 }
             }
         }
-        outcome
+        outcome.map(|()| counted)
     }
 
     /// A support conversation's status changed: the integrations hear of it. Only the

@@ -1,7 +1,9 @@
-//! The stream's changes counted into the daily stats (see `domain::stats`), once each: a
-//! claim item written in the same transaction as the additions makes a redelivered
-//! record count nothing. notify is the stream's first consumer, so counting needs no
-//! extra reader of the stream (DynamoDB Streams serves at most two well).
+//! The stream's changes counted into the daily stats (see `domain::stats`), once each.
+//! Each record's additions are computed as it is processed; at the end of the batch
+//! they are summed and written in one transaction with a claim item per record, so a
+//! redelivered record counts nothing and a day's items are updated once per batch, not
+//! once per record. notify is the stream's first consumer, so counting needs no extra
+//! reader of the stream (DynamoDB Streams serves at most two well).
 
 use chrono::{DateTime, Datelike, Duration, Utc};
 use serde::de::DeserializeOwned;
@@ -40,11 +42,33 @@ fn engaged_marker(listing: &str, at: DateTime<Utc>) -> Key {
     )
 }
 
+/// What one record adds, and whether it is a listing's first conversation this month.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Counted {
+    record: String,
+    tally: Tally,
+    /// The marker that counts a listing once a month, and when.
+    engaged: Option<(Key, DateTime<Utc>)>,
+}
+
+impl Counted {
+    fn tally(&self) -> Tally {
+        let mut tally = self.tally.clone();
+        if let Some((_, at)) = &self.engaged {
+            tally.listing_engaged(*at);
+        }
+        tally
+    }
+}
+
+/// DynamoDB's limit on the items of one transaction.
+const MAX_TRANSACTION_ITEMS: usize = 100;
+
 impl Notifier {
-    /// Counts what a change to a conversation, a rating, an NPS answer or a listing
-    /// adds to the stats. Messages are counted where their conversation is read
+    /// What a change to a conversation, a rating, an NPS answer or a listing adds to
+    /// the stats. Messages are counted where their conversation is read
     /// ([`count_message`](Self::count_message)).
-    pub(super) async fn count_change(&self, record: &StreamRecord) -> Result<(), NotifyError> {
+    pub(super) async fn count_change(&self, record: &StreamRecord) -> Result<Counted, NotifyError> {
         let (pk, sk) = (record.key.pk.as_str(), record.key.sk.as_str());
         let mut tally = Tally::default();
         let mut engaged = None;
@@ -99,19 +123,26 @@ impl Notifier {
             let new: Option<Listing> = image(&record.new)?;
             tally.listing(old.as_ref(), new.as_ref());
         }
-        self.write_tally(&record.id, tally, engaged).await
+        Ok(Counted {
+            record: record.id.clone(),
+            tally,
+            engaged,
+        })
     }
 
     /// A newly stored message: volumes and the hour it came in.
-    pub(super) async fn count_message(
-        &self,
+    pub(super) fn count_message(
         record_id: &str,
         message: &Message,
         conversation: &Conversation,
-    ) -> Result<(), NotifyError> {
+    ) -> Counted {
         let mut tally = Tally::default();
         tally.message(message, conversation);
-        self.write_tally(record_id, tally, None).await
+        Counted {
+            record: record_id.to_string(),
+            tally,
+            engaged: None,
+        }
     }
 
     /// Who answered: the author of the conversation's latest message (written in the
@@ -127,29 +158,51 @@ impl Notifier {
             .unwrap_or_else(|| "unknown".into()))
     }
 
-    /// Writes a record's additions with its claim, as one transaction. A claim already
-    /// there means the record was counted. A listing already counted this month is
-    /// counted again without its marker.
-    async fn write_tally(
-        &self,
-        record_id: &str,
-        tally: Tally,
-        mut engaged: Option<(Key, DateTime<Utc>)>,
-    ) -> Result<(), NotifyError> {
+    /// Writes a batch's additions, summed, with a claim per record: one transaction (or
+    /// a few, past DynamoDB's 100 items). A claim already there means that record was
+    /// counted: it is left out and the rest written. A listing already counted this
+    /// month is counted without its marker.
+    pub(super) async fn write_counts(&self, counted: Vec<Counted>) -> Result<(), NotifyError> {
+        let mut pending: Vec<Counted> = counted
+            .into_iter()
+            .filter(|c| !c.tally().is_empty())
+            .collect();
+        while !pending.is_empty() {
+            let take = fitting(&pending);
+            let mut group: Vec<Counted> = pending.drain(..take).collect();
+            self.write_group(&mut group).await?;
+        }
+        Ok(())
+    }
+
+    async fn write_group(&self, group: &mut Vec<Counted>) -> Result<(), NotifyError> {
         let now = self.clock.now();
-        loop {
-            let mut tally = tally.clone();
-            if let Some((_, at)) = &engaged {
-                tally.listing_engaged(*at);
+        // Two conversations about one listing in a batch: its marker once (a transaction
+        // may not touch an item twice).
+        let mut markers_seen = std::collections::BTreeSet::new();
+        for counted in group.iter_mut() {
+            if let Some((key, _)) = &counted.engaged
+                && !markers_seen.insert(key.clone())
+            {
+                counted.engaged = None;
             }
-            if tally.is_empty() {
+        }
+        loop {
+            if group.is_empty() {
                 return Ok(());
             }
-            let mut writes = vec![claim(record_id, now)];
-            if let Some((key, _)) = &engaged {
-                writes.push(create_once(key.clone(), now + Duration::days(ENGAGED_DAYS)));
+            let mut sum = Tally::default();
+            group.iter().for_each(|c| sum.merge(&c.tally()));
+            let mut writes: Vec<WriteOp> = group.iter().map(|c| claim(&c.record, now)).collect();
+            let markers: Vec<usize> = (0..group.len())
+                .filter(|i| group[*i].engaged.is_some())
+                .collect();
+            for i in &markers {
+                if let Some((key, _)) = &group[*i].engaged {
+                    writes.push(create_once(key.clone(), now + Duration::days(ENGAGED_DAYS)));
+                }
             }
-            writes.extend(tally.updates().map(|(key, additions)| {
+            writes.extend(sum.updates().map(|(key, additions)| {
                 WriteOp::Update {
                     key,
                     changes: additions
@@ -161,14 +214,36 @@ impl Notifier {
                 }
             }));
             match self.table.write(writes).await {
-                Ok(()) | Err(TableError::ConditionFailed { index: 0 }) => return Ok(()),
-                Err(TableError::ConditionFailed { index: 1 }) if engaged.is_some() => {
-                    engaged = None;
+                Ok(()) => return Ok(()),
+                // Counted before (a redelivered record): leave it out.
+                Err(TableError::ConditionFailed { index }) if index < group.len() => {
+                    group.remove(index);
+                }
+                // The listing was counted this month already.
+                Err(TableError::ConditionFailed { index })
+                    if index < group.len() + markers.len() =>
+                {
+                    let listing = markers[index - group.len()];
+                    group[listing].engaged = None;
                 }
                 Err(other) => return Err(other.into()),
             }
         }
     }
+}
+
+/// How many of the first records fit in one transaction.
+fn fitting(pending: &[Counted]) -> usize {
+    let mut sum = Tally::default();
+    let mut markers = 0;
+    for (n, counted) in pending.iter().enumerate() {
+        sum.merge(&counted.tally());
+        markers += usize::from(counted.engaged.is_some());
+        if n + 1 + markers + sum.updates().count() > MAX_TRANSACTION_ITEMS {
+            return n.max(1);
+        }
+    }
+    pending.len()
 }
 
 fn claim(record_id: &str, now: DateTime<Utc>) -> WriteOp {
