@@ -46,3 +46,29 @@ pub fn init_lambda_tracing() {
         .with_target(false)
         .init();
 }
+
+/// Runs an event function (stream, schedule) on Lambda, metering each invocation as
+/// `function`'s.
+pub async fn run_events_on_lambda<F, Fut>(
+    function: &str,
+    app: &crate::AppState,
+    handler: F,
+) -> Result<(), lambda_http::Error>
+where
+    F: Fn(lambda_http::LambdaEvent<serde_json::Value>) -> Fut,
+    Fut: std::future::Future<Output = Result<serde_json::Value, lambda_http::Error>>,
+{
+    let meter = crate::metering::Meter::for_lambda(function);
+    let (meter, handler) = (&meter, &handler);
+    lambda_http::lambda_runtime::run(lambda_http::service_fn(|event| async move {
+        meter
+            .invocation(
+                app.table.as_ref(),
+                app.clock.as_ref(),
+                false,
+                handler(event),
+            )
+            .await
+    }))
+    .await
+}

@@ -64,7 +64,8 @@ fn layout(title: &str, content: &str, footer: &str) -> String {
     )
 }
 
-fn escape(text: &str) -> String {
+/// Text made safe inside HTML (also in attributes).
+pub(crate) fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

@@ -5,17 +5,10 @@
 use std::fmt::Write;
 
 use crate::domain::report::{DayVolume, Headline, MonthlyReport, Row, TimeFigures, Times};
+use crate::notify::render::escape;
 
 const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 const BRAND: &str = "#0b5394";
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
 
 fn number(value: Option<f64>) -> String {
     value.map_or_else(|| "—".into(), |v| format!("{v}"))
