@@ -16,7 +16,7 @@ use crate::clock::Clock;
 use crate::delivery::{Email, Mailer, SendError, Sms, TextMessage};
 use crate::domain::pricing::{meter, sms_country, sms_segments};
 use crate::domain::stats::Tally;
-use crate::table::{Change, MetricsSnapshot, Table, WriteOp};
+use crate::table::{MetricsSnapshot, Table};
 
 pub struct Meter {
     function: String,
@@ -90,18 +90,7 @@ impl Meter {
         let meters = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|e| e.into_inner()));
         let mut tally = Tally::default();
         tally.usage(clock.now(), &meters);
-        let writes: Vec<WriteOp> = tally
-            .updates()
-            .map(|(key, adds)| WriteOp::Update {
-                key,
-                changes: adds
-                    .iter()
-                    .filter(|(_, n)| **n != 0)
-                    .map(|(name, n)| Change::Add(name.clone(), *n))
-                    .collect(),
-                condition: None,
-            })
-            .collect();
+        let writes = tally.writes();
         if writes.is_empty() {
             return;
         }

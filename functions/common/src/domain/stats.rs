@@ -18,7 +18,7 @@ use super::{
     Category, Conversation, ConversationType, Listing, ListingStatus, Message, SenderRole, Status,
 };
 use crate::auth::Team;
-use crate::table::{Item, Key, Value};
+use crate::table::{Change, Item, Key, Value, WriteOp};
 
 /// The zone days and hours are counted in.
 pub const TIME_ZONE: Tz = chrono_tz::Africa::Johannesburg;
@@ -457,6 +457,21 @@ impl Tally {
         for (name, n) in meters {
             self.add(at, &[Dimension::Usage], name, *n);
         }
+    }
+
+    /// The updates that add this tally to the stats items (`ADD`, no condition).
+    pub fn writes(&self) -> Vec<WriteOp> {
+        self.updates()
+            .map(|(key, additions)| WriteOp::Update {
+                key,
+                changes: additions
+                    .iter()
+                    .filter(|(_, n)| **n != 0)
+                    .map(|(name, n)| Change::Add(name.clone(), *n))
+                    .collect(),
+                condition: None,
+            })
+            .collect()
     }
 
     /// The items to update and what to add to each.

@@ -14,9 +14,7 @@ use crate::domain::stats::{self, Tally};
 use crate::domain::survey::{NpsAnswer, Rating};
 use crate::domain::{Conversation, ConversationType, Listing, Message};
 use crate::store::message_key;
-use crate::table::{
-    Change, Condition, Item, Key, StreamRecord, TableError, Value, WriteOp, from_item,
-};
+use crate::table::{Condition, Item, Key, StreamRecord, TableError, Value, WriteOp, from_item};
 
 /// Claims outlive the stream's 24-hour retention.
 const CLAIM_DAYS: i64 = 2;
@@ -202,17 +200,7 @@ impl Notifier {
                     writes.push(create_once(key.clone(), now + Duration::days(ENGAGED_DAYS)));
                 }
             }
-            writes.extend(sum.updates().map(|(key, additions)| {
-                WriteOp::Update {
-                    key,
-                    changes: additions
-                        .iter()
-                        .filter(|(_, n)| **n != 0)
-                        .map(|(name, n)| Change::Add(name.clone(), *n))
-                        .collect(),
-                    condition: None,
-                }
-            }));
+            writes.extend(sum.writes());
             match self.table.write(writes).await {
                 Ok(()) => return Ok(()),
                 // Counted before (a redelivered record): leave it out.
