@@ -60,22 +60,9 @@ pub struct Export {
 }
 
 impl App {
-    /// Every item of a list, page by page.
-    async fn everything(&self, mut query: Query) -> ApiResult<Vec<Item>> {
-        let mut items = Vec::new();
-        loop {
-            let (page, next) = store::page(self.table.as_ref(), query.clone(), 1000).await?;
-            items.extend(page);
-            if items.len() > EXPORT_LIMIT {
-                return Err(ApiError::TooLarge(
-                    "the export is too large to serve at once; contact SayPro support".into(),
-                ));
-            }
-            match next {
-                Some(cursor) => query = query.start(Some(cursor.0)),
-                None => return Ok(items),
-            }
-        }
+    /// Every item of a list of the caller's.
+    async fn everything(&self, query: Query) -> ApiResult<Vec<Item>> {
+        store::everything(self.table.as_ref(), query, EXPORT_LIMIT, "the export").await
     }
 
     #[instrument(skip_all, fields(caller = caller.id()))]

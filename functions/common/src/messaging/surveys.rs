@@ -124,23 +124,21 @@ impl App {
     ) -> ApiResult<Recorded> {
         caller.require_person()?;
         let answer = answer.validated()?;
-        let conversation = self
-            .load_conversation(id, |c| {
-                c.kind == ConversationType::Support && c.created_by == caller.id()
-            })
-            .await?;
-        self.record_answer(&conversation, caller.id(), answer).await
+        let own =
+            |c: &Conversation| c.kind == ConversationType::Support && c.created_by == caller.id();
+        self.record_answer(id, caller.id(), own, answer).await
     }
 
     /// `GET /v1/conversations/{id}/rating`.
     #[instrument(skip_all, fields(caller = caller.id()))]
     pub async fn conversation_rating(&self, caller: &Caller, id: &str) -> ApiResult<Rating> {
         caller.require_person()?;
-        self.load_conversation(id, |c| c.created_by == caller.id())
-            .await?;
-        self.stored_rating(caller.id(), id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("rating"))
+        // Both reads at once: the rating is shown only if the conversation is theirs.
+        let (_, rating) = tokio::try_join!(
+            self.load_conversation(id, |c| c.created_by == caller.id()),
+            self.stored_rating(caller.id(), id),
+        )?;
+        rating.ok_or_else(|| ApiError::not_found("rating"))
     }
 
     /// `GET /v1/surveys/{token}`: what the emailed survey is about. Records nothing.
@@ -172,11 +170,13 @@ impl App {
     pub async fn answer_survey(&self, token: &str, answer: Answer) -> ApiResult<Recorded> {
         let answer = answer.validated()?;
         let invitation = self.invitation(token).await?;
-        let conversation = self
-            .load_conversation(&invitation.conversation_id, |_| true)
-            .await?;
-        self.record_answer(&conversation, &invitation.user_id, answer)
-            .await
+        self.record_answer(
+            &invitation.conversation_id,
+            &invitation.user_id,
+            |_| true,
+            answer,
+        )
+        .await
     }
 
     /// `GET /v1/me/nps`.
@@ -253,14 +253,19 @@ impl App {
 
     /// Records a rating (new, or changed within its window) and, if given and still due
     /// this quarter, the NPS answer: one transaction; an NPS already answered is skipped.
+    /// The conversation and any rating of it are read at once.
     async fn record_answer(
         &self,
-        conversation: &Conversation,
+        id: &str,
         user: &str,
+        visible: impl Fn(&Conversation) -> bool,
         answer: Answer,
     ) -> ApiResult<Recorded> {
         let now = self.clock.now();
-        let existing = self.stored_rating(user, &conversation.id).await?;
+        let (conversation, existing) = tokio::try_join!(
+            self.load_conversation(id, visible),
+            self.stored_rating(user, id),
+        )?;
         let (rating, condition) = match existing {
             Some(mut rating) => {
                 let version = rating.version;

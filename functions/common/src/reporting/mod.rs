@@ -25,6 +25,8 @@ use crate::table::{
     Condition, Index, Item, Key, Query, SortKey, TableError, Value, WriteOp, from_item,
 };
 
+/// A month's stats items: 31 days × dimensions, far below this for any team size.
+const MAX_STATS_ITEMS: usize = 200_000;
 /// Open conversations read per team for the dashboard's deadlines (soonest due first).
 const DASHBOARD_QUEUE_DEPTH: usize = 100;
 
@@ -130,24 +132,16 @@ fn monthly_sent_key(month: &str, manager: &str) -> Key {
 }
 
 impl App {
-    /// Every item of a partition, page by page.
-    async fn read_partition(&self, partition: String) -> ApiResult<Vec<Item>> {
-        let mut query = Query::partition(Index::Table, partition);
-        let mut items = Vec::new();
-        loop {
-            let page = self.table.query(&query).await?;
-            items.extend(page.items);
-            match page.last {
-                Some(last) => query.start = Some(last),
-                None => return Ok(items),
-            }
-        }
-    }
-
     async fn month_stats(&self, month: NaiveDate) -> ApiResult<(DailyStats, usize)> {
-        let items = self
-            .read_partition(stats::month_partition(&month_text(month)))
-            .await?;
+        let partition = stats::month_partition(&month_text(month));
+        let query = Query::partition(Index::Table, partition);
+        let items = store::everything(
+            self.table.as_ref(),
+            query,
+            MAX_STATS_ITEMS,
+            "the month's statistics",
+        )
+        .await?;
         let mut daily = DailyStats::default();
         items.iter().for_each(|item| daily.add_item(item));
         Ok((daily, items.len()))
@@ -385,13 +379,8 @@ impl App {
                 continue;
             };
             let marker = monthly_sent_key(&label, &manager.id);
-            let claim = WriteOp::Put {
-                item: Item::from([
-                    ("pk".to_string(), Value::s(marker.pk.clone())),
-                    ("sk".to_string(), Value::s(marker.sk.clone())),
-                ]),
-                condition: Some(Condition::NotExists),
-            };
+            let sent = serde_json::json!({ "sent_at": now });
+            let claim = store::record_write(&marker, &sent, Some(Condition::NotExists))?;
             match self.table.write(vec![claim]).await {
                 Ok(()) => {}
                 Err(TableError::ConditionFailed { .. }) => {

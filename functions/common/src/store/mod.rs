@@ -5,7 +5,7 @@ mod audience;
 mod paging;
 
 pub use audience::*;
-pub use paging::{Cursor, page};
+pub use paging::{Cursor, everything, page};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};

@@ -55,3 +55,27 @@ pub async fn page(
     let next = query.start.map(Cursor);
     Ok((items, next))
 }
+
+/// Every item of a list, page by page; more than `limit` items is refused (413) rather
+/// than served cut short, naming `what` was too large.
+pub async fn everything(
+    table: &dyn Table,
+    mut query: Query,
+    limit: usize,
+    what: &str,
+) -> ApiResult<Vec<Item>> {
+    let mut items = Vec::new();
+    loop {
+        let (found, next) = page(table, query.clone(), 1000).await?;
+        items.extend(found);
+        if items.len() > limit {
+            return Err(ApiError::TooLarge(format!(
+                "{what} is too large to serve at once; contact SayPro support"
+            )));
+        }
+        match next {
+            Some(cursor) => query = query.start(Some(cursor.0)),
+            None => return Ok(items),
+        }
+    }
+}
