@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use aws_sdk_dynamodb::Client;
-use common::table::dynamo::DynamoTable;
+use common::store::table::dynamo::DynamoTable;
 
 /// The moto server the test command started (`infra/test.sh` sets `SAYPRO_MOTO_URL`).
 /// These tests never skip: without moto they fail and say how to run them.
@@ -122,10 +122,11 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use chrono::{DateTime, Duration, Utc};
-use common::auth::{Claims, jwt};
-use common::clock::ManualClock;
-use common::table::Table;
-use common::table::embedded::EmbeddedTable;
+use common::domain::clock::ManualClock;
+use common::domain::identity::Claims;
+use common::jwt;
+use common::store::table::Table;
+use common::store::table::embedded::EmbeddedTable;
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -149,8 +150,9 @@ pub struct TestApp {
     /// The local system: notifier and outbox.
     pub system: local::Local,
     /// The embedded table's change feed, drained by [`TestApp::deliver`].
-    feed:
-        Option<std::sync::Mutex<tokio::sync::mpsc::UnboundedReceiver<common::table::StreamRecord>>>,
+    feed: Option<
+        std::sync::Mutex<tokio::sync::mpsc::UnboundedReceiver<common::store::table::StreamRecord>>,
+    >,
 }
 
 impl TestApp {
@@ -198,7 +200,7 @@ impl TestApp {
     }
 
     /// The changes so far from the embedded table's feed.
-    pub fn take_records(&self) -> Vec<common::table::StreamRecord> {
+    pub fn take_records(&self) -> Vec<common::store::table::StreamRecord> {
         let mut feed = self
             .feed
             .as_ref()
@@ -266,7 +268,7 @@ impl TestApp {
     }
 
     pub fn clock_now(&self) -> DateTime<Utc> {
-        use common::clock::Clock;
+        use common::domain::clock::Clock;
         self.clock.now()
     }
 
@@ -469,35 +471,35 @@ impl Interleaved {
 impl Table for Interleaved {
     async fn get(
         &self,
-        key: &common::table::Key,
+        key: &common::store::table::Key,
         consistent: bool,
-    ) -> Result<Option<common::table::Item>, common::table::TableError> {
+    ) -> Result<Option<common::store::table::Item>, common::store::table::TableError> {
         self.inner.get(key, consistent).await
     }
     async fn query(
         &self,
-        query: &common::table::Query,
-    ) -> Result<common::table::Page, common::table::TableError> {
+        query: &common::store::table::Query,
+    ) -> Result<common::store::table::Page, common::store::table::TableError> {
         self.inner.query(query).await
     }
     async fn write(
         &self,
-        ops: Vec<common::table::WriteOp>,
-    ) -> Result<(), common::table::TableError> {
+        ops: Vec<common::store::table::WriteOp>,
+    ) -> Result<(), common::store::table::TableError> {
         let hook = self.hook.lock().unwrap().take();
         if let Some(hook) = hook {
             hook().await;
         }
         self.inner.write(ops).await
     }
-    fn metrics(&self) -> &common::table::TableMetrics {
+    fn metrics(&self) -> &common::store::table::TableMetrics {
         self.inner.metrics()
     }
 }
 
 /// A notifier whose email goes through SES and SMS through SNS on moto (from a sender
 /// identity it verifies there), on `app`'s table and clock.
-pub async fn moto_notifier(app: &TestApp) -> common::notify::Notifier {
+pub async fn moto_notifier(app: &TestApp) -> common::notifications::Notifier {
     use common::delivery::ses::SesMailer;
     use common::delivery::sns::SnsSms;
     let config = moto_config().await;
@@ -511,7 +513,7 @@ pub async fn moto_notifier(app: &TestApp) -> common::notify::Notifier {
         .send()
         .await
         .expect("verify the sender on moto");
-    common::notify::Notifier {
+    common::notifications::Notifier {
         table: app.table.clone(),
         mailer: Arc::new(SesMailer::new(ses, from, None)),
         sms: Arc::new(SnsSms::new(
@@ -521,7 +523,7 @@ pub async fn moto_notifier(app: &TestApp) -> common::notify::Notifier {
         )),
         webhooks: app.system.notifier.webhooks.clone(),
         clock: app.system.notifier.clock.clone(),
-        config: common::notify::NotifyConfig {
+        config: common::notifications::NotifyConfig {
             site_url: "https://www.saypro.test".into(),
             unsubscribe_url: "https://www.saypro.test/account".into(),
             sms_daily_cap: 100,
@@ -534,7 +536,7 @@ pub async fn moto_notifier(app: &TestApp) -> common::notify::Notifier {
 pub fn served_routes() -> std::collections::BTreeSet<String> {
     let outbox = Arc::new(common::delivery::outbox::Outbox::new(
         None,
-        Arc::new(common::clock::SystemClock),
+        Arc::new(common::domain::clock::SystemClock),
     ));
     let objects = Arc::new(common::objects::local::LocalObjects::in_memory(
         local::DEFAULT_BASE_URL,

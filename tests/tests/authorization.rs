@@ -373,8 +373,8 @@ async fn every_route_needs_a_valid_token() {
     ));
     routes.push((Method::PUT, "/v1/listings/L9".into(), Some(json!({"title": "t", "seller_id": "b", "category": "c", "location": "l", "status": "active"}))));
 
-    let forged = common::auth::jwt::sign(
-        &common::auth::Claims {
+    let forged = common::jwt::sign(
+        &common::domain::identity::Claims {
             sub: "alice".into(),
             exp: Some(i64::MAX / 2),
             ..Default::default()
@@ -388,16 +388,16 @@ async fn every_route_needs_a_valid_token() {
     };
     // Correctly signed, but missing the claims every token must carry.
     let secret = tests::SECRET.as_bytes();
-    let no_subject = common::auth::jwt::sign(
-        &common::auth::Claims {
+    let no_subject = common::jwt::sign(
+        &common::domain::identity::Claims {
             sub: String::new(),
             exp: Some(i64::MAX / 2),
             ..Default::default()
         },
         secret,
     );
-    let no_expiry = common::auth::jwt::sign(
-        &common::auth::Claims {
+    let no_expiry = common::jwt::sign(
+        &common::domain::identity::Claims {
             sub: "alice".into(),
             exp: None,
             ..Default::default()

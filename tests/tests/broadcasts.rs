@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::http::{Method, StatusCode};
-use common::table::embedded::EmbeddedTable;
-use common::table::{Condition, Key, Table, TableError, WriteOp};
+use common::store::table::embedded::EmbeddedTable;
+use common::store::table::{Condition, Key, Table, TableError, WriteOp};
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{Value, json};
 use tests::{Interleaved, TestApp};
@@ -366,7 +366,7 @@ struct Failing {
 
 /// Whether `ops` put an item whose partition and sort keys start so.
 fn puts(ops: &[WriteOp], pk_prefix: &str, sk_prefix: &str) -> bool {
-    let text = |item: &common::table::Item, attr: &str| {
+    let text = |item: &common::store::table::Item, attr: &str| {
         item.get(attr)
             .and_then(|v| v.as_s())
             .unwrap_or_default()
@@ -386,10 +386,13 @@ impl Table for Failing {
         &self,
         key: &Key,
         consistent: bool,
-    ) -> Result<Option<common::table::Item>, TableError> {
+    ) -> Result<Option<common::store::table::Item>, TableError> {
         self.inner.get(key, consistent).await
     }
-    async fn query(&self, query: &common::table::Query) -> Result<common::table::Page, TableError> {
+    async fn query(
+        &self,
+        query: &common::store::table::Query,
+    ) -> Result<common::store::table::Page, TableError> {
         self.inner.query(query).await
     }
     async fn write(&self, ops: Vec<WriteOp>) -> Result<(), TableError> {
@@ -398,7 +401,7 @@ impl Table for Failing {
         }
         self.inner.write(ops).await
     }
-    fn metrics(&self) -> &common::table::TableMetrics {
+    fn metrics(&self) -> &common::store::table::TableMetrics {
         self.inner.metrics()
     }
 }
@@ -596,9 +599,11 @@ async fn the_broadcast_functions_sample_events_do_what_they_say() {
     let handle = |payload: Value| {
         let state = app.system.app.clone();
         async move {
-            broadcast::handle(&state, LambdaEvent::new(payload, Context::default()))
+            let event = serde_json::from_value(payload).unwrap();
+            let answer = broadcast::handle(&state, LambdaEvent::new(event, Context::default()))
                 .await
-                .unwrap()
+                .unwrap();
+            serde_json::to_value(answer).unwrap()
         }
     };
     let no_failures = json!({"batchItemFailures": []});

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use axum::http::{Method, StatusCode};
 use common::domain::Conversation;
 use common::store::conversation_key;
-use common::table::embedded::EmbeddedTable;
-use common::table::{Table, Value, WriteOp, from_item};
+use common::store::table::embedded::EmbeddedTable;
+use common::store::table::{Table, Value, WriteOp, from_item};
 use serde_json::json;
 use tests::{Interleaved, TestApp};
 

@@ -104,7 +104,7 @@ async fn sns_sends_the_sms_to_the_phone_number() {
 #[tokio::test]
 async fn a_stored_message_is_notified_through_ses_and_sns_once() {
     use common::store::message_key;
-    use common::table::StreamRecord;
+    use common::store::table::StreamRecord;
     use serde_json::json;
 
     let app = tests::TestApp::on(tests::moto_table().await);

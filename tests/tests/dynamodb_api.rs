@@ -256,7 +256,7 @@ async fn broadcasts_fan_out_on_dynamodb() {
         .await
         .unwrap()
         .unwrap();
-    let conversation = common::table::from_item(item).unwrap();
+    let conversation = common::store::table::from_item(item).unwrap();
     fan_out.register_starter(&conversation).await.unwrap();
 
     let max = app.token("max", &["manager"]);

@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::StatusCode;
-use common::clock::ManualClock;
+use common::domain::clock::ManualClock;
 use common::objects::local::LocalObjects;
-use common::table::embedded::EmbeddedTable;
+use common::store::table::embedded::EmbeddedTable;
 use common::{App, AppState, IdentitySource};
 use http_body_util::BodyExt;
 use serde_json::Value;
@@ -293,7 +293,7 @@ async fn every_sample_event_reaches_its_route_with_the_authorizers_identity() {
     let conversation = &ids[0].1;
     let invited = app
         .table
-        .get(&common::messaging::surveys::invited_key(conversation), true)
+        .get(&common::store::keys::invited_key(conversation), true)
         .await
         .unwrap()
         .expect("an invitation");

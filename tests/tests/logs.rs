@@ -85,7 +85,7 @@ async fn logs_never_carry_message_bodies_emails_or_phone_numbers() {
     // Notifications too, with providers whose errors quote the address they refused.
     assert!(app.deliver().await.is_empty());
     let base = &app.system.notifier;
-    let notifier = common::notify::Notifier {
+    let notifier = common::notifications::Notifier {
         mailer: Arc::new(Refusing),
         sms: Arc::new(Refusing),
         ..(**base).clone()

@@ -9,7 +9,7 @@ use axum::http::{Method, StatusCode};
 use chrono::Duration;
 use common::delivery::outbox::{Channel, Outbox, Sent};
 use common::delivery::{Email, Mailer, SendError, Sms, TextMessage};
-use common::notify::Notifier;
+use common::notifications::Notifier;
 use serde_json::{Value, json};
 use tests::TestApp;
 

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use async_trait::async_trait;
 use common::delivery::outbox::{Channel, Outbox};
 use common::delivery::{Email, Mailer, SendError};
-use common::notify::Notifier;
+use common::notifications::Notifier;
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{Value, json};
 use tests::TestApp;

@@ -245,7 +245,10 @@ async fn the_html_report_has_valid_svg_charts_and_the_csv_every_figure() {
 async fn a_report_reads_the_same_items_whatever_the_messages() {
     let app = month_with_known_times().await;
     let november = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
-    let before = app.system.app.build_report(november).await.unwrap();
+    let before = common::reporting::Reports(&app.system.app)
+        .build_report(november)
+        .await
+        .unwrap();
     let buyer = app.token("buyer", &[]);
     let (_, threads) = app.get("/v1/conversations", &buyer).await;
     let thread = threads["items"][0]["id"].as_str().unwrap().to_string();
@@ -263,7 +266,10 @@ async fn a_report_reads_the_same_items_whatever_the_messages() {
         assert_eq!(code, StatusCode::CREATED);
     }
     assert!(app.deliver().await.is_empty());
-    let after = app.system.app.build_report(november).await.unwrap();
+    let after = common::reporting::Reports(&app.system.app)
+        .build_report(november)
+        .await
+        .unwrap();
     assert_eq!(after.report.volumes.user_to_user, 42);
     assert_eq!(after.items_read, before.items_read);
 }
@@ -400,9 +406,13 @@ async fn the_monthly_run_emails_managers_once_and_keeps_a_copy() {
         let system = app.system.app.clone();
         let event = event.clone();
         async move {
-            reports::scheduled(&system, outbox.as_ref(), &event)
-                .await
-                .unwrap()
+            reports::scheduled(
+                &system,
+                outbox.as_ref(),
+                &serde_json::from_value(event).unwrap(),
+            )
+            .await
+            .unwrap()
         }
     };
     let delivered = run(&app).await;
@@ -431,7 +441,10 @@ async fn the_monthly_run_emails_managers_once_and_keeps_a_copy() {
     assert!(reports[0].html.as_deref().unwrap().contains("<svg"));
     let copy = app
         .table
-        .get(&common::table::Key::new("MONTHLY#2026-11", "REPORT"), true)
+        .get(
+            &common::store::table::Key::new("MONTHLY#2026-11", "REPORT"),
+            true,
+        )
         .await
         .unwrap()
         .expect("a kept copy");
@@ -473,7 +486,7 @@ async fn a_batch_counts_each_record_once_even_when_some_were_counted_before() {
 #[tokio::test]
 async fn stats_are_counted_once_on_dynamodb() {
     use common::store::conversation_key;
-    use common::table::{Key, StreamRecord};
+    use common::store::table::{Key, StreamRecord};
 
     let app = TestApp::on(tests::moto_table().await);
     let unique = ulid::Ulid::new().to_string().to_lowercase();
@@ -523,7 +536,7 @@ async fn stats_are_counted_once_on_dynamodb() {
         }
     };
     let counts = item("").await;
-    let number = |item: &common::table::Item, name: &str| item[name].as_i64().unwrap();
+    let number = |item: &common::store::table::Item, name: &str| item[name].as_i64().unwrap();
     assert_eq!(
         number(&counts, "frt_n"),
         2,

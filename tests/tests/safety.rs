@@ -4,7 +4,8 @@
 
 use axum::http::{Method, StatusCode};
 use chrono::Duration;
-use common::auth::{Claims, jwt};
+use common::domain::identity::Claims;
+use common::jwt;
 use serde_json::{Value, json};
 use tests::TestApp;
 

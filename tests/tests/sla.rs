@@ -8,10 +8,11 @@ use std::sync::{Arc, Mutex};
 use axum::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};
 use common::delivery::outbox::Channel;
+use common::lambda::Schedule;
 use common::messaging::SlaCheckOutcome;
 use common::store::message_key;
-use common::table::StreamRecord;
-use common::table::embedded::EmbeddedTable;
+use common::store::table::StreamRecord;
+use common::store::table::embedded::EmbeddedTable;
 use common::{App, IdentitySource};
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{Value, json};
@@ -388,17 +389,17 @@ async fn the_scheduled_event_runs_the_check_at_its_own_time() {
         "{}/../events/sla-check/schedule.json",
         env!("CARGO_MANIFEST_DIR")
     );
-    let event: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let handled = sla_check::handle(
-        &app.system.app,
-        LambdaEvent::new(event.clone(), Context::default()),
-    )
-    .await
-    .unwrap();
+    let event: Schedule = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let run = |event: Schedule| async {
+        let outcome =
+            sla_check::handle(&app.system.app, LambdaEvent::new(event, Context::default()))
+                .await
+                .unwrap();
+        serde_json::to_value(outcome).unwrap()
+    };
+    let handled = run(event.clone()).await;
     assert_eq!(handled["escalated_to_senior"], 1, "{handled}");
-    let replayed = sla_check::handle(&app.system.app, LambdaEvent::new(event, Context::default()))
-        .await
-        .unwrap();
+    let replayed = run(event).await;
     assert_eq!(
         replayed["escalated_to_senior"], 0,
         "a replayed event does nothing twice"
@@ -411,7 +412,7 @@ async fn the_scheduled_event_runs_the_check_at_its_own_time() {
         .await;
     assert_eq!(conversation["sla"]["escalation_level"], 1);
 
-    let wrong = json!({"source": "aws.s3", "time": "2026-11-24T11:05:00Z"});
+    let wrong = serde_json::from_value(json!({"source": "aws.s3", "detail-type": "Object Created", "time": "2026-11-24T11:05:00Z", "detail": {}})).unwrap();
     assert!(
         sla_check::handle(&app.system.app, LambdaEvent::new(wrong, Context::default()))
             .await

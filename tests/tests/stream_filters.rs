@@ -156,7 +156,7 @@ fn the_local_filter_is_the_templates() {
     for sample in samples {
         let event = serde_json::json!({ "Records": [sample.clone()] });
         let records =
-            common::table::stream::records(serde_json::from_value(event).unwrap()).unwrap();
+            common::store::table::stream::records(serde_json::from_value(event).unwrap()).unwrap();
         // The event name is not in a StreamRecord: its images say it (this stream
         // carries both: a modify has both, an insert no old one, a remove no new one).
         let mut record = records[0].clone();
@@ -170,7 +170,7 @@ fn the_local_filter_is_the_templates() {
             }
         }
         assert_eq!(
-            common::notify::hears(&record),
+            common::notifications::hears(&record),
             invoked("NotifyFunction", &sample),
             "{} {} {}",
             sample["eventName"],

@@ -5,17 +5,13 @@
 //! conversations register their starter in the segments broadcasts reach.
 
 use common::App;
-use common::table::stream;
-use lambda_runtime::{Error, LambdaEvent};
-use serde_json::Value;
+use common::lambda::{Error, StreamEvent, StreamResponse};
+use common::store::table::stream;
+use lambda_runtime::LambdaEvent;
 
 /// Answers with the records that failed, so only those are retried.
-pub async fn handle(app: &App, event: LambdaEvent<Value>) -> Result<Value, Error> {
-    let source = event.payload["Records"][0]["eventSource"].clone();
-    if source != "aws:dynamodb" {
-        return Err(format!("broadcast handles the table's stream, not {source}").into());
-    }
-    let records = stream::records(serde_json::from_value(event.payload)?)?;
+pub async fn handle(app: &App, event: LambdaEvent<StreamEvent>) -> Result<StreamResponse, Error> {
+    let records = stream::records(event.payload)?;
     let failed = app.broadcast_stream(&records).await;
-    Ok(serde_json::to_value(stream::batch_response(failed))?)
+    Ok(stream::batch_response(failed))
 }

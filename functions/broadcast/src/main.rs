@@ -1,11 +1,15 @@
 //! Lambda entry point of `broadcast`: build everything once per cold start.
 
-use lambda_runtime::Error;
+use common::lambda::{self, Error};
+use common::metering::Meter;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    common::http::init_lambda_tracing();
-    let app = common::App::from_lambda_env().await?;
-    common::http::run_events_on_lambda("broadcast", &app, |event| broadcast::handle(&app, event))
-        .await
+    lambda::init_tracing();
+    let app = lambda::app(&lambda::aws().await).await?;
+    let meter = Meter::for_lambda("broadcast");
+    lambda::run_events(&meter, app.table.as_ref(), app.clock.as_ref(), |event| {
+        broadcast::handle(&app, event)
+    })
+    .await
 }

@@ -1,33 +1,36 @@
-//! The shared crate of every SayPro messaging function: domain rules, the operations
-//! handlers call, the ports (Table) and their adapters, and the HTTP plumbing.
+//! The one crate every SayPro messaging function depends on: the layers beneath it,
+//! re-exported, plus what only the functions need: the HTTP plumbing ([`http`]), local
+//! tokens ([`jwt`]) and the wiring from the Lambda environment ([`lambda`]).
 //!
-//! Where a rule lives: input limits in [`domain::validate`], routing and urgency in
-//! [`domain::routing`], deadlines in [`domain::sla`], the status machine in
-//! [`domain::conversation`], the abuse filter in [`domain::safety`], broadcasts'
-//! segments in [`domain::broadcast`], keys and indexes in [`store`], who may do what in
-//! [`auth`] and the `messaging` operations, the error shape in [`error`]. Daily stats
-//! in [`domain::stats`] (counted by [`notify`]), the monthly report's figures in
-//! [`domain::report`], prices in [`domain::pricing`], reading them in [`reporting`],
-//! each function's own use in [`metering`].
+//! The layers, each a crate that depends only on those above it in this list (Cargo
+//! enforces it):
+//!
+//! | crate | holds |
+//! |---|---|
+//! | [`domain`] | the rules: status machine, SLA and calendars, routing, safety, templates, stats and report figures, pricing, validation, identities and roles. No I/O. |
+//! | [`store`] | the Table port, its DynamoDB and embedded adapters, every key and index ([`store::keys`]) and stored record |
+//! | [`delivery`] | email, SMS and webhook posting, with their AWS, HTTP and outbox adapters |
+//! | [`objects`] | attachment storage: S3 and local |
+//! | [`metering`] | each function's own use, for the cost report |
+//! | [`messaging`] | the operations the routes call (authorize, validate, write) on [`App`], and [`ApiError`] |
+//! | [`notifications`] | the stream's consumer: notifications, webhooks, surveys, daily stats |
+//! | [`reporting`] | the monthly report, dashboard and costs |
 
-pub mod app;
-pub mod auth;
-pub mod clock;
-pub mod delivery;
-pub mod domain;
-pub mod error;
+pub use delivery;
+pub use domain;
+pub use messaging;
+pub use metering;
+pub use notifications;
+pub use objects;
+pub use reporting;
+pub use store;
+
 pub mod http;
+pub mod jwt;
+pub mod lambda;
 
 /// The OpenAPI document of every route, checked in beside this crate.
 pub const OPENAPI: &str = include_str!("../openapi.json");
-pub mod messaging;
-pub mod metering;
-pub mod notify;
-pub mod objects;
-pub mod redact;
-pub mod reporting;
-pub mod store;
-pub mod table;
 
-pub use app::{App, AppState, IdentitySource};
-pub use error::{ApiError, ApiResult};
+pub use http::{HttpError, HttpResult};
+pub use messaging::{ApiError, App, AppState, IdentitySource};

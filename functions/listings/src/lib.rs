@@ -5,15 +5,20 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::Method;
 use axum::response::IntoResponse;
-use common::auth::Caller;
-use common::http::{JsonBody, Routes};
+use common::domain::identity::Access;
+use common::http::{Authenticated, JsonBody, Routes};
 use common::messaging::{ListingRequest, UserRequest};
-use common::{ApiResult, AppState};
+use common::{AppState, HttpResult};
 
 pub fn routes() -> Routes {
     Routes::default()
-        .on(Method::PUT, "/v1/listings/{id}", put_listing)
-        .on(Method::PUT, "/v1/users/{id}", put_user)
+        .on(
+            Method::PUT,
+            "/v1/listings/{id}",
+            Access::Service,
+            put_listing,
+        )
+        .on(Method::PUT, "/v1/users/{id}", Access::Service, put_user)
 }
 
 pub fn router(state: AppState) -> axum::Router {
@@ -22,18 +27,18 @@ pub fn router(state: AppState) -> axum::Router {
 
 async fn put_listing(
     State(app): State<AppState>,
-    caller: Caller,
+    Authenticated(caller): Authenticated,
     Path(id): Path<String>,
     JsonBody(request): JsonBody<ListingRequest>,
-) -> ApiResult<impl IntoResponse> {
+) -> HttpResult<impl IntoResponse> {
     Ok(Json(app.put_listing(&caller, &id, request).await?))
 }
 
 async fn put_user(
     State(app): State<AppState>,
-    caller: Caller,
+    Authenticated(caller): Authenticated,
     Path(id): Path<String>,
     JsonBody(request): JsonBody<UserRequest>,
-) -> ApiResult<impl IntoResponse> {
+) -> HttpResult<impl IntoResponse> {
     Ok(Json(app.put_user(&caller, &id, request).await?))
 }

@@ -1,8 +1,10 @@
 //! Lambda entry point of `listings`: build everything once per cold start, then serve.
 
+use common::lambda::{self, Error};
+
 #[tokio::main]
-async fn main() -> Result<(), lambda_http::Error> {
-    common::http::init_lambda_tracing();
-    let app = common::App::from_lambda_env().await?;
-    common::http::run_on_lambda("listings", &app, listings::router(app.clone())).await
+async fn main() -> Result<(), Error> {
+    lambda::init_tracing();
+    let app = lambda::app(&lambda::aws().await).await?;
+    lambda::serve("listings", &app, listings::router(app.clone())).await
 }

@@ -22,16 +22,16 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use axum::body::{Body, Bytes};
 use axum::extract::State;
-use axum::http::{Request, StatusCode, header};
+use axum::http::{Method, Request, StatusCode, header};
 use axum::response::IntoResponse;
-use axum::routing::post;
 use common::AppState;
-use common::auth::{Caller, Claims};
-use common::clock::{Clock, ManualClock, SystemClock};
-use common::http::JsonBody;
+use common::domain::clock::{Clock, ManualClock, SystemClock};
+use common::domain::identity::{Access, Caller, Claims};
+use common::http::{Authenticated, JsonBody, Routes};
 use common::messaging::NewMessage;
-use common::table::embedded::EmbeddedTable;
-use common::table::{MetricsSnapshot, Table};
+use common::reporting::Reports;
+use common::store::table::embedded::EmbeddedTable;
+use common::store::table::{MetricsSnapshot, Table};
 use http_body_util::{BodyExt, Full};
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -133,7 +133,7 @@ fn micros(d: Duration) -> String {
 /// The floor: the same token check and JSON parse as a real handler, and nothing else.
 async fn bare(
     State(_): State<AppState>,
-    _caller: Caller,
+    Authenticated(_caller): Authenticated,
     JsonBody(message): JsonBody<NewMessage>,
 ) -> impl IntoResponse {
     (
@@ -186,9 +186,9 @@ async fn per_operation(options: &Options, secret: &str) -> anyhow::Result<()> {
     let table = Arc::new(EmbeddedTable::in_memory());
     let system = bench_system(table.clone(), Arc::new(SystemClock), secret).await?;
     let (app, router) = (system.app.clone(), system.router());
-    let floor = axum::Router::new()
-        .route("/bare", post(bare))
-        .with_state(app.clone());
+    let floor = Routes::default()
+        .on(Method::POST, "/bare", Access::SignedIn, bare)
+        .into_router(app.clone());
     let (user, agent, website) = (
         token(secret, "bench-user", &[]),
         token(secret, "bench-agent", &["agent", "team-support"]),
@@ -921,7 +921,9 @@ async fn month_of_traffic(
                 .await?;
             }
         }
-        pending.extend(std::iter::from_fn(|| feed.try_recv().ok()).filter(common::notify::hears));
+        pending.extend(
+            std::iter::from_fn(|| feed.try_recv().ok()).filter(common::notifications::hears),
+        );
         while pending.len() >= 25 {
             let batch: Vec<_> = pending.drain(..25).collect();
             let failed = meter
@@ -937,7 +939,8 @@ async fn month_of_traffic(
             }
         }
     }
-    pending.extend(std::iter::from_fn(|| feed.try_recv().ok()).filter(common::notify::hears));
+    pending
+        .extend(std::iter::from_fn(|| feed.try_recv().ok()).filter(common::notifications::hears));
     for batch in pending.chunks(25) {
         let failed = meter
             .invocation(
@@ -969,7 +972,7 @@ async fn reports(secret: &str) -> anyhow::Result<()> {
         let generated = started.elapsed();
         let before = table.metrics().snapshot();
         let began = Instant::now();
-        let built = system.app.build_report(october).await?;
+        let built = Reports(&system.app).build_report(october).await?;
         let took = began.elapsed();
         let used = table.metrics().snapshot() - before;
         println!(
@@ -991,7 +994,9 @@ async fn reports(secret: &str) -> anyhow::Result<()> {
         groups: vec!["finance".into()],
         ..Claims::default()
     });
-    let cost = system.app.cost_report(&finance, "2026-10").await?;
+    let cost = Reports(&system.app)
+        .cost_report(&finance, "2026-10")
+        .await?;
     let usage = &cost.usage;
     let by = &cost.by_service;
     println!(

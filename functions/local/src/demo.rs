@@ -1,14 +1,14 @@
 //! `serve --demo`: a small, realistic data set, created through the same operations the
 //! API calls, so a newcomer sees a live queue at once.
 
-use common::auth::{Caller, Claims};
+use common::domain::identity::{Caller, Claims};
 use common::domain::{Category, ConversationType, ListingStatus, Status};
 use common::messaging::{
     ConversationChanges, Created, ListingRequest, NewConversation, NewMessage, PageRequest,
     QueueFilter, ReplyRequest, UserRequest,
 };
 use common::store::record_write;
-use common::table::{Condition, Key, TableError};
+use common::store::table::{Condition, Key, TableError};
 use common::{ApiError, App};
 
 /// A demo person: user id, display name, groups.

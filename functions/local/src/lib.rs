@@ -15,18 +15,20 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post, put};
 use chrono::{DateTime, Utc};
-use common::auth::{Claims, jwt};
-use common::clock::{Clock, SystemClock};
 use common::delivery::outbox::Outbox;
 use common::domain::attachment;
+use common::domain::clock::{Clock, SystemClock};
+use common::domain::identity::Claims;
 use common::http::{JsonBody, Params, Routes};
+use common::jwt;
 use common::messaging::SlaCheckOutcome;
-use common::notify::{Notifier, NotifyConfig};
+use common::notifications::{Notifier, NotifyConfig};
 use common::objects::Objects;
 use common::objects::local::{LocalObjects, Refused, SignedQuery};
-use common::table::embedded::EmbeddedTable;
-use common::table::{StreamRecord, Table};
-use common::{ApiError, ApiResult, App, AppState, IdentitySource};
+use common::reporting::Reports;
+use common::store::table::embedded::EmbeddedTable;
+use common::store::table::{StreamRecord, Table};
+use common::{ApiError, App, AppState, HttpResult, IdentitySource};
 use tokio::sync::mpsc;
 
 /// The secret local tokens are signed with unless `SAYPRO_JWT_SECRET` is set. For local
@@ -48,8 +50,8 @@ pub fn routes(outbox: Arc<Outbox>, objects: Arc<LocalObjects>) -> Routes {
         .merge(reply::routes())
         .merge(listings::routes())
         .merge(reports::routes())
-        .route(axum::http::Method::GET, "/openapi.json", get(openapi))
-        .route(
+        .open_route(axum::http::Method::GET, "/openapi.json", get(openapi))
+        .open_route(
             axum::http::Method::PUT,
             "/local/objects/{key}",
             put(move |state, key, query, headers, body| {
@@ -57,22 +59,22 @@ pub fn routes(outbox: Arc<Outbox>, objects: Arc<LocalObjects>) -> Routes {
             })
             .layer(upload_limit),
         )
-        .route(
+        .open_route(
             axum::http::Method::GET,
             "/local/objects/{key}",
             get(move |state, key, query| download(downloads.clone(), state, key, query)),
         )
-        .route(
+        .open_route(
             axum::http::Method::GET,
             "/local/outbox",
             get(move || async move { axum::Json(serde_json::json!({ "items": outbox.sent() })) }),
         )
-        .route(
+        .open_route(
             axum::http::Method::POST,
             "/local/sla-check",
             post(run_sla_check),
         )
-        .route(
+        .open_route(
             axum::http::Method::POST,
             "/local/monthly-report",
             post(move |state, body| run_monthly_report(mailer.clone(), state, body)),
@@ -85,10 +87,12 @@ async fn run_monthly_report(
     outbox: Arc<Outbox>,
     State(app): State<AppState>,
     JsonBody(request): JsonBody<ScheduleRequest>,
-) -> ApiResult<axum::Json<common::reporting::Delivered>> {
+) -> HttpResult<axum::Json<common::reporting::Delivered>> {
     let now = request.time.unwrap_or_else(|| app.clock.now());
     Ok(axum::Json(
-        app.deliver_monthly_report(now, outbox.as_ref()).await?,
+        Reports(&app)
+            .deliver_monthly_report(now, outbox.as_ref())
+            .await?,
     ))
 }
 
@@ -103,7 +107,7 @@ struct ScheduleRequest {
 async fn run_sla_check(
     State(app): State<AppState>,
     JsonBody(request): JsonBody<ScheduleRequest>,
-) -> ApiResult<axum::Json<SlaCheckOutcome>> {
+) -> HttpResult<axum::Json<SlaCheckOutcome>> {
     let now = request.time.unwrap_or_else(|| app.clock.now());
     Ok(axum::Json(app.sla_check(now).await?))
 }
@@ -116,7 +120,7 @@ async fn upload(
     Params(query): Params<SignedQuery>,
     headers: HeaderMap,
     body: Bytes,
-) -> ApiResult<StatusCode> {
+) -> HttpResult<StatusCode> {
     objects
         .accept_upload(&key, &query, &headers, &body, app.clock.now())
         .map_err(refusal)?;
@@ -129,7 +133,7 @@ async fn download(
     State(app): State<AppState>,
     UrlPath(key): UrlPath<String>,
     Params(query): Params<SignedQuery>,
-) -> ApiResult<impl IntoResponse> {
+) -> HttpResult<impl IntoResponse> {
     let served = objects
         .serve_download(&key, &query, app.clock.now())
         .map_err(refusal)?;
@@ -242,7 +246,7 @@ impl Local {
     /// The router as `local serve` runs it: every request metered, as on Lambda, so the
     /// cost report has figures locally too.
     pub fn metered_router(&self) -> axum::Router {
-        common::metering::http_layer(
+        common::http::metered(
             self.router(),
             self.meter.clone(),
             self.app.table.clone(),
@@ -259,7 +263,7 @@ impl Local {
         let (to_broadcast, broadcast_feed) = mpsc::unbounded_channel();
         tokio::spawn(async move {
             while let Some(record) = feed.recv().await {
-                if common::notify::hears(&record) {
+                if common::notifications::hears(&record) {
                     let _ = to_notify.send(record.clone());
                 }
                 let _ = to_broadcast.send(record);

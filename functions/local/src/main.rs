@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use common::auth::Claims;
-use common::clock::SystemClock;
+use common::domain::clock::SystemClock;
+use common::domain::identity::Claims;
 use local::{DEFAULT_JWT_SECRET, demo};
 
 #[derive(Parser)]

@@ -4,10 +4,10 @@
 //! (suppress the address).
 
 use aws_lambda_events::sns::SnsEvent;
-use chrono::{DateTime, Utc};
-use common::notify::Notifier;
-use common::notify::suppression::{addresses_to_suppress, suppress};
-use common::table::stream;
+use common::lambda::{Schedule, scheduled_at};
+use common::notifications::Notifier;
+use common::notifications::suppression::{addresses_to_suppress, suppress};
+use common::store::table::stream;
 use lambda_runtime::{Error, LambdaEvent};
 use serde_json::{Value, json};
 
@@ -43,11 +43,8 @@ pub async fn handle(notifier: &Notifier, event: LambdaEvent<Value>) -> Result<Va
             Ok(json!({ "suppressed": suppressed }))
         }
         "aws.events" => {
-            // The schedule's own time is "now", so a late or replayed run is deterministic.
-            let now = payload["time"]
-                .as_str()
-                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-                .map_or_else(|| notifier.clock.now(), |t| t.with_timezone(&Utc));
+            let schedule: Schedule = serde_json::from_value(payload)?;
+            let now = scheduled_at(&schedule, notifier.clock.as_ref());
             let released = notifier.release_held(now).await?;
             let digests = notifier.send_digests(now).await?;
             let webhooks = notifier.retry_webhooks(now).await?;

@@ -7,20 +7,35 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{Method, header};
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Utc};
-use common::auth::Caller;
 use common::delivery::Mailer;
-use common::http::{Params, Routes};
-use common::reporting::render;
-use common::{ApiResult, App, AppState};
+use common::domain::identity::Access;
+use common::http::{Authenticated, Params, Routes};
+use common::lambda::{Schedule, scheduled_at};
+use common::reporting::{Reports, render};
+use common::{App, AppState, HttpResult};
 use serde::Deserialize;
 use serde_json::Value;
 
 pub fn routes() -> Routes {
     Routes::default()
-        .on(Method::GET, "/v1/admin/reports/{month}", monthly_report)
-        .on(Method::GET, "/v1/admin/costs/{month}", costs)
-        .on(Method::GET, "/v1/admin/dashboard", dashboard)
+        .on(
+            Method::GET,
+            "/v1/admin/reports/{month}",
+            Access::Manager,
+            monthly_report,
+        )
+        .on(
+            Method::GET,
+            "/v1/admin/costs/{month}",
+            Access::FinanceOrManager,
+            costs,
+        )
+        .on(
+            Method::GET,
+            "/v1/admin/dashboard",
+            Access::Supervisor,
+            dashboard,
+        )
 }
 
 pub fn router(state: AppState) -> axum::Router {
@@ -45,11 +60,11 @@ struct ReportQuery {
 
 async fn monthly_report(
     State(app): State<AppState>,
-    caller: Caller,
+    Authenticated(caller): Authenticated,
     Path(month): Path<String>,
     Params(query): Params<ReportQuery>,
-) -> ApiResult<Response> {
-    let report = app.monthly_report(&caller, &month).await?;
+) -> HttpResult<Response> {
+    let report = Reports(&app).monthly_report(&caller, &month).await?;
     Ok(match query.format {
         Format::Json => Json(report).into_response(),
         Format::Csv => (
@@ -76,24 +91,23 @@ async fn monthly_report(
 
 async fn costs(
     State(app): State<AppState>,
-    caller: Caller,
+    Authenticated(caller): Authenticated,
     Path(month): Path<String>,
-) -> ApiResult<impl IntoResponse> {
-    Ok(Json(app.cost_report(&caller, &month).await?))
+) -> HttpResult<impl IntoResponse> {
+    Ok(Json(Reports(&app).cost_report(&caller, &month).await?))
 }
 
-async fn dashboard(State(app): State<AppState>, caller: Caller) -> ApiResult<impl IntoResponse> {
-    Ok(Json(app.dashboard(&caller).await?))
+async fn dashboard(
+    State(app): State<AppState>,
+    Authenticated(caller): Authenticated,
+) -> HttpResult<impl IntoResponse> {
+    Ok(Json(Reports(&app).dashboard(&caller).await?))
 }
 
 /// The monthly schedule: the event's own time decides the month, so a late or replayed
 /// run reports the same month.
-pub async fn scheduled(app: &App, mailer: &dyn Mailer, payload: &Value) -> anyhow::Result<Value> {
-    let now = payload["time"]
-        .as_str()
-        .map(|t| DateTime::parse_from_rfc3339(t).map(|t| t.with_timezone(&Utc)))
-        .transpose()?
-        .unwrap_or_else(|| app.clock.now());
-    let delivered = app.deliver_monthly_report(now, mailer).await?;
+pub async fn scheduled(app: &App, mailer: &dyn Mailer, event: &Schedule) -> anyhow::Result<Value> {
+    let now = scheduled_at(event, app.clock.as_ref());
+    let delivered = Reports(app).deliver_monthly_report(now, mailer).await?;
     Ok(serde_json::to_value(delivered)?)
 }

@@ -1,8 +1,10 @@
 //! Lambda entry point of `send`: build everything once per cold start, then serve.
 
+use common::lambda::{self, Error};
+
 #[tokio::main]
-async fn main() -> Result<(), lambda_http::Error> {
-    common::http::init_lambda_tracing();
-    let app = common::App::from_lambda_env().await?;
-    common::http::run_on_lambda("send", &app, send::router(app.clone())).await
+async fn main() -> Result<(), Error> {
+    lambda::init_tracing();
+    let app = lambda::app(&lambda::aws().await).await?;
+    lambda::serve("send", &app, send::router(app.clone())).await
 }

@@ -3,38 +3,33 @@ use axum::extract::{FromRequest, FromRequestParts, Query, Request};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
-use crate::app::{AppState, IdentitySource};
-use crate::auth::{Caller, Claims, jwt};
-use crate::error::ApiError;
+use domain::identity::{Caller, Claims};
+use messaging::{ApiError, AppState, Idempotency, IdentitySource};
 
-/// The caller, from API Gateway's authorizer claims (Lambda) or a verified HS256 bearer
-/// token (local mode). No identity: 401.
-impl FromRequestParts<AppState> for Caller {
-    type Rejection = ApiError;
+use crate::jwt;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let claims = match &state.identity {
-            IdentitySource::ApiGateway => authorizer_claims(parts).ok_or_else(|| {
-                ApiError::Unauthorized("no verified token on this request".into())
-            })?,
-            IdentitySource::Hs256 { secret } => {
-                let token = parts
-                    .headers
-                    .get(axum::http::header::AUTHORIZATION)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.strip_prefix("Bearer "))
-                    .ok_or_else(|| {
-                        ApiError::Unauthorized("Authorization: a Bearer token is required".into())
-                    })?;
-                jwt::verify(token.trim(), secret, state.clock.now().timestamp())
-                    .map_err(|e| ApiError::Unauthorized(format!("Authorization: {e}")))?
-            }
-        };
-        Ok(Caller::new(claims))
-    }
+use super::HttpError;
+
+/// Who is calling, from API Gateway's authorizer claims (Lambda) or a verified HS256
+/// bearer token (local mode). No identity: 401.
+pub(super) fn authenticate(parts: &Parts, state: &AppState) -> Result<Caller, ApiError> {
+    let claims = match &state.identity {
+        IdentitySource::ApiGateway => authorizer_claims(parts)
+            .ok_or_else(|| ApiError::Unauthorized("no verified token on this request".into()))?,
+        IdentitySource::Hs256 { secret } => {
+            let token = parts
+                .headers
+                .get(axum::http::header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .ok_or_else(|| {
+                    ApiError::Unauthorized("Authorization: a Bearer token is required".into())
+                })?;
+            jwt::verify(token.trim(), secret, state.clock.now().timestamp())
+                .map_err(|e| ApiError::Unauthorized(format!("Authorization: {e}")))?
+        }
+    };
+    Ok(Caller::new(claims))
 }
 
 fn authorizer_claims(parts: &Parts) -> Option<Claims> {
@@ -47,11 +42,29 @@ fn authorizer_claims(parts: &Parts) -> Option<Claims> {
     }
 }
 
+/// The caller the route's gate authenticated and admitted (see [`super::Routes::on`]).
+pub struct Authenticated(pub Caller);
+
+impl<S: Send + Sync> FromRequestParts<S> for Authenticated {
+    type Rejection = HttpError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        match parts.extensions.remove::<Caller>() {
+            Some(caller) => Ok(Self(caller)),
+            // A route declared without a gate cannot ask who is calling.
+            None => Err(ApiError::Unexpected(anyhow::anyhow!(
+                "route without a gate asked for its caller"
+            ))
+            .into()),
+        }
+    }
+}
+
 /// A JSON body; a malformed one is a 400 whose message names the field at fault.
 pub struct JsonBody<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
-    type Rejection = ApiError;
+    type Rejection = HttpError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         let bytes = Bytes::from_request(request, state)
@@ -64,7 +77,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
                 }
             })?;
         if bytes.is_empty() {
-            return Err(ApiError::invalid("body: a JSON object is required"));
+            return Err(ApiError::invalid("body: a JSON object is required").into());
         }
         let deserializer = &mut serde_json::Deserializer::from_slice(&bytes);
         serde_path_to_error::deserialize(deserializer)
@@ -77,7 +90,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
                 } else {
                     path
                 };
-                ApiError::invalid(format!("{field}: {inner}"))
+                ApiError::invalid(format!("{field}: {inner}")).into()
             })
     }
 }
@@ -86,7 +99,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
 pub struct Params<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Params<T> {
-    type Rejection = ApiError;
+    type Rejection = HttpError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         Query::<T>::from_request_parts(parts, state)
@@ -99,6 +112,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Params<T> {
                         .unwrap_or(&text)
                         .to_string(),
                 )
+                .into()
             })
     }
 }
@@ -106,8 +120,23 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Params<T> {
 /// The optional `Idempotency-Key` header.
 pub struct IdempotencyHeader(pub Option<String>);
 
+impl IdempotencyHeader {
+    /// The key as this caller's, for this route and request (a key reused for another
+    /// request is refused rather than answered with an unrelated result).
+    pub fn for_request(
+        self,
+        caller: &Caller,
+        route: &str,
+        request: &impl serde::Serialize,
+    ) -> Result<Option<Idempotency>, ApiError> {
+        self.0
+            .map(|key| Idempotency::new(caller.id(), &key, route, request))
+            .transpose()
+    }
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for IdempotencyHeader {
-    type Rejection = ApiError;
+    type Rejection = HttpError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         match parts.headers.get("idempotency-key") {
@@ -115,7 +144,7 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyHeader {
             Some(value) => value
                 .to_str()
                 .map(|v| Self(Some(v.to_string())))
-                .map_err(|_| ApiError::invalid("Idempotency-Key: must be visible ASCII")),
+                .map_err(|_| ApiError::invalid("Idempotency-Key: must be visible ASCII").into()),
         }
     }
 }

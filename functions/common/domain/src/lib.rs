@@ -1,0 +1,42 @@
+//! The messaging domain: conversations, messages and listings, and the rules they follow.
+//! Pure code: no I/O, no AWS, HTTP or async runtime; time and ids are passed in. Its
+//! refusals are [`Rejection`]s, which the layer above turns into the API's errors.
+
+pub mod attachment;
+pub mod broadcast;
+pub mod calendar;
+pub mod clock;
+pub mod conversation;
+pub mod digest;
+pub mod directory;
+pub mod histogram;
+pub mod html;
+pub mod identity;
+pub mod listing;
+pub mod membership;
+pub mod message;
+pub mod notice;
+pub mod preferences;
+pub mod pricing;
+pub mod redact;
+mod rejection;
+pub mod report;
+pub mod routing;
+pub mod safety;
+pub mod sla;
+pub mod sla_policy;
+pub mod stats;
+pub mod survey;
+pub mod template;
+pub mod validate;
+pub mod webhook;
+
+pub use rejection::{Rejection, Result};
+
+/// The time zone SayPro works in: days, hours, business days and working hours are
+/// South African unless a calendar says otherwise.
+pub const HOME_TIME_ZONE: chrono_tz::Tz = chrono_tz::Africa::Johannesburg;
+
+pub use conversation::{Category, Contact, Conversation, ConversationType, Priority, Status};
+pub use listing::{Listing, ListingStatus};
+pub use message::{Message, SenderRole};

@@ -1,0 +1,136 @@
+//! HS256 tokens for local mode: minted by `local token`, verified by the dev server.
+//! On Lambda, API Gateway's JWT authorizer verifies Cognito's tokens instead.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use domain::digest::{HmacSha256, hmac_sha256};
+use hmac::Mac;
+
+use domain::identity::Claims;
+
+
+const HEADER: &str = r#"{"alg":"HS256","typ":"JWT"}"#;
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum TokenError {
+    #[error("the token is not a JWT")]
+    Malformed,
+    #[error("the token is not signed with HS256")]
+    Algorithm,
+    #[error("the token's signature does not match")]
+    Signature,
+    #[error("the token has no exp claim")]
+    NoExpiry,
+    #[error("the token has expired")]
+    Expired,
+    #[error("the token has no sub claim")]
+    NoSubject,
+}
+
+pub fn sign(claims: &Claims, secret: &[u8]) -> String {
+    let payload = serde_json::to_vec(claims).unwrap_or_default();
+    let unsigned = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(HEADER),
+        URL_SAFE_NO_PAD.encode(payload)
+    );
+    let signature = mac(secret, unsigned.as_bytes()).finalize().into_bytes();
+    format!("{unsigned}.{}", URL_SAFE_NO_PAD.encode(signature))
+}
+
+/// Verifies signature, algorithm and expiry (`now` in epoch seconds).
+pub fn verify(token: &str, secret: &[u8], now: i64) -> Result<Claims, TokenError> {
+    let mut parts = token.split('.');
+    let (Some(header), Some(payload), Some(signature), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(TokenError::Malformed);
+    };
+    let decode = |part: &str| {
+        URL_SAFE_NO_PAD
+            .decode(part)
+            .map_err(|_| TokenError::Malformed)
+    };
+    let header: serde_json::Value =
+        serde_json::from_slice(&decode(header)?).map_err(|_| TokenError::Malformed)?;
+    if header.get("alg").and_then(|a| a.as_str()) != Some("HS256") {
+        return Err(TokenError::Algorithm);
+    }
+    let signed_len = token.len() - signature.len() - 1;
+    mac(secret, &token.as_bytes()[..signed_len])
+        .verify_slice(&decode(signature)?)
+        .map_err(|_| TokenError::Signature)?;
+    let claims: Claims =
+        serde_json::from_slice(&decode(payload)?).map_err(|_| TokenError::Malformed)?;
+    match claims.exp {
+        None => Err(TokenError::NoExpiry),
+        Some(exp) if exp <= now => Err(TokenError::Expired),
+        _ if claims.sub.is_empty() => Err(TokenError::NoSubject),
+        _ => Ok(claims),
+    }
+}
+
+fn mac(secret: &[u8], data: &[u8]) -> HmacSha256 {
+    let mut mac = hmac_sha256(secret);
+    mac.update(data);
+    mac
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claims(exp: i64) -> Claims {
+        Claims {
+            sub: "u1".into(),
+            exp: Some(exp),
+            groups: vec!["agent".into()],
+            ..Claims::default()
+        }
+    }
+
+    #[test]
+    fn a_signed_token_verifies_until_it_expires() {
+        let token = sign(&claims(100), b"secret");
+        assert_eq!(verify(&token, b"secret", 99).unwrap(), claims(100));
+        assert_eq!(verify(&token, b"secret", 100), Err(TokenError::Expired));
+    }
+
+    #[test]
+    fn a_token_signed_with_another_secret_or_tampered_with_is_refused() {
+        let token = sign(&claims(100), b"secret");
+        assert_eq!(verify(&token, b"other", 1), Err(TokenError::Signature));
+        let forged = sign(
+            &Claims {
+                sub: "admin".into(),
+                ..claims(100)
+            },
+            b"other",
+        );
+        let spliced = format!(
+            "{}.{}",
+            token.rsplit_once('.').unwrap().0.split('.').next().unwrap(),
+            forged.split('.').skip(1).collect::<Vec<_>>().join(".")
+        );
+        assert_eq!(verify(&spliced, b"secret", 1), Err(TokenError::Signature));
+        assert_eq!(verify("abc", b"secret", 1), Err(TokenError::Malformed));
+    }
+
+    #[test]
+    fn unsigned_tokens_and_tokens_without_expiry_are_refused() {
+        let none_alg = format!(
+            "{}.{}.",
+            URL_SAFE_NO_PAD.encode(r#"{"alg":"none"}"#),
+            URL_SAFE_NO_PAD.encode(r#"{"sub":"u","exp":99999999999}"#)
+        );
+        assert_eq!(verify(&none_alg, b"secret", 1), Err(TokenError::Algorithm));
+        let no_exp = sign(
+            &Claims {
+                sub: "u".into(),
+                ..Claims::default()
+            },
+            b"secret",
+        );
+        assert_eq!(verify(&no_exp, b"secret", 1), Err(TokenError::NoExpiry));
+    }
+}

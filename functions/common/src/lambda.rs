@@ -1,0 +1,192 @@
+//! Wiring from the Lambda environment, once per cold start: every function's `main` is
+//! a few lines of these. Configuration is read here and nowhere else; a missing or bad
+//! setting fails the start, not a request.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use anyhow::{Context, anyhow};
+use aws_config::SdkConfig;
+use aws_lambda_events::eventbridge::EventBridgeEvent;
+use axum::Router;
+use chrono::{DateTime, Utc};
+use delivery::poster::HttpPoster;
+use delivery::ses::SesMailer;
+use delivery::sns::SnsSms;
+use domain::clock::{Clock, SystemClock};
+use domain::pricing::PriceTable;
+use lambda_runtime::{LambdaEvent, service_fn};
+use messaging::{App, AppState, IdentitySource};
+use metering::{Meter, MeteredMailer, MeteredSms};
+use notifications::{Notifier, NotifyConfig};
+use objects::s3::S3Objects;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use store::table::Table;
+use store::table::dynamo::DynamoTable;
+
+pub use lambda_runtime::Error;
+
+/// An EventBridge schedule's event (sla-check, notify's and the reports' schedules).
+pub type Schedule = EventBridgeEvent;
+/// A batch of the table's stream (notify, broadcast), and the answer naming the records
+/// that failed, so only those are retried.
+pub use aws_lambda_events::dynamodb::Event as StreamEvent;
+pub use aws_lambda_events::streams::DynamoDbEventResponse as StreamResponse;
+
+/// The one reading of a schedule's "now": the event's own time, so a late or replayed
+/// run does exactly what the on-time one would have.
+pub fn scheduled_at(event: &Schedule, clock: &dyn Clock) -> DateTime<Utc> {
+    event.time.unwrap_or_else(|| clock.now())
+}
+
+/// JSON logs on Lambda (CloudWatch parses them), filtered by `RUST_LOG` (default info).
+pub fn init_tracing() {
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_current_span(false)
+        .without_time() // CloudWatch stamps each line
+        .with_target(false)
+        .init();
+}
+
+fn env(name: &str) -> anyhow::Result<String> {
+    std::env::var(name).map_err(|_| anyhow!("{name} is not set"))
+}
+
+/// A number from the environment, within `range`, or `None` when unset.
+fn env_number<T>(name: &str, range: std::ops::RangeInclusive<T>) -> anyhow::Result<Option<T>>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Debug,
+{
+    let Ok(text) = std::env::var(name) else {
+        return Ok(None);
+    };
+    text.parse()
+        .ok()
+        .filter(|n| range.contains(n))
+        .map(Some)
+        .ok_or_else(|| anyhow!("{name} {text:?}: {:?} to {:?}", range.start(), range.end()))
+}
+
+/// The AWS configuration every client is built from.
+pub async fn aws() -> SdkConfig {
+    aws_config::load_from_env().await
+}
+
+/// The table named by `TABLE_NAME`, its connection opened now: the TLS handshake is
+/// most of a first call's latency.
+pub async fn table(aws: &SdkConfig) -> anyhow::Result<Arc<dyn Table>> {
+    let table = DynamoTable::new(aws_sdk_dynamodb::Client::new(aws), env("TABLE_NAME")?);
+    if let Err(error) = table.warm_up().await {
+        tracing::warn!(%error, "warm-up read failed; continuing");
+    }
+    Ok(Arc::new(table))
+}
+
+/// The application of the HTTP and event functions: the table, claims from API
+/// Gateway, and the optional settings (`BROADCAST_STEP_SIZE`, `ATTACHMENTS_BUCKET`,
+/// `ATTACHMENT_MAX_BYTES`, `PRICE_TABLE`).
+pub async fn app(aws: &SdkConfig) -> anyhow::Result<AppState> {
+    let mut app = App::new(
+        table(aws).await?,
+        Arc::new(SystemClock),
+        IdentitySource::ApiGateway,
+    );
+    if let Some(size) = env_number("BROADCAST_STEP_SIZE", 1..=1000)? {
+        app.broadcast_step_size = size;
+    }
+    if let Ok(bucket) = std::env::var("ATTACHMENTS_BUCKET") {
+        let client = aws_sdk_s3::Client::new(aws);
+        app.objects = Some(Arc::new(S3Objects::new(client, bucket)));
+    }
+    if let Some(bytes) = env_number("ATTACHMENT_MAX_BYTES", 1..=5 * 1024 * 1024 * 1024)? {
+        app.attachment_max_bytes = bytes;
+    }
+    app.prices = prices()?;
+    Ok(Arc::new(app))
+}
+
+/// `PRICE_TABLE` (JSON) if set, else the default prices.
+fn prices() -> anyhow::Result<PriceTable> {
+    match std::env::var("PRICE_TABLE") {
+        Ok(json) if !json.trim().is_empty() => {
+            serde_json::from_str(&json).context("PRICE_TABLE is not a valid price table")
+        }
+        _ => Ok(PriceTable::default()),
+    }
+}
+
+/// Email through SES from `SES_FROM` (with `SES_CONFIGURATION_SET`), metered.
+pub fn mailer(aws: &SdkConfig, meter: &Arc<Meter>) -> anyhow::Result<MeteredMailer> {
+    let ses = SesMailer::new(
+        aws_sdk_sesv2::Client::new(aws),
+        env("SES_FROM")?,
+        std::env::var("SES_CONFIGURATION_SET").ok(),
+    );
+    Ok(MeteredMailer {
+        inner: Arc::new(ses),
+        meter: meter.clone(),
+    })
+}
+
+/// The notifier of the stream: SES, SNS (`SMS_MAX_PRICE_USD`, `SMS_SENDER_ID`),
+/// webhooks over HTTPS, and its links and SMS cap (`SITE_URL`, `UNSUBSCRIBE_URL`,
+/// `SMS_DAILY_CAP`).
+pub async fn notifier(aws: &SdkConfig, meter: &Arc<Meter>) -> anyhow::Result<Notifier> {
+    let sms = SnsSms::new(
+        aws_sdk_sns::Client::new(aws),
+        env("SMS_MAX_PRICE_USD")?,
+        env("SMS_SENDER_ID")?,
+    );
+    let config = NotifyConfig {
+        site_url: env("SITE_URL")?,
+        unsubscribe_url: env("UNSUBSCRIBE_URL")?,
+        sms_daily_cap: env("SMS_DAILY_CAP")?
+            .parse()
+            .context("SMS_DAILY_CAP is not a number")?,
+    };
+    Ok(Notifier {
+        table: table(aws).await?,
+        mailer: Arc::new(mailer(aws, meter)?),
+        sms: Arc::new(MeteredSms {
+            inner: Arc::new(sms),
+            meter: meter.clone(),
+        }),
+        webhooks: Arc::new(HttpPoster::new()),
+        clock: Arc::new(SystemClock),
+        config,
+    })
+}
+
+/// Serves a router on Lambda behind API Gateway (HTTP API, payload v2), metering every
+/// request as `function`'s.
+pub async fn serve(function: &str, app: &AppState, router: Router) -> Result<(), Error> {
+    let meter = Meter::for_lambda(function);
+    let metered = crate::http::metered(router, meter, app.table.clone(), app.clock.clone());
+    lambda_http::run(metered).await
+}
+
+/// Runs an event function (stream, schedule) on Lambda, metering each invocation as
+/// `function`'s.
+pub async fn run_events<E, R, F, Fut>(
+    meter: &Meter,
+    table: &dyn Table,
+    clock: &dyn Clock,
+    handler: F,
+) -> Result<(), Error>
+where
+    E: DeserializeOwned + Send,
+    R: Serialize,
+    F: Fn(LambdaEvent<E>) -> Fut,
+    Fut: Future<Output = Result<R, Error>>,
+{
+    let handler = &handler;
+    lambda_runtime::run(service_fn(|event: LambdaEvent<E>| async move {
+        meter.invocation(table, clock, false, handler(event)).await
+    }))
+    .await
+}
