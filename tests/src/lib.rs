@@ -332,6 +332,19 @@ impl TestApp {
         self.call(Method::POST, path, Some(token), Some(body)).await
     }
 
+    /// Saves a configuration document as a console would: reads it (for the version the
+    /// edit replaces; 0 if the caller may not read it), then `PUT`s `{version, policy}`.
+    pub async fn save(&self, path: &str, token: &str, policy: Value) -> (StatusCode, Value) {
+        let (code, current) = self.get(path, token).await;
+        let version = if code == StatusCode::OK {
+            current["version"].clone()
+        } else {
+            Value::from(0)
+        };
+        let edit = serde_json::json!({ "version": version, "policy": policy });
+        self.call(Method::PUT, path, Some(token), Some(edit)).await
+    }
+
     pub async fn patch(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
         self.call(Method::PATCH, path, Some(token), Some(body))
             .await

@@ -51,6 +51,8 @@ enum Access {
     Admin,
     /// Admins; only the author, seniors and managers change a template (Max wrote it).
     TemplateEditor,
+    /// Admins; only managers change another admin's profile (Zoe's here).
+    ProfileEditor,
     Manager,
     Broadcaster,
     Moderator,
@@ -112,7 +114,7 @@ fn expected(access: Access, role: Role) -> Expect {
             Senior | Manager => Allowed,
             _ => forbidden,
         },
-        Access::Manager => match role {
+        Access::Manager | Access::ProfileEditor => match role {
             Manager => Allowed,
             _ => forbidden,
         },
@@ -239,7 +241,7 @@ async fn world() -> World {
     World {
         support_file,
         direct_file,
-        sla_policy: sla_policy["policy"].clone(),
+        sla_policy,
         template: id(&template),
         webhook: id(&webhook),
         broadcast: id(&broadcast),
@@ -271,8 +273,10 @@ fn token(app: &TestApp, role: Role) -> Option<String> {
 fn routes(w: &World) -> Vec<(Method, &'static str, String, Option<Value>, Access)> {
     let (s, d, m) = (&w.support, &w.direct, &w.message);
     let policy = |name: &str| match name {
-        "safety" => serde_json::to_value(common::domain::safety::SafetyPolicy::default()).unwrap(),
-        _ => json!({"rules": []}),
+        "safety" => {
+            json!({"version": 0, "policy": common::domain::safety::SafetyPolicy::default()})
+        }
+        _ => json!({"version": 0, "policy": {"rules": []}}),
     };
     use Access::*;
     use Method as M;
@@ -481,7 +485,7 @@ fn routes(w: &World) -> Vec<(Method, &'static str, String, Option<Value>, Access
             "/v1/admin/agents/{id}",
             "/v1/admin/agents/zoe".into(),
             Some(json!({"away": true})),
-            Manager,
+            ProfileEditor,
         ),
         (
             M::GET,
@@ -564,7 +568,7 @@ fn routes(w: &World) -> Vec<(Method, &'static str, String, Option<Value>, Access
             M::PUT,
             "/v1/admin/automation-rules",
             "/v1/admin/automation-rules".into(),
-            Some(json!({"acknowledge": true})),
+            Some(json!({"version": 0, "policy": {"acknowledge": true}})),
             Manager,
         ),
         (
@@ -804,6 +808,47 @@ fn routes(w: &World) -> Vec<(Method, &'static str, String, Option<Value>, Access
     ]
 }
 
+/// A 403 that depends on the object, not the role (whose template, whose profile): it
+/// comes after the request's form is checked.
+fn decided_by_the_object(access: Access, role: Role) -> bool {
+    let admin = matches!(
+        role,
+        Role::OtherTeamAgent | Role::TeamAgent | Role::Senior | Role::Manager
+    );
+    matches!(access, Access::TemplateEditor | Access::ProfileEditor) && admin
+}
+
+/// Whether the route's request has a body (as the matrix sends it).
+fn body_of(w: &World, method: &Method, template: &str) -> Option<Value> {
+    routes(w)
+        .into_iter()
+        .find(|(m, t, ..)| m == method && *t == template)
+        .and_then(|(_, _, _, body, _)| body)
+}
+
+/// The request made malformed: a body that is not JSON, or a query parameter no route
+/// declares.
+async fn malformed(
+    app: &tests::TestApp,
+    method: &Method,
+    path: &str,
+    token: Option<&str>,
+    takes_body: bool,
+) -> (StatusCode, String) {
+    let separator = if path.contains('?') { '&' } else { '?' };
+    let url = format!("{path}{separator}no_such_parameter=1");
+    let bearer = token.map(|t| format!("Bearer {t}"));
+    let mut headers = vec![("content-type", "application/json")];
+    headers.extend(bearer.as_deref().map(|b| ("authorization", b)));
+    let body = if takes_body {
+        b"{\"body\": ".to_vec()
+    } else {
+        Vec::new()
+    };
+    let (code, _, answer) = app.raw(method.clone(), &url, &headers, body).await;
+    (code, String::from_utf8_lossy(&answer).into_owned())
+}
+
 #[tokio::test]
 async fn every_role_gets_the_right_answer_on_every_route() {
     let mut failures = Vec::new();
@@ -831,6 +876,26 @@ async fn every_role_gets_the_right_answer_on_every_route() {
                 failures.push(format!(
                     "{role:?} {method} {path}: expected {:?}, got {code} {answer}",
                     expected(access, role)
+                ));
+            }
+            // The order of checks: who may call the route is decided before anything of
+            // the request is read (a malformed one is still a 401 or 403), and its form
+            // before its data (anyone else gets the 400, even for what they may not see).
+            let takes_body = body_of(&w, &method, &template).is_some();
+            let (code, answer) =
+                malformed(&w.app, &method, &path, token.as_deref(), takes_body).await;
+            let want = match expected(access, role) {
+                Expect::Status(status)
+                    if status != StatusCode::NOT_FOUND && !decided_by_the_object(access, role) =>
+                {
+                    Some(status)
+                }
+                _ if takes_body => Some(StatusCode::BAD_REQUEST),
+                _ => None,
+            };
+            if let Some(want) = want.filter(|want| *want != code) {
+                failures.push(format!(
+                    "{role:?} {method} {path} malformed: expected {want}, got {code} {answer}"
                 ));
             }
         }

@@ -27,14 +27,7 @@ async fn a_new_conversation_is_acknowledged_and_a_frequent_question_answered() {
     let rules = json!({"acknowledge": true, "answers": [
         {"category": "general", "keywords": ["renew", "expired"], "template_id": template["id"]}
     ]});
-    let (code, saved) = app
-        .call(
-            Method::PUT,
-            "/v1/admin/automation-rules",
-            Some(&max),
-            Some(rules),
-        )
-        .await;
+    let (code, saved) = app.save("/v1/admin/automation-rules", &max, rules).await;
     assert_eq!(code, StatusCode::OK, "{saved}");
 
     // Tuesday 09:00 in Johannesburg: business hours.
@@ -102,11 +95,10 @@ async fn a_new_conversation_is_acknowledged_and_a_frequent_question_answered() {
 async fn outside_business_hours_the_acknowledgement_says_the_team_is_away() {
     let app = TestApp::in_memory();
     let max = app.token("max", &["manager"]);
-    app.call(
-        Method::PUT,
+    app.save(
         "/v1/admin/automation-rules",
-        Some(&max),
-        Some(json!({"acknowledge": true})),
+        &max,
+        json!({"acknowledge": true}),
     )
     .await;
     // Saturday 10:00 in Johannesburg.
@@ -132,22 +124,15 @@ async fn automation_is_off_by_default_and_only_managers_change_it() {
     assert_eq!(messages(&app, &alice, &id).await.len(), 1);
     let sam = app.token("sam", &["agent", "team-support"]);
     let (code, _) = app
-        .call(
-            Method::PUT,
+        .save(
             "/v1/admin/automation-rules",
-            Some(&sam),
-            Some(json!({"acknowledge": true})),
+            &sam,
+            json!({"acknowledge": true}),
         )
         .await;
     assert_eq!(code, StatusCode::FORBIDDEN);
     let max = app.token("max", &["manager"]);
-    let (code, error) = app
-        .call(
-            Method::PUT,
-            "/v1/admin/automation-rules",
-            Some(&max),
-            Some(json!({"answers": [{"category": "general", "keywords": ["renew"], "template_id": "01JNOSUCH"}]})),
-        )
+    let (code, error) = app.save("/v1/admin/automation-rules", &max, json!({"answers": [{"category": "general", "keywords": ["renew"], "template_id": "01JNOSUCH"}]}))
         .await;
     assert_eq!(code, StatusCode::BAD_REQUEST);
     assert_eq!(

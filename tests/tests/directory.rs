@@ -97,11 +97,10 @@ async fn teams_that_opt_in_assign_to_the_least_loaded_available_agent() {
     join(&app, "bongi", &["agent", "team-billing"]).await;
     let max = join(&app, "max", &["manager"]).await;
     let (code, _) = app
-        .call(
-            Method::PUT,
+        .save(
             "/v1/admin/routing-rules",
-            Some(&max),
-            Some(json!({"rules": [], "auto_assign": ["support"]})),
+            &max,
+            json!({"rules": [], "auto_assign": ["support"]}),
         )
         .await;
     assert_eq!(code, StatusCode::OK);

@@ -14,14 +14,7 @@ async fn direct_messages_for_verified_or_premium_members_and_support_for_everyon
         {"type": "direct", "tiers": ["verified", "premium"]},
         {"type": "support", "category": "technical", "tiers": ["premium"]}
     ]});
-    let (code, saved) = app
-        .call(
-            Method::PUT,
-            "/v1/admin/membership-rules",
-            Some(&max),
-            Some(rules),
-        )
-        .await;
+    let (code, saved) = app.save("/v1/admin/membership-rules", &max, rules).await;
     assert_eq!(code, StatusCode::OK, "{saved}");
 
     let basic = app.member_token("bo", Some("basic"));
@@ -64,22 +57,14 @@ async fn only_managers_save_membership_rules_and_bad_ones_are_refused() {
     let (code, current) = app.get("/v1/admin/membership-rules", &sam).await;
     assert_eq!((code, &current["version"]), (StatusCode::OK, &json!(0)));
     let rules = json!({"rules": [{"type": "direct", "tiers": ["premium"]}]});
-    let (code, _) = app
-        .call(
-            Method::PUT,
-            "/v1/admin/membership-rules",
-            Some(&sam),
-            Some(rules),
-        )
-        .await;
+    let (code, _) = app.save("/v1/admin/membership-rules", &sam, rules).await;
     assert_eq!(code, StatusCode::FORBIDDEN);
     let max = app.token("max", &["manager"]);
     let (code, error) = app
-        .call(
-            Method::PUT,
+        .save(
             "/v1/admin/membership-rules",
-            Some(&max),
-            Some(json!({"rules": [{"type": "direct", "tiers": []}]})),
+            &max,
+            json!({"rules": [{"type": "direct", "tiers": []}]}),
         )
         .await;
     assert_eq!(code, StatusCode::BAD_REQUEST);

@@ -22,14 +22,7 @@ async fn new_conversations_follow_the_first_matching_rule_and_category_changes_r
         {"category": "general", "user_tier": "premium", "team": "sales", "priority": "urgent"},
         {"category": "technical", "listing_category": "vehicles", "team": "support"}
     ]});
-    let (code, saved) = app
-        .call(
-            Method::PUT,
-            "/v1/admin/routing-rules",
-            Some(&max),
-            Some(rules),
-        )
-        .await;
+    let (code, saved) = app.save("/v1/admin/routing-rules", &max, rules).await;
     assert_eq!(code, StatusCode::OK, "{saved}");
     assert_eq!(saved["version"], 1);
 
@@ -91,14 +84,7 @@ async fn only_managers_save_rules_and_invalid_ones_are_refused_by_field() {
     let app = TestApp::in_memory();
     let sam = app.token("sam", &["agent", "team-support"]);
     let rules = json!({"rules": [{"category": "general", "team": "sales"}]});
-    let (code, _) = app
-        .call(
-            Method::PUT,
-            "/v1/admin/routing-rules",
-            Some(&sam),
-            Some(rules),
-        )
-        .await;
+    let (code, _) = app.save("/v1/admin/routing-rules", &sam, rules).await;
     assert_eq!(code, StatusCode::FORBIDDEN);
     let (code, current) = app.get("/v1/admin/routing-rules", &sam).await;
     assert_eq!(code, StatusCode::OK);
@@ -117,14 +103,7 @@ async fn only_managers_save_rules_and_invalid_ones_are_refused_by_field() {
         ),
         (json!({"rules": [{"category": "general"}]}), "rules[0]"),
     ] {
-        let (code, error) = app
-            .call(
-                Method::PUT,
-                "/v1/admin/routing-rules",
-                Some(&max),
-                Some(rules),
-            )
-            .await;
+        let (code, error) = app.save("/v1/admin/routing-rules", &max, rules).await;
         assert_eq!(code, StatusCode::BAD_REQUEST, "{error}");
         let message = error["error"]["message"].as_str().unwrap();
         assert!(message.contains(field), "{message} should name {field}");

@@ -297,22 +297,12 @@ async fn moderators_set_the_policy_and_it_applies_at_once() {
         app.token("thandi", &[]),
     ] {
         let (code, _) = app
-            .call(
-                Method::PUT,
-                "/v1/admin/safety-policy",
-                Some(&token),
-                Some(policy.clone()),
-            )
+            .save("/v1/admin/safety-policy", &token, policy.clone())
             .await;
         assert_eq!(code, StatusCode::FORBIDDEN);
     }
     let (code, saved) = app
-        .call(
-            Method::PUT,
-            "/v1/admin/safety-policy",
-            Some(&mpho),
-            Some(policy.clone()),
-        )
+        .save("/v1/admin/safety-policy", &mpho, policy.clone())
         .await;
     assert_eq!(code, StatusCode::OK, "{saved}");
     assert_eq!(saved["policy"]["blocked_words"], json!(["scammer"]));
@@ -361,14 +351,7 @@ async fn moderators_set_the_policy_and_it_applies_at_once() {
 
     let mut bad = policy.clone();
     bad["rate_limits"]["per_minute"] = json!(0);
-    let (code, error) = app
-        .call(
-            Method::PUT,
-            "/v1/admin/safety-policy",
-            Some(&mpho),
-            Some(bad),
-        )
-        .await;
+    let (code, error) = app.save("/v1/admin/safety-policy", &mpho, bad).await;
     assert_eq!(code, StatusCode::BAD_REQUEST, "{error}");
 }
 
@@ -502,13 +485,8 @@ async fn a_blocked_user_is_told_so_and_every_moderator_action_is_in_the_audit_lo
     assert_eq!(code, StatusCode::NOT_FOUND, "not blocked any more");
 
     let (_, current) = app.get("/v1/admin/safety-policy", &mpho).await;
-    app.call(
-        Method::PUT,
-        "/v1/admin/safety-policy",
-        Some(&mpho),
-        Some(current["policy"].clone()),
-    )
-    .await;
+    app.save("/v1/admin/safety-policy", &mpho, current["policy"].clone())
+        .await;
     let (code, log) = app.get("/v1/admin/audit", &mpho).await;
     assert_eq!(code, StatusCode::OK, "{log}");
     let actions: Vec<(&str, &str, &str)> = log["items"]

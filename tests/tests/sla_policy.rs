@@ -6,13 +6,7 @@ use serde_json::{Value, json};
 use tests::TestApp;
 
 async fn put(app: &TestApp, token: &str, policy: Value) -> (StatusCode, Value) {
-    app.call(
-        Method::PUT,
-        "/v1/admin/sla-policy",
-        Some(token),
-        Some(policy),
-    )
-    .await
+    app.save("/v1/admin/sla-policy", token, policy).await
 }
 
 #[tokio::test]

@@ -8,7 +8,6 @@ use hmac::Mac;
 
 use domain::identity::Claims;
 
-
 const HEADER: &str = r#"{"alg":"HS256","typ":"JWT"}"#;
 
 #[derive(Debug, thiserror::Error, PartialEq)]

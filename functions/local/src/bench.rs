@@ -28,7 +28,7 @@ use common::AppState;
 use common::domain::clock::{Clock, ManualClock, SystemClock};
 use common::domain::identity::{Access, Caller, Claims};
 use common::http::{Authenticated, JsonBody, Routes};
-use common::messaging::NewMessage;
+use common::messaging::{NewMessage, Replacement};
 use common::reporting::Reports;
 use common::store::table::embedded::EmbeddedTable;
 use common::store::table::{MetricsSnapshot, Table};
@@ -177,7 +177,7 @@ async fn bench_system(
     });
     system
         .app
-        .put_safety_policy(&moderator, unlimited_policy())
+        .put_safety_policy(&moderator, Replacement::of(0, unlimited_policy()))
         .await?;
     Ok(system)
 }

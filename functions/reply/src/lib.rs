@@ -20,8 +20,8 @@ use common::domain::{Category, Status};
 use common::http::{Authenticated, IdempotencyHeader, JsonBody, MessagesQuery, Params, Routes};
 use common::messaging::{
     AgentChanges, AttachmentRef, AutomationRules, BlockRequest, BroadcastRequest, CloseReport,
-    ConversationChanges, PageRequest, QueueFilter, QueueSort, ReadRequest, ReplyRequest,
-    TemplateFilter, TemplateRequest, Variables, WarnRequest, WebhookRequest,
+    ConversationChanges, PageRequest, QueueFilter, QueueSort, ReadRequest, Replacement,
+    ReplyRequest, TemplateFilter, TemplateRequest, Variables, WarnRequest, WebhookRequest,
 };
 use common::{AppState, HttpResult};
 use serde::Deserialize;
@@ -181,7 +181,7 @@ async fn get_sla_policy(
 async fn put_sla_policy(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
-    JsonBody(policy): JsonBody<SlaPolicyConfig>,
+    JsonBody(policy): JsonBody<Replacement<SlaPolicyConfig>>,
 ) -> HttpResult<impl IntoResponse> {
     Ok(Json(app.put_sla_policy(&caller, policy).await?))
 }
@@ -271,7 +271,7 @@ async fn get_routing_rules(
 async fn put_routing_rules(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
-    JsonBody(rules): JsonBody<RoutingRules>,
+    JsonBody(rules): JsonBody<Replacement<RoutingRules>>,
 ) -> HttpResult<impl IntoResponse> {
     Ok(Json(app.put_routing_rules(&caller, rules).await?))
 }
@@ -309,7 +309,7 @@ async fn get_membership_rules(
 async fn put_membership_rules(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
-    JsonBody(rules): JsonBody<MembershipRules>,
+    JsonBody(rules): JsonBody<Replacement<MembershipRules>>,
 ) -> HttpResult<impl IntoResponse> {
     Ok(Json(app.put_membership_rules(&caller, rules).await?))
 }
@@ -324,7 +324,7 @@ async fn get_automation_rules(
 async fn put_automation_rules(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
-    JsonBody(rules): JsonBody<AutomationRules>,
+    JsonBody(rules): JsonBody<Replacement<AutomationRules>>,
 ) -> HttpResult<impl IntoResponse> {
     Ok(Json(app.put_automation_rules(&caller, rules).await?))
 }
@@ -418,7 +418,7 @@ async fn get_safety_policy(
 async fn put_safety_policy(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
-    JsonBody(policy): JsonBody<SafetyPolicy>,
+    JsonBody(policy): JsonBody<Replacement<SafetyPolicy>>,
 ) -> HttpResult<impl IntoResponse> {
     Ok(Json(app.put_safety_policy(&caller, policy).await?))
 }

@@ -44,7 +44,8 @@ pub fn retry_after(attempt: u32) -> Option<Duration> {
 /// "<t>.<body>" with the endpoint's secret>`. Receivers recompute it and reject old `t`s,
 /// so a captured delivery cannot be replayed later.
 pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
-    let digest = crate::digest::hmac_hex(secret.as_bytes(), format!("{timestamp}.{body}").as_bytes());
+    let digest =
+        crate::digest::hmac_hex(secret.as_bytes(), format!("{timestamp}.{body}").as_bytes());
     format!("t={timestamp},v1={digest}")
 }
 

@@ -10,8 +10,9 @@ use super::{Page, PageRequest};
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
 use domain::identity::{Caller, Role};
-use store::table::{Condition, Index, Key, Query, WriteOp, from_item};
-use store::{self, record_write, sortable_time};
+use store::keys::{audit_key, audit_partition};
+use store::table::{Condition, Index, Query, WriteOp, from_item};
+use store::{self, record_write};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AuditEntry {
@@ -23,10 +24,6 @@ pub struct AuditEntry {
     /// What it was done to: `held:<id>`, `user:<id>`, `conversation:<id>`, ...
     pub target: String,
     pub detail: Option<String>,
-}
-
-fn month_partition(month: &str) -> String {
-    format!("AUDIT#{month}")
 }
 
 pub(crate) fn require_moderator(caller: &Caller) -> ApiResult<()> {
@@ -57,10 +54,7 @@ impl App {
             target,
             detail,
         };
-        let key = Key::new(
-            month_partition(&at.format("%Y-%m").to_string()),
-            format!("{}#{}", sortable_time(at), entry.id),
-        );
+        let key = audit_key(at, &entry.id);
         record_write(&key, &entry, Some(Condition::NotExists))
     }
 
@@ -82,7 +76,7 @@ impl App {
             None => self.clock.now().format("%Y-%m").to_string(),
         };
         let query =
-            Query::partition(Index::Table, month_partition(&month)).start(page.cursor.map(|c| c.0));
+            Query::partition(Index::Table, audit_partition(&month)).start(page.cursor.map(|c| c.0));
         let (items, next) = store::page(self.table.as_ref(), query, page.limit).await?;
         let entries = items
             .into_iter()

@@ -7,11 +7,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::config::{Setting, Versioned};
+use super::config::{Replacement, Setting, Versioned};
 use super::templates::placeholder_values;
 use crate::app::{App, Cached};
 use crate::error::{ApiError, ApiResult};
-use domain::identity::Caller;
+use domain::identity::{Caller, Role};
 use domain::sla::SlaTargets;
 use domain::template;
 use domain::{Category, Conversation, Listing, Message, SenderRole};
@@ -82,16 +82,17 @@ impl App {
     pub async fn put_automation_rules(
         &self,
         caller: &Caller,
-        rules: AutomationRules,
+        edit: Replacement<AutomationRules>,
     ) -> ApiResult<VersionedAutomation> {
-        for (n, answer) in rules.answers.iter().enumerate() {
+        caller.require(Role::Manager, "managers")?;
+        for (n, answer) in edit.policy.answers.iter().enumerate() {
             if let Err(ApiError::NotFound(_)) = self.load_template(&answer.template_id).await {
                 return Err(ApiError::invalid(format!(
                     "answers[{n}].template_id: no such template"
                 )));
             }
         }
-        self.save_setting(caller, rules).await
+        self.save_setting(caller, edit).await
     }
 
     /// The automated messages a new support conversation gets, already applied to it

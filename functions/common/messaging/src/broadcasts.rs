@@ -17,6 +17,7 @@ use domain::broadcast::{
 };
 use domain::identity::{Caller, Role};
 use domain::{Contact, Conversation, validate};
+use store::keys::Kind;
 use store::table::{Index, Item, Query, SortKey, StreamRecord, TableError, from_item};
 use store::{
     self, BROADCASTS, Cursor, SegmentKind, USER_SHARDS, account_key, broadcast_key,
@@ -368,14 +369,16 @@ impl App {
 
 /// The id of a broadcast whose stored item says it has fan-out left to do.
 fn active_broadcast(record: &StreamRecord) -> Option<String> {
-    let id = record.key.pk.strip_prefix("BROADCAST#")?;
+    let Kind::Broadcast { id } = Kind::of(&record.key) else {
+        return None;
+    };
     let status = record.new.as_ref()?.get("status")?.as_s()?;
     matches!(status, "queued" | "sending").then(|| id.to_string())
 }
 
 /// A conversation just created, from its stream image.
 fn new_conversation(record: &StreamRecord) -> Option<anyhow::Result<Conversation>> {
-    let is_conversation = record.key.pk.starts_with("CONV#") && record.key.sk == "META";
+    let is_conversation = matches!(Kind::of(&record.key), Kind::Conversation { .. });
     match (&record.old, &record.new) {
         (None, Some(new)) if is_conversation => Some(from_item(new.clone())),
         _ => None,

@@ -1,7 +1,9 @@
-//! Configuration managers edit (the SLA policy, routing and membership rules): one
-//! versioned item each under `CONFIG#<kind>/CURRENT`. A save writes the next version
-//! conditioned on the one it replaces, so two managers saving at once cannot silently
-//! overwrite each other. Functions keep what they read for a minute.
+//! Configuration managers edit (the SLA policy, routing, membership and automation rules,
+//! the safety policy): one versioned item each under `CONFIG#<kind>/CURRENT`. What `GET`
+//! shows is what `PUT` takes back: its `version` names the version the edit replaces,
+//! and the save is conditioned on it, so of two managers editing the same version one
+//! wins and the other gets a 409 (nothing is lost silently). Functions keep what they
+//! read for a minute.
 
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
@@ -12,8 +14,9 @@ use std::sync::Arc;
 use crate::app::{App, Cached};
 use crate::error::{ApiError, ApiResult};
 use domain::identity::{Caller, Role};
+use store::keys::config_key;
 use store::record_write;
-use store::table::{Condition, Key, Table, TableError, Value, WriteOp, from_item};
+use store::table::{Condition, Table, TableError, Value, WriteOp, from_item};
 
 /// A configuration with its version, as stored and as its `GET` route shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -25,8 +28,30 @@ pub struct Versioned<T> {
     pub policy: T,
 }
 
-pub(crate) fn config_key(kind: &str) -> Key {
-    Key::new(format!("CONFIG#{kind}"), "CURRENT")
+/// A save: the document as its `GET` showed it, `version` naming the version replaced
+/// (0: the built-in default). `updated_at` and `updated_by` may be sent back; the save
+/// sets them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Replacement<T> {
+    pub version: u32,
+    pub policy: T,
+    #[serde(default, skip_serializing)]
+    pub updated_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing)]
+    pub updated_by: Option<String>,
+}
+
+impl<T> Replacement<T> {
+    /// The edit of `version` (tests and demo data).
+    pub fn of(version: u32, policy: T) -> Self {
+        Self {
+            version,
+            policy,
+            updated_at: None,
+            updated_by: None,
+        }
+    }
 }
 
 /// The saved configuration of `kind`, or version 0 of `default`.
@@ -46,24 +71,24 @@ pub(crate) async fn read<T: DeserializeOwned>(
     })
 }
 
-/// Saves `policy` of `kind` as the version after `current` (a save racing another is a
-/// 409 that names `what`), with the writes that go `with` it (an audit entry).
+/// Saves `policy` of `kind` as the version after `replaces` (if another save came first,
+/// a 409 that names `what`), with the writes that go `with` it (an audit entry).
 pub(crate) async fn save<T: Serialize>(
     table: &dyn Table,
     (kind, what): (&str, &str),
-    current: u32,
+    replaces: u32,
     policy: T,
     caller: &Caller,
     now: DateTime<Utc>,
     with: Vec<WriteOp>,
 ) -> ApiResult<Versioned<T>> {
     let saved = Versioned {
-        version: current + 1,
+        version: replaces + 1,
         updated_at: Some(now),
         updated_by: Some(caller.id().to_string()),
         policy,
     };
-    let condition = match current {
+    let condition = match replaces {
         0 => Condition::NotExists,
         version => Condition::Equals("version".into(), Value::n(i64::from(version))),
     };
@@ -72,7 +97,8 @@ pub(crate) async fn save<T: Serialize>(
     match table.write(writes).await {
         Ok(()) => Ok(saved),
         Err(TableError::ConditionFailed { index: 0 }) => Err(ApiError::conflict(format!(
-            "the {what} was changed at the same time; reload it and retry"
+            "the {what} is no longer version {replaces}: someone saved it meanwhile; reload it, \
+             redo your change and save again"
         ))),
         Err(other) => Err(other.into()),
     }
@@ -115,16 +141,15 @@ impl App {
     pub(crate) async fn save_setting<T: Setting>(
         &self,
         caller: &Caller,
-        value: T,
+        edit: Replacement<T>,
     ) -> ApiResult<Versioned<T>> {
         caller.require(Role::Manager, "managers")?;
-        value.validate()?;
-        let current = self.stored_setting::<T>(caller).await?;
+        edit.policy.validate()?;
         let saved = save(
             self.table.as_ref(),
             (T::KIND, T::LABEL),
-            current.version,
-            value,
+            edit.version,
+            edit.policy,
             caller,
             self.clock.now(),
             Vec::new(),

@@ -76,7 +76,7 @@ impl Idempotency {
     }
 
     fn table_key(&self) -> Key {
-        Key::new(format!("IDEM#{}", self.caller), &self.key)
+        store::keys::idempotency_key(&self.caller, &self.key)
     }
 
     /// The write that claims the key, storing the response the request will return.

@@ -34,7 +34,7 @@ pub use attachments::{AttachmentRef, AttachmentTransfer};
 pub use audit::AuditEntry;
 pub use automation::{AutoAnswer, AutomationRules, VersionedAutomation};
 pub use broadcasts::{BroadcastRequest, BroadcastView};
-pub use config::Versioned;
+pub use config::{Replacement, Versioned};
 pub use directory::AgentChanges;
 pub use idempotency::{Created, Idempotency};
 pub use listings::ListingRequest;

@@ -13,20 +13,9 @@ use crate::error::{ApiError, ApiResult};
 use domain::identity::{Caller, Claims};
 use domain::safety::Verdict;
 use domain::validate;
-use store::table::{Condition, Index, Key, Query, TableError, Value, WriteOp, from_item, to_item};
+use store::keys::{HELD_QUEUE, held_by_partition, held_key};
+use store::table::{Condition, Index, Query, TableError, Value, WriteOp, from_item, to_item};
 use store::{self, sortable_time};
-
-/// The held messages waiting for a moderator, on gsi1.
-pub(crate) const HELD_QUEUE: &str = "MODQUEUE#held";
-
-/// Decided held messages, by author, on gsi1: what erasing the author's messages finds.
-pub(crate) fn decided_by_author(user: &str) -> String {
-    format!("HELDBY#{user}")
-}
-
-fn held_key(id: &str) -> Key {
-    Key::new(format!("HELD#{id}"), "HELD")
-}
 
 /// What the held message would have done.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -93,7 +82,7 @@ fn held_write(held: &Held, condition: Condition) -> anyhow::Result<WriteOp> {
     let (pk, sk) = Index::Gsi1.key_attributes();
     let list = match held.status {
         HeldStatus::Waiting => HELD_QUEUE.to_string(),
-        _ => decided_by_author(&held.sender_id),
+        _ => held_by_partition(&held.sender_id),
     };
     item.insert(pk.into(), Value::s(list));
     item.insert(
@@ -303,7 +292,7 @@ impl App {
             format!("user:{user}"),
             Some(block.reason.clone()),
         )?;
-        let write = store::record_write(&super::safety::block_key(user), &block, None)?;
+        let write = store::record_write(&store::keys::block_key(user), &block, None)?;
         self.table.write(vec![write, audit]).await?;
         Ok(block)
     }
@@ -313,7 +302,7 @@ impl App {
         require_moderator(caller)?;
         validate::id("id", user)?;
         let delete = WriteOp::Delete {
-            key: super::safety::block_key(user),
+            key: store::keys::block_key(user),
             condition: Some(Condition::Exists),
         };
         let audit = self.audit(caller, "user.unblocked", format!("user:{user}"), None)?;

@@ -14,9 +14,9 @@ use domain::identity::{Caller, Role};
 use domain::notice::Notification;
 use domain::preferences::{Preferences, SmsPreference};
 use store::inbox;
-use store::keys::{preferences_key, role_partition, team_partition};
+use store::keys::{member_key, preferences_key, role_partition, team_partition};
 use store::table::{
-    Change, Condition, Filter, Index, Key, Query, TableError, Value, WriteOp, from_item, to_item,
+    Change, Condition, Filter, Index, Query, TableError, Value, WriteOp, from_item, to_item,
 };
 use store::{self, Cursor, record_write};
 
@@ -258,7 +258,7 @@ impl App {
         if !caller.works_all_teams() {
             for team in caller.queue_teams() {
                 writes.push(record_write(
-                    &Key::new(team_partition(team), format!("AGENT#{}", caller.id())),
+                    &member_key(team_partition(team), caller.id()),
                     &member,
                     None,
                 )?);
@@ -267,7 +267,7 @@ impl App {
         // Seniors and managers hear of SLA escalations.
         for role in escalation_roles {
             writes.push(record_write(
-                &Key::new(role_partition(role), format!("AGENT#{}", caller.id())),
+                &member_key(role_partition(role), caller.id()),
                 &member,
                 None,
             )?);

@@ -19,16 +19,17 @@ use std::collections::hash_map::Entry;
 use store::{self, MESSAGE_PREFIX, account_key, messages_partition};
 
 use super::edit::Edit;
-use super::moderation::{HELD_QUEUE, decided_by_author};
-use super::reports::{QUEUE as REPORT_QUEUE, closed_by_reporter};
 use domain::ConversationType;
 use domain::attachment::owner_prefix;
 use domain::directory::Member;
 use domain::identity::Team;
 use domain::message::ERASED_BODY;
 use domain::survey::{NpsAnswer, Rating};
-use store::keys::team_partition;
-use store::keys::{invitation_key, invited_key};
+use store::keys::{
+    HELD_QUEUE, INBOX_ROW_PREFIX, NPS_PREFIX, RATING_PREFIX, REPORT_QUEUE, held_by_partition,
+    idempotency_partition, invitation_key, invited_key, reports_by_partition, team_partition,
+    user_partition,
+};
 use store::message_key;
 use store::table::{
     Change, Condition, Filter, Index, Item, Key, Query, SortKey, TableError, Value, WriteOp,
@@ -73,8 +74,8 @@ impl App {
         let now = self.clock.now();
         let rows = self
             .everything(
-                Query::partition(Index::Table, format!("USER#{user}"))
-                    .sort(SortKey::BeginsWith("CONV#".into())),
+                Query::partition(Index::Table, user_partition(user))
+                    .sort(SortKey::BeginsWith(INBOX_ROW_PREFIX.into())),
             )
             .await?;
         let mut conversations = Vec::with_capacity(rows.len());
@@ -105,17 +106,17 @@ impl App {
             .map(from_item)
             .collect::<anyhow::Result<_>>()?;
         let own = |prefix: &str| {
-            Query::partition(Index::Table, format!("USER#{user}"))
+            Query::partition(Index::Table, user_partition(user))
                 .sort(SortKey::BeginsWith(prefix.into()))
         };
         let ratings = self
-            .everything(own("RATING#"))
+            .everything(own(RATING_PREFIX))
             .await?
             .into_iter()
             .map(from_item)
             .collect::<anyhow::Result<_>>()?;
         let nps = self
-            .everything(own("NPS#"))
+            .everything(own(NPS_PREFIX))
             .await?
             .into_iter()
             .map(from_item)
@@ -162,8 +163,8 @@ impl App {
         let files = self.objects()?.delete_under(&owner_prefix(&user)).await?;
         let rows = self
             .everything(
-                Query::partition(Index::Table, format!("USER#{user}"))
-                    .sort(SortKey::BeginsWith("CONV#".into())),
+                Query::partition(Index::Table, user_partition(&user))
+                    .sort(SortKey::BeginsWith(INBOX_ROW_PREFIX.into())),
             )
             .await?;
         let mut erased = Erased {
@@ -315,11 +316,11 @@ impl App {
             Query::partition(Index::Gsi1, list).filter(Filter::Equals(attr.into(), Value::s(user)))
         };
         let replies = self
-            .everything(Query::partition(Index::Table, format!("IDEM#{user}")))
+            .everything(Query::partition(Index::Table, idempotency_partition(user)))
             .await?;
         let held = self.everything(by_user(HELD_QUEUE, "sender_id")).await?;
         let decided = self
-            .everything(Query::partition(Index::Gsi1, decided_by_author(user)))
+            .everything(Query::partition(Index::Gsi1, held_by_partition(user)))
             .await?;
         for item in replies.iter().chain(&held).chain(&decided) {
             let key = Key::of(item)?;
@@ -332,13 +333,13 @@ impl App {
         }
         let open = self.everything(by_user(REPORT_QUEUE, "reporter")).await?;
         let closed = self
-            .everything(Query::partition(Index::Gsi1, closed_by_reporter(user)))
+            .everything(Query::partition(Index::Gsi1, reports_by_partition(user)))
             .await?;
         // Ratings keep their stars (the month's figures), not the words.
         let ratings = self
             .everything(
-                Query::partition(Index::Table, format!("USER#{user}"))
-                    .sort(SortKey::BeginsWith("RATING#".into())),
+                Query::partition(Index::Table, user_partition(user))
+                    .sort(SortKey::BeginsWith(RATING_PREFIX.into())),
             )
             .await?;
         for item in open.iter().chain(&closed).chain(&ratings) {

@@ -20,18 +20,14 @@ use domain::routing::{RoutingInput, RoutingRules};
 use domain::safety::SafetyPolicy;
 use domain::sla::Sla;
 use domain::{Category, Conversation, ConversationType, Message, SenderRole, Status, validate};
+use store::keys::{REPORT_QUEUE, report_key, reports_by_partition};
 use store::table::{
-    Change, Condition, Index, Key, Query, TableError, Value, WriteOp, from_item, to_item,
+    Change, Condition, Index, Query, TableError, Value, WriteOp, from_item, to_item,
 };
 use store::{self, conversation_writes, message_key, message_write, record_write, sortable_time};
 
-pub(crate) const QUEUE: &str = "MODQUEUE#reports";
 /// Messages shown around a report.
 const CONTEXT_MESSAGES: usize = 50;
-
-fn report_key(id: &str) -> Key {
-    Key::new(format!("REPORT#{id}"), "REPORT")
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -115,11 +111,6 @@ pub struct CloseReport {
     pub note: Option<String>,
 }
 
-/// Closed reports, by reporter, on gsi1: what erasing the reporter's words finds.
-pub(crate) fn closed_by_reporter(user: &str) -> String {
-    format!("REPORTSBY#{user}")
-}
-
 fn report_write(report: &Report, condition: Condition) -> anyhow::Result<WriteOp> {
     let mut item = to_item(report)?;
     let key = report_key(&report.id);
@@ -128,8 +119,8 @@ fn report_write(report: &Report, condition: Condition) -> anyhow::Result<WriteOp
     // In the moderators' queue, soonest due first, while open; then under its reporter.
     let (pk, sk) = Index::Gsi1.key_attributes();
     let list = match report.status {
-        ReportStatus::Open => QUEUE.to_string(),
-        ReportStatus::Closed => closed_by_reporter(&report.reporter),
+        ReportStatus::Open => REPORT_QUEUE.to_string(),
+        ReportStatus::Closed => reports_by_partition(&report.reporter),
     };
     item.insert(pk.into(), Value::s(list));
     item.insert(
@@ -218,7 +209,7 @@ impl App {
     #[instrument(skip_all, fields(caller = caller.id()))]
     pub async fn reports(&self, caller: &Caller, page: PageRequest) -> ApiResult<Page<Report>> {
         require_moderator(caller)?;
-        let query = Query::partition(Index::Gsi1, QUEUE).start(page.cursor.map(|c| c.0));
+        let query = Query::partition(Index::Gsi1, REPORT_QUEUE).start(page.cursor.map(|c| c.0));
         let (items, next) = store::page(self.table.as_ref(), query, page.limit).await?;
         let reports = items
             .into_iter()
@@ -340,11 +331,7 @@ impl App {
                     blocked_by: caller.id().to_string(),
                     blocked_at: self.clock.now(),
                 };
-                writes.push(record_write(
-                    &super::safety::block_key(&user),
-                    &block,
-                    None,
-                )?);
+                writes.push(record_write(&store::keys::block_key(&user), &block, None)?);
                 ("user.blocked", format!("user:{user}"))
             }
             ReportOutcome::FlaggedToSupport => {

@@ -2,7 +2,7 @@
 //! (`GET/PUT /v1/admin/routing-rules`, `/v1/admin/membership-rules`); new conversations
 //! follow the version in force.
 
-use super::config::{Setting, Versioned};
+use super::config::{Replacement, Setting, Versioned};
 use crate::app::{App, Cached};
 use crate::error::ApiResult;
 use domain::identity::Caller;
@@ -44,9 +44,9 @@ impl App {
     pub async fn put_routing_rules(
         &self,
         caller: &Caller,
-        rules: RoutingRules,
+        edit: Replacement<RoutingRules>,
     ) -> ApiResult<VersionedRules> {
-        self.save_setting(caller, rules).await
+        self.save_setting(caller, edit).await
     }
 
     pub async fn get_membership_rules(&self, caller: &Caller) -> ApiResult<VersionedMembership> {
@@ -56,8 +56,8 @@ impl App {
     pub async fn put_membership_rules(
         &self,
         caller: &Caller,
-        rules: MembershipRules,
+        edit: Replacement<MembershipRules>,
     ) -> ApiResult<VersionedMembership> {
-        self.save_setting(caller, rules).await
+        self.save_setting(caller, edit).await
     }
 }

@@ -7,12 +7,13 @@ use chrono::{DateTime, Duration, DurationRound, Utc};
 use serde::Serialize;
 
 use super::audit::require_moderator;
-use super::config::{Setting, Versioned};
+use super::config::{Replacement, Setting, Versioned};
 use super::edit::Guard;
 use crate::app::{App, Cached};
 use crate::error::{ApiError, ApiResult};
 use domain::identity::Caller;
 use domain::safety::{Action, Finding, Link, SafetyPolicy, Verdict, assess};
+use store::keys::{block_key, rate_counter_key};
 use store::table::{Change, Condition, Key, Value, WriteOp};
 
 pub type VersionedSafety = Versioned<SafetyPolicy>;
@@ -45,7 +46,7 @@ fn window(subject: &str, now: DateTime<Utc>, length: Duration) -> (Key, DateTime
         start.format("h#%Y-%m-%dT%H")
     };
     (
-        Key::new(format!("RATE#{subject}"), label.to_string()),
+        rate_counter_key(subject, &label.to_string()),
         start + length,
     )
 }
@@ -88,15 +89,14 @@ impl App {
     pub async fn put_safety_policy(
         &self,
         caller: &Caller,
-        policy: SafetyPolicy,
+        edit: Replacement<SafetyPolicy>,
     ) -> ApiResult<VersionedSafety> {
         require_moderator(caller)?;
-        let policy = policy.checked()?;
-        let current = self.get_safety_policy(caller).await?;
+        let policy = edit.policy.checked()?;
         let saved = super::config::save(
             self.table.as_ref(),
             (SafetyPolicy::KIND, SafetyPolicy::LABEL),
-            current.version,
+            edit.version,
             policy,
             caller,
             self.clock.now(),
@@ -150,11 +150,6 @@ pub(crate) fn screen(
             links: verdict.links,
         })),
     }
-}
-
-/// A blocked user's block (a moderator's decision).
-pub(crate) fn block_key(user: &str) -> Key {
-    Key::new(format!("USER#{user}"), "BLOCK")
 }
 
 /// What a user's message must pass in its own transaction: the sender is not blocked;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use chrono::Datelike;
 use tracing::instrument;
 
-use super::config::{self, Versioned};
+use super::config::{self, Replacement, Versioned};
 use crate::app::App;
 use crate::error::ApiResult;
 use domain::identity::{Caller, Role};
@@ -47,22 +47,21 @@ impl App {
         self.stored_policy().await
     }
 
-    /// Saves the next version on top of the current one (a save racing another is a 409).
+    /// Saves the next version on top of the one the edit names (a stale one is a 409).
     /// It applies to clocks started from now on; running clocks keep their version.
     #[instrument(skip_all, fields(caller = caller.id()))]
     pub async fn put_sla_policy(
         &self,
         caller: &Caller,
-        policy: SlaPolicyConfig,
+        edit: Replacement<SlaPolicyConfig>,
     ) -> ApiResult<SlaPolicy> {
         caller.require(Role::Manager, "managers")?;
-        policy.validate()?;
-        let current = self.stored_policy().await?;
+        edit.policy.validate()?;
         let saved = config::save(
             self.table.as_ref(),
             (KIND, "SLA policy"),
-            current.version,
-            policy,
+            edit.version,
+            edit.policy,
             caller,
             self.clock.now(),
             Vec::new(),

@@ -15,17 +15,13 @@ use crate::error::{ApiError, ApiResult};
 use domain::identity::{Caller, Role, Team};
 use domain::template::{self, is_known};
 use domain::{Category, Conversation, Listing, validate};
-use store::table::{Change, Condition, Index, Key, Query, TableError, Value, WriteOp, from_item};
+use store::keys::{TEMPLATES, template_key};
+use store::table::{Change, Condition, Index, Query, TableError, Value, WriteOp, from_item};
 use store::{self, listing_key, record_write};
 
-const PARTITION: &str = "CONFIG#template";
 /// Templates are a team's short list: a list returns them all, up to this many.
 const MAX_TEMPLATES: usize = 1_000;
 const NAME_MAX_CHARS: usize = 100;
-
-fn template_key(id: &str) -> Key {
-    Key::new(PARTITION, id)
-}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Template {
@@ -248,7 +244,7 @@ impl App {
         caller.require_admin()?;
         let (items, _) = store::page(
             self.table.as_ref(),
-            Query::partition(Index::Table, PARTITION),
+            Query::partition(Index::Table, TEMPLATES),
             MAX_TEMPLATES,
         )
         .await?;

@@ -16,7 +16,9 @@ pub use pipeline::{Notifier, NotifyConfig, NotifyError};
 /// (new messages; conversation and listing items, any change; ratings and NPS answers).
 /// The dev server and the bench apply it so that they see what Lambda would.
 pub fn hears(record: &store::table::StreamRecord) -> bool {
+    use store::keys::{MESSAGE_PREFIX, META, NPS_PREFIX, RATING_PREFIX};
     let sk = record.key.sk.as_str();
-    let new_message = record.old.is_none() && record.new.is_some() && sk.starts_with("MSG#");
-    new_message || sk == "META" || sk.starts_with("RATING#") || sk.starts_with("NPS#")
+    let new_message =
+        record.old.is_none() && record.new.is_some() && sk.starts_with(MESSAGE_PREFIX);
+    new_message || sk == META || sk.starts_with(RATING_PREFIX) || sk.starts_with(NPS_PREFIX)
 }

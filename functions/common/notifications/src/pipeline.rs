@@ -23,14 +23,14 @@ use domain::webhook::WebhookEvent;
 use domain::{Contact, Conversation, Message, Status};
 use store::inbox;
 use store::keys::{
-    DIGESTS_DUE, HELD_SMS, digest_due_key, digest_entry_key, digest_partition, held_sms_key,
+    DIGESTS_DUE, HELD_SMS, Kind, digest_due_key, digest_entry_key, digest_partition, held_sms_key,
     preferences_key, profile_key, role_partition, sent_marker_key, sms_sent_key, suppression_key,
     team_partition,
 };
 use store::table::{
     Condition, Key, Query, SortKey, StreamRecord, Table, TableError, WriteOp, from_item,
 };
-use store::{self, MESSAGE_PREFIX, conversation_key, record_write};
+use store::{self, conversation_key, record_write};
 
 /// A claim older than this is taken to be from a worker that died mid-send.
 const CLAIM_LEASE_SECONDS: i64 = 120;
@@ -133,7 +133,7 @@ impl Notifier {
     /// Notifies about one record; returns what it adds to the stats.
     async fn record(&self, record: &StreamRecord) -> Result<Counted, NotifyError> {
         let counted = self.count_change(record).await?;
-        if record.key.sk == "META" && record.key.pk.starts_with("CONV#") {
+        if let Kind::Conversation { .. } = Kind::of(&record.key) {
             self.status_change(record).await?;
             return Ok(counted);
         }
@@ -141,9 +141,9 @@ impl Notifier {
         let (None, Some(new)) = (&record.old, &record.new) else {
             return Ok(counted);
         };
-        if !record.key.sk.starts_with(MESSAGE_PREFIX) || !record.key.pk.starts_with("CONV#") {
+        let Kind::Message { .. } = Kind::of(&record.key) else {
             return Ok(counted);
-        }
+        };
         let message: Message = from_item(new.clone())?;
         let Some(item) = self
             .table

@@ -13,6 +13,7 @@ use domain::calendar::Calendar;
 use domain::stats::{self, Tally};
 use domain::survey::{NpsAnswer, Rating};
 use domain::{Conversation, ConversationType, Listing, Message};
+use store::keys::{self, Kind};
 use store::message_key;
 use store::table::{Condition, Item, Key, StreamRecord, TableError, Value, WriteOp, from_item};
 
@@ -34,10 +35,7 @@ fn calendar(at: DateTime<Utc>) -> Calendar {
 /// First conversation about a listing in a month: the marker that counts it once.
 fn engaged_marker(listing: &str, at: DateTime<Utc>) -> Key {
     let (day, _) = stats::local_day_hour(at);
-    Key::new(
-        format!("LISTING#{listing}"),
-        format!("ENGAGED#{}", day.format("%Y-%m")),
-    )
+    keys::listing_engaged_key(listing, day)
 }
 
 /// What one record adds, and whether it is a listing's first conversation this month.
@@ -67,10 +65,10 @@ impl Notifier {
     /// the stats. Messages are counted where their conversation is read
     /// ([`count_message`](Self::count_message)).
     pub(super) async fn count_change(&self, record: &StreamRecord) -> Result<Counted, NotifyError> {
-        let (pk, sk) = (record.key.pk.as_str(), record.key.sk.as_str());
         let mut tally = Tally::default();
         let mut engaged = None;
-        if pk.starts_with("CONV#") && sk == "META" {
+        let kind = Kind::of(&record.key);
+        if let Kind::Conversation { .. } = kind {
             let old: Option<Conversation> = image(&record.old)?;
             let new: Option<Conversation> = image(&record.new)?;
             tally.queues(old.as_ref(), new.as_ref());
@@ -95,7 +93,7 @@ impl Notifier {
                 }
                 _ => {}
             }
-        } else if pk.starts_with("USER#") && sk.starts_with("RATING#") {
+        } else if kind == Kind::Rating {
             let old: Option<Rating> = image(&record.old)?;
             let new: Option<Rating> = image(&record.new)?;
             if let Some(about) = new.as_ref().or(old.as_ref()) {
@@ -112,11 +110,11 @@ impl Notifier {
                     );
                 }
             }
-        } else if pk.starts_with("USER#") && sk.starts_with("NPS#") && record.old.is_none() {
+        } else if kind == Kind::Nps && record.old.is_none() {
             if let Some(answer) = image::<NpsAnswer>(&record.new)? {
                 tally.nps(answer.answered_at, answer.score);
             }
-        } else if pk.starts_with("LISTING#") && sk == "META" {
+        } else if kind == Kind::Listing {
             let old: Option<Listing> = image(&record.old)?;
             let new: Option<Listing> = image(&record.new)?;
             tally.listing(old.as_ref(), new.as_ref());
@@ -236,7 +234,7 @@ fn fitting(pending: &[Counted]) -> usize {
 
 fn claim(record_id: &str, now: DateTime<Utc>) -> WriteOp {
     create_once(
-        Key::new(format!("COUNTED#{record_id}"), "COUNTED"),
+        keys::counted_key(record_id),
         now + Duration::days(CLAIM_DAYS),
     )
 }

@@ -24,7 +24,8 @@ use crate::table::Key;
 // ----- conversations and messages -------------------------------------------------
 
 const CONVERSATION: &str = "CONV#";
-const META: &str = "META";
+/// The sort key of an object's main item (a conversation, a listing).
+pub const META: &str = "META";
 pub const MESSAGE_PREFIX: &str = "MSG#";
 /// SLA timeline items sort right after the conversation's META item (and before its
 /// `MSG#` items), so one query reads the conversation and its timeline.
