@@ -2,7 +2,7 @@
 //! counts kept with every change, automatic assignment to the least-loaded available
 //! agent for teams that opt in, and every assignment recorded on the conversation.
 
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use serde_json::{Value, json};
 use tests::TestApp;
 

@@ -1,7 +1,7 @@
 //! Membership rules: who may start which kind of conversation. A refusal is a 403 that
 //! says what the user needs, and nothing is written.
 
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use serde_json::json;
 use tests::TestApp;
 

@@ -2,7 +2,7 @@
 //! first matching rule (category, keywords, listing category, user tier), with its
 //! priority; a category change routes again; without rules, the built-in defaults.
 
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use serde_json::{Value, json};
 use tests::TestApp;
 

@@ -1,7 +1,7 @@
 //! The SLA policy as configuration: managers save versions, every admin reads them, new
 //! clocks start under the version in force and record it.
 
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use serde_json::{Value, json};
 use tests::TestApp;
 
