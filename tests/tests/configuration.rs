@@ -6,8 +6,11 @@ use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 use tests::TestApp;
 
-/// Each document, who edits it, and a change to make to what its GET returned.
-fn documents() -> Vec<(&'static str, &'static [&'static str], fn(&mut Value, &str))> {
+/// A change to make to what a document's GET returned, marked `a` or `b`.
+type Change = fn(&mut Value, &str);
+
+/// Each document, who edits it, and a change to make to it.
+fn documents() -> Vec<(&'static str, &'static [&'static str], Change)> {
     vec![
         ("/v1/admin/sla-policy", &["manager"], |policy, mark| {
             policy["warn_at_percent"] = json!(if mark == "a" { 70 } else { 90 });
