@@ -160,7 +160,7 @@ async fn the_admin_workflow_runs_on_dynamodb() {
             json!({"acknowledge": true, "answers": [{"category": "general", "keywords": ["renew"], "template_id": template["id"]}]}),
         ),
     ] {
-        let (code, saved) = app.call(Method::PUT, path, Some(&max), Some(body)).await;
+        let (code, saved) = app.save(path, &max, body).await;
         assert_eq!(
             (code, &saved["version"]),
             (StatusCode::OK, &json!(1)),

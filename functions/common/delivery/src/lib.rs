@@ -49,8 +49,26 @@ pub trait Sms: Send + Sync + 'static {
     async fn send(&self, message: &TextMessage) -> Result<(), SendError>;
 }
 
+/// Why a webhook delivery got no answer.
+#[derive(Debug, thiserror::Error)]
+pub enum PostError {
+    /// The request could not be built (a URL or header the HTTP stack refuses).
+    #[error("bad request: {0}")]
+    Request(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// No connection, or it broke before an answer.
+    #[error("unreachable: {0}")]
+    Unreachable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    #[error("no answer within {} s", .0.as_secs())]
+    Timeout(std::time::Duration),
+}
+
 /// Posts a signed webhook delivery; the answer's status code, or why there was none.
 #[async_trait]
 pub trait WebhookPoster: Send + Sync + 'static {
-    async fn post(&self, url: &str, headers: &[(&str, String)], body: &str) -> Result<u16, String>;
+    async fn post(
+        &self,
+        url: &str,
+        headers: &[(&str, String)],
+        body: &str,
+    ) -> Result<u16, PostError>;
 }

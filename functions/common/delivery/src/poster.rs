@@ -10,7 +10,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
-use super::WebhookPoster;
+use super::{PostError, WebhookPoster};
 
 /// A receiver that takes longer than this has failed this attempt.
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -49,20 +49,25 @@ impl Default for HttpPoster {
 
 #[async_trait]
 impl WebhookPoster for HttpPoster {
-    async fn post(&self, url: &str, headers: &[(&str, String)], body: &str) -> Result<u16, String> {
+    async fn post(
+        &self,
+        url: &str,
+        headers: &[(&str, String)],
+        body: &str,
+    ) -> Result<u16, PostError> {
         let mut request = hyper::Request::post(url).header("content-type", "application/json");
         for (name, value) in headers {
             request = request.header(*name, value);
         }
         let request = request
             .body(Full::new(Bytes::from(body.to_string())))
-            .map_err(|e| format!("bad request: {e}"))?;
+            .map_err(|e| PostError::Request(e.into()))?;
         let send = async {
             let response = match &self.client {
                 Connection::Tls(client) => client.request(request).await,
                 Connection::PlainOnly(client) => client.request(request).await,
             }
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| PostError::Unreachable(e.into()))?;
             let status = response.status().as_u16();
             // Drain the body so the connection can be reused.
             let _ = response.into_body().collect().await;
@@ -70,6 +75,6 @@ impl WebhookPoster for HttpPoster {
         };
         tokio::time::timeout(TIMEOUT, send)
             .await
-            .unwrap_or_else(|_| Err(format!("no answer within {} s", TIMEOUT.as_secs())))
+            .unwrap_or(Err(PostError::Timeout(TIMEOUT)))
     }
 }

@@ -29,7 +29,7 @@ impl Calendar {
     /// holidays for `years`.
     pub fn south_africa(years: impl IntoIterator<Item = i32>) -> Self {
         Self {
-            time_zone: chrono_tz::Africa::Johannesburg,
+            time_zone: crate::HOME_TIME_ZONE,
             business_days: [
                 Weekday::Mon,
                 Weekday::Tue,

@@ -51,7 +51,7 @@ fn yes() -> bool {
 }
 
 fn default_time_zone() -> String {
-    "Africa/Johannesburg".into()
+    crate::HOME_TIME_ZONE.name().into()
 }
 
 impl Default for Preferences {
@@ -74,7 +74,7 @@ impl Preferences {
     /// When quiet hours that include `now` end; `None` outside quiet hours.
     pub fn quiet_until(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         let quiet = self.quiet_hours.as_ref()?;
-        let zone = self.time_zone().unwrap_or(chrono_tz::Africa::Johannesburg);
+        let zone = self.time_zone().unwrap_or(crate::HOME_TIME_ZONE);
         let local = now.with_timezone(&zone);
         let time = local.time();
         let inside = if quiet.start <= quiet.end {
@@ -99,9 +99,7 @@ impl Preferences {
 /// When a digest collecting messages now goes out: the next 18:00 in the recipient's
 /// time zone.
 pub fn digest_due(preferences: &Preferences, now: DateTime<Utc>) -> DateTime<Utc> {
-    let zone = preferences
-        .time_zone()
-        .unwrap_or(chrono_tz::Africa::Johannesburg);
+    let zone = preferences.time_zone().unwrap_or(crate::HOME_TIME_ZONE);
     let local = now.with_timezone(&zone);
     let six_pm = NaiveTime::from_hms_opt(18, 0, 0).unwrap_or_default();
     let day = if local.time() < six_pm {

@@ -76,7 +76,7 @@ impl SlaPolicyConfig {
     /// public holidays for `year` and the next.
     pub fn default_for(year: i32) -> Self {
         let calendar = CalendarConfig {
-            time_zone: "Africa/Johannesburg".into(),
+            time_zone: crate::HOME_TIME_ZONE.name().into(),
             business_days: vec![
                 Weekday::Mon,
                 Weekday::Tue,

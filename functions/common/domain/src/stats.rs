@@ -10,17 +10,14 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Timelike, Utc};
-use chrono_tz::Tz;
 
 use super::calendar::Calendar;
 use super::histogram::{Histogram, bucket};
 use super::{
     Category, Conversation, ConversationType, Listing, ListingStatus, Message, SenderRole, Status,
 };
+use crate::HOME_TIME_ZONE;
 use crate::identity::Team;
-
-/// The zone days and hours are counted in.
-pub const TIME_ZONE: Tz = chrono_tz::Africa::Johannesburg;
 
 /// The seed's targets, in business time: first response within 10 minutes, each
 /// response within 30 minutes, resolution within 24 hours.
@@ -137,7 +134,7 @@ pub enum Cell {
 
 /// The local day and hour of an instant.
 pub fn local_day_hour(at: DateTime<Utc>) -> (NaiveDate, u32) {
-    let local = at.with_timezone(&TIME_ZONE);
+    let local = at.with_timezone(&HOME_TIME_ZONE);
     (local.date_naive(), local.hour())
 }
 
@@ -595,7 +592,7 @@ mod tests {
 
     fn at(day: u32, hour: u32, minute: u32) -> DateTime<Utc> {
         // November 2026: the 2nd is a Monday. Times are SAST (UTC+2).
-        TIME_ZONE
+        HOME_TIME_ZONE
             .with_ymd_and_hms(2026, 11, day, hour, minute, 0)
             .unwrap()
             .with_timezone(&Utc)
@@ -699,7 +696,7 @@ mod tests {
         // Counted on Monday, the day of the answer.
         assert_eq!(
             read_back(&tally).days.keys().next(),
-            Some(&at(9, 8, 0).with_timezone(&TIME_ZONE).date_naive())
+            Some(&at(9, 8, 0).with_timezone(&HOME_TIME_ZONE).date_naive())
         );
     }
 

@@ -5,8 +5,9 @@
 use chrono::{DateTime, Datelike, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::stats::{RatingFigures, TIME_ZONE};
+use super::stats::RatingFigures;
 use super::{Category, Conversation, validate};
+use crate::HOME_TIME_ZONE;
 use crate::identity::Team;
 use crate::{Rejection, Result};
 
@@ -119,7 +120,7 @@ pub struct NpsAnswer {
 
 /// The calendar quarter of an instant in South Africa, as `2026-Q4`.
 pub fn quarter(at: DateTime<Utc>) -> String {
-    let local = at.with_timezone(&TIME_ZONE);
+    let local = at.with_timezone(&HOME_TIME_ZONE);
     format!("{}-Q{}", local.year(), local.month0() / 3 + 1)
 }
 

@@ -179,7 +179,7 @@ fn acknowledgement(
     let zone = targets
         .policy
         .time_zone(priority, category)
-        .unwrap_or(chrono_tz::Africa::Johannesburg);
+        .unwrap_or(domain::HOME_TIME_ZONE);
     let due = conversation
         .sla
         .as_ref()

@@ -213,9 +213,9 @@ impl App {
             for (recipient, outcome) in chunk.iter().zip(outcomes) {
                 match outcome {
                     Ok(()) => report.sent += 1,
-                    Err(reason) => report.failures.push(Failure {
+                    Err(error) => report.failures.push(Failure {
                         user_id: recipient.user_id.clone(),
-                        reason,
+                        reason: error.to_string(),
                     }),
                 }
             }
@@ -262,22 +262,18 @@ impl App {
         broadcast: &Broadcast,
         recipient: &Recipient,
         now: DateTime<Utc>,
-    ) -> Result<(), String> {
+    ) -> Result<(), TableError> {
         let (conversation, message) = broadcast.conversation_for(recipient, now);
-        let writes = || -> anyhow::Result<_> {
-            let mut writes = vec![message_write(&message)?];
-            writes.extend(conversation_writes(&conversation, None)?);
-            Ok(writes)
-        };
-        let mut reason = String::new();
-        for _ in 0..DELIVERY_ATTEMPTS {
-            let writes = writes().map_err(|e| format!("{e:#}"))?;
-            match self.table.write(writes).await {
+        let mut writes = vec![message_write(&message)?];
+        writes.extend(conversation_writes(&conversation, None)?);
+        let mut attempts = 1;
+        loop {
+            match self.table.write(writes.clone()).await {
                 Ok(()) | Err(TableError::ConditionFailed { .. }) => return Ok(()),
-                Err(error) => reason = format!("{error:#}"),
+                Err(error) if attempts >= DELIVERY_ATTEMPTS => return Err(error),
+                Err(_) => attempts += 1,
             }
         }
-        Err(reason)
     }
 
     /// Up to a step's worth of recipients from `cursor`, and where the next step starts

@@ -162,7 +162,7 @@ impl App {
         let zone = targets
             .policy
             .time_zone(conversation.priority, conversation.category)
-            .unwrap_or(chrono_tz::Africa::Johannesburg);
+            .unwrap_or(domain::HOME_TIME_ZONE);
         let sla = conversation.sla.as_ref();
         let due = sla.and_then(|s| s.next_response_due).unwrap_or(now);
         let since = sla.and_then(|s| s.awaiting_since).unwrap_or(now);

@@ -174,7 +174,7 @@ impl App {
     pub(crate) fn today_text(&self) -> String {
         self.clock
             .now()
-            .with_timezone(&chrono_tz::Africa::Johannesburg)
+            .with_timezone(&domain::HOME_TIME_ZONE)
             .format("%-d %B %Y")
             .to_string()
     }

@@ -114,6 +114,19 @@ struct DirectThread {
     conversation_id: String,
 }
 
+/// Why a new conversation was not stored.
+enum NotStored {
+    /// The check at this position of the caller's checks failed.
+    CheckFailed(usize),
+    Refused(ApiError),
+}
+
+impl<E: Into<ApiError>> From<E> for NotStored {
+    fn from(error: E) -> Self {
+        NotStored::Refused(error.into())
+    }
+}
+
 impl App {
     pub async fn create_conversation(
         &self,
@@ -361,9 +374,12 @@ impl App {
             (message, automated),
             (checks, checked.guards, checked.counts),
             idempotency,
-            |_| ApiError::not_found("listing"),
         )
         .await
+        .map_err(|not_stored| match not_stored {
+            NotStored::CheckFailed(_) => ApiError::not_found("listing"),
+            NotStored::Refused(error) => error,
+        })
     }
 
     async fn create_direct(
@@ -440,21 +456,17 @@ impl App {
                 (message, Vec::new()),
                 (checks, checked.guards, checked.counts),
                 idempotency,
-                |check| {
-                    if check == 0 {
-                        ApiError::conflict(
-                            "listing_id: the listing is not active, so it cannot be messaged about",
-                        )
-                    } else {
-                        ApiError::conflict("direct thread exists")
-                    }
-                },
             )
             .await;
         match created {
+            Ok(created) => Ok(created),
+            Err(NotStored::CheckFailed(0)) => Err(ApiError::conflict(
+                "listing_id: the listing is not active, so it cannot be messaged about",
+            )),
+            Err(NotStored::Refused(error)) => Err(error),
             // The buyer already has a thread about this listing: the message goes there,
             // so buyer and seller keep one conversation per listing.
-            Err(ApiError::Conflict(message)) if message == "direct thread exists" => {
+            Err(NotStored::CheckFailed(_)) => {
                 let pointer: DirectThread = match self.table.get(&thread, true).await? {
                     Some(item) => from_item(item)?,
                     None => {
@@ -476,13 +488,11 @@ impl App {
                 )
                 .await
             }
-            other => other,
         }
     }
 
     /// Stores a new conversation with its first message and the automated replies that
-    /// follow it, after `checks`; a failed check becomes the error `check_failed` gives
-    /// for its position.
+    /// follow it, after `checks` (a failed one is named by its position).
     async fn store_new_conversation(
         &self,
         caller: &Caller,
@@ -490,8 +500,7 @@ impl App {
         (message, automated): (Message, Vec<Message>),
         (checks, guards, counts): (Vec<WriteOp>, Vec<Guard>, Vec<WriteOp>),
         idempotency: Option<&Idempotency>,
-        check_failed: impl Fn(usize) -> ApiError,
-    ) -> ApiResult<Created<CreatedConversation>> {
+    ) -> Result<Created<CreatedConversation>, NotStored> {
         let now = self.clock.now();
         let response = CreatedConversation {
             conversation: ConversationView::new(&conversation, caller.id(), now),
@@ -520,14 +529,16 @@ impl App {
             Err(TableError::ConditionFailed { index })
                 if (first_check..first_check + check_count).contains(&index) =>
             {
-                Err(check_failed(index - first_check))
+                Err(NotStored::CheckFailed(index - first_check))
             }
             Err(TableError::ConditionFailed { index }) if refusals.contains_key(&index) => {
-                Err(refusals
-                    .remove(&index)
-                    .unwrap_or_else(|| ApiError::conflict("please retry")))
+                Err(NotStored::Refused(
+                    refusals
+                        .remove(&index)
+                        .unwrap_or_else(|| ApiError::conflict("please retry")),
+                ))
             }
-            Err(other) => Err(other.into()),
+            Err(other) => Err(ApiError::from(other).into()),
         }
     }
 

@@ -90,8 +90,12 @@ struct HeldSms {
 
 #[derive(Debug, thiserror::Error)]
 pub enum NotifyError {
-    #[error("a send failed and will be retried: {0}")]
-    Retry(String),
+    /// Another worker holds the delivery's claim: try the record again later.
+    #[error("another worker is sending this delivery")]
+    Claimed,
+    /// The provider could not take it now; the claim was released for the retry.
+    #[error("a send failed and will be retried: {0:#}")]
+    Unavailable(#[source] anyhow::Error),
     #[error(transparent)]
     Table(#[from] TableError),
     #[error(transparent)]
@@ -391,14 +395,14 @@ impl Notifier {
             Err(TableError::ConditionFailed { .. }) => {
                 let existing: Marker = match self.table.get(&key, true).await? {
                     Some(item) => from_item(item)?,
-                    None => return Err(NotifyError::Retry("marker vanished".into())),
+                    None => return Err(NotifyError::Claimed),
                 };
                 match existing.state {
                     MarkerState::Sent | MarkerState::Rejected => return Ok(()),
                     MarkerState::Sending
                         if now - existing.claimed_at < Duration::seconds(CLAIM_LEASE_SECONDS) =>
                     {
-                        return Err(NotifyError::Retry("another worker is sending".into()));
+                        return Err(NotifyError::Claimed);
                     }
                     // The claimant died mid-send: take over (at worst one duplicate).
                     MarkerState::Sending => {
@@ -413,7 +417,7 @@ impl Notifier {
                             Some(condition),
                         )?;
                         if self.table.write(vec![take_over]).await.is_err() {
-                            return Err(NotifyError::Retry("claim taken over elsewhere".into()));
+                            return Err(NotifyError::Claimed);
                         }
                     }
                 }
@@ -453,7 +457,7 @@ impl Notifier {
                         condition: None,
                     }])
                     .await?;
-                Err(NotifyError::Retry(format!("{error:#}")))
+                Err(NotifyError::Unavailable(error))
             }
         }
     }

@@ -161,7 +161,7 @@ impl Notifier {
             failed => {
                 delivery.last_result = match failed {
                     Ok(status) => format!("HTTP {status}"),
-                    Err(reason) => reason,
+                    Err(error) => error.to_string(),
                 };
                 match retry_after(delivery.attempts) {
                     Some(wait) => {
