@@ -1,0 +1,32 @@
+//! The end-to-end tests: one test binary (one link) for every suite, each suite a module.
+//! Run one with `cargo test -p tests -- <suite>::`, e.g. `cargo test -p tests -- sla::`.
+
+mod api;
+mod attachments;
+mod authorization;
+mod authorization_matrix;
+mod automation;
+mod broadcasts;
+mod concurrency;
+mod configuration;
+mod contract;
+mod delivery_on_moto;
+mod directory;
+mod dynamodb_api;
+mod lambda_events;
+mod logs;
+mod membership;
+mod notifications;
+mod notify_events;
+mod privacy;
+mod reports;
+mod routing;
+mod s3_api;
+mod safety;
+mod sla;
+mod sla_policy;
+mod stream_filters;
+mod surveys;
+mod table_contract;
+mod templates;
+mod webhooks;
