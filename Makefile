@@ -12,4 +12,5 @@ test:
 
 # Round trips, capacity units, handler time, throughput and memory (release build).
 bench:
-	cargo run --release -p local -- bench
+	cargo build --release -p local -p bench
+	target/release/bench

@@ -1,7 +1,6 @@
 //! The dev server: every HTTP function in one process on the embedded store, with dev
 //! tokens and demo data, so the whole system runs on one machine with no AWS account.
 
-pub mod bench;
 pub mod demo;
 
 use common::metering::{Meter, MeteredMailer, MeteredSms};

@@ -1,4 +1,4 @@
-//! `local`: run the whole system on this machine, mint dev tokens, and measure it.
+//! `local`: run the whole system on this machine, and mint dev tokens.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -12,7 +12,7 @@ use local::{DEFAULT_JWT_SECRET, demo};
 #[derive(Parser)]
 #[command(
     name = "local",
-    about = "SayPro messaging on this machine: dev server, dev tokens, benchmarks"
+    about = "SayPro messaging on this machine: the dev server and dev tokens"
 )]
 struct Cli {
     /// Secret that signs and verifies local HS256 tokens.
@@ -71,8 +71,6 @@ enum Command {
         #[arg(long, env = "SAYPRO_ADDR", default_value = "127.0.0.1:3000")]
         addr: String,
     },
-    /// Measure round trips, capacity units, handler time and server throughput.
-    Bench(local::bench::Options),
 }
 
 #[tokio::main]
@@ -139,7 +137,6 @@ async fn main() -> anyhow::Result<()> {
             println!("{outcome}");
             Ok(())
         }
-        Command::Bench(options) => local::bench::run(options, &cli.secret).await,
     }
 }
 
