@@ -3,6 +3,7 @@
 //! table's change feed locally) drives [`Notifier`], which also delivers the webhooks
 //! integrations subscribed to.
 
+mod notifier;
 pub mod pipeline;
 pub mod render;
 mod stats;
@@ -10,7 +11,7 @@ pub mod suppression;
 mod survey;
 pub mod webhooks;
 
-pub use pipeline::{Notifier, NotifyConfig, NotifyError};
+pub use notifier::{Notifier, NotifyConfig, NotifyError};
 
 /// The records notify is invoked for: what template.yaml's stream filter lets through
 /// (new messages; conversation and listing items, any change; ratings and NPS answers).

@@ -4,16 +4,14 @@
 //! sends nothing twice; a failed send releases its claim and fails the record, so the
 //! stream retries it (and what keeps failing goes to the on-failure destination).
 
-use std::sync::Arc;
-
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::notifier::{Notifier, NotifyError};
 use super::render::{self, DigestEntry, Links};
 use super::stats::Counted;
 use super::webhooks;
-use delivery::{Mailer, SendError, Sms, TextMessage, WebhookPoster};
-use domain::clock::Clock;
+use delivery::{SendError, TextMessage};
 use domain::directory::Member;
 use domain::notice::Notification;
 use domain::notice::{Audience, Notice, notices_for};
@@ -27,36 +25,13 @@ use store::keys::{
     preferences_key, profile_key, role_partition, sent_marker_key, sms_sent_key, suppression_key,
     team_partition,
 };
-use store::table::{
-    Condition, Key, Query, SortKey, StreamRecord, Table, TableError, WriteOp, from_item,
-};
+use store::table::{Condition, Key, Query, SortKey, StreamRecord, TableError, WriteOp, from_item};
 use store::{self, conversation_key, record_write};
 
 /// A claim older than this is taken to be from a worker that died mid-send.
 const CLAIM_LEASE_SECONDS: i64 = 120;
 /// Markers are kept this long (DynamoDB TTL), longer than any stream retry.
 const MARKER_DAYS: i64 = 7;
-
-#[derive(Debug, Clone)]
-pub struct NotifyConfig {
-    /// The website, for links back to conversations.
-    pub site_url: String,
-    /// Where a recipient turns these emails off (the website's notification settings,
-    /// which save `PUT /v1/me/preferences`).
-    pub unsubscribe_url: String,
-    /// At most this many SMS a day (UTC), whatever happens: the spend guard.
-    pub sms_daily_cap: u32,
-}
-
-#[derive(Clone)]
-pub struct Notifier {
-    pub table: Arc<dyn Table>,
-    pub mailer: Arc<dyn Mailer>,
-    pub sms: Arc<dyn Sms>,
-    pub webhooks: Arc<dyn WebhookPoster>,
-    pub clock: Arc<dyn Clock>,
-    pub config: NotifyConfig,
-}
 
 /// A person to notify and how to reach them.
 struct Recipient {
@@ -86,20 +61,6 @@ enum MarkerState {
 struct HeldSms {
     marker: String,
     message: TextMessage,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum NotifyError {
-    /// Another worker holds the delivery's claim: try the record again later.
-    #[error("another worker is sending this delivery")]
-    Claimed,
-    /// The provider could not take it now; the claim was released for the retry.
-    #[error("a send failed and will be retried: {0:#}")]
-    Unavailable(#[source] anyhow::Error),
-    #[error(transparent)]
-    Table(#[from] TableError),
-    #[error(transparent)]
-    Unexpected(#[from] anyhow::Error),
 }
 
 #[derive(Serialize, Deserialize)]

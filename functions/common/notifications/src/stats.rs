@@ -8,7 +8,7 @@
 use chrono::{DateTime, Datelike, Duration, Utc};
 use serde::de::DeserializeOwned;
 
-use super::pipeline::{Notifier, NotifyError};
+use super::notifier::{Notifier, NotifyError};
 use domain::calendar::Calendar;
 use domain::stats::{self, Tally};
 use domain::survey::{NpsAnswer, Rating};

@@ -2,7 +2,7 @@
 //! conversation, in the app and by email (a link to the website's survey page, which
 //! reads `GET /v1/surveys/{token}` and answers with a POST).
 
-use super::pipeline::{Notifier, NotifyError};
+use super::notifier::{Notifier, NotifyError};
 use super::render;
 use domain::notice::NoticeKind;
 use domain::notice::Notification;
