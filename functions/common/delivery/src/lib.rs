@@ -39,6 +39,24 @@ pub enum SendError {
     Unavailable(#[from] anyhow::Error),
 }
 
+/// An AWS provider's failure as a [`SendError`]: rejected for good where `permanent`
+/// says so (retrying cannot help), otherwise unavailable (the record is retried).
+fn classify<E, R>(
+    error: aws_sdk_sesv2::error::SdkError<E, R>,
+    permanent: impl FnOnce(&E) -> bool,
+    operation: &'static str,
+) -> SendError
+where
+    E: std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    if error.as_service_error().is_some_and(permanent) {
+        SendError::Rejected(aws_sdk_sesv2::error::DisplayErrorContext(&error).to_string())
+    } else {
+        SendError::Unavailable(anyhow::Error::new(error).context(operation))
+    }
+}
+
 #[async_trait]
 pub trait Mailer: Send + Sync + 'static {
     async fn send(&self, email: &Email) -> Result<(), SendError>;

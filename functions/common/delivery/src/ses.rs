@@ -57,25 +57,17 @@ impl Mailer for SesMailer {
             .set_configuration_set_name(self.configuration_set.clone())
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(error) => {
-                let service = error.as_service_error();
-                // A refused address or a suppressed recipient will not change on retry.
-                if service.is_some_and(|e| {
+        result.map(drop).map_err(|error| {
+            // A refused address or a suppressed recipient will not change on retry.
+            super::classify(
+                error,
+                |e| {
                     e.is_message_rejected()
                         || e.is_account_suspended_exception()
                         || e.is_sending_paused_exception()
-                }) {
-                    Err(SendError::Rejected(
-                        aws_sdk_sesv2::error::DisplayErrorContext(&error).to_string(),
-                    ))
-                } else {
-                    Err(SendError::Unavailable(
-                        anyhow::Error::new(error).context("ses send_email"),
-                    ))
-                }
-            }
-        }
+                },
+                "ses send_email",
+            )
+        })
     }
 }

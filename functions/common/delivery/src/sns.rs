@@ -53,22 +53,12 @@ impl Sms for SnsSms {
             )
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(error) => {
-                let service = error.as_service_error();
-                if service.is_some_and(|e| {
-                    e.is_invalid_parameter_exception() || e.is_invalid_parameter_value_exception()
-                }) {
-                    Err(SendError::Rejected(
-                        aws_sdk_sns::error::DisplayErrorContext(&error).to_string(),
-                    ))
-                } else {
-                    Err(SendError::Unavailable(
-                        anyhow::Error::new(error).context("sns publish"),
-                    ))
-                }
-            }
-        }
+        result.map(drop).map_err(|error| {
+            super::classify(
+                error,
+                |e| e.is_invalid_parameter_exception() || e.is_invalid_parameter_value_exception(),
+                "sns publish",
+            )
+        })
     }
 }

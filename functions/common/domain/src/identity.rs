@@ -166,16 +166,6 @@ impl Caller {
         Access::Admin.check(self)
     }
 
-    pub fn require(&self, role: Role, route_for: &str) -> Result<()> {
-        if self.has(role) {
-            Ok(())
-        } else {
-            Err(Rejection::forbidden(format!(
-                "this route is for {route_for}"
-            )))
-        }
-    }
-
     /// Users, and staff writing as themselves, take part in conversations; the website's
     /// backend does not.
     pub fn require_person(&self) -> Result<()> {

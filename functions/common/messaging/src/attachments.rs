@@ -8,7 +8,6 @@ use serde::Serialize;
 use tracing::instrument;
 
 use super::admin::admin_may_see;
-use super::audit::require_moderator;
 use super::user::Viewer;
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
@@ -16,7 +15,7 @@ use domain::attachment::{
     self, Attachment, Kind, MAX_PER_MESSAGE, UploadRequest, check_upload, check_uploaded,
     object_key,
 };
-use domain::identity::Caller;
+use domain::identity::{Access, Caller};
 use domain::{Conversation, Message, validate};
 use objects::{Download, Objects, SignedRequest, Upload};
 use store::message_key;
@@ -173,7 +172,7 @@ impl App {
         at: AttachmentRef<'_>,
         why: &str,
     ) -> ApiResult<AttachmentTransfer> {
-        require_moderator(caller)?;
+        Access::Moderator.check(caller)?;
         let why = validate::bounded_text("reason", why, 500)?;
         let target = format!(
             "conversation:{}/message:{}/attachment:{}",

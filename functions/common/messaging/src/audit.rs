@@ -9,7 +9,7 @@ use tracing::instrument;
 use super::{Page, PageRequest};
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
-use domain::identity::{Caller, Role};
+use domain::identity::{Access, Caller};
 use store::keys::{audit_key, audit_partition};
 use store::table::{Condition, Index, Query, WriteOp, from_item};
 use store::{self, record_write};
@@ -24,16 +24,6 @@ pub struct AuditEntry {
     /// What it was done to: `held:<id>`, `user:<id>`, `conversation:<id>`, ...
     pub target: String,
     pub detail: Option<String>,
-}
-
-pub(crate) fn require_moderator(caller: &Caller) -> ApiResult<()> {
-    if caller.has(Role::Moderator) || caller.has(Role::Manager) {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden(
-            "this route is for moderators and managers",
-        ))
-    }
 }
 
 impl App {
@@ -66,7 +56,7 @@ impl App {
         month: Option<&str>,
         page: PageRequest,
     ) -> ApiResult<Page<AuditEntry>> {
-        require_moderator(caller)?;
+        Access::Moderator.check(caller)?;
         let month = match month {
             Some(month) => {
                 chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")

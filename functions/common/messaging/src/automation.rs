@@ -11,7 +11,7 @@ use super::config::{Replacement, Setting, Versioned};
 use super::templates::placeholder_values;
 use crate::app::{App, Cached};
 use crate::error::{ApiError, ApiResult};
-use domain::identity::{Caller, Role};
+use domain::identity::{Access, Caller};
 use domain::sla::SlaTargets;
 use domain::template;
 use domain::{Category, Conversation, Listing, Message, SenderRole};
@@ -84,7 +84,7 @@ impl App {
         caller: &Caller,
         edit: Replacement<AutomationRules>,
     ) -> ApiResult<VersionedAutomation> {
-        caller.require(Role::Manager, "managers")?;
+        Access::Manager.check(caller)?;
         for (n, answer) in edit.policy.answers.iter().enumerate() {
             if let Err(ApiError::NotFound(_)) = self.load_template(&answer.template_id).await {
                 return Err(ApiError::invalid(format!(

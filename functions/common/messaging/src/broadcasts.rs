@@ -15,7 +15,7 @@ use crate::users::{SegmentMember, UserAccount};
 use domain::broadcast::{
     Broadcast, BroadcastStatus, Failure, FanoutCursor, Recipient, Segment, StepReport,
 };
-use domain::identity::{Caller, Role};
+use domain::identity::{Access, Caller};
 use domain::{Contact, Conversation, validate};
 use store::keys::Kind;
 use store::table::{Index, Item, Query, SortKey, StreamRecord, TableError, from_item};
@@ -77,16 +77,6 @@ impl From<Broadcast> for BroadcastView {
     }
 }
 
-fn require_broadcaster(caller: &Caller) -> ApiResult<()> {
-    if caller.has(Role::Senior) || caller.has(Role::Manager) {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden(
-            "this route is for seniors and managers",
-        ))
-    }
-}
-
 impl App {
     #[instrument(skip_all, fields(caller = caller.id()))]
     pub async fn create_broadcast(
@@ -95,7 +85,7 @@ impl App {
         request: BroadcastRequest,
         idempotency: Option<&Idempotency>,
     ) -> ApiResult<Created<BroadcastView>> {
-        require_broadcaster(caller)?;
+        Access::Supervisor.check(caller)?;
         let subject = validate::subject(&request.subject)?;
         let body = validate::body("body", &request.body)?;
         let segment = request.segment.checked()?;
@@ -114,7 +104,7 @@ impl App {
         caller: &Caller,
         page: PageRequest,
     ) -> ApiResult<Page<BroadcastView>> {
-        require_broadcaster(caller)?;
+        Access::Supervisor.check(caller)?;
         let query = Query::partition(Index::Gsi1, BROADCASTS)
             .descending(true)
             .start(page.cursor.map(|c| c.0));
@@ -128,14 +118,14 @@ impl App {
 
     #[instrument(skip_all, fields(caller = caller.id(), broadcast = id))]
     pub async fn get_broadcast(&self, caller: &Caller, id: &str) -> ApiResult<BroadcastView> {
-        require_broadcaster(caller)?;
+        Access::Supervisor.check(caller)?;
         Ok(self.load_broadcast(id).await?.into())
     }
 
     /// Stops the fan-out where it is; recipients already reached keep the message.
     #[instrument(skip_all, fields(caller = caller.id(), broadcast = id))]
     pub async fn cancel_broadcast(&self, caller: &Caller, id: &str) -> ApiResult<BroadcastView> {
-        require_broadcaster(caller)?;
+        Access::Supervisor.check(caller)?;
         for _ in 0..super::edit::ATTEMPTS {
             let mut broadcast = self.load_broadcast(id).await?;
             let version = broadcast.version;

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use crate::app::{App, Cached};
 use crate::error::{ApiError, ApiResult};
-use domain::identity::{Caller, Role};
+use domain::identity::{Access, Caller};
 use store::keys::config_key;
 use store::record_write;
 use store::table::{Condition, Table, TableError, Value, WriteOp, from_item};
@@ -143,7 +143,7 @@ impl App {
         caller: &Caller,
         edit: Replacement<T>,
     ) -> ApiResult<Versioned<T>> {
-        caller.require(Role::Manager, "managers")?;
+        Access::Manager.check(caller)?;
         edit.policy.validate()?;
         let saved = save(
             self.table.as_ref(),

@@ -5,7 +5,7 @@ use tracing::instrument;
 
 use crate::app::App;
 use crate::error::ApiResult;
-use domain::identity::{Caller, Role};
+use domain::identity::{Access, Caller};
 use domain::{Listing, ListingStatus, validate};
 use store::listing_write;
 
@@ -28,7 +28,7 @@ impl App {
         id: &str,
         request: ListingRequest,
     ) -> ApiResult<Listing> {
-        caller.require(Role::Service, "the website's backend (group service)")?;
+        Access::Service.check(caller)?;
         let listing = Listing {
             id: validate::id("listing_id", id)?,
             title: validate::bounded_text("title", &request.title, validate::SUBJECT_MAX_CHARS)?,

@@ -6,11 +6,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tracing::instrument;
 
-use super::audit::require_moderator;
 use super::{Created, Idempotency, NewConversation, NewMessage, Page, PageRequest};
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
-use domain::identity::{Caller, Claims};
+use domain::identity::{Access, Caller, Claims};
 use domain::safety::Verdict;
 use domain::validate;
 use store::keys::{HELD_QUEUE, held_by_partition, held_key};
@@ -137,7 +136,7 @@ impl App {
     /// The queue, oldest first.
     #[instrument(skip_all, fields(caller = caller.id()))]
     pub async fn held_messages(&self, caller: &Caller, page: PageRequest) -> ApiResult<Page<Held>> {
-        require_moderator(caller)?;
+        Access::Moderator.check(caller)?;
         let query = Query::partition(Index::Gsi1, HELD_QUEUE).start(page.cursor.map(|c| c.0));
         let (items, next) = store::page(self.table.as_ref(), query, page.limit).await?;
         let held = items
@@ -152,7 +151,7 @@ impl App {
     /// raced sends it once.
     #[instrument(skip_all, fields(caller = caller.id(), held = id))]
     pub async fn release_held(&self, caller: &Caller, id: &str) -> ApiResult<Held> {
-        require_moderator(caller)?;
+        Access::Moderator.check(caller)?;
         let held = self.waiting(id).await?;
         let author =
             Caller::new(held.sender.clone().ok_or_else(|| {
@@ -193,7 +192,7 @@ impl App {
 
     #[instrument(skip_all, fields(caller = caller.id(), held = id))]
     pub async fn reject_held(&self, caller: &Caller, id: &str) -> ApiResult<Held> {
-        require_moderator(caller)?;
+        Access::Moderator.check(caller)?;
         let held = self.waiting(id).await?;
         self.decide(caller, held, HeldStatus::Rejected).await
     }
@@ -279,7 +278,7 @@ impl App {
         user: &str,
         request: BlockRequest,
     ) -> ApiResult<Block> {
-        require_moderator(caller)?;
+        Access::Moderator.check(caller)?;
         let block = Block {
             user_id: validate::id("id", user)?,
             reason: validate::bounded_text("reason", &request.reason, 500)?,
@@ -299,7 +298,7 @@ impl App {
 
     #[instrument(skip_all, fields(caller = caller.id(), user = user))]
     pub async fn unblock_user(&self, caller: &Caller, user: &str) -> ApiResult<()> {
-        require_moderator(caller)?;
+        Access::Moderator.check(caller)?;
         validate::id("id", user)?;
         let delete = WriteOp::Delete {
             key: store::keys::block_key(user),
@@ -333,7 +332,7 @@ impl App {
         user: &str,
         request: WarnRequest,
     ) -> ApiResult<domain::Message> {
-        require_moderator(caller)?;
+        Access::Moderator.check(caller)?;
         let user = validate::id("id", user)?;
         let body = validate::body("message", &request.message)?;
         let contact = match self.table.get(&store::account_key(&user), false).await? {

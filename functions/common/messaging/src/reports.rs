@@ -7,7 +7,6 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use tracing::instrument;
 
-use super::audit::require_moderator;
 use super::moderation::Block;
 use super::user::Viewer;
 use super::{Created, Idempotency, Order, Page, PageRequest};
@@ -15,7 +14,7 @@ use crate::app::App;
 use crate::error::{ApiError, ApiResult};
 use domain::broadcast::{Recipient, from_support};
 use domain::conversation::{ADMIN_SIDE, ConversationView};
-use domain::identity::Caller;
+use domain::identity::{Access, Caller};
 use domain::routing::{RoutingInput, RoutingRules};
 use domain::safety::SafetyPolicy;
 use domain::sla::Sla;
@@ -208,7 +207,7 @@ impl App {
     /// Open reports, soonest due first.
     #[instrument(skip_all, fields(caller = caller.id()))]
     pub async fn reports(&self, caller: &Caller, page: PageRequest) -> ApiResult<Page<Report>> {
-        require_moderator(caller)?;
+        Access::Moderator.check(caller)?;
         let query = Query::partition(Index::Gsi1, REPORT_QUEUE).start(page.cursor.map(|c| c.0));
         let (items, next) = store::page(self.table.as_ref(), query, page.limit).await?;
         let reports = items
@@ -230,7 +229,7 @@ impl App {
     /// audited, the entry written before anything is shown.
     #[instrument(skip_all, fields(caller = caller.id(), report = id))]
     pub async fn report_in_context(&self, caller: &Caller, id: &str) -> ApiResult<ReportInContext> {
-        require_moderator(caller)?;
+        Access::Moderator.check(caller)?;
         let report = self.load_report(id).await?;
         let seen = self
             .moderator_read(caller, &report.conversation_id, format!("report:{id}"))
@@ -250,7 +249,7 @@ impl App {
         id: &str,
         why: &str,
     ) -> ApiResult<ModeratorView> {
-        require_moderator(caller)?;
+        Access::Moderator.check(caller)?;
         validate::id("id", id)?;
         let why = validate::bounded_text("reason", why, 500)?;
         self.moderator_read(caller, id, why).await
@@ -296,7 +295,7 @@ impl App {
         id: &str,
         request: CloseReport,
     ) -> ApiResult<Report> {
-        require_moderator(caller)?;
+        Access::Moderator.check(caller)?;
         let note = request
             .note
             .as_deref()

@@ -6,12 +6,11 @@
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use serde::Serialize;
 
-use super::audit::require_moderator;
 use super::config::{Replacement, Setting, Versioned};
 use super::edit::Guard;
 use crate::app::{App, Cached};
 use crate::error::{ApiError, ApiResult};
-use domain::identity::Caller;
+use domain::identity::{Access, Caller};
 use domain::safety::{Action, Finding, Link, SafetyPolicy, Verdict, assess};
 use store::keys::{block_key, rate_counter_key};
 use store::table::{Change, Condition, Key, Value, WriteOp};
@@ -77,7 +76,7 @@ fn counter(subject: &str, limit: u32, now: DateTime<Utc>, length: Duration, what
 
 impl App {
     pub async fn get_safety_policy(&self, caller: &Caller) -> ApiResult<VersionedSafety> {
-        require_moderator(caller)?;
+        Access::Moderator.check(caller)?;
         super::config::read(
             self.table.as_ref(),
             SafetyPolicy::KIND,
@@ -91,7 +90,7 @@ impl App {
         caller: &Caller,
         edit: Replacement<SafetyPolicy>,
     ) -> ApiResult<VersionedSafety> {
-        require_moderator(caller)?;
+        Access::Moderator.check(caller)?;
         let policy = edit.policy.checked()?;
         let saved = super::config::save(
             self.table.as_ref(),

@@ -9,7 +9,7 @@ use tracing::instrument;
 use super::config::{self, Replacement, Versioned};
 use crate::app::App;
 use crate::error::ApiResult;
-use domain::identity::{Caller, Role};
+use domain::identity::{Access, Caller};
 use domain::sla::SlaTargets;
 use domain::sla_policy::SlaPolicyConfig;
 
@@ -55,7 +55,7 @@ impl App {
         caller: &Caller,
         edit: Replacement<SlaPolicyConfig>,
     ) -> ApiResult<SlaPolicy> {
-        caller.require(Role::Manager, "managers")?;
+        Access::Manager.check(caller)?;
         edit.policy.validate()?;
         let saved = config::save(
             self.table.as_ref(),

@@ -10,7 +10,7 @@ use tracing::instrument;
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
 use domain::broadcast::{Recipient, SAYPRO_SUPPORT, normal};
-use domain::identity::{Caller, Role};
+use domain::identity::{Access, Caller};
 use domain::{Contact, Conversation, Listing, validate};
 use store::table::{Condition, TableError, from_item};
 use store::{SegmentKind, account_write, listing_key, record_write, segment_member_key};
@@ -101,7 +101,7 @@ impl App {
         id: &str,
         request: UserRequest,
     ) -> ApiResult<UserAccount> {
-        caller.require(Role::Service, "the website's backend (group service)")?;
+        Access::Service.check(caller)?;
         let optional = |field: &str, value: Option<String>, max: usize| {
             value
                 .map(|v| validate::bounded_text(field, &v, max))

@@ -8,7 +8,7 @@ use tracing::instrument;
 use super::{Created, Idempotency, Page};
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
-use domain::identity::{Caller, Role};
+use domain::identity::{Access, Caller};
 use domain::validate;
 use domain::webhook::{Delivery, Webhook};
 use domain::webhook::{WebhookEvent, check_url};
@@ -66,7 +66,7 @@ impl App {
         request: WebhookRequest,
         idempotency: Option<&Idempotency>,
     ) -> ApiResult<Created<WebhookView>> {
-        caller.require(Role::Manager, "managers")?;
+        Access::Manager.check(caller)?;
         let url = check_url(&request.url)?;
         if request.events.is_empty() {
             return Err(ApiError::invalid("events: at least one"));
@@ -94,7 +94,7 @@ impl App {
 
     #[instrument(skip_all, fields(caller = caller.id()))]
     pub async fn list_webhooks(&self, caller: &Caller) -> ApiResult<Page<WebhookView>> {
-        caller.require(Role::Manager, "managers")?;
+        Access::Manager.check(caller)?;
         let (items, _) = store::page(
             self.table.as_ref(),
             Query::partition(Index::Table, WEBHOOKS),
@@ -110,7 +110,7 @@ impl App {
 
     #[instrument(skip_all, fields(caller = caller.id(), webhook = id))]
     pub async fn delete_webhook(&self, caller: &Caller, id: &str) -> ApiResult<()> {
-        caller.require(Role::Manager, "managers")?;
+        Access::Manager.check(caller)?;
         validate::id("id", id)?;
         let delete = WriteOp::Delete {
             key: webhook_key(id),
@@ -126,7 +126,7 @@ impl App {
     /// The latest deliveries of an endpoint, newest first.
     #[instrument(skip_all, fields(caller = caller.id(), webhook = id))]
     pub async fn webhook_deliveries(&self, caller: &Caller, id: &str) -> ApiResult<Page<Delivery>> {
-        caller.require(Role::Manager, "managers")?;
+        Access::Manager.check(caller)?;
         validate::id("id", id)?;
         if self.table.get(&webhook_key(id), false).await?.is_none() {
             return Err(ApiError::not_found("webhook"));

@@ -11,7 +11,7 @@ use tracing::instrument;
 use delivery::{Email, Mailer};
 use domain::directory::AgentProfile;
 use domain::directory::Member;
-use domain::identity::{Caller, Role, Team};
+use domain::identity::{Access, Caller, Role, Team};
 use domain::pricing::{Cost, PriceTable, Usage};
 use domain::report::{self, MonthlyReport, previous_month};
 use domain::stats::{self, ACTIVE_LISTINGS, Clock, DailyStats, Dimension, Timing, queue_gauge};
@@ -171,7 +171,7 @@ impl Reports<'_> {
     /// `GET /v1/admin/reports/{month}`: managers.
     #[instrument(skip_all, fields(caller = caller.id()))]
     pub async fn monthly_report(&self, caller: &Caller, month: &str) -> ApiResult<MonthlyReport> {
-        caller.require(Role::Manager, "managers")?;
+        Access::Manager.check(caller)?;
         let month = parse_month(month, self.0.clock.now())?;
         Ok(self.build_report(month).await?.report)
     }
@@ -180,11 +180,7 @@ impl Reports<'_> {
     #[instrument(skip_all, fields(caller = caller.id()))]
     pub async fn cost_report(&self, caller: &Caller, month: &str) -> ApiResult<CostReport> {
         let prices = &self.0.prices;
-        if !caller.has(Role::Finance) && !caller.has(Role::Manager) {
-            return Err(ApiError::forbidden(
-                "this route is for finance and managers",
-            ));
-        }
+        Access::FinanceOrManager.check(caller)?;
         let now = self.0.clock.now();
         let month = parse_month(month, now)?;
         let (stats, _) = self.month_stats(month).await?;
@@ -260,11 +256,7 @@ impl Reports<'_> {
     /// `GET /v1/admin/dashboard`: seniors and managers.
     #[instrument(skip_all, fields(caller = caller.id()))]
     pub async fn dashboard(&self, caller: &Caller) -> ApiResult<Dashboard> {
-        if !caller.has(Role::Senior) && !caller.has(Role::Manager) {
-            return Err(ApiError::forbidden(
-                "this route is for seniors and managers",
-            ));
-        }
+        Access::Supervisor.check(caller)?;
         let now = self.0.clock.now();
         let (today, _) = stats::local_day_hour(now);
         let today_times = store::keys::stats(&stats::Cell::Day {

@@ -197,21 +197,18 @@ impl Table for DynamoTable {
 
 impl DynamoTable {
     async fn write_one(&self, op: WriteOp) -> Result<(), TableError> {
-        let table = &self.table_name;
-        let total = ReturnConsumedCapacity::Total;
-        let consumed = match op {
-            WriteOp::Put { item, condition } => {
-                let mut expr = Expression::default();
-                let condition = condition.map(|c| expr.condition(&c));
-                let result = self
-                    .client
-                    .put_item()
-                    .table_name(table)
-                    .set_item(Some(to_attributes(item)))
+        // The three single-item writes differ only in their first setters: each takes the
+        // condition and the expression's names and values, reports its capacity, and
+        // fails the same way.
+        macro_rules! send {
+            ($request:expr, $expr:expr, $condition:expr) => {{
+                let condition = $condition.map(|c| $expr.condition(&c));
+                let result = $request
+                    .table_name(&self.table_name)
                     .set_condition_expression(condition)
-                    .set_expression_attribute_names(expr.names_if_any())
-                    .set_expression_attribute_values(expr.values_if_any())
-                    .return_consumed_capacity(total)
+                    .set_expression_attribute_names($expr.names_if_any())
+                    .set_expression_attribute_values($expr.values_if_any())
+                    .return_consumed_capacity(ReturnConsumedCapacity::Total)
                     .send()
                     .await;
                 match result {
@@ -222,59 +219,37 @@ impl DynamoTable {
                         );
                     }
                 }
-            }
+            }};
+        }
+        let mut expr = Expression::default();
+        let consumed = match op {
+            WriteOp::Put { item, condition } => send!(
+                self.client.put_item().set_item(Some(to_attributes(item))),
+                expr,
+                condition
+            ),
             WriteOp::Update {
                 key,
                 changes,
                 condition,
             } => {
-                let mut expr = Expression::default();
                 let update = expr.update(&changes);
-                let condition = condition.map(|c| expr.condition(&c));
-                let result = self
-                    .client
-                    .update_item()
-                    .table_name(table)
-                    .set_key(Some(key_attributes(&key)))
-                    .update_expression(update)
-                    .set_condition_expression(condition)
-                    .set_expression_attribute_names(expr.names_if_any())
-                    .set_expression_attribute_values(expr.values_if_any())
-                    .return_consumed_capacity(total)
-                    .send()
-                    .await;
-                match result {
-                    Ok(output) => output.consumed_capacity,
-                    Err(error) => {
-                        return Err(
-                            self.write_failed(error, |e| e.is_conditional_check_failed_exception())
-                        );
-                    }
-                }
+                send!(
+                    self.client
+                        .update_item()
+                        .set_key(Some(key_attributes(&key)))
+                        .update_expression(update),
+                    expr,
+                    condition
+                )
             }
-            WriteOp::Delete { key, condition } => {
-                let mut expr = Expression::default();
-                let condition = condition.map(|c| expr.condition(&c));
-                let result = self
-                    .client
+            WriteOp::Delete { key, condition } => send!(
+                self.client
                     .delete_item()
-                    .table_name(table)
-                    .set_key(Some(key_attributes(&key)))
-                    .set_condition_expression(condition)
-                    .set_expression_attribute_names(expr.names_if_any())
-                    .set_expression_attribute_values(expr.values_if_any())
-                    .return_consumed_capacity(total)
-                    .send()
-                    .await;
-                match result {
-                    Ok(output) => output.consumed_capacity,
-                    Err(error) => {
-                        return Err(
-                            self.write_failed(error, |e| e.is_conditional_check_failed_exception())
-                        );
-                    }
-                }
-            }
+                    .set_key(Some(key_attributes(&key))),
+                expr,
+                condition
+            ),
             // DynamoDB has no single-item condition check: it is a transaction of one.
             check @ WriteOp::Check { .. } => return self.write_transaction(vec![check]).await,
         };
