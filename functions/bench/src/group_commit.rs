@@ -44,16 +44,7 @@ pub(crate) async fn group_commit(options: &Options, secret: &str) -> anyhow::Res
             let (router, user, message) = (router.clone(), user.clone(), message.clone());
             tokio::spawn(async move {
                 for _ in 0..per_client {
-                    call(
-                        &router,
-                        request(
-                            "POST",
-                            &format!("/v1/conversations/{id}/messages"),
-                            &user,
-                            Some(&message),
-                        ),
-                    )
-                    .await?;
+                    post_message(&router, &id, &user, &message).await?;
                 }
                 anyhow::Ok(())
             })

@@ -5,9 +5,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use axum::body::Body;
+
 use axum::extract::State;
-use axum::http::{Method, Request, StatusCode};
+use axum::http::{Method, StatusCode};
 use axum::response::IntoResponse;
 use common::AppState;
 use common::domain::clock::SystemClock;
@@ -16,7 +16,7 @@ use common::http::{Authenticated, JsonBody, Routes};
 use common::messaging::NewMessage;
 use common::store::table::embedded::EmbeddedTable;
 use common::store::table::{MetricsSnapshot, Table};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::Options;
 use crate::support::*;
@@ -32,6 +32,17 @@ pub(crate) async fn bare(
         axum::Json(json!({ "body": message.body })),
     )
 }
+
+/// An operation measured: its name, the router serving it, and its request (method,
+/// path, token, body).
+type Operation<'a> = (
+    &'a str,
+    &'a axum::Router,
+    &'a str,
+    &'a str,
+    &'a str,
+    Option<&'a Value>,
+);
 
 pub(crate) async fn per_operation(options: &Options, secret: &str) -> anyhow::Result<()> {
     let table = Arc::new(EmbeddedTable::in_memory());
@@ -71,16 +82,7 @@ pub(crate) async fn per_operation(options: &Options, secret: &str) -> anyhow::Re
     put_file(&router, &ticket["upload"], PNG).await?;
     let photo = ticket["id"].as_str().context("attachment id")?.to_string();
     let with_photo = json!({"body": "Here is the ad as it shows.", "attachments": [photo]});
-    let photo_message = call(
-        &router,
-        request(
-            "POST",
-            &format!("/v1/conversations/{id}/messages"),
-            &user,
-            Some(&with_photo),
-        ),
-    )
-    .await?;
+    let photo_message = post_message(&router, &id, &user, &with_photo).await?;
     let download = format!(
         "/v1/conversations/{id}/messages/{}/attachments/{photo}",
         photo_message["id"].as_str().context("message id")?
@@ -88,103 +90,70 @@ pub(crate) async fn per_operation(options: &Options, secret: &str) -> anyhow::Re
     let reply =
         json!({"body": "Open My Ads and choose Renew; it is free for 30 days.", "status": "open"});
 
-    type MakeRequest<'a> = Box<dyn Fn() -> (axum::Router, Request<Body>) + 'a>;
-    let operations: Vec<(&str, MakeRequest)> = vec![
+    // Each operation: its name, the router it is served by, and its request.
+    let (messages, replies) = (
+        format!("/v1/conversations/{id}/messages"),
+        format!("/v1/admin/conversations/{id}/replies"),
+    );
+    let page = format!("/v1/conversations/{id}/messages?order=desc&limit=20");
+    let operations: [Operation; 9] = [
         (
             "create conversation",
-            Box::new(|| {
-                (
-                    router.clone(),
-                    request("POST", "/v1/conversations", &user, Some(&support)),
-                )
-            }),
+            &router,
+            "POST",
+            "/v1/conversations",
+            &user,
+            Some(&support),
         ),
         (
             "send message",
-            Box::new(|| {
-                (
-                    router.clone(),
-                    request(
-                        "POST",
-                        &format!("/v1/conversations/{id}/messages"),
-                        &user,
-                        Some(&message),
-                    ),
-                )
-            }),
+            &router,
+            "POST",
+            &messages,
+            &user,
+            Some(&message),
         ),
         (
             "sign an upload",
-            Box::new(|| {
-                (
-                    router.clone(),
-                    request("POST", "/v1/attachments", &user, Some(&upload)),
-                )
-            }),
+            &router,
+            "POST",
+            "/v1/attachments",
+            &user,
+            Some(&upload),
         ),
         (
             "send message with a photo",
-            Box::new(|| {
-                (
-                    router.clone(),
-                    request(
-                        "POST",
-                        &format!("/v1/conversations/{id}/messages"),
-                        &user,
-                        Some(&with_photo),
-                    ),
-                )
-            }),
+            &router,
+            "POST",
+            &messages,
+            &user,
+            Some(&with_photo),
         ),
-        (
-            "sign a download",
-            Box::new(|| (router.clone(), request("GET", &download, &user, None))),
-        ),
-        (
-            "reply",
-            Box::new(|| {
-                (
-                    router.clone(),
-                    request(
-                        "POST",
-                        &format!("/v1/admin/conversations/{id}/replies"),
-                        &agent,
-                        Some(&reply),
-                    ),
-                )
-            }),
-        ),
+        ("sign a download", &router, "GET", &download, &user, None),
+        ("reply", &router, "POST", &replies, &agent, Some(&reply)),
         (
             "inbox page (20)",
-            Box::new(|| {
-                (
-                    router.clone(),
-                    request("GET", "/v1/conversations?limit=20", &user, None),
-                )
-            }),
+            &router,
+            "GET",
+            "/v1/conversations?limit=20",
+            &user,
+            None,
         ),
         (
             "read conversation (20 msgs)",
-            Box::new(|| {
-                (
-                    router.clone(),
-                    request(
-                        "GET",
-                        &format!("/v1/conversations/{id}/messages?order=desc&limit=20"),
-                        &user,
-                        None,
-                    ),
-                )
-            }),
+            &router,
+            "GET",
+            &page,
+            &user,
+            None,
         ),
         (
             "floor: bare JWT + JSON",
-            Box::new(|| {
-                (
-                    floor.clone(),
-                    request("POST", "/bare", &user, Some(&message)),
-                )
-            }),
+            &floor,
+            "POST",
+            "/bare",
+            &user,
+            Some(&message),
         ),
     ];
 
@@ -196,15 +165,14 @@ pub(crate) async fn per_operation(options: &Options, secret: &str) -> anyhow::Re
         "{:<30} {:>11} {:>8} {:>8} {:>10} {:>10} {:>10}",
         "operation", "round trips", "RCU", "WCU", "p50 µs", "p99 µs", "mean µs"
     );
-    for (name, make) in operations {
-        let (router, warm_up) = make();
-        call(&router, warm_up).await?;
+    for (name, router, method, path, token, body) in operations {
+        call(router, request(method, path, token, body)).await?;
         let before: MetricsSnapshot = table.metrics().snapshot();
         let mut times = Vec::with_capacity(options.iterations);
         for _ in 0..options.iterations {
-            let (router, request) = make();
+            let request = request(method, path, token, body);
             let started = Instant::now();
-            call(&router, request).await?;
+            call(router, request).await?;
             times.push(started.elapsed());
         }
         let used = table.metrics().snapshot() - before;

@@ -88,16 +88,7 @@ pub(crate) async fn month_of_traffic(
                 .await?;
             } else {
                 let more = json!({"body": "Thanks, and what does it cost?"});
-                call(
-                    &router,
-                    request(
-                        "POST",
-                        &format!("/v1/conversations/{id}/messages"),
-                        &user,
-                        Some(&more),
-                    ),
-                )
-                .await?;
+                post_message(&router, &id, &user, &more).await?;
             }
         }
         pending.extend(

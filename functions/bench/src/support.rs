@@ -126,3 +126,14 @@ pub(crate) async fn put_file(
     );
     Ok(())
 }
+
+/// A user's message in a conversation, through the router: what it answered.
+pub(crate) async fn post_message(
+    router: &axum::Router,
+    conversation: &str,
+    token: &str,
+    message: &Value,
+) -> anyhow::Result<Value> {
+    let path = format!("/v1/conversations/{conversation}/messages");
+    call(router, request("POST", &path, token, Some(message))).await
+}

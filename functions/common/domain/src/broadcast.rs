@@ -288,11 +288,7 @@ fn recipient_conversation_id(broadcast: &str, created_at: DateTime<Utc>, user: &
 mod tests {
     use super::*;
 
-    fn at(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(text)
-            .unwrap()
-            .with_timezone(&Utc)
-    }
+    use crate::times::utc as at;
 
     fn broadcast() -> Broadcast {
         Broadcast::new(

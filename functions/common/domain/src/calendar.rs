@@ -191,12 +191,7 @@ fn easter_sunday(year: i32) -> Option<NaiveDate> {
 mod tests {
     use super::*;
 
-    /// Local (Johannesburg, UTC+2) time to UTC.
-    fn at(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(&format!("{text}+02:00"))
-            .unwrap()
-            .with_timezone(&Utc)
-    }
+    use crate::times::sast as at;
 
     fn calendar() -> Calendar {
         Calendar::south_africa([2026, 2027])

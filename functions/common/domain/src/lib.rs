@@ -28,6 +28,8 @@ pub mod sla_policy;
 pub mod stats;
 pub mod survey;
 pub mod template;
+#[cfg(test)]
+mod times;
 pub mod validate;
 pub mod webhook;
 

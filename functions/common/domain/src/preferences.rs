@@ -168,11 +168,7 @@ mod tests {
     use super::*;
     use crate::notice::{Audience, NoticeKind};
 
-    fn at(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(text)
-            .unwrap()
-            .with_timezone(&Utc)
-    }
+    use crate::times::utc as at;
 
     fn notice(urgent: bool) -> Notice {
         Notice {

@@ -416,11 +416,7 @@ mod tests {
     }
 
     /// Local (UTC+2) time to UTC.
-    fn at(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(&format!("{text}+02:00"))
-            .unwrap()
-            .with_timezone(&Utc)
-    }
+    use crate::times::sast as at;
 
     #[test]
     fn general_on_a_tuesday_morning_is_due_wednesday_morning() {

@@ -310,11 +310,7 @@ impl SlaPolicyConfig {
 mod tests {
     use super::*;
 
-    fn at(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(&format!("{text}+02:00"))
-            .unwrap()
-            .with_timezone(&Utc)
-    }
+    use crate::times::sast as at;
 
     #[test]
     fn the_default_policy_is_the_seeds_rules_and_valid() {

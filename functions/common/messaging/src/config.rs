@@ -71,17 +71,17 @@ pub(crate) async fn read<T: DeserializeOwned>(
     })
 }
 
-/// Saves `policy` of `kind` as the version after `replaces` (if another save came first,
-/// a 409 that names `what`), with the writes that go `with` it (an audit entry).
+/// Saves an edit of `kind` as the version after the one it replaces (if another save
+/// came first, a 409 that names `what`), with the writes that go `with` it (an audit
+/// entry).
 pub(crate) async fn save<T: Serialize>(
     table: &dyn Table,
     (kind, what): (&str, &str),
-    replaces: u32,
-    policy: T,
-    caller: &Caller,
-    now: DateTime<Utc>,
+    edit: Replacement<T>,
+    (caller, now): (&Caller, DateTime<Utc>),
     with: Vec<WriteOp>,
 ) -> ApiResult<Versioned<T>> {
+    let (replaces, policy) = (edit.version, edit.policy);
     let saved = Versioned {
         version: replaces + 1,
         updated_at: Some(now),
@@ -145,14 +145,13 @@ impl App {
     ) -> ApiResult<Versioned<T>> {
         Access::Manager.check(caller)?;
         edit.policy.validate()?;
+        let now = self.clock.now();
         let saved = save(
             self.table.as_ref(),
             (T::KIND, T::LABEL),
-            edit.version,
-            edit.policy,
-            caller,
-            self.clock.now(),
-            Vec::new(),
+            edit,
+            (caller, now),
+            vec![],
         )
         .await?;
         T::cache(self).clear();

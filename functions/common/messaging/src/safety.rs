@@ -50,23 +50,29 @@ fn window(subject: &str, now: DateTime<Utc>, length: Duration) -> (Key, DateTime
     )
 }
 
+/// Counts one more in a window's counter (under `condition`, if any).
+fn count_one(key: Key, ends: DateTime<Utc>, condition: Option<Condition>) -> WriteOp {
+    WriteOp::Update {
+        key,
+        changes: vec![
+            Change::Add("count".into(), 1),
+            // Kept an hour past its window (DynamoDB TTL), then gone.
+            Change::Set(
+                "expires_at".into(),
+                Value::n((ends + Duration::hours(1)).timestamp()),
+            ),
+        ],
+        condition,
+    }
+}
+
 /// A counter that allows `limit` per window: counted only if the write goes ahead.
 fn counter(subject: &str, limit: u32, now: DateTime<Utc>, length: Duration, what: &str) -> Guard {
     let (key, ends) = window(subject, now, length);
     let retry_after_seconds = (ends - now).num_seconds().max(1) as u64;
+    let below = Condition::AbsentOrBelow("count".into(), i64::from(limit));
     Guard {
-        write: WriteOp::Update {
-            key,
-            changes: vec![
-                Change::Add("count".into(), 1),
-                // Kept an hour past its window (DynamoDB TTL), then gone.
-                Change::Set(
-                    "expires_at".into(),
-                    Value::n((ends + Duration::hours(1)).timestamp()),
-                ),
-            ],
-            condition: Some(Condition::AbsentOrBelow("count".into(), i64::from(limit))),
-        },
+        write: count_one(key, ends, Some(below)),
         refusal: ApiError::RateLimited {
             retry_after_seconds,
             reason: what.to_string(),
@@ -91,17 +97,16 @@ impl App {
         edit: Replacement<SafetyPolicy>,
     ) -> ApiResult<VersionedSafety> {
         Access::Moderator.check(caller)?;
-        let policy = edit.policy.checked()?;
-        let saved = super::config::save(
-            self.table.as_ref(),
-            (SafetyPolicy::KIND, SafetyPolicy::LABEL),
-            edit.version,
-            policy,
-            caller,
-            self.clock.now(),
-            vec![self.audit(caller, "safety_policy.saved", "safety_policy".into(), None)?],
-        )
-        .await?;
+        let edit = Replacement {
+            policy: edit.policy.checked()?,
+            ..edit
+        };
+        let audit = self.audit(caller, "safety_policy.saved", "safety_policy".into(), None)?;
+        let what = (SafetyPolicy::KIND, SafetyPolicy::LABEL);
+        let now = self.clock.now();
+        let saved =
+            super::config::save(self.table.as_ref(), what, edit, (caller, now), vec![audit])
+                .await?;
         SafetyPolicy::cache(self).clear();
         Ok(saved)
     }
@@ -234,17 +239,7 @@ impl App {
                 .unwrap_or_default(),
             None => 0,
         };
-        let count = WriteOp::Update {
-            key,
-            changes: vec![
-                Change::Add("count".into(), 1),
-                Change::Set(
-                    "expires_at".into(),
-                    Value::n((ends + Duration::hours(1)).timestamp()),
-                ),
-            ],
-            condition: None,
-        };
+        let count = count_one(key, ends, None);
         Ok(Some(Repeats {
             seen: u32::try_from(seen).unwrap_or(u32::MAX),
             count,

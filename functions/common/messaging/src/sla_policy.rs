@@ -57,16 +57,9 @@ impl App {
     ) -> ApiResult<SlaPolicy> {
         Access::Manager.check(caller)?;
         edit.policy.validate()?;
-        let saved = config::save(
-            self.table.as_ref(),
-            (KIND, "SLA policy"),
-            edit.version,
-            edit.policy,
-            caller,
-            self.clock.now(),
-            Vec::new(),
-        )
-        .await?;
+        let what = (KIND, "SLA policy");
+        let now = self.clock.now();
+        let saved = config::save(self.table.as_ref(), what, edit, (caller, now), vec![]).await?;
         self.sla.clear();
         Ok(saved)
     }

@@ -90,7 +90,7 @@ impl DynamoTable {
 #[async_trait]
 impl Table for DynamoTable {
     async fn get(&self, key: &Key, consistent: bool) -> Result<Option<Item>, TableError> {
-        let result = self
+        let output = self
             .client
             .get_item()
             .table_name(&self.table_name)
@@ -98,11 +98,8 @@ impl Table for DynamoTable {
             .consistent_read(consistent)
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
-            .await;
-        let output = match result {
-            Ok(output) => output,
-            Err(error) => return Err(self.failed(error)),
-        };
+            .await
+            .map_err(|error| self.failed(error))?;
         self.metrics
             .record(read_consumed(output.consumed_capacity()));
         output
@@ -150,7 +147,7 @@ impl Table for DynamoTable {
                 Filter::NotExists(attr) => format!("attribute_not_exists({})", expr.name(attr)),
             })
             .collect();
-        let result = self
+        let output = self
             .client
             .query()
             .table_name(&self.table_name)
@@ -165,11 +162,8 @@ impl Table for DynamoTable {
             .consistent_read(query.index == Index::Table)
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
-            .await;
-        let output = match result {
-            Ok(output) => output,
-            Err(error) => return Err(self.failed(error)),
-        };
+            .await
+            .map_err(|error| self.failed(error))?;
         self.metrics
             .record(read_consumed(output.consumed_capacity()));
         Ok(Page {
