@@ -321,15 +321,7 @@ impl TestApp {
 
 /// own (`/local/...`, `/openapi.json`).
 pub fn served_routes() -> std::collections::BTreeSet<String> {
-    let outbox = Arc::new(common::delivery::outbox::Outbox::new(
-        None,
-        Arc::new(common::domain::clock::SystemClock),
-    ));
-    let objects = Arc::new(common::objects::local::LocalObjects::in_memory(
-        local::DEFAULT_BASE_URL,
-        SECRET.as_bytes(),
-    ));
-    local::routes(outbox, objects)
+    local::routes()
         .list()
         .iter()
         .map(|(method, path)| format!("{method} {path}"))

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 
 use axum::extract::State;
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use common::AppState;
 use common::domain::clock::SystemClock;
@@ -22,6 +22,8 @@ use crate::Options;
 use crate::support::*;
 
 /// The floor: the same token check and JSON parse as a real handler, and nothing else.
+/// The floor: a JWT check and a JSON parse, nothing else.
+#[utoipa::path(post, path = "/bare", responses((status = 201, description = "Parsed")))]
 pub(crate) async fn bare(
     State(_): State<AppState>,
     Authenticated(_caller): Authenticated,
@@ -49,7 +51,7 @@ pub(crate) async fn per_operation(options: &Options, secret: &str) -> anyhow::Re
     let system = bench_system(table.clone(), Arc::new(SystemClock), secret).await?;
     let (app, router) = (system.app.clone(), system.router());
     let floor = Routes::default()
-        .on(Method::POST, "/bare", Access::SignedIn, bare)
+        .on(Access::SignedIn, utoipa_axum::routes!(bare))
         .into_router(app.clone());
     let (user, agent, website) = (
         token(secret, "bench-user", &[]),

@@ -29,8 +29,5 @@ pub mod http;
 pub mod jwt;
 pub mod lambda;
 
-/// The OpenAPI document of every route, checked in beside this crate.
-pub const OPENAPI: &str = include_str!("../openapi.json");
-
 pub use http::{HttpError, HttpResult};
 pub use messaging::{ApiError, App, AppState, IdentitySource};

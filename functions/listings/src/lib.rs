@@ -3,28 +3,40 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::Method;
 use axum::response::IntoResponse;
 use common::domain::identity::Access;
-use common::http::{Authenticated, JsonBody, Routes};
+use common::http::{Authenticated, BadRequest, JsonBody, Routes, TooLarge};
 use common::messaging::{ListingRequest, UserRequest};
 use common::{AppState, HttpResult};
 
+use common::domain::listing::Listing;
+use common::messaging::UserAccount;
+use utoipa_axum::routes;
+
 pub fn routes() -> Routes {
     Routes::default()
-        .on(
-            Method::PUT,
-            "/v1/listings/{id}",
-            Access::Service,
-            put_listing,
-        )
-        .on(Method::PUT, "/v1/users/{id}", Access::Service, put_user)
+        .on(Access::Service, routes!(put_listing))
+        .on(Access::Service, routes!(put_user))
 }
 
 pub fn router(state: AppState) -> axum::Router {
     routes().into_router(state)
 }
 
+/// Register or update a listing (group service).
+#[utoipa::path(
+    put,
+    path = "/v1/listings/{id}",
+    operation_id = "putListing",
+    tag = "website",
+    params(("id" = String, Path, description = "Listing id")),
+    request_body = ListingRequest,
+    responses(
+        (status = 200, description = "Stored", body = Listing),
+        (status = 400, response = BadRequest),
+        (status = 413, response = TooLarge),
+    )
+)]
 async fn put_listing(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -34,6 +46,20 @@ async fn put_listing(
     Ok(Json(app.put_listing(&caller, &id, request).await?))
 }
 
+/// Register or update a user for broadcasts: contact, membership tier, location (group service).
+#[utoipa::path(
+    put,
+    path = "/v1/users/{id}",
+    operation_id = "putUser",
+    tag = "website",
+    params(("id" = String, Path, description = "User id (the token's sub)")),
+    request_body = UserRequest,
+    responses(
+        (status = 200, description = "Stored", body = UserAccount),
+        (status = 400, response = BadRequest),
+        (status = 413, response = TooLarge),
+    )
+)]
 async fn put_user(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,

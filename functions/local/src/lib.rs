@@ -8,17 +8,17 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path as UrlPath, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
-use axum::routing::{get, post, put};
 use chrono::{DateTime, Utc};
-use common::delivery::outbox::Outbox;
+use common::delivery::outbox::{Outbox, Sent};
 use common::domain::attachment;
 use common::domain::clock::{Clock, SystemClock};
 use common::domain::identity::Claims;
-use common::http::{JsonBody, Params, Routes};
+use common::http::{BadRequest, ErrorBody, JsonBody, NotFound, Params, Routes, TooLarge};
 use common::jwt;
 use common::messaging::SlaCheckOutcome;
 use common::notifications::{Notifier, NotifyConfig};
@@ -29,6 +29,7 @@ use common::store::table::embedded::EmbeddedTable;
 use common::store::table::{StreamRecord, Table};
 use common::{ApiError, App, AppState, HttpResult, IdentitySource};
 use tokio::sync::mpsc;
+use utoipa_axum::routes;
 
 /// The secret local tokens are signed with unless `SAYPRO_JWT_SECRET` is set. For local
 /// use only: deployed functions never see it (API Gateway verifies Cognito's tokens).
@@ -39,52 +40,84 @@ pub const DEFAULT_BASE_URL: &str = "http://127.0.0.1:3000";
 
 /// Every route of every HTTP function, plus the dev server's own (`/openapi.json`, the
 /// outbox of what was "sent", running an SLA check at a given time, and the signed
-/// uploads and downloads of attachments S3 serves on AWS).
-pub fn routes(outbox: Arc<Outbox>, objects: Arc<LocalObjects>) -> Routes {
-    let (uploads, downloads) = (objects.clone(), objects);
-    let mailer = outbox.clone();
+/// uploads and downloads of attachments S3 serves on AWS). The dev server's handlers
+/// find the outbox and the files as request extensions ([`Local::router`]).
+pub fn routes() -> Routes {
     // The local cap is the default one; the signature fixes each upload's exact size.
     let upload_limit = DefaultBodyLimit::max(attachment::DEFAULT_MAX_BYTES as usize);
+    let (schemas, paths, upload_route) = routes!(upload);
     send::routes()
         .merge(reply::routes())
         .merge(listings::routes())
         .merge(reports::routes())
-        .open_route(axum::http::Method::GET, "/openapi.json", get(openapi))
-        .open_route(
-            axum::http::Method::PUT,
-            "/local/objects/{key}",
-            put(move |state, key, query, headers, body| {
-                upload(uploads.clone(), state, key, query, headers, body)
-            })
-            .layer(upload_limit),
-        )
-        .open_route(
-            axum::http::Method::GET,
-            "/local/objects/{key}",
-            get(move |state, key, query| download(downloads.clone(), state, key, query)),
-        )
-        .open_route(
-            axum::http::Method::GET,
-            "/local/outbox",
-            get(move || async move { axum::Json(serde_json::json!({ "items": outbox.sent() })) }),
-        )
-        .open_route(
-            axum::http::Method::POST,
-            "/local/sla-check",
-            post(run_sla_check),
-        )
-        .open_route(
-            axum::http::Method::POST,
-            "/local/monthly-report",
-            post(move |state, body| run_monthly_report(mailer.clone(), state, body)),
-        )
+        .open(routes!(openapi))
+        .open((schemas, paths, upload_route.layer(upload_limit)))
+        .open(routes!(download))
+        .open(routes!(outbox))
+        .open(routes!(run_sla_check))
+        .open(routes!(run_monthly_report))
 }
 
-/// `POST /local/monthly-report {"time"}`: what the schedule on the 1st does on AWS
-/// (last month's report to the managers, here into the outbox).
+/// The API document of every route the dev server serves.
+pub fn openapi_document() -> String {
+    routes().openapi().to_pretty_json().unwrap_or_default()
+}
+
+/// The document this server serves, made once when the router is built.
+#[derive(Clone)]
+struct Document(Arc<String>);
+
+/// The OpenAPI document of every route.
+#[utoipa::path(
+    get,
+    path = "/openapi.json",
+    operation_id = "openapi",
+    tag = "local",
+    responses((status = 200, description = "The OpenAPI 3.1 document", body = Object))
+)]
+async fn openapi(Extension(Document(document)): Extension<Document>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        document.as_str().to_string(),
+    )
+}
+
+/// What the local adapters "sent": every email and SMS, oldest first.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct SentItems {
+    items: Vec<Sent>,
+}
+
+/// Dev server: every email and SMS the local adapters "sent", oldest first.
+#[utoipa::path(
+    get,
+    path = "/local/outbox",
+    operation_id = "outbox",
+    tag = "local",
+    responses((status = 200, description = "What was sent", body = SentItems))
+)]
+async fn outbox(Extension(outbox): Extension<Arc<Outbox>>) -> axum::Json<SentItems> {
+    axum::Json(SentItems {
+        items: outbox.sent(),
+    })
+}
+
+/// Dev server: last month's report to the managers, as the schedule on the 1st does on
+/// AWS (here into the outbox).
+#[utoipa::path(
+    post,
+    path = "/local/monthly-report",
+    operation_id = "localMonthlyReport",
+    tag = "local",
+    request_body = ScheduleRequest,
+    responses(
+        (status = 200, description = "Who got the report", body = common::reporting::Delivered),
+        (status = 400, response = BadRequest),
+    )
+)]
 async fn run_monthly_report(
-    outbox: Arc<Outbox>,
     State(app): State<AppState>,
+    Extension(outbox): Extension<Arc<Outbox>>,
     JsonBody(request): JsonBody<ScheduleRequest>,
 ) -> HttpResult<axum::Json<common::reporting::Delivered>> {
     let now = request.time.unwrap_or_else(|| app.clock.now());
@@ -95,14 +128,27 @@ async fn run_monthly_report(
     ))
 }
 
-#[derive(serde::Deserialize)]
+/// When a scheduled run happens, as if the schedule fired then.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ScheduleRequest {
     /// As if the schedule fired at this time; now if absent.
     time: Option<DateTime<Utc>>,
 }
 
-/// `POST /local/sla-check {"time"}`: what the EventBridge schedule does on AWS.
+/// Dev server: one SLA check as if the schedule fired at `time`, as EventBridge does on
+/// AWS.
+#[utoipa::path(
+    post,
+    path = "/local/sla-check",
+    operation_id = "localSlaCheck",
+    tag = "local",
+    request_body = ScheduleRequest,
+    responses(
+        (status = 200, description = "What the check did", body = SlaCheckOutcome),
+        (status = 400, response = BadRequest),
+    )
+)]
 async fn run_sla_check(
     State(app): State<AppState>,
     JsonBody(request): JsonBody<ScheduleRequest>,
@@ -111,10 +157,29 @@ async fn run_sla_check(
     Ok(axum::Json(app.sla_check(now).await?))
 }
 
-/// What S3 does with a presigned PUT: store the body if it is the upload signed.
+/// Dev server: what S3 does with a presigned PUT (store the body if it is the upload
+/// signed: type, length and name as signed, before it expires).
+#[utoipa::path(
+    put,
+    path = "/local/objects/{key}",
+    operation_id = "localUpload",
+    tag = "local",
+    params(
+        ("key" = String, Path, description = "The object key the upload was signed for"),
+        ("expires" = i64, Query, description = "When the signature ends (Unix seconds)"),
+        ("signature" = String, Query, description = "The dev server's signature"),
+    ),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses(
+        (status = 200, description = "Stored"),
+        (status = 400, response = BadRequest),
+        (status = 403, description = "Not the upload signed, or too late", body = ErrorBody),
+        (status = 413, response = TooLarge),
+    )
+)]
 async fn upload(
-    objects: Arc<LocalObjects>,
     State(app): State<AppState>,
+    Extension(objects): Extension<Arc<LocalObjects>>,
     UrlPath(key): UrlPath<String>,
     Params(query): Params<SignedQuery>,
     headers: HeaderMap,
@@ -126,10 +191,23 @@ async fn upload(
     Ok(StatusCode::OK)
 }
 
-/// What S3 does with a presigned GET.
+/// Dev server: what S3 does with a presigned GET.
+#[utoipa::path(
+    get,
+    path = "/local/objects/{key}",
+    operation_id = "localDownload",
+    tag = "local",
+    params(("key" = String, Path, description = "The object key the download was signed for"), SignedQuery),
+    responses(
+        (status = 200, description = "The file, with the type and disposition signed", content((Vec<u8> = "application/octet-stream"))),
+        (status = 400, response = BadRequest),
+        (status = 403, description = "A changed or expired link", body = ErrorBody),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn download(
-    objects: Arc<LocalObjects>,
     State(app): State<AppState>,
+    Extension(objects): Extension<Arc<LocalObjects>>,
     UrlPath(key): UrlPath<String>,
     Params(query): Params<SignedQuery>,
 ) -> HttpResult<impl IntoResponse> {
@@ -152,13 +230,6 @@ fn refusal(refused: Refused) -> ApiError {
         Refused::Storage(error) => ApiError::Unexpected(error),
         other => ApiError::forbidden(other.to_string()),
     }
-}
-
-async fn openapi() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        common::OPENAPI,
-    )
 }
 
 /// The whole system on one machine: the API, and notifications delivered to an outbox.
@@ -239,7 +310,15 @@ impl Local {
     }
 
     pub fn router(&self) -> axum::Router {
-        routes(self.outbox.clone(), self.objects.clone()).into_router(self.app.clone())
+        let routes = routes();
+        let document = Document(Arc::new(
+            routes.openapi().to_pretty_json().unwrap_or_default(),
+        ));
+        routes
+            .into_router(self.app.clone())
+            .layer(Extension(self.outbox.clone()))
+            .layer(Extension(self.objects.clone()))
+            .layer(Extension(document))
     }
 
     /// The router as `local serve` runs it: every request metered, as on Lambda, so the

@@ -62,6 +62,8 @@ enum Command {
         #[arg(long, default_value_t = 12)]
         hours: i64,
     },
+    /// Print the OpenAPI document of every route (what `GET /openapi.json` serves).
+    Openapi,
     /// Run one SLA check on the running dev server, as if the schedule fired at `--at`
     /// (try escalations by hand without waiting hours).
     SlaCheck {
@@ -128,6 +130,10 @@ async fn main() -> anyhow::Result<()> {
             };
             tracing::info!("SayPro messaging listening on {base_url} ({where_})");
             local::serve(listener, system.metered_router()).await
+        }
+        Command::Openapi => {
+            println!("{}", local::openapi_document());
+            Ok(())
         }
         Command::SlaCheck { at, addr } => {
             let body = serde_json::json!({ "time": at });

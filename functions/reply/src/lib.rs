@@ -9,79 +9,100 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
+use common::domain::conversation::ConversationView;
+use common::domain::directory::AgentProfile;
 use common::domain::identity::{Access, Team};
 use common::domain::membership::MembershipRules;
+use common::domain::message::Message;
 use common::domain::routing::RoutingRules;
 use common::domain::safety::SafetyPolicy;
 use common::domain::sla_policy::SlaPolicyConfig;
+use common::domain::webhook::Delivery;
 use common::domain::{Category, Status};
-use common::http::{Authenticated, IdempotencyHeader, JsonBody, MessagesQuery, Params, Routes};
+use common::http::{
+    Authenticated, BadRequest, Conflict, IdempotencyHeader, JsonBody, MessagesQuery, NotFound,
+    Params, Routes, TooLarge,
+};
+use common::messaging::AttachmentTransfer;
+use common::messaging::AuditEntry;
+use common::messaging::Block;
+use common::messaging::BroadcastView;
+use common::messaging::Held;
+use common::messaging::ModeratorView;
+use common::messaging::Report;
+use common::messaging::ReportInContext;
+use common::messaging::SlaTimeline;
+use common::messaging::Template;
+use common::messaging::WebhookView;
 use common::messaging::{
     AgentChanges, AttachmentRef, AutomationRules, BlockRequest, BroadcastRequest, CloseReport,
     ConversationChanges, PageRequest, QueueFilter, QueueSort, ReadRequest, Replacement,
     ReplyRequest, TemplateFilter, TemplateRequest, Variables, WarnRequest, WebhookRequest,
 };
+use common::messaging::{Page, Versioned};
 use common::{AppState, HttpResult};
 use serde::Deserialize;
+use utoipa_axum::routes;
 
 pub fn routes() -> Routes {
     Routes::default()
-        .on(Method::GET, "/v1/admin/conversations", Access::Admin, queue)
-        .on(Method::GET, "/v1/admin/conversations/{id}", Access::Admin, get_conversation)
-        .on(Method::PATCH, "/v1/admin/conversations/{id}", Access::Admin, update_conversation)
-        .on(Method::GET, "/v1/admin/conversations/{id}/messages", Access::Admin, list_messages)
-        .on(Method::GET, "/v1/admin/conversations/{id}/messages/{message_id}/attachments/{attachment_id}", Access::Admin, admin_download_attachment)
-        .on(Method::POST, "/v1/admin/conversations/{id}/replies", Access::Admin, reply)
-        .on(Method::POST, "/v1/admin/conversations/{id}/read", Access::Admin, mark_read)
-        .on(Method::GET, "/v1/admin/conversations/{id}/sla", Access::Admin, sla_timeline)
-        .on(Method::GET, "/v1/admin/agents", Access::Admin, list_agents)
-        .on(Method::PATCH, "/v1/admin/agents/{id}", Access::Admin, update_agent)
-        .on(Method::GET, "/v1/admin/webhooks", Access::Manager, list_webhooks)
-        .on(Method::POST, "/v1/admin/webhooks", Access::Manager, create_webhook)
-        .on(Method::DELETE, "/v1/admin/webhooks/{id}", Access::Manager, delete_webhook)
-        .on(Method::GET, "/v1/admin/webhooks/{id}/deliveries", Access::Manager, webhook_deliveries)
-        .on(Method::GET, "/v1/admin/audit", Access::Moderator, audit_log)
-        .on(Method::POST, "/v1/admin/users/{id}/block", Access::Moderator, block_user)
-        .on(Method::POST, "/v1/admin/users/{id}/unblock", Access::Moderator, unblock_user)
-        .on(Method::POST, "/v1/admin/users/{id}/warn", Access::Moderator, warn_user)
-        .on(Method::GET, "/v1/admin/moderation/conversations/{id}", Access::Moderator, moderate_conversation)
-        .on(Method::GET, "/v1/admin/moderation/conversations/{id}/messages/{message_id}/attachments/{attachment_id}", Access::Moderator, moderate_attachment)
-        .on(Method::GET, "/v1/admin/moderation/reports", Access::Moderator, reports)
-        .on(Method::GET, "/v1/admin/moderation/reports/{id}", Access::Moderator, report_in_context)
-        .on(Method::POST, "/v1/admin/moderation/reports/{id}/close", Access::Moderator, close_report)
-        .on(Method::GET, "/v1/admin/moderation/held", Access::Moderator, held_messages)
-        .on(Method::POST, "/v1/admin/moderation/held/{id}/release", Access::Moderator, release_held)
-        .on(Method::POST, "/v1/admin/moderation/held/{id}/reject", Access::Moderator, reject_held)
-        .on(Method::GET, "/v1/admin/safety-policy", Access::Moderator, get_safety_policy)
-        .on(Method::PUT, "/v1/admin/safety-policy", Access::Moderator, put_safety_policy)
-        .on(Method::GET, "/v1/admin/broadcasts", Access::Supervisor, list_broadcasts)
-        .on(Method::POST, "/v1/admin/broadcasts", Access::Supervisor, create_broadcast)
-        .on(Method::GET, "/v1/admin/broadcasts/{id}", Access::Supervisor, get_broadcast)
-        .on(Method::POST, "/v1/admin/broadcasts/{id}/cancel", Access::Supervisor, cancel_broadcast)
-        .on(Method::GET, "/v1/admin/templates", Access::Admin, list_templates)
-        .on(Method::POST, "/v1/admin/templates", Access::Admin, create_template)
-        .on(Method::GET, "/v1/admin/templates/{id}", Access::Admin, get_template)
-        .on(Method::PUT, "/v1/admin/templates/{id}", Access::Admin, update_template)
-        .on(Method::DELETE, "/v1/admin/templates/{id}", Access::Admin, delete_template)
-        .on(Method::POST, "/v1/admin/templates/{id}/preview", Access::Admin, preview_template)
-        .on(Method::GET, "/v1/admin/membership-rules", Access::Admin, get_membership_rules)
-        .on(Method::PUT, "/v1/admin/membership-rules", Access::Manager, put_membership_rules)
-        .on(Method::GET, "/v1/admin/automation-rules", Access::Admin, get_automation_rules)
-        .on(Method::PUT, "/v1/admin/automation-rules", Access::Manager, put_automation_rules)
-        .on(Method::GET, "/v1/admin/routing-rules", Access::Admin, get_routing_rules)
-        .on(Method::PUT, "/v1/admin/routing-rules", Access::Manager, put_routing_rules)
-        .on(Method::GET, "/v1/admin/sla-policy", Access::Admin, get_sla_policy)
-        .on(Method::PUT, "/v1/admin/sla-policy", Access::Manager, put_sla_policy)
+        .on(Access::Admin, routes!(queue))
+        .on(Access::Admin, routes!(get_conversation))
+        .on(Access::Admin, routes!(update_conversation))
+        .on(Access::Admin, routes!(list_messages))
+        .on(Access::Admin, routes!(admin_download_attachment))
+        .on(Access::Admin, routes!(reply))
+        .on(Access::Admin, routes!(mark_read))
+        .on(Access::Admin, routes!(sla_timeline))
+        .on(Access::Admin, routes!(list_agents))
+        .on(Access::Admin, routes!(update_agent))
+        .on(Access::Manager, routes!(list_webhooks))
+        .on(Access::Manager, routes!(create_webhook))
+        .on(Access::Manager, routes!(delete_webhook))
+        .on(Access::Manager, routes!(webhook_deliveries))
+        .on(Access::Moderator, routes!(audit_log))
+        .on(Access::Moderator, routes!(block_user))
+        .on(Access::Moderator, routes!(unblock_user))
+        .on(Access::Moderator, routes!(warn_user))
+        .on(Access::Moderator, routes!(moderate_conversation))
+        .on(Access::Moderator, routes!(moderate_attachment))
+        .on(Access::Moderator, routes!(reports))
+        .on(Access::Moderator, routes!(report_in_context))
+        .on(Access::Moderator, routes!(close_report))
+        .on(Access::Moderator, routes!(held_messages))
+        .on(Access::Moderator, routes!(release_held))
+        .on(Access::Moderator, routes!(reject_held))
+        .on(Access::Moderator, routes!(get_safety_policy))
+        .on(Access::Moderator, routes!(put_safety_policy))
+        .on(Access::Supervisor, routes!(list_broadcasts))
+        .on(Access::Supervisor, routes!(create_broadcast))
+        .on(Access::Supervisor, routes!(get_broadcast))
+        .on(Access::Supervisor, routes!(cancel_broadcast))
+        .on(Access::Admin, routes!(list_templates))
+        .on(Access::Admin, routes!(create_template))
+        .on(Access::Admin, routes!(get_template))
+        .on(Access::Admin, routes!(update_template))
+        .on(Access::Admin, routes!(delete_template))
+        .on(Access::Admin, routes!(preview_template))
+        .on(Access::Admin, routes!(get_membership_rules))
+        .on(Access::Manager, routes!(put_membership_rules))
+        .on(Access::Admin, routes!(get_automation_rules))
+        .on(Access::Manager, routes!(put_automation_rules))
+        .on(Access::Admin, routes!(get_routing_rules))
+        .on(Access::Manager, routes!(put_routing_rules))
+        .on(Access::Admin, routes!(get_sla_policy))
+        .on(Access::Manager, routes!(put_sla_policy))
 }
 
 pub fn router(state: AppState) -> axum::Router {
     routes().into_router(state)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct QueueQuery {
     limit: Option<u32>,
     cursor: Option<String>,
@@ -93,6 +114,18 @@ struct QueueQuery {
     sort: QueueSort,
 }
 
+/// The queue of the caller's teams (all teams for seniors and managers).
+#[utoipa::path(
+    get,
+    path = "/v1/admin/conversations",
+    operation_id = "queue",
+    tag = "admins",
+    params(QueueQuery),
+    responses(
+        (status = 200, description = "A page", body = Page<ConversationView>),
+        (status = 400, response = BadRequest),
+    )
+)]
 async fn queue(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -109,6 +142,17 @@ async fn queue(
     Ok(Json(app.queue(&caller, filter, page).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/admin/conversations/{id}",
+    operation_id = "adminGetConversation",
+    tag = "admins",
+    params(("id" = String, Path, description = "Conversation id")),
+    responses(
+        (status = 200, description = "The conversation", body = ConversationView),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn get_conversation(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -117,6 +161,21 @@ async fn get_conversation(
     Ok(Json(app.admin_get_conversation(&caller, &id).await?))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/v1/admin/conversations/{id}",
+    operation_id = "updateConversation",
+    tag = "admins",
+    params(("id" = String, Path, description = "Conversation id")),
+    request_body = ConversationChanges,
+    responses(
+        (status = 200, description = "Updated", body = ConversationView),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 413, response = TooLarge),
+    )
+)]
 async fn update_conversation(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -126,6 +185,19 @@ async fn update_conversation(
     Ok(Json(app.update_conversation(&caller, &id, changes).await?))
 }
 
+/// Messages including internal notes.
+#[utoipa::path(
+    get,
+    path = "/v1/admin/conversations/{id}/messages",
+    operation_id = "adminListMessages",
+    tag = "admins",
+    params(("id" = String, Path, description = "Conversation id"), MessagesQuery),
+    responses(
+        (status = 200, description = "A page", body = Page<Message>),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn list_messages(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -139,6 +211,21 @@ async fn list_messages(
     ))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/admin/conversations/{id}/replies",
+    operation_id = "reply",
+    tag = "admins",
+    params(("id" = String, Path, description = "Conversation id"), IdempotencyHeader),
+    request_body = ReplyRequest,
+    responses(
+        (status = 201, description = "Created", body = Message),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 413, response = TooLarge),
+    )
+)]
 async fn reply(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -152,6 +239,22 @@ async fn reply(
     Ok((StatusCode::CREATED, Json(message)))
 }
 
+/// Mark read up to a message for the admin side.
+#[utoipa::path(
+    post,
+    path = "/v1/admin/conversations/{id}/read",
+    operation_id = "adminMarkRead",
+    tag = "admins",
+    params(("id" = String, Path, description = "Conversation id")),
+    request_body = ReadRequest,
+    responses(
+        (status = 204, description = "Marked"),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 413, response = TooLarge),
+    )
+)]
 async fn mark_read(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -163,6 +266,18 @@ async fn mark_read(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The conversation's SLA clocks and their timeline: started, paused, resumed, warned, breached, escalated, met.
+#[utoipa::path(
+    get,
+    path = "/v1/admin/conversations/{id}/sla",
+    operation_id = "adminSlaTimeline",
+    tag = "admins",
+    params(("id" = String, Path, description = "Conversation id")),
+    responses(
+        (status = 200, description = "The SLA timeline", body = SlaTimeline),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn sla_timeline(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -171,6 +286,16 @@ async fn sla_timeline(
     Ok(Json(app.sla_timeline(&caller, &id).await?))
 }
 
+/// The SLA policy in force (version 0: the built-in default).
+#[utoipa::path(
+    get,
+    path = "/v1/admin/sla-policy",
+    operation_id = "getSlaPolicy",
+    tag = "admins",
+    responses(
+        (status = 200, description = "The policy", body = Versioned<SlaPolicyConfig>),
+    )
+)]
 async fn get_sla_policy(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -178,6 +303,22 @@ async fn get_sla_policy(
     Ok(Json(app.get_sla_policy(&caller).await?))
 }
 
+/// Save a new version (managers); it applies to clocks started from now on.
+///
+/// Send back what the GET returned, edited: a stale `version` is a 409, a missing one a 400.
+#[utoipa::path(
+    put,
+    path = "/v1/admin/sla-policy",
+    operation_id = "putSlaPolicy",
+    tag = "admins",
+    request_body = Replacement<SlaPolicyConfig>,
+    responses(
+        (status = 200, description = "Saved", body = Versioned<SlaPolicyConfig>),
+        (status = 400, response = BadRequest),
+        (status = 409, response = Conflict),
+        (status = 413, response = TooLarge),
+    )
+)]
 async fn put_sla_policy(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -186,13 +327,26 @@ async fn put_sla_policy(
     Ok(Json(app.put_sla_policy(&caller, policy).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct TemplateQuery {
     team: Option<Team>,
     category: Option<Category>,
 }
 
+/// Templates for a team (its own and every team's) and category, by name.
+#[utoipa::path(
+    get,
+    path = "/v1/admin/templates",
+    operation_id = "listTemplates",
+    tag = "admins",
+    params(TemplateQuery),
+    responses(
+        (status = 200, description = "The templates", body = Page<Template>),
+        (status = 400, response = BadRequest),
+    )
+)]
 async fn list_templates(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -205,6 +359,20 @@ async fn list_templates(
     Ok(Json(app.list_templates(&caller, filter).await?))
 }
 
+/// Create a template (unknown placeholders are refused).
+#[utoipa::path(
+    post,
+    path = "/v1/admin/templates",
+    operation_id = "createTemplate",
+    tag = "admins",
+    params(IdempotencyHeader),
+    request_body = TemplateRequest,
+    responses(
+        (status = 201, description = "Created", body = Template),
+        (status = 400, response = BadRequest),
+        (status = 409, response = Conflict),
+    )
+)]
 async fn create_template(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -216,6 +384,18 @@ async fn create_template(
     Ok((StatusCode::CREATED, Json(template)))
 }
 
+/// A template.
+#[utoipa::path(
+    get,
+    path = "/v1/admin/templates/{id}",
+    operation_id = "getTemplate",
+    tag = "admins",
+    params(("id" = String, Path, description = "Template id")),
+    responses(
+        (status = 200, description = "The template", body = Template),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn get_template(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -224,6 +404,20 @@ async fn get_template(
     Ok(Json(app.get_template(&caller, &id).await?))
 }
 
+/// Replace a template's name, team, category and body (its author, a senior or a manager).
+#[utoipa::path(
+    put,
+    path = "/v1/admin/templates/{id}",
+    operation_id = "updateTemplate",
+    tag = "admins",
+    params(("id" = String, Path, description = "Template id")),
+    request_body = TemplateRequest,
+    responses(
+        (status = 200, description = "Updated", body = Template),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn update_template(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -233,6 +427,18 @@ async fn update_template(
     Ok(Json(app.update_template(&caller, &id, request).await?))
 }
 
+/// Delete a template (its author, a senior or a manager).
+#[utoipa::path(
+    delete,
+    path = "/v1/admin/templates/{id}",
+    operation_id = "deleteTemplate",
+    tag = "admins",
+    params(("id" = String, Path, description = "Template id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn delete_template(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -242,13 +448,28 @@ async fn delete_template(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct PreviewRequest {
     #[serde(default)]
+    #[schema(value_type = Option<common::messaging::VariablesSchema>)]
     variables: Option<Variables>,
 }
 
+/// The template filled with sample data and the given variables.
+#[utoipa::path(
+    post,
+    path = "/v1/admin/templates/{id}/preview",
+    operation_id = "previewTemplate",
+    tag = "admins",
+    params(("id" = String, Path, description = "Template id")),
+    request_body = PreviewRequest,
+    responses(
+        (status = 200, description = "The filled text", body = common::messaging::Preview),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn preview_template(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -261,6 +482,16 @@ async fn preview_template(
     ))
 }
 
+/// The routing rules in force: category, keywords, listing category and user tier → team and priority (version 0: none saved, built-in defaults).
+#[utoipa::path(
+    get,
+    path = "/v1/admin/routing-rules",
+    operation_id = "getRoutingRules",
+    tag = "admins",
+    responses(
+        (status = 200, description = "The rules", body = Versioned<RoutingRules>),
+    )
+)]
 async fn get_routing_rules(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -268,6 +499,22 @@ async fn get_routing_rules(
     Ok(Json(app.get_routing_rules(&caller).await?))
 }
 
+/// Save the next version of the routing rules (managers); they apply to conversations routed from then on.
+///
+/// Send back what the GET returned, edited: a stale `version` is a 409, a missing one a 400.
+#[utoipa::path(
+    put,
+    path = "/v1/admin/routing-rules",
+    operation_id = "putRoutingRules",
+    tag = "admins",
+    request_body = Replacement<RoutingRules>,
+    responses(
+        (status = 200, description = "Saved", body = Versioned<RoutingRules>),
+        (status = 400, response = BadRequest),
+        (status = 409, response = Conflict),
+        (status = 413, response = TooLarge),
+    )
+)]
 async fn put_routing_rules(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -276,12 +523,25 @@ async fn put_routing_rules(
     Ok(Json(app.put_routing_rules(&caller, rules).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct AgentsQuery {
     team: Option<Team>,
 }
 
+/// The admin directory (created from each admin's token on their first queue call).
+#[utoipa::path(
+    get,
+    path = "/v1/admin/agents",
+    operation_id = "listAgents",
+    tag = "admins",
+    params(AgentsQuery),
+    responses(
+        (status = 200, description = "The admins", body = Page<AgentProfile>),
+        (status = 400, response = BadRequest),
+    )
+)]
 async fn list_agents(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -290,6 +550,20 @@ async fn list_agents(
     Ok(Json(app.list_agents(&caller, query.team).await?))
 }
 
+/// Set an admin's capacity, working hours or away flag (managers; an admin may set their own away flag).
+#[utoipa::path(
+    patch,
+    path = "/v1/admin/agents/{id}",
+    operation_id = "updateAgent",
+    tag = "admins",
+    params(("id" = String, Path, description = "Admin id")),
+    request_body = AgentChanges,
+    responses(
+        (status = 200, description = "Updated", body = AgentProfile),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn update_agent(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -299,6 +573,16 @@ async fn update_agent(
     Ok(Json(app.update_agent(&caller, &id, changes).await?))
 }
 
+/// Who may start which kind of conversation (version 0: none saved, everyone signed in may).
+#[utoipa::path(
+    get,
+    path = "/v1/admin/membership-rules",
+    operation_id = "getMembershipRules",
+    tag = "admins",
+    responses(
+        (status = 200, description = "The rules", body = Versioned<MembershipRules>),
+    )
+)]
 async fn get_membership_rules(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -306,6 +590,22 @@ async fn get_membership_rules(
     Ok(Json(app.get_membership_rules(&caller).await?))
 }
 
+/// Save the next version of the membership rules (managers).
+///
+/// Send back what the GET returned, edited: a stale `version` is a 409, a missing one a 400.
+#[utoipa::path(
+    put,
+    path = "/v1/admin/membership-rules",
+    operation_id = "putMembershipRules",
+    tag = "admins",
+    request_body = Replacement<MembershipRules>,
+    responses(
+        (status = 200, description = "Saved", body = Versioned<MembershipRules>),
+        (status = 400, response = BadRequest),
+        (status = 409, response = Conflict),
+        (status = 413, response = TooLarge),
+    )
+)]
 async fn put_membership_rules(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -314,6 +614,16 @@ async fn put_membership_rules(
     Ok(Json(app.put_membership_rules(&caller, rules).await?))
 }
 
+/// Automatic acknowledgement and automatic answers to frequent questions (version 0: both off).
+#[utoipa::path(
+    get,
+    path = "/v1/admin/automation-rules",
+    operation_id = "getAutomationRules",
+    tag = "admins",
+    responses(
+        (status = 200, description = "The rules", body = Versioned<AutomationRules>),
+    )
+)]
 async fn get_automation_rules(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -321,6 +631,22 @@ async fn get_automation_rules(
     Ok(Json(app.get_automation_rules(&caller).await?))
 }
 
+/// Save the next version of the automation rules (managers); an answer must name an existing template.
+///
+/// Send back what the GET returned, edited: a stale `version` is a 409, a missing one a 400.
+#[utoipa::path(
+    put,
+    path = "/v1/admin/automation-rules",
+    operation_id = "putAutomationRules",
+    tag = "admins",
+    request_body = Replacement<AutomationRules>,
+    responses(
+        (status = 200, description = "Saved", body = Versioned<AutomationRules>),
+        (status = 400, response = BadRequest),
+        (status = 409, response = Conflict),
+        (status = 413, response = TooLarge),
+    )
+)]
 async fn put_automation_rules(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -329,6 +655,16 @@ async fn put_automation_rules(
     Ok(Json(app.put_automation_rules(&caller, rules).await?))
 }
 
+/// Registered endpoints (without secrets; managers).
+#[utoipa::path(
+    get,
+    path = "/v1/admin/webhooks",
+    operation_id = "listWebhooks",
+    tag = "admins",
+    responses(
+        (status = 200, description = "The endpoints", body = Page<WebhookView>),
+    )
+)]
 async fn list_webhooks(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -336,6 +672,20 @@ async fn list_webhooks(
     Ok(Json(app.list_webhooks(&caller).await?))
 }
 
+/// Register an endpoint for events (managers); the answer carries its secret, once.
+#[utoipa::path(
+    post,
+    path = "/v1/admin/webhooks",
+    operation_id = "createWebhook",
+    tag = "admins",
+    params(IdempotencyHeader),
+    request_body = WebhookRequest,
+    responses(
+        (status = 201, description = "Created", body = WebhookView),
+        (status = 400, response = BadRequest),
+        (status = 409, response = Conflict),
+    )
+)]
 async fn create_webhook(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -347,6 +697,19 @@ async fn create_webhook(
     Ok((StatusCode::CREATED, Json(webhook)))
 }
 
+/// Remove an endpoint (managers).
+#[utoipa::path(
+    delete,
+    path = "/v1/admin/webhooks/{id}",
+    operation_id = "deleteWebhook",
+    tag = "admins",
+    params(("id" = String, Path, description = "Webhook id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn delete_webhook(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -356,6 +719,19 @@ async fn delete_webhook(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The latest 50 deliveries, by what they are about, newest first (managers).
+#[utoipa::path(
+    get,
+    path = "/v1/admin/webhooks/{id}/deliveries",
+    operation_id = "webhookDeliveries",
+    tag = "admins",
+    params(("id" = String, Path, description = "Webhook id")),
+    responses(
+        (status = 200, description = "The delivery log", body = Page<Delivery>),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn webhook_deliveries(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -364,13 +740,26 @@ async fn webhook_deliveries(
     Ok(Json(app.webhook_deliveries(&caller, &id).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct PageQuery {
     limit: Option<u32>,
     cursor: Option<String>,
 }
 
+/// Broadcasts, newest first, with their progress (seniors and managers).
+#[utoipa::path(
+    get,
+    path = "/v1/admin/broadcasts",
+    operation_id = "listBroadcasts",
+    tag = "admins",
+    params(PageQuery),
+    responses(
+        (status = 200, description = "The broadcasts", body = Page<BroadcastView>),
+        (status = 400, response = BadRequest),
+    )
+)]
 async fn list_broadcasts(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -380,7 +769,20 @@ async fn list_broadcasts(
     Ok(Json(app.list_broadcasts(&caller, page).await?))
 }
 
-/// 202: the broadcast is stored; the fan-out runs in the background.
+/// Send a message to a segment of users (seniors and managers). Stored and answered at once; the fan-out runs in the background, each recipient getting a conversation from SayPro Support they can reply to.
+#[utoipa::path(
+    post,
+    path = "/v1/admin/broadcasts",
+    operation_id = "createBroadcast",
+    tag = "admins",
+    params(IdempotencyHeader),
+    request_body = BroadcastRequest,
+    responses(
+        (status = 202, description = "Queued", body = BroadcastView),
+        (status = 400, response = BadRequest),
+        (status = 409, response = Conflict),
+    )
+)]
 async fn create_broadcast(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -392,6 +794,19 @@ async fn create_broadcast(
     Ok((StatusCode::ACCEPTED, Json(broadcast)))
 }
 
+/// A broadcast and its progress (seniors and managers).
+#[utoipa::path(
+    get,
+    path = "/v1/admin/broadcasts/{id}",
+    operation_id = "getBroadcast",
+    tag = "admins",
+    params(("id" = String, Path, description = "Broadcast id")),
+    responses(
+        (status = 200, description = "The broadcast", body = BroadcastView),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn get_broadcast(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -400,6 +815,20 @@ async fn get_broadcast(
     Ok(Json(app.get_broadcast(&caller, &id).await?))
 }
 
+/// Stop a queued or sending broadcast where it is; recipients already reached keep it (seniors and managers).
+#[utoipa::path(
+    post,
+    path = "/v1/admin/broadcasts/{id}/cancel",
+    operation_id = "cancelBroadcast",
+    tag = "admins",
+    params(("id" = String, Path, description = "Broadcast id")),
+    responses(
+        (status = 200, description = "Cancelled (or already cancelled)", body = BroadcastView),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    )
+)]
 async fn cancel_broadcast(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -408,6 +837,16 @@ async fn cancel_broadcast(
     Ok(Json(app.cancel_broadcast(&caller, &id).await?))
 }
 
+/// The abuse filter's policy in force (moderators and managers).
+#[utoipa::path(
+    get,
+    path = "/v1/admin/safety-policy",
+    operation_id = "getSafetyPolicy",
+    tag = "admins",
+    responses(
+        (status = 200, description = "The policy", body = Versioned<SafetyPolicy>),
+    )
+)]
 async fn get_safety_policy(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -415,6 +854,21 @@ async fn get_safety_policy(
     Ok(Json(app.get_safety_policy(&caller).await?))
 }
 
+/// Save the next version of the abuse filter's policy (moderators and managers); applies within a minute.
+///
+/// Send back what the GET returned, edited: a stale `version` is a 409, a missing one a 400.
+#[utoipa::path(
+    put,
+    path = "/v1/admin/safety-policy",
+    operation_id = "putSafetyPolicy",
+    tag = "admins",
+    request_body = Replacement<SafetyPolicy>,
+    responses(
+        (status = 200, description = "Saved", body = Versioned<SafetyPolicy>),
+        (status = 400, response = BadRequest),
+        (status = 409, response = Conflict),
+    )
+)]
 async fn put_safety_policy(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -423,6 +877,18 @@ async fn put_safety_policy(
     Ok(Json(app.put_safety_policy(&caller, policy).await?))
 }
 
+/// Messages the abuse filter holds, oldest first (moderators and managers).
+#[utoipa::path(
+    get,
+    path = "/v1/admin/moderation/held",
+    operation_id = "listHeld",
+    tag = "admins",
+    params(PageQuery),
+    responses(
+        (status = 200, description = "The queue", body = Page<Held>),
+        (status = 400, response = BadRequest),
+    )
+)]
 async fn held_messages(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -432,6 +898,20 @@ async fn held_messages(
     Ok(Json(app.held_messages(&caller, page).await?))
 }
 
+/// Send a held message as its author, once (moderators and managers).
+#[utoipa::path(
+    post,
+    path = "/v1/admin/moderation/held/{id}/release",
+    operation_id = "releaseHeld",
+    tag = "admins",
+    params(("id" = String, Path, description = "Held message id")),
+    responses(
+        (status = 200, description = "Decided", body = Held),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    )
+)]
 async fn release_held(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -440,6 +920,20 @@ async fn release_held(
     Ok(Json(app.release_held(&caller, &id).await?))
 }
 
+/// Drop a held message (moderators and managers).
+#[utoipa::path(
+    post,
+    path = "/v1/admin/moderation/held/{id}/reject",
+    operation_id = "rejectHeld",
+    tag = "admins",
+    params(("id" = String, Path, description = "Held message id")),
+    responses(
+        (status = 200, description = "Decided", body = Held),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    )
+)]
 async fn reject_held(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -448,8 +942,9 @@ async fn reject_held(
     Ok(Json(app.reject_held(&caller, &id).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct AuditQuery {
     /// `YYYY-MM`; this month if absent.
     month: Option<String>,
@@ -457,6 +952,18 @@ struct AuditQuery {
     cursor: Option<String>,
 }
 
+/// The append-only audit log of moderator actions, one month at a time, oldest first (moderators and managers).
+#[utoipa::path(
+    get,
+    path = "/v1/admin/audit",
+    operation_id = "auditLog",
+    tag = "admins",
+    params(AuditQuery),
+    responses(
+        (status = 200, description = "Entries", body = Page<AuditEntry>),
+        (status = 400, response = BadRequest),
+    )
+)]
 async fn audit_log(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -468,6 +975,19 @@ async fn audit_log(
     ))
 }
 
+/// Block a user from sending messages; their messages are refused with a 403 that says so (moderators and managers; audited).
+#[utoipa::path(
+    post,
+    path = "/v1/admin/users/{id}/block",
+    operation_id = "blockUser",
+    tag = "admins",
+    params(("id" = String, Path, description = "User id")),
+    request_body = BlockRequest,
+    responses(
+        (status = 200, description = "Blocked", body = Block),
+        (status = 400, response = BadRequest),
+    )
+)]
 async fn block_user(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -477,6 +997,19 @@ async fn block_user(
     Ok(Json(app.block_user(&caller, &id, request).await?))
 }
 
+/// Lift a block (moderators and managers; audited).
+#[utoipa::path(
+    post,
+    path = "/v1/admin/users/{id}/unblock",
+    operation_id = "unblockUser",
+    tag = "admins",
+    params(("id" = String, Path, description = "User id")),
+    responses(
+        (status = 204, description = "Unblocked"),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn unblock_user(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -486,6 +1019,18 @@ async fn unblock_user(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Open reports, soonest due first (moderators and managers).
+#[utoipa::path(
+    get,
+    path = "/v1/admin/moderation/reports",
+    operation_id = "listReports",
+    tag = "admins",
+    params(PageQuery),
+    responses(
+        (status = 200, description = "The queue", body = Page<Report>),
+        (status = 400, response = BadRequest),
+    )
+)]
 async fn reports(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -495,6 +1040,19 @@ async fn reports(
     Ok(Json(app.reports(&caller, page).await?))
 }
 
+/// A report with its conversation and latest messages (the read is audited).
+#[utoipa::path(
+    get,
+    path = "/v1/admin/moderation/reports/{id}",
+    operation_id = "getReport",
+    tag = "admins",
+    params(("id" = String, Path, description = "Report id")),
+    responses(
+        (status = 200, description = "The report in context", body = ReportInContext),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn report_in_context(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -503,6 +1061,21 @@ async fn report_in_context(
     Ok(Json(app.report_in_context(&caller, &id).await?))
 }
 
+/// Close a report: dismissed, the message hidden, its author blocked, or (a buyer–seller thread) flagged to support as a complaint from the reporter with the listing (audited).
+#[utoipa::path(
+    post,
+    path = "/v1/admin/moderation/reports/{id}/close",
+    operation_id = "closeReport",
+    tag = "admins",
+    params(("id" = String, Path, description = "Report id")),
+    request_body = CloseReport,
+    responses(
+        (status = 200, description = "Closed", body = Report),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    )
+)]
 async fn close_report(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -512,6 +1085,19 @@ async fn close_report(
     Ok(Json(app.close_report(&caller, &id, request).await?))
 }
 
+/// Warn a user: a conversation from SayPro Support in their inbox they can answer (moderators and managers; audited).
+#[utoipa::path(
+    post,
+    path = "/v1/admin/users/{id}/warn",
+    operation_id = "warnUser",
+    tag = "admins",
+    params(("id" = String, Path, description = "User id")),
+    request_body = WarnRequest,
+    responses(
+        (status = 201, description = "The warning as sent", body = Message),
+        (status = 400, response = BadRequest),
+    )
+)]
 async fn warn_user(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -522,8 +1108,9 @@ async fn warn_user(
     Ok((StatusCode::CREATED, Json(warning)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct ModerateQuery {
     /// Why the moderator reads it: kept in the audit log.
     reason: String,
@@ -532,6 +1119,19 @@ struct ModerateQuery {
 /// `{id}/messages/{message_id}/attachments/{attachment_id}`.
 type AttachmentPath = Path<(String, String, String)>;
 
+/// A signed download of a file in a support conversation of your teams.
+#[utoipa::path(
+    get,
+    path = "/v1/admin/conversations/{id}/messages/{message_id}/attachments/{attachment_id}",
+    operation_id = "adminDownloadAttachment",
+    tag = "admins",
+    params(("id" = String, Path, description = "Conversation id"), ("message_id" = String, Path, description = "Message id"), ("attachment_id" = String, Path, description = "Attachment id")),
+    responses(
+        (status = 200, description = "The attachment with a signed download (valid 5 minutes)", body = AttachmentTransfer),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn admin_download_attachment(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -543,6 +1143,19 @@ async fn admin_download_attachment(
     ))
 }
 
+/// A signed download of a file in any conversation (moderators and managers); the download and its reason go to the audit log.
+#[utoipa::path(
+    get,
+    path = "/v1/admin/moderation/conversations/{id}/messages/{message_id}/attachments/{attachment_id}",
+    operation_id = "moderateAttachment",
+    tag = "admins",
+    params(("id" = String, Path, description = "Conversation id"), ("message_id" = String, Path, description = "Message id"), ("attachment_id" = String, Path, description = "Attachment id"), ModerateQuery),
+    responses(
+        (status = 200, description = "The attachment with a signed download (valid 5 minutes)", body = AttachmentTransfer),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn moderate_attachment(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -555,6 +1168,19 @@ async fn moderate_attachment(
     ))
 }
 
+/// Read any conversation, buyer–seller ones included, with its latest 50 messages (moderators and managers); the read and its reason go to the audit log.
+#[utoipa::path(
+    get,
+    path = "/v1/admin/moderation/conversations/{id}",
+    operation_id = "moderateConversation",
+    tag = "admins",
+    params(("id" = String, Path), ModerateQuery),
+    responses(
+        (status = 200, description = "The conversation", body = ModeratorView),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn moderate_conversation(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,

@@ -5,44 +5,34 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{Method, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use common::delivery::Mailer;
 use common::domain::identity::Access;
-use common::http::{Authenticated, Params, Routes};
+use common::domain::report::MonthlyReport;
+use common::http::{Authenticated, BadRequest, Params, Routes};
 use common::lambda::{Schedule, scheduled_at};
+use common::reporting::CostReport;
+use common::reporting::Dashboard;
 use common::reporting::{Reports, render};
 use common::{App, AppState, HttpResult};
 use serde::Deserialize;
+use utoipa_axum::routes;
+
 use serde_json::Value;
 
 pub fn routes() -> Routes {
     Routes::default()
-        .on(
-            Method::GET,
-            "/v1/admin/reports/{month}",
-            Access::Manager,
-            monthly_report,
-        )
-        .on(
-            Method::GET,
-            "/v1/admin/costs/{month}",
-            Access::FinanceOrManager,
-            costs,
-        )
-        .on(
-            Method::GET,
-            "/v1/admin/dashboard",
-            Access::Supervisor,
-            dashboard,
-        )
+        .on(Access::Manager, routes!(monthly_report))
+        .on(Access::FinanceOrManager, routes!(costs))
+        .on(Access::Supervisor, routes!(dashboard))
 }
 
 pub fn router(state: AppState) -> axum::Router {
     routes().into_router(state)
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 enum Format {
     #[default]
@@ -51,13 +41,26 @@ enum Format {
     Html,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct ReportQuery {
     #[serde(default)]
     format: Format,
 }
 
+/// Managers: the month's SCMR-5 report from the daily stats, compared with the month before.
+#[utoipa::path(
+    get,
+    path = "/v1/admin/reports/{month}",
+    operation_id = "monthlyReport",
+    tag = "reports",
+    params(("month" = String, Path, description = "A month as yyyy-mm, not in the future"), ReportQuery),
+    responses(
+        (status = 200, description = "The report: JSON, CSV (section,name,metric,value) or HTML with SVG charts", content((MonthlyReport = "application/json"), (String = "text/csv"), (String = "text/html"))),
+        (status = 400, response = BadRequest),
+    )
+)]
 async fn monthly_report(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -89,6 +92,18 @@ async fn monthly_report(
     })
 }
 
+/// Finance and managers: the month's metered use priced by the price table, per service, day, conversation, category and team, with a projection.
+#[utoipa::path(
+    get,
+    path = "/v1/admin/costs/{month}",
+    operation_id = "monthlyCost",
+    tag = "reports",
+    params(("month" = String, Path, description = "A month as yyyy-mm, not in the future")),
+    responses(
+        (status = 200, description = "The cost", body = CostReport),
+        (status = 400, response = BadRequest),
+    )
+)]
 async fn costs(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -97,6 +112,16 @@ async fn costs(
     Ok(Json(Reports(&app).cost_report(&caller, &month).await?))
 }
 
+/// Seniors and managers: open and pending per team, due within the hour, breached, oldest waiting, today's first responses, agents on duty.
+#[utoipa::path(
+    get,
+    path = "/v1/admin/dashboard",
+    operation_id = "dashboard",
+    tag = "reports",
+    responses(
+        (status = 200, description = "Now", body = Dashboard),
+    )
+)]
 async fn dashboard(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,

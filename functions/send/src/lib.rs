@@ -6,150 +6,90 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use common::domain::attachment::UploadRequest;
+use common::domain::conversation::ConversationView;
 use common::domain::identity::Access;
+use common::domain::message::Message;
+use common::domain::notice::Notification;
 use common::domain::preferences::Preferences;
 use common::domain::survey::Answer;
+use common::domain::survey::NpsAnswer;
+use common::domain::survey::Rating;
 use common::domain::{ConversationType, Status};
-use common::http::{Authenticated, IdempotencyHeader, JsonBody, MessagesQuery, Params, Routes};
-use common::messaging::surveys::NpsRequest;
+use common::http::{
+    Authenticated, BadRequest, Conflict, IdempotencyHeader, JsonBody, MessagesQuery, NotFound,
+    Params, Routes, TooLarge, TooManyRequests,
+};
+use common::messaging::AttachmentTransfer;
+use common::messaging::CreatedConversation;
+use common::messaging::Erased;
+use common::messaging::Export;
+use common::messaging::HeldNotice;
+use common::messaging::Page;
+use common::messaging::Report;
+use common::messaging::UnreadCounts;
+use common::messaging::surveys::{NpsRequest, NpsStatus, Recorded, SurveyView};
 use common::messaging::{
     AttachmentRef, ConversationFilter, NewConversation, NewMessage, NotificationOrder, PageRequest,
     ReadRequest, ReportRequest,
 };
 use common::{AppState, HttpResult};
 use serde::Deserialize;
+use utoipa_axum::routes;
 
 pub fn routes() -> Routes {
     Routes::default()
-        .on(
-            Method::POST,
-            "/v1/conversations",
-            Access::Person,
-            create_conversation,
-        )
-        .on(
-            Method::GET,
-            "/v1/conversations",
-            Access::Person,
-            list_conversations,
-        )
-        .on(
-            Method::GET,
-            "/v1/conversations/{id}",
-            Access::Person,
-            get_conversation,
-        )
-        .on(
-            Method::GET,
-            "/v1/conversations/{id}/messages",
-            Access::Person,
-            list_messages,
-        )
-        .on(
-            Method::POST,
-            "/v1/conversations/{id}/messages",
-            Access::Person,
-            post_message,
-        )
-        .on(
-            Method::POST,
-            "/v1/conversations/{id}/read",
-            Access::Person,
-            mark_read,
-        )
-        .on(
-            Method::POST,
-            "/v1/conversations/{id}/resolve",
-            Access::Person,
-            resolve_conversation,
-        )
-        .on(
-            Method::POST,
-            "/v1/conversations/{id}/reports",
-            Access::Person,
-            report,
-        )
-        .on(
-            Method::POST,
-            "/v1/attachments",
-            Access::Person,
-            create_upload,
-        )
-        .on(
-            Method::GET,
-            "/v1/conversations/{id}/messages/{message_id}/attachments/{attachment_id}",
-            Access::Person,
-            download_attachment,
-        )
-        .on(
-            Method::GET,
-            "/v1/notifications",
-            Access::Person,
-            list_notifications,
-        )
-        .on(
-            Method::POST,
-            "/v1/notifications/{id}/read",
-            Access::Person,
-            mark_notification_read,
-        )
-        .on(
-            Method::POST,
-            "/v1/notifications/read-all",
-            Access::Person,
-            mark_all_notifications_read,
-        )
-        .on(
-            Method::GET,
-            "/v1/notifications/unread-counts",
-            Access::Person,
-            unread_counts,
-        )
-        .on(Method::GET, "/v1/me/export", Access::Person, export)
-        .on(
-            Method::DELETE,
-            "/v1/me/messages",
-            Access::Person,
-            erase_messages,
-        )
-        .on(
-            Method::GET,
-            "/v1/me/preferences",
-            Access::Person,
-            get_preferences,
-        )
-        .on(
-            Method::PUT,
-            "/v1/me/preferences",
-            Access::Person,
-            put_preferences,
-        )
-        .on(
-            Method::GET,
-            "/v1/conversations/{id}/rating",
-            Access::Person,
-            get_rating,
-        )
-        .on(
-            Method::POST,
-            "/v1/conversations/{id}/rating",
-            Access::Person,
-            rate,
-        )
-        .on(Method::GET, "/v1/me/nps", Access::Person, nps_status)
-        .on(Method::POST, "/v1/me/nps", Access::User, answer_nps)
+        .on(Access::Person, routes!(create_conversation))
+        .on(Access::Person, routes!(list_conversations))
+        .on(Access::Person, routes!(get_conversation))
+        .on(Access::Person, routes!(list_messages))
+        .on(Access::Person, routes!(post_message))
+        .on(Access::Person, routes!(mark_read))
+        .on(Access::Person, routes!(resolve_conversation))
+        .on(Access::Person, routes!(report))
+        .on(Access::Person, routes!(create_upload))
+        .on(Access::Person, routes!(download_attachment))
+        .on(Access::Person, routes!(list_notifications))
+        .on(Access::Person, routes!(mark_notification_read))
+        .on(Access::Person, routes!(mark_all_notifications_read))
+        .on(Access::Person, routes!(unread_counts))
+        .on(Access::Person, routes!(export))
+        .on(Access::Person, routes!(erase_messages))
+        .on(Access::Person, routes!(get_preferences))
+        .on(Access::Person, routes!(put_preferences))
+        .on(Access::Person, routes!(get_rating))
+        .on(Access::Person, routes!(rate))
+        .on(Access::Person, routes!(nps_status))
+        .on(Access::User, routes!(answer_nps))
         // The emailed survey: the token is the permission (no bearer token).
-        .open(Method::GET, "/v1/surveys/{token}", survey)
-        .open(Method::POST, "/v1/surveys/{token}", answer_survey)
+        .open(routes!(survey))
+        .open(routes!(answer_survey))
 }
 
 pub fn router(state: AppState) -> axum::Router {
     routes().into_router(state)
 }
 
+/// Start a support conversation with the admin team, or a direct one with a listing's seller.
+#[utoipa::path(
+    post,
+    path = "/v1/conversations",
+    operation_id = "createConversation",
+    tag = "users",
+    params(IdempotencyHeader),
+    request_body = NewConversation,
+    responses(
+        (status = 201, description = "Created (or the first result for a repeated Idempotency-Key)", body = CreatedConversation),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 413, response = TooLarge),
+        (status = 429, response = TooManyRequests),
+        (status = 202, description = "Held for a moderator (the abuse filter's verdict); delivered only if released", body = HeldNotice),
+    )
+)]
 async fn create_conversation(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -163,8 +103,9 @@ async fn create_conversation(
     Ok(common::http::created(created))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
     limit: Option<u32>,
     cursor: Option<String>,
@@ -173,6 +114,18 @@ struct ListQuery {
     kind: Option<ConversationType>,
 }
 
+/// The caller's conversations, most recent activity first.
+#[utoipa::path(
+    get,
+    path = "/v1/conversations",
+    operation_id = "listConversations",
+    tag = "users",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "A page", body = Page<ConversationView>),
+        (status = 400, response = BadRequest),
+    )
+)]
 async fn list_conversations(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -186,6 +139,17 @@ async fn list_conversations(
     Ok(Json(app.list_conversations(&caller, filter, page).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/conversations/{id}",
+    operation_id = "getConversation",
+    tag = "users",
+    params(("id" = String, Path, description = "Conversation id")),
+    responses(
+        (status = 200, description = "The conversation", body = ConversationView),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn get_conversation(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -194,6 +158,19 @@ async fn get_conversation(
     Ok(Json(app.get_conversation(&caller, &id).await?))
 }
 
+/// Messages, oldest first (internal notes never included).
+#[utoipa::path(
+    get,
+    path = "/v1/conversations/{id}/messages",
+    operation_id = "listMessages",
+    tag = "users",
+    params(("id" = String, Path, description = "Conversation id"), MessagesQuery),
+    responses(
+        (status = 200, description = "A page", body = Page<Message>),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn list_messages(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -206,6 +183,23 @@ async fn list_messages(
     ))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/conversations/{id}/messages",
+    operation_id = "postMessage",
+    tag = "users",
+    params(("id" = String, Path, description = "Conversation id"), IdempotencyHeader),
+    request_body = NewMessage,
+    responses(
+        (status = 201, description = "Created", body = Message),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 413, response = TooLarge),
+        (status = 429, response = TooManyRequests),
+        (status = 202, description = "Held for a moderator (the abuse filter's verdict); delivered only if released", body = HeldNotice),
+    )
+)]
 async fn post_message(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -224,7 +218,18 @@ async fn post_message(
     Ok(common::http::created(message))
 }
 
-/// A signed upload for one file; the message that carries it names its id.
+/// A signed upload for one file (common images or PDF, within the size cap). PUT the bytes to `upload.url` with `upload.headers`, then name the returned id in a message's `attachments` within a day.
+#[utoipa::path(
+    post,
+    path = "/v1/attachments",
+    operation_id = "createUpload",
+    tag = "users",
+    request_body = UploadRequest,
+    responses(
+        (status = 201, description = "The upload to make", body = AttachmentTransfer),
+        (status = 400, response = BadRequest),
+    )
+)]
 async fn create_upload(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -236,6 +241,19 @@ async fn create_upload(
     ))
 }
 
+/// A signed download of a file in a conversation of yours (not of a message a moderator hid).
+#[utoipa::path(
+    get,
+    path = "/v1/conversations/{id}/messages/{message_id}/attachments/{attachment_id}",
+    operation_id = "downloadAttachment",
+    tag = "users",
+    params(("id" = String, Path, description = "Conversation id"), ("message_id" = String, Path, description = "Message id"), ("attachment_id" = String, Path, description = "Attachment id")),
+    responses(
+        (status = 200, description = "The attachment with a signed download (valid 5 minutes)", body = AttachmentTransfer),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn download_attachment(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -245,6 +263,22 @@ async fn download_attachment(
     Ok(Json(app.download_attachment(&caller, at).await?))
 }
 
+/// Mark read up to a message.
+#[utoipa::path(
+    post,
+    path = "/v1/conversations/{id}/read",
+    operation_id = "markRead",
+    tag = "users",
+    params(("id" = String, Path, description = "Conversation id")),
+    request_body = ReadRequest,
+    responses(
+        (status = 204, description = "Marked"),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 413, response = TooLarge),
+    )
+)]
 async fn mark_read(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -255,7 +289,20 @@ async fn mark_read(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The user confirms their question is answered (after an automatic answer, say).
+/// The user confirms their support question is answered: resolved.
+#[utoipa::path(
+    post,
+    path = "/v1/conversations/{id}/resolve",
+    operation_id = "resolveConversation",
+    tag = "users",
+    params(("id" = String, Path, description = "Conversation id")),
+    responses(
+        (status = 200, description = "Resolved", body = ConversationView),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    )
+)]
 async fn resolve_conversation(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -264,8 +311,9 @@ async fn resolve_conversation(
     Ok(Json(app.resolve_conversation(&caller, &id).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct NotificationsQuery {
     limit: Option<u32>,
     cursor: Option<String>,
@@ -273,6 +321,18 @@ struct NotificationsQuery {
     order: NotificationOrder,
 }
 
+/// In-app notifications (users and admins), newest first or unread first.
+#[utoipa::path(
+    get,
+    path = "/v1/notifications",
+    operation_id = "listNotifications",
+    tag = "users",
+    params(NotificationsQuery),
+    responses(
+        (status = 200, description = "A page", body = Page<Notification>),
+        (status = 400, response = BadRequest),
+    )
+)]
 async fn list_notifications(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -284,6 +344,18 @@ async fn list_notifications(
     ))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/notifications/{id}/read",
+    operation_id = "markNotificationRead",
+    tag = "users",
+    params(("id" = String, Path)),
+    responses(
+        (status = 204, description = "Marked read"),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn mark_notification_read(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -293,14 +365,40 @@ async fn mark_notification_read(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Marks up to 100 unread notifications read; call again while marked is 100.
+#[utoipa::path(
+    post,
+    path = "/v1/notifications/read-all",
+    operation_id = "markAllNotificationsRead",
+    tag = "users",
+    responses(
+        (status = 200, description = "How many were marked", body = Marked),
+    )
+)]
 async fn mark_all_notifications_read(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
 ) -> HttpResult<impl IntoResponse> {
     let marked = app.mark_all_notifications_read(&caller).await?;
-    Ok(Json(serde_json::json!({ "marked": marked })))
+    Ok(Json(Marked { marked }))
 }
 
+/// How many notifications were marked read.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct Marked {
+    marked: usize,
+}
+
+/// Unread notifications in total and per conversation.
+#[utoipa::path(
+    get,
+    path = "/v1/notifications/unread-counts",
+    operation_id = "unreadCounts",
+    tag = "users",
+    responses(
+        (status = 200, description = "The counts", body = UnreadCounts),
+    )
+)]
 async fn unread_counts(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -308,6 +406,16 @@ async fn unread_counts(
     Ok(Json(app.unread_counts(&caller).await?))
 }
 
+/// Notification preferences (defaults until saved).
+#[utoipa::path(
+    get,
+    path = "/v1/me/preferences",
+    operation_id = "getPreferences",
+    tag = "users",
+    responses(
+        (status = 200, description = "The preferences", body = Preferences),
+    )
+)]
 async fn get_preferences(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -315,6 +423,18 @@ async fn get_preferences(
     Ok(Json(app.preferences(&caller).await?))
 }
 
+#[utoipa::path(
+    put,
+    path = "/v1/me/preferences",
+    operation_id = "putPreferences",
+    tag = "users",
+    request_body = Preferences,
+    responses(
+        (status = 200, description = "Saved", body = Preferences),
+        (status = 400, response = BadRequest),
+        (status = 413, response = TooLarge),
+    )
+)]
 async fn put_preferences(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -323,7 +443,17 @@ async fn put_preferences(
     Ok(Json(app.set_preferences(&caller, preferences).await?))
 }
 
-/// Everything held about the caller, as a JSON download.
+/// Everything SayPro messaging holds about the caller (POPIA/GDPR access request), as a JSON download.
+#[utoipa::path(
+    get,
+    path = "/v1/me/export",
+    operation_id = "exportMyData",
+    tag = "users",
+    responses(
+        (status = 200, description = "The export", body = Export),
+        (status = 413, response = TooLarge),
+    )
+)]
 async fn export(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -341,7 +471,21 @@ async fn export(
     ))
 }
 
-/// A participant reports the conversation or one of its messages to the moderators.
+/// Report the conversation, or one of its messages, to the moderators (participants).
+#[utoipa::path(
+    post,
+    path = "/v1/conversations/{id}/reports",
+    operation_id = "reportConversation",
+    tag = "users",
+    params(("id" = String, Path, description = "Conversation id"), IdempotencyHeader),
+    request_body = ReportRequest,
+    responses(
+        (status = 201, description = "Reported", body = Report),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    )
+)]
 async fn report(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -358,7 +502,17 @@ async fn report(
     Ok(common::http::created(report))
 }
 
-/// Erases what the caller wrote, everywhere it is kept.
+/// Erase every message the caller wrote (POPIA/GDPR): bodies, links, every file they uploaded, the previews in others' notifications, their contact details and the subjects they wrote; the other party sees "This message was deleted by its author."; who wrote when stays for reports.
+#[utoipa::path(
+    delete,
+    path = "/v1/me/messages",
+    operation_id = "eraseMyMessages",
+    tag = "users",
+    responses(
+        (status = 200, description = "Erased", body = Erased),
+        (status = 413, response = TooLarge),
+    )
+)]
 async fn erase_messages(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -366,6 +520,18 @@ async fn erase_messages(
     Ok(Json(app.erase_messages(&caller).await?))
 }
 
+/// The user's rating of their resolved support conversation.
+#[utoipa::path(
+    get,
+    path = "/v1/conversations/{id}/rating",
+    operation_id = "getRating",
+    tag = "users",
+    params(("id" = String, Path, description = "Conversation id")),
+    responses(
+        (status = 200, description = "The rating", body = Rating),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn get_rating(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -374,6 +540,21 @@ async fn get_rating(
     Ok(Json(app.conversation_rating(&caller, &id).await?))
 }
 
+/// Rate a resolved support conversation (1–5 stars); the same call changes it within 7 days.
+#[utoipa::path(
+    post,
+    path = "/v1/conversations/{id}/rating",
+    operation_id = "rateConversation",
+    tag = "users",
+    params(("id" = String, Path, description = "Conversation id")),
+    request_body = Answer,
+    responses(
+        (status = 200, description = "Recorded", body = Recorded),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    )
+)]
 async fn rate(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -383,6 +564,16 @@ async fn rate(
     Ok(Json(app.rate_conversation(&caller, &id, answer).await?))
 }
 
+/// Whether the quarter's Net Promoter question is due.
+#[utoipa::path(
+    get,
+    path = "/v1/me/nps",
+    operation_id = "getNps",
+    tag = "users",
+    responses(
+        (status = 200, description = "The quarter's status", body = NpsStatus),
+    )
+)]
 async fn nps_status(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -390,6 +581,19 @@ async fn nps_status(
     Ok(Json(app.nps_status(&caller).await?))
 }
 
+/// Answer the Net Promoter question (0–10), once a quarter.
+#[utoipa::path(
+    post,
+    path = "/v1/me/nps",
+    operation_id = "answerNps",
+    tag = "users",
+    request_body = NpsRequest,
+    responses(
+        (status = 201, description = "Recorded", body = NpsAnswer),
+        (status = 400, response = BadRequest),
+        (status = 409, response = Conflict),
+    )
+)]
 async fn answer_nps(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -401,6 +605,18 @@ async fn answer_nps(
     ))
 }
 
+/// What an emailed survey is about; records nothing (link scanners follow links).
+#[utoipa::path(
+    get,
+    path = "/v1/surveys/{token}",
+    operation_id = "getSurvey",
+    tag = "users",
+    params(("token" = String, Path, description = "The emailed survey link's token")),
+    responses(
+        (status = 200, description = "The survey", body = SurveyView),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn survey(
     State(app): State<AppState>,
     Path(token): Path<String>,
@@ -408,6 +624,21 @@ async fn survey(
     Ok(Json(app.survey(&token).await?))
 }
 
+/// Answer an emailed survey: the rating and, if still due, the quarter's NPS.
+#[utoipa::path(
+    post,
+    path = "/v1/surveys/{token}",
+    operation_id = "answerSurvey",
+    tag = "users",
+    params(("token" = String, Path, description = "The emailed survey link's token")),
+    request_body = Answer,
+    responses(
+        (status = 200, description = "Recorded", body = Recorded),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    )
+)]
 async fn answer_survey(
     State(app): State<AppState>,
     Path(token): Path<String>,

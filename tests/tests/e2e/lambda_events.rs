@@ -46,17 +46,15 @@ fn lambda_app_with_files(table: Arc<EmbeddedTable>) -> (AppState, Arc<LocalObjec
 /// Does what the website does with a signed upload: PUT the file with its headers (to
 /// the dev server's file route, as S3 would take it).
 async fn upload(app: &AppState, files: Arc<LocalObjects>, upload: &Value, bytes: &[u8]) {
-    let outbox = Arc::new(common::delivery::outbox::Outbox::new(
-        None,
-        app.clock.clone(),
-    ));
     let url = upload["url"].as_str().unwrap();
     let mut request = axum::http::Request::put(url.strip_prefix(local::DEFAULT_BASE_URL).unwrap());
     for (name, value) in tests::signed_headers(upload) {
         request = request.header(name, value);
     }
     let request = request.body(Body::from(bytes.to_vec())).unwrap();
-    let router = local::routes(outbox, files).into_router(app.clone());
+    let router = local::routes()
+        .into_router(app.clone())
+        .layer(axum::Extension(files));
     let response = router.oneshot(request).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
 }

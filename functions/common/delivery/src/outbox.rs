@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::{Email, Mailer, SendError, Sms, TextMessage};
 use domain::clock::Clock;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     Email,
@@ -21,7 +21,7 @@ pub enum Channel {
 }
 
 /// One entry of the outbox, as `GET /local/outbox` shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Sent {
     pub channel: Channel,
     pub to: String,

@@ -77,9 +77,10 @@ impl Kind {
 }
 
 /// An attachment as a message carries it (API.md "Attachment").
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Attachment {
     pub id: String,
+    /// As uploaded, without any path; shown to the recipient
     pub filename: String,
     pub content_type: String,
     /// Bytes.
@@ -87,11 +88,14 @@ pub struct Attachment {
 }
 
 /// What a client asks to upload.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UploadRequest {
+    #[schema(max_length = 200, min_length = 1)]
     pub filename: String,
+    /// Common images and PDF; the file's first bytes must match it
     pub content_type: String,
+    /// Exact bytes; at most the configured cap (10 MB by default)
     pub size: u64,
 }
 

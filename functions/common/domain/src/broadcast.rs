@@ -22,7 +22,7 @@ pub const MAX_LISTED_USERS: usize = 1_000;
 pub const MAX_FAILURES_SHOWN: usize = 20;
 
 /// Who receives a broadcast.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Segment {
     /// Every user the registry knows: synced by the website, or seen writing.
@@ -78,7 +78,7 @@ pub fn normal(text: &str) -> String {
     text.trim().to_lowercase()
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum BroadcastStatus {
     /// Accepted; the fan-out has not started.
@@ -92,21 +92,21 @@ pub enum BroadcastStatus {
 
 /// Where the fan-out has got to: which source of the segment (a shard of the user
 /// registry, or the position in an explicit list) and where its read stopped.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FanoutCursor {
     pub source: u32,
     pub after: Option<String>,
 }
 
 /// A recipient the fan-out could not reach, and why.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Failure {
     pub user_id: String,
     pub reason: String,
 }
 
 /// A broadcast as stored.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Broadcast {
     pub id: String,
     pub subject: String,

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::sla::{Sla, SlaAction, SlaTargets};
 use crate::identity::Team;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ConversationType {
     /// A user and the admin team.
@@ -19,7 +19,9 @@ pub enum ConversationType {
     Direct,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Category {
     General,
@@ -49,14 +51,14 @@ impl Category {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Priority {
     Normal,
     Urgent,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Open,
@@ -76,7 +78,7 @@ impl Status {
 
 /// How to reach someone taking part, from the claims of their own requests: kept on the
 /// conversation so notifications need no extra read. Never shown in the API's views.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Contact {
     pub name: Option<String>,
     pub email: Option<String>,
@@ -292,11 +294,13 @@ impl Conversation {
 }
 
 /// The API's view of a conversation (API.md "Conversation"), for one caller at one time.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = Conversation)]
 pub struct ConversationView {
     pub id: String,
     #[serde(rename = "type")]
     pub kind: ConversationType,
+    #[schema(required = true)]
     pub listing_id: Option<String>,
     pub subject: String,
     pub category: Category,
@@ -304,7 +308,9 @@ pub struct ConversationView {
     pub status: Status,
     pub created_by: String,
     pub participants: Vec<String>,
+    #[schema(required = true)]
     pub team: Option<Team>,
+    #[schema(required = true)]
     pub assignee: Option<String>,
     pub created_at: DateTime<Utc>,
     pub last_message_at: DateTime<Utc>,
@@ -313,12 +319,16 @@ pub struct ConversationView {
     pub sla: Option<SlaView>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = Sla)]
 pub struct SlaView {
     pub first_response_due: DateTime<Utc>,
+    #[schema(required = true)]
     pub next_response_due: Option<DateTime<Utc>>,
+    #[schema(required = true)]
     pub first_response_at: Option<DateTime<Utc>>,
     /// Until resolved: when it should be.
+    #[schema(required = true)]
     pub resolution_due: Option<DateTime<Utc>>,
     pub breached: bool,
     pub escalation_level: u8,

@@ -16,7 +16,7 @@ fn default_capacity() -> u32 {
 }
 
 /// When an agent works, in South African time (every day).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WorkingHours {
     pub start: NaiveTime,
@@ -35,23 +35,33 @@ impl WorkingHours {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = Agent)]
 pub struct AgentProfile {
     pub id: String,
     #[serde(default)]
+    #[schema(required = true)]
     pub contact: Contact,
     #[serde(default)]
+    #[schema(required = true)]
     pub teams: Vec<Team>,
     #[serde(default)]
+    #[schema(required = true)]
     pub roles: Vec<String>,
     #[serde(default = "default_capacity")]
+    /// Most open conversations automatic assignment gives them
+    #[schema(required = true)]
     pub capacity: u32,
     #[serde(default)]
+    /// When they take new conversations; null: any time
+    #[schema(required = true)]
     pub working_hours: Option<WorkingHours>,
     #[serde(default)]
+    #[schema(required = true)]
     pub away: bool,
     /// Open and pending conversations assigned to them.
     #[serde(default)]
+    #[schema(required = true)]
     pub open_count: i64,
 }
 

@@ -49,7 +49,19 @@ impl Role {
 }
 
 /// The admin teams a support conversation is routed to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Team {
     Support,
@@ -213,6 +225,21 @@ impl Access {
         }
     }
 
+    /// Who that is, as the API document says it.
+    pub fn audience(self) -> &'static str {
+        match self {
+            Access::SignedIn => "anyone signed in",
+            Access::Person => "anyone signed in but the website's backend",
+            Access::User => "users (not admins, not the website's backend)",
+            Access::Admin => "admins (groups agent, senior or manager)",
+            Access::Supervisor => "seniors and managers",
+            Access::Manager => "managers",
+            Access::Moderator => "moderators and managers",
+            Access::FinanceOrManager => "finance and managers",
+            Access::Service => "the website's backend (group service)",
+        }
+    }
+
     /// Why someone else is refused, as the 403 says it.
     pub fn refusal(self) -> &'static str {
         match self {
@@ -238,7 +265,7 @@ impl Access {
 }
 
 /// The claims the website's tokens carry (Cognito's names).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Claims {
     pub sub: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -11,7 +11,7 @@ use crate::{Rejection, Result};
 const MAX_RULES: usize = 100;
 const MAX_TIER: usize = 50;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MembershipRule {
     #[serde(rename = "type")]
@@ -20,12 +20,14 @@ pub struct MembershipRule {
     #[serde(default)]
     pub category: Option<Category>,
     /// The tiers that may start such a conversation (case-insensitive).
+    #[schema(min_items = 1)]
     pub tiers: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MembershipRules {
+    #[schema(max_items = 100)]
     pub rules: Vec<MembershipRule>,
 }
 

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use super::attachment::Attachment;
 use super::sla::SlaAction;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SenderRole {
     User,
@@ -13,7 +13,7 @@ pub enum SenderRole {
 }
 
 /// A message as stored and as the API shows it (API.md "Message").
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Message {
     pub id: String,
     pub conversation_id: String,
@@ -23,6 +23,7 @@ pub struct Message {
     pub created_at: DateTime<Utc>,
     /// Internal notes are for the admin team only; users never see them.
     pub internal: bool,
+    #[schema(required = true)]
     pub template_id: Option<String>,
     /// On the SLA check's internal notes: what it did (warned, escalated).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -18,7 +18,9 @@ pub enum Audience {
     Role(Role),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum NoticeKind {
     /// A user wrote in a support conversation.
@@ -140,7 +142,7 @@ fn sla_notices(alert: SlaAction, conversation: &Conversation, urgent: bool) -> V
 }
 
 /// An in-app notification, as the API shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Notification {
     /// The message it is about (unique per recipient).
     pub id: String,

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::Contact;
 use crate::notice::Notice;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SmsPreference {
     Off,
@@ -17,7 +17,7 @@ pub enum SmsPreference {
     All,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QuietHours {
     /// Local time, `HH:MM`; may be later than `end` (overnight).
@@ -27,7 +27,7 @@ pub struct QuietHours {
 
 /// A person's notification preferences, as stored and as `GET/PUT /v1/me/preferences`
 /// shows them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Preferences {
     #[serde(default = "yes")]

@@ -26,7 +26,7 @@ pub mod meter {
     pub const SMS_SEGMENTS: &str = "sms_segments_";
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PriceTable {
     /// Where the prices come from, shown with every cost figure.
@@ -62,7 +62,7 @@ impl Default for PriceTable {
 }
 
 /// Cost by service, in the price table's currency.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Cost {
     pub dynamodb_reads: f64,
     pub dynamodb_writes: f64,
@@ -76,7 +76,7 @@ pub struct Cost {
 }
 
 /// The metered use behind a cost.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Usage {
     pub read_units: f64,
     pub write_units: i64,

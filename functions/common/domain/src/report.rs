@@ -12,7 +12,7 @@ use super::stats::{Clock, DailyStats, Dimension, Figures, Timing};
 use super::survey::net_promoter_score;
 
 /// Mean, median and 90th percentile of one kind of time, in minutes.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Times {
     pub count: u64,
     pub mean_minutes: Option<f64>,
@@ -34,7 +34,7 @@ impl Times {
 
 /// One time (first response, response, resolution) in business and wall-clock time,
 /// against its target (counted in business time).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct TimeFigures {
     pub target_minutes: i64,
     pub business: Times,
@@ -58,7 +58,7 @@ impl TimeFigures {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Compliance {
     pub responses: i64,
     pub responses_on_time: i64,
@@ -68,13 +68,13 @@ pub struct Compliance {
     pub resolution_compliance: Option<f64>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct DayVolume {
     pub date: NaiveDate,
     pub messages: i64,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Volumes {
     pub messages: i64,
     /// Buyers and sellers writing to each other.
@@ -91,7 +91,7 @@ pub struct Volumes {
     pub weekly: Vec<DayVolume>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct PeakHour {
     /// Monday = 0.
     pub weekday: u32,
@@ -100,7 +100,8 @@ pub struct PeakHour {
 }
 
 /// One row of the per-agent, per-team and per-category tables.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
+#[schema(as = ReportRow)]
 pub struct Row {
     pub name: String,
     pub opened: i64,
@@ -136,7 +137,7 @@ impl Row {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Satisfaction {
     pub ratings: i64,
     /// Ratings of 1 to 5 stars.
@@ -149,7 +150,7 @@ pub struct Satisfaction {
     pub helpfulness: Option<f64>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Nps {
     pub answers: i64,
     pub promoters: i64,
@@ -159,14 +160,14 @@ pub struct Nps {
     pub score: Option<f64>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Complaints {
     pub received: i64,
     pub resolved: i64,
     pub resolution_rate: Option<f64>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ListingCoverage {
     /// Active listings registered for messaging now.
     pub active_listings: i64,
@@ -175,7 +176,7 @@ pub struct ListingCoverage {
     pub share_messaged: Option<f64>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct CostSummary {
     pub price_source: String,
     pub currency: String,
@@ -185,7 +186,7 @@ pub struct CostSummary {
 }
 
 /// The figures compared month on month.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Headline {
     pub messages: i64,
     pub conversations: i64,
@@ -199,7 +200,7 @@ pub struct Headline {
     pub cost: Option<f64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct MonthlyReport {
     pub month: String,
     pub previous_month: String,
@@ -213,6 +214,7 @@ pub struct MonthlyReport {
     pub sla: Compliance,
     pub volumes: Volumes,
     /// Messages by weekday (Monday first) and hour, South African time.
+    #[schema(max_items = 7, min_items = 7)]
     pub heatmap: [[i64; 24]; 7],
     pub peak_hours: Vec<PeakHour>,
     pub agents: Vec<Row>,

@@ -30,13 +30,14 @@ fn default_priority(category: Category) -> Priority {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RoutingRule {
     pub category: Category,
     /// Any of these words in the subject or first message (case-insensitive); empty:
     /// any text.
     #[serde(default)]
+    #[schema(max_items = 50)]
     pub keywords: Vec<String>,
     /// The category of the listing the conversation is about (the website's own).
     #[serde(default)]
@@ -51,9 +52,11 @@ pub struct RoutingRule {
 }
 
 /// The rules as managers write them (`PUT /v1/admin/routing-rules`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RoutingRules {
+    /// Tried in order; the first match wins; then the defaults (general, complaint, account → support; payment → billing; technical → technical; payment and account urgent)
+    #[schema(max_items = 200)]
     pub rules: Vec<RoutingRule>,
     /// Teams whose new conversations go straight to the available agent with the fewest
     /// open ones; others wait in the team queue for someone to claim them.

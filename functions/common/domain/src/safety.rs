@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 use crate::{Rejection, Result};
 
 /// What happens to a message, least to most severe.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     Deliver,
@@ -22,7 +24,7 @@ pub enum Action {
     Refuse,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ScamKind {
     OffPlatformPayment,
@@ -32,7 +34,7 @@ pub enum ScamKind {
 }
 
 /// Phrases that mark one kind of scam, and what to do with a message that has one.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScamRule {
     pub kind: ScamKind,
@@ -41,7 +43,7 @@ pub struct ScamRule {
 }
 
 /// Messages per sender, and new conversations per listing, in fixed windows.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RateLimits {
     pub per_minute: u32,
@@ -57,7 +59,7 @@ pub struct RateLimits {
 
 /// The same text from one sender to more than `max_conversations` conversations within
 /// an hour is held; short texts ("Is it still available?") are exempt.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DuplicateRule {
     pub max_conversations: u32,
@@ -66,10 +68,12 @@ pub struct DuplicateRule {
 }
 
 /// The policy moderators edit (`/v1/admin/safety-policy`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SafetyPolicy {
+    /// Whole words (or phrases) refused anywhere
     pub blocked_words: Vec<String>,
+    /// Links to these domains (and their subdomains) are refused
     pub blocked_domains: Vec<String>,
     pub shorteners: Vec<String>,
     pub shortener_action: Action,
@@ -267,7 +271,7 @@ impl SafetyPolicy {
 }
 
 /// A link found in a message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Link {
     pub url: String,
     pub domain: String,

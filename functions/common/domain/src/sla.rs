@@ -69,7 +69,7 @@ impl SlaTargets {
 }
 
 /// Which clock an event is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SlaClock {
     FirstResponse,
@@ -77,7 +77,7 @@ pub enum SlaClock {
     Resolution,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SlaEventKind {
     Started,
@@ -93,23 +93,25 @@ pub enum SlaEventKind {
 }
 
 /// One entry of a conversation's SLA timeline (`GET .../sla`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SlaEvent {
     pub at: DateTime<Utc>,
     pub kind: SlaEventKind,
     pub clock: SlaClock,
     /// The deadline in force.
+    #[schema(required = true)]
     pub due: Option<DateTime<Utc>>,
     /// Escalations: 1 to seniors, 2 to managers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub level: Option<u8>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Met: whether within the deadline
     pub on_time: Option<bool>,
     pub policy_version: u32,
 }
 
 /// What the SLA check does next to a conversation whose response clock runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SlaAction {
     /// Tell the assignee (or the team) the deadline is near.

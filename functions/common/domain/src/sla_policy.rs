@@ -14,7 +14,7 @@ use super::{Category, Priority};
 use crate::{Rejection, Result};
 
 /// How a target's time is counted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Counting {
     /// Every hour of every day (urgent).
@@ -24,7 +24,7 @@ pub enum Counting {
     BusinessDays,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TargetRule {
     pub priority: Priority,
@@ -36,10 +36,11 @@ pub struct TargetRule {
     pub calendar: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CalendarConfig {
     pub time_zone: String,
+    #[schema(value_type = Vec<BusinessDay>)]
     pub business_days: Vec<Weekday>,
     /// `HH:MM`, local.
     pub business_day_end: NaiveTime,
@@ -47,20 +48,36 @@ pub struct CalendarConfig {
     pub holidays: Vec<NaiveDate>,
 }
 
+/// A day of the week as a calendar names it (how chrono's `Weekday` is written).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code, reason = "the API document's name for chrono's Weekday")]
+enum BusinessDay {
+    Mon,
+    Tue,
+    Wed,
+    Thu,
+    Fri,
+    Sat,
+    Sun,
+}
+
 /// The policy as managers write it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SlaPolicyConfig {
     pub calendars: BTreeMap<String, CalendarConfig>,
     /// The most specific rule wins: a category rule before its priority's general rule.
     pub targets: Vec<TargetRule>,
     /// Warn the assignee when this share of the time is used (1–99).
+    #[schema(maximum = 99)]
     pub warn_at_percent: u8,
     /// Still unanswered this long after the breach: escalate to a manager.
+    #[schema(maximum = 43200)]
     pub manager_after_minutes: u32,
     /// Resolve within this long of the first message, counted as each conversation's
     /// response target is (the seed's 24 hours by default).
     #[serde(default = "default_resolution_minutes")]
+    #[schema(maximum = 43200)]
     pub resolution_minutes: u32,
 }
 

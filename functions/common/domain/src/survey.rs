@@ -19,16 +19,23 @@ const MAX_COMMENT: usize = 2_000;
 
 /// What a user answers (`POST /v1/conversations/{id}/rating`, or the emailed survey's
 /// `POST /v1/surveys/{token}` with `nps` beside it).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = SurveyAnswer)]
 pub struct Answer {
+    #[schema(maximum = 5)]
     pub stars: u8,
+    #[schema(maximum = 5)]
     pub clarity: Option<u8>,
+    #[schema(maximum = 5)]
     pub timeliness: Option<u8>,
+    #[schema(maximum = 5)]
     pub helpfulness: Option<u8>,
+    #[schema(max_length = 2000)]
     pub comment: Option<String>,
     /// Only on the emailed survey: the quarter's Net Promoter question, if still due.
     #[serde(default)]
+    #[schema(maximum = 10)]
     pub nps: Option<u8>,
 }
 
@@ -62,13 +69,17 @@ impl Answer {
 
 /// A rating as stored (`USER#<user>` / `RATING#<conversation>`), with what it is about
 /// copied from the conversation so the stats count it without another read.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Rating {
     pub conversation_id: String,
     pub user_id: String,
+    #[schema(maximum = 5)]
     pub stars: u8,
+    #[schema(maximum = 5)]
     pub clarity: Option<u8>,
+    #[schema(maximum = 5)]
     pub timeliness: Option<u8>,
+    #[schema(maximum = 5)]
     pub helpfulness: Option<u8>,
     pub comment: Option<String>,
     pub category: Category,
@@ -110,10 +121,11 @@ impl Rating {
 }
 
 /// A Net Promoter answer as stored (`USER#<user>` / `NPS#<quarter>`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct NpsAnswer {
     pub user_id: String,
     pub quarter: String,
+    #[schema(maximum = 10)]
     pub score: u8,
     pub answered_at: DateTime<Utc>,
 }

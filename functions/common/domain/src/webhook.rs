@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Rejection, Result};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
 pub enum WebhookEvent {
     #[serde(rename = "conversation.created")]
     ConversationCreated,
@@ -68,7 +70,7 @@ pub fn check_url(url: &str) -> Result<String> {
 }
 
 /// An endpoint a manager registered.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Webhook {
     pub id: String,
     pub url: String,
@@ -78,7 +80,7 @@ pub struct Webhook {
     pub created_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DeliveryState {
     Delivered,
@@ -89,7 +91,7 @@ pub enum DeliveryState {
 }
 
 /// One delivery, as the log shows it (`GET /v1/admin/webhooks/{id}/deliveries`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Delivery {
     pub id: String,
     pub event: WebhookEvent,
@@ -98,6 +100,7 @@ pub struct Delivery {
     /// The receiver's last answer, or why there was none.
     pub last_result: String,
     pub created_at: DateTime<Utc>,
+    #[schema(required = true)]
     pub next_attempt_at: Option<DateTime<Utc>>,
     /// What was (and will be) posted.
     pub payload: String,

@@ -23,7 +23,7 @@ use domain::{
 use store::table::{Filter, Index, Item, Query, Value, from_item, key_item};
 use store::{self, Cursor, message_write, queue_partition};
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum QueueSort {
     /// Soonest SLA deadline first.
@@ -43,11 +43,13 @@ pub struct QueueFilter {
     pub sort: QueueSort,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReplyRequest {
+    #[schema(max_length = 5000, min_length = 1)]
     pub body: Option<String>,
     pub template_id: Option<String>,
+    #[schema(value_type = Option<super::templates::VariablesSchema>)]
     pub variables: Option<BTreeMap<String, serde_json::Value>>,
     #[serde(default)]
     pub internal: bool,
@@ -55,7 +57,7 @@ pub struct ReplyRequest {
     pub status: Option<Status>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConversationChanges {
     pub status: Option<Status>,

@@ -22,7 +22,7 @@ use store::message_key;
 use store::table::from_item;
 
 /// An attachment with the signed request that moves its bytes (up or down).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AttachmentTransfer {
     #[serde(flatten)]
     pub attachment: Attachment,

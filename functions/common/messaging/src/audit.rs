@@ -14,7 +14,7 @@ use store::keys::{audit_key, audit_partition};
 use store::table::{Condition, Index, Query, WriteOp, from_item};
 use store::{self, record_write};
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AuditEntry {
     pub id: String,
     pub at: DateTime<Utc>,
@@ -23,6 +23,7 @@ pub struct AuditEntry {
     pub action: String,
     /// What it was done to: `held:<id>`, `user:<id>`, `conversation:<id>`, ...
     pub target: String,
+    #[schema(required = true)]
     pub detail: Option<String>,
 }
 

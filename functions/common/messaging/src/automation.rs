@@ -20,7 +20,7 @@ use domain::{Category, Conversation, Listing, Message, SenderRole};
 const AUTOMATION_SENDER: &str = "saypro-support";
 const MAX_ANSWERS: usize = 100;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AutoAnswer {
     pub category: Category,
@@ -29,7 +29,7 @@ pub struct AutoAnswer {
     pub template_id: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AutomationRules {
     /// Acknowledge every new support conversation with the time an answer is due.
@@ -37,6 +37,7 @@ pub struct AutomationRules {
     pub acknowledge: bool,
     /// Tried in order; the first match answers.
     #[serde(default)]
+    #[schema(max_items = 100)]
     pub answers: Vec<AutoAnswer>,
 }
 

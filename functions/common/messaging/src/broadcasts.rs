@@ -31,16 +31,19 @@ const CONCURRENT_WRITES: usize = 16;
 /// moves on, so one recipient never holds up the rest (unless the whole step failed).
 const DELIVERY_ATTEMPTS: usize = 2;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BroadcastRequest {
+    #[schema(max_length = 200)]
     pub subject: String,
+    #[schema(max_length = 5000)]
     pub body: String,
     pub segment: Segment,
 }
 
 /// A broadcast as the API shows it: its message, segment, status and progress.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = Broadcast)]
 pub struct BroadcastView {
     pub id: String,
     pub subject: String,
@@ -49,11 +52,17 @@ pub struct BroadcastView {
     pub status: BroadcastStatus,
     pub created_by: String,
     pub created_at: DateTime<Utc>,
+    #[schema(required = true)]
     pub started_at: Option<DateTime<Utc>>,
+    #[schema(required = true)]
     pub finished_at: Option<DateTime<Utc>>,
+    #[schema(required = true)]
     pub cancelled_by: Option<String>,
+    /// Recipients who have it in their inbox
     pub sent: u32,
+    /// Recipients it could not be written for
     pub failed: u32,
+    /// The first 20 failures, with why
     pub failures: Vec<Failure>,
 }
 

@@ -19,11 +19,13 @@ use store::record_write;
 use store::table::{Condition, Table, TableError, Value, WriteOp, from_item};
 
 /// A configuration with its version, as stored and as its `GET` route shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Versioned<T> {
     /// 0 for the built-in default (never saved).
     pub version: u32,
+    #[schema(required = true)]
     pub updated_at: Option<DateTime<Utc>>,
+    #[schema(required = true)]
     pub updated_by: Option<String>,
     pub policy: T,
 }
@@ -31,14 +33,17 @@ pub struct Versioned<T> {
 /// A save: the document as its `GET` showed it, `version` naming the version replaced
 /// (0: the built-in default). `updated_at` and `updated_by` may be sent back; the save
 /// sets them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Replacement<T> {
+    /// The version this edit replaces, as the `GET` returned it (0: the built-in default).
     pub version: u32,
     pub policy: T,
-    #[serde(default, skip_serializing)]
+    /// Ignored: the save sets it.
+    #[serde(default)]
     pub updated_at: Option<DateTime<Utc>>,
-    #[serde(default, skip_serializing)]
+    /// Ignored: the save sets it.
+    #[serde(default)]
     pub updated_by: Option<String>,
 }
 

@@ -23,11 +23,13 @@ const MAX_AGENTS: usize = 1_000;
 
 /// `PATCH /v1/admin/agents/{id}`: managers set any of these; an admin may set their own
 /// `away`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AgentChanges {
+    #[schema(maximum = 500)]
     pub capacity: Option<u32>,
     #[serde(default, deserialize_with = "super::admin::present")]
+    /// When they take new conversations; null: any time
     pub working_hours: Option<Option<WorkingHours>>,
     pub away: Option<bool>,
 }

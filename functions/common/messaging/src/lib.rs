@@ -48,7 +48,9 @@ pub use routing_rules::{VersionedMembership, VersionedRules};
 pub use safety::VersionedSafety;
 pub use sla_check::{SlaCheckOutcome, SlaTimeline};
 pub use sla_policy::SlaPolicy;
-pub use templates::{Preview, Template, TemplateFilter, TemplateRequest, Variables};
+pub use templates::{
+    Preview, Template, TemplateFilter, TemplateRequest, TextOrNumber, Variables, VariablesSchema,
+};
 pub use user::{ConversationFilter, CreatedConversation, NewConversation, NewMessage, ReadRequest};
 pub use users::{AccountSource, UserAccount, UserRequest};
 pub use webhooks::{WebhookRequest, WebhookView};
@@ -61,7 +63,7 @@ use serde::Serialize;
 use store::Cursor;
 
 /// One page of a list, as the API returns it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,
@@ -103,7 +105,7 @@ impl PageRequest {
 }
 
 /// Message order in a conversation.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Order {
     #[default]

@@ -9,9 +9,10 @@ use domain::identity::{Access, Caller};
 use domain::{Listing, ListingStatus, validate};
 use store::listing_write;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListingRequest {
+    #[schema(max_length = 200)]
     pub title: String,
     pub seller_id: String,
     pub category: String,

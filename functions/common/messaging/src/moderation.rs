@@ -17,7 +17,7 @@ use store::table::{Condition, Index, Query, TableError, Value, WriteOp, from_ite
 use store::{self, sortable_time};
 
 /// What the held message would have done.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum HeldRequest {
     NewConversation {
@@ -31,7 +31,7 @@ pub enum HeldRequest {
     },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum HeldStatus {
     Waiting,
@@ -40,7 +40,7 @@ pub enum HeldStatus {
 }
 
 /// A held message, as stored and as moderators see it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Held {
     pub id: String,
     pub status: HeldStatus,
@@ -48,17 +48,20 @@ pub struct Held {
     /// The author's claims, to send it as them on release.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     sender: Option<Claims>,
+    /// What the message would have done: start a conversation (`request`) or write in one (`conversation_id`, `body`, `attachments`)
     pub request: HeldRequest,
     /// Why it was held, in a sentence.
     pub reason: String,
     pub rules: Vec<String>,
     pub created_at: DateTime<Utc>,
+    #[schema(required = true)]
     pub decided_by: Option<String>,
+    #[schema(required = true)]
     pub decided_at: Option<DateTime<Utc>>,
 }
 
 /// What the author is told: their message waits for a moderator.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct HeldNotice {
     pub status: HeldStatus,
     pub held_id: String,
@@ -253,14 +256,15 @@ pub enum Gate {
 }
 
 /// `POST /v1/admin/users/{id}/block`: why.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BlockRequest {
+    #[schema(max_length = 500)]
     pub reason: String,
 }
 
 /// A user blocked from sending messages.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Block {
     pub user_id: String,
     pub reason: String,
@@ -316,9 +320,10 @@ impl App {
 }
 
 /// `POST /v1/admin/users/{id}/warn`: what to tell them.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WarnRequest {
+    #[schema(max_length = 5000)]
     pub message: String,
 }
 

@@ -21,7 +21,7 @@ use store::table::{
 use store::{self, Cursor, record_write};
 
 /// Notifications newest first, or unread ones first (then the read ones, newest first).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum NotificationOrder {
     #[default]
@@ -29,7 +29,7 @@ pub enum NotificationOrder {
     UnreadFirst,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct UnreadCounts {
     pub total: u32,
     /// Unread notifications per conversation id.

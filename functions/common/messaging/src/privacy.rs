@@ -39,7 +39,7 @@ use store::table::{
 /// More items than this in one list and the export is refused rather than cut short.
 const EXPORT_LIMIT: usize = 50_000;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ExportedConversation {
     /// As the caller sees it (other people's contact details are not theirs to export).
     pub conversation: ConversationView,
@@ -47,11 +47,12 @@ pub struct ExportedConversation {
     pub messages: Vec<Message>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Export {
     pub user_id: String,
     pub exported_at: DateTime<Utc>,
     /// What the website synced, or what messaging learned from the caller's tokens.
+    #[schema(required = true)]
     pub account: Option<UserAccount>,
     pub preferences: Preferences,
     pub conversations: Vec<ExportedConversation>,
@@ -139,8 +140,9 @@ impl App {
 }
 
 /// What an erasure changed.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Erased {
+    /// Messages erased now
     pub messages: usize,
     pub conversations: usize,
     /// Files they uploaded, attached or not.

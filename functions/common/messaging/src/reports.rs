@@ -28,7 +28,7 @@ use store::{self, conversation_writes, message_key, message_write, record_write,
 /// Messages shown around a report.
 const CONTEXT_MESSAGES: usize = 50;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ReportReason {
     Spam,
@@ -39,22 +39,24 @@ pub enum ReportReason {
 }
 
 /// `POST /v1/conversations/{id}/reports`: a message of the conversation, or the whole of it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReportRequest {
     pub reason: ReportReason,
+    #[schema(max_length = 1000)]
     pub comment: Option<String>,
+    /// A message of the conversation; the whole conversation if absent
     pub message_id: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ReportStatus {
     Open,
     Closed,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ReportOutcome {
     Dismissed,
@@ -65,28 +67,35 @@ pub enum ReportOutcome {
     FlaggedToSupport,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Report {
     pub id: String,
     pub conversation_id: String,
+    #[schema(required = true)]
     pub message_id: Option<String>,
     /// Whom it is about: the message's author, or the other party of the conversation.
+    #[schema(required = true)]
     pub reported_user: Option<String>,
     pub reporter: String,
     pub reason: ReportReason,
+    #[schema(required = true)]
     pub comment: Option<String>,
     pub status: ReportStatus,
     pub created_at: DateTime<Utc>,
     /// The moderators' response target.
     pub due_at: DateTime<Utc>,
+    #[schema(required = true)]
     pub outcome: Option<ReportOutcome>,
+    #[schema(required = true)]
     pub note: Option<String>,
+    #[schema(required = true)]
     pub closed_by: Option<String>,
+    #[schema(required = true)]
     pub closed_at: Option<DateTime<Utc>>,
 }
 
 /// A conversation as a moderator reads it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ModeratorView {
     pub conversation: ConversationView,
     /// The latest messages, oldest first, hidden ones as they were written.
@@ -94,7 +103,7 @@ pub struct ModeratorView {
 }
 
 /// A report with what moderators need to judge it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ReportInContext {
     pub report: Report,
     pub conversation: ConversationView,
@@ -103,10 +112,11 @@ pub struct ReportInContext {
 }
 
 /// `POST /v1/admin/moderation/reports/{id}/close`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CloseReport {
     pub outcome: ReportOutcome,
+    #[schema(max_length = 1000)]
     pub note: Option<String>,
 }
 

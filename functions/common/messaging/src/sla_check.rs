@@ -39,7 +39,7 @@ const PAGE: usize = 100;
 const TIMELINE_LIMIT: usize = 300;
 
 /// What one check did.
-#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SlaCheckOutcome {
     /// Conversations the due index listed.
     pub due: usize,
@@ -51,17 +51,18 @@ pub struct SlaCheckOutcome {
 }
 
 /// `GET /v1/admin/conversations/{id}/sla`: the clocks now and how they got there.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SlaTimeline {
     pub conversation_id: String,
     pub sla: SlaView,
     /// The SLA check's next step, if any.
+    #[schema(required = true)]
     pub next_step: Option<NextStep>,
     /// Oldest first.
     pub events: Vec<SlaEvent>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct NextStep {
     pub at: DateTime<Utc>,
     pub action: SlaAction,

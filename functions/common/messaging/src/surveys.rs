@@ -19,7 +19,7 @@ use store::record_item;
 use store::table::{Condition, TableError, Value, WriteOp, from_item};
 
 /// What the emailed link's page shows (`GET /v1/surveys/{token}`).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SurveyView {
     pub conversation_id: String,
     pub subject: String,
@@ -31,7 +31,8 @@ pub struct SurveyView {
 }
 
 /// What answering recorded.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = RatingRecorded)]
 pub struct Recorded {
     pub rating: Rating,
     /// The NPS answer, if one was given and the quarter's was still due.
@@ -39,16 +40,17 @@ pub struct Recorded {
 }
 
 /// `GET /v1/me/nps`: whether to ask.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct NpsStatus {
     pub quarter: String,
     pub due: bool,
     pub answer: Option<NpsAnswer>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NpsRequest {
+    #[schema(maximum = 10)]
     pub score: u8,
 }
 

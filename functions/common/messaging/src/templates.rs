@@ -23,13 +23,16 @@ use store::{self, listing_key, record_write};
 const MAX_TEMPLATES: usize = 1_000;
 const NAME_MAX_CHARS: usize = 100;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Template {
     pub id: String,
     pub name: String,
     /// `None`: for every team.
+    #[schema(required = true)]
     pub team: Option<Team>,
+    #[schema(required = true)]
     pub category: Option<Category>,
+    /// MiniJinja (Jinja2) text: {{user.first_name}}, {{listing.title}}, {{listing.location}}, {{listing.id}}, {{conversation.id}}, {{conversation.subject}}, {{conversation.category}}, {{agent.name}}, {{agent.first_name}}, {{today}}, {{team}}, {{var.<name>}} given when replying; a fallback: {{user.first_name | "there"}}
     pub body: String,
     /// The placeholders the body uses.
     pub placeholders: Vec<String>,
@@ -38,17 +41,20 @@ pub struct Template {
     pub updated_at: DateTime<Utc>,
     /// Replies sent with it.
     #[serde(default)]
+    #[schema(required = true)]
     pub usage_count: u64,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TemplateRequest {
+    #[schema(max_length = 100)]
     pub name: String,
     #[serde(default)]
     pub team: Option<Team>,
     #[serde(default)]
     pub category: Option<Category>,
+    #[schema(max_length = 5000)]
     pub body: String,
 }
 
@@ -61,7 +67,24 @@ pub struct TemplateFilter {
 /// Values given when replying or previewing: placeholder name → text.
 pub type Variables = BTreeMap<String, serde_json::Value>;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// Placeholder name (e.g. `user.first_name`, `var.date`) → value; overrides what the
+/// system knows. (The API document's view of [`Variables`]: values are checked when a
+/// reply is made, so a wrong one is refused naming it.)
+#[derive(utoipa::ToSchema)]
+#[schema(as = Variables)]
+#[allow(dead_code, reason = "the API document's view of Variables")]
+pub struct VariablesSchema(BTreeMap<String, TextOrNumber>);
+
+/// A placeholder's value: text, or a number (written as text).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code, reason = "the API document's view of a variable")]
+pub enum TextOrNumber {
+    Text(String),
+    Number(f64),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Preview {
     pub body: String,
 }

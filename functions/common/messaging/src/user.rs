@@ -30,37 +30,48 @@ use store::{
     message_write, messages_partition, record_write,
 };
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewConversation {
     #[serde(rename = "type")]
     pub kind: ConversationType,
+    /// Required for support
     pub category: Option<Category>,
+    /// Required for support; a direct conversation defaults to the listing title
+    #[schema(max_length = 200)]
     pub subject: Option<String>,
+    /// Trimmed; may be empty only when attachments are given
+    #[schema(max_length = 5000, min_length = 0)]
     pub body: String,
+    /// Required for direct
     pub listing_id: Option<String>,
+    /// Support only; payment and account default to urgent
     pub priority: Option<Priority>,
     /// Ids of the caller's uploads (`POST /v1/attachments`) the first message carries.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(max_items = 5)]
     pub attachments: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CreatedConversation {
     pub conversation: ConversationView,
     pub message: Message,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewMessage {
+    /// Trimmed; may be empty only when attachments are given
+    #[schema(max_length = 5000, min_length = 0)]
     pub body: String,
     /// Ids of the caller's uploads (`POST /v1/attachments`) the message carries.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(max_items = 5)]
     pub attachments: Vec<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReadRequest {
     pub message_id: String,

@@ -16,18 +16,20 @@ use store::table::{Condition, TableError, from_item};
 use store::{SegmentKind, account_write, listing_key, record_write, segment_member_key};
 
 /// A user as the registry knows them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UserAccount {
     pub id: String,
     #[serde(flatten)]
     pub contact: Contact,
+    #[schema(required = true)]
     pub tier: Option<String>,
+    #[schema(required = true)]
     pub location: Option<String>,
     pub source: AccountSource,
     pub updated_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AccountSource {
     /// Synced by the website's backend: the source of truth.
@@ -46,12 +48,14 @@ impl UserAccount {
 }
 
 /// `PUT /v1/users/{id}`: the user as the website has them now (replaces what was there).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserRequest {
     pub name: Option<String>,
     pub email: Option<String>,
+    /// International form, e.g. +27821234567
     pub phone: Option<String>,
+    /// Membership tier, e.g. basic, verified, premium
     pub tier: Option<String>,
     pub location: Option<String>,
 }

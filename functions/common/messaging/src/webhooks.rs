@@ -19,15 +19,18 @@ use store::{self, record_write};
 const MAX_WEBHOOKS: usize = 100;
 const LOG_PAGE: usize = 50;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookRequest {
+    /// https:// (http:// only to 127.0.0.1 or localhost)
     pub url: String,
+    #[schema(min_items = 1)]
     pub events: Vec<WebhookEvent>,
 }
 
 /// An endpoint as listed: the secret is shown only when it is created.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = Webhook)]
 pub struct WebhookView {
     pub id: String,
     pub url: String,
@@ -35,6 +38,7 @@ pub struct WebhookView {
     pub created_by: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// Only in the creation's answer: signs each delivery (X-SayPro-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">)
     pub secret: Option<String>,
 }
 

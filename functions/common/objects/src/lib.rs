@@ -41,7 +41,7 @@ pub struct Download<'a> {
 }
 
 /// An HTTP request the client makes itself, signed for it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SignedRequest {
     pub method: String,
     pub url: String,

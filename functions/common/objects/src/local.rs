@@ -47,7 +47,8 @@ struct File {
 }
 
 /// The query of a signed local URL.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SignedQuery {
     pub expires: i64,
     pub signature: String,

@@ -57,9 +57,10 @@ pub struct Built {
 }
 
 /// The month's cost (`GET /v1/admin/costs/{month}`).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CostReport {
     pub month: String,
+    /// The price table used (PRICE_TABLE)
     pub prices: PriceTable,
     pub usage: Usage,
     pub by_service: Cost,
@@ -75,13 +76,13 @@ pub struct CostReport {
     pub days_in_month: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DayCost {
     pub date: NaiveDate,
     pub total: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Allocation {
     pub name: String,
     pub conversations: i64,
@@ -90,7 +91,7 @@ pub struct Allocation {
 }
 
 /// The live dashboard (`GET /v1/admin/dashboard`).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Dashboard {
     pub generated_at: DateTime<Utc>,
     pub teams: Vec<TeamNow>,
@@ -101,7 +102,7 @@ pub struct Dashboard {
     pub agents: usize,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TeamNow {
     pub team: Team,
     pub open: i64,
@@ -113,7 +114,7 @@ pub struct TeamNow {
 }
 
 /// What the scheduled run did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Delivered {
     pub month: String,
     pub recipients: usize,

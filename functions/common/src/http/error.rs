@@ -4,7 +4,8 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use messaging::ApiError;
-use serde_json::json;
+use serde::Serialize;
+use utoipa::{ToResponse, ToSchema};
 
 /// An [`ApiError`] on its way out of a route: what handlers and extractors return.
 #[derive(Debug)]
@@ -37,17 +38,19 @@ from_errors!(
     anyhow::Error
 );
 
-fn status_and_code(error: &ApiError) -> (StatusCode, &'static str) {
+fn status_and_code(error: &ApiError) -> (StatusCode, ErrorCode) {
     match error {
-        ApiError::Invalid(_) => (StatusCode::BAD_REQUEST, "invalid_request"),
-        ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
-        ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
-        ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
-        ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
-        ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
-        ApiError::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
-        ApiError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
-        ApiError::Unexpected(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        ApiError::Invalid(_) => (StatusCode::BAD_REQUEST, ErrorCode::InvalidRequest),
+        ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized),
+        ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, ErrorCode::Forbidden),
+        ApiError::NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
+        ApiError::Conflict(_) => (StatusCode::CONFLICT, ErrorCode::Conflict),
+        ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::TooLarge),
+        ApiError::MethodNotAllowed(_) => {
+            (StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed)
+        }
+        ApiError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
+        ApiError::Unexpected(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
     }
 }
 
@@ -66,11 +69,10 @@ impl IntoResponse for HttpError {
             }
             other => other.to_string(),
         };
-        let mut response = (
-            status,
-            axum::Json(json!({ "error": { "code": code, "message": message } })),
-        )
-            .into_response();
+        let body = ErrorBody {
+            error: ErrorDetail { code, message },
+        };
+        let mut response = (status, axum::Json(body)).into_response();
         if let ApiError::RateLimited {
             retry_after_seconds,
             ..
@@ -83,3 +85,53 @@ impl IntoResponse for HttpError {
         response
     }
 }
+
+/// The error shape of every failure: `{"error": {"code", "message"}}`.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Error)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrorDetail {
+    pub code: ErrorCode,
+    /// A sentence for people: what is wrong, naming the field at fault.
+    pub message: String,
+}
+
+/// The machine-readable kind of an error.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    InvalidRequest,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    Conflict,
+    TooLarge,
+    MethodNotAllowed,
+    RateLimited,
+    Internal,
+}
+
+/// The reusable error responses operations list (`response = NotFound`).
+macro_rules! error_responses {
+    ($($name:ident: $description:literal),* $(,)?) => {$(
+        #[derive(ToResponse)]
+        #[response(description = $description)]
+        pub struct $name(#[allow(dead_code)] ErrorBody);
+    )*};
+}
+
+error_responses!(
+    BadRequest: "Invalid input; the message names the field",
+    Unauthorized: "No valid token",
+    Forbidden: "Wrong role for this route",
+    NotFound: "Not found, or not the caller's to see",
+    Conflict: "Conflicts with the current state; the message says what to do",
+    TooLarge: "The request, or what it asks for, is too large",
+    TooManyRequests: "Rate limited; Retry-After says when to try again",
+    MethodNotAllowed: "Method not allowed on this route",
+    Internal: "Internal error; nothing internal is leaked",
+);

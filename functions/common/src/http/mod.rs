@@ -6,7 +6,10 @@ mod error;
 mod extract;
 mod routes;
 
-pub use error::{HttpError, HttpResult};
+pub use error::{
+    BadRequest, Conflict, ErrorBody, Forbidden, HttpError, HttpResult, Internal, MethodNotAllowed,
+    NotFound, TooLarge, TooManyRequests, Unauthorized,
+};
 pub use extract::{Authenticated, IdempotencyHeader, JsonBody, Params};
 pub use routes::{MAX_BODY_BYTES, Routes};
 
@@ -23,8 +26,9 @@ use serde::{Deserialize, Serialize};
 use store::table::Table;
 
 /// Query of a conversation's messages, the same for users and admins.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct MessagesQuery {
     pub limit: Option<u32>,
     pub cursor: Option<String>,

@@ -3,21 +3,29 @@ use axum::extract::Request;
 use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodFilter, MethodRouter, on};
 use domain::identity::Access;
 use messaging::{ApiError, AppState};
+use utoipa::openapi::path::{HttpMethod, Operation, Paths};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{Components, Info, OpenApi, RefOr, Response as ApiResponse, Server, schema};
+use utoipa::{PartialSchema, ToResponse, ToSchema};
+use utoipa_axum::router::UtoipaMethodRouter;
 
 use super::HttpError;
+use super::error::{ErrorBody, Forbidden, Internal, Unauthorized};
 use super::extract::authenticate;
 
 /// Far above any valid request (a message is at most 5,000 characters).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// A router that remembers its routes and who each is for, so tests can hold them
-/// against the OpenAPI document and walk every route with every role.
+/// The route table: the router, and the API document made from the same annotations
+/// (`#[utoipa::path]` on each handler), so the two cannot disagree. Each route says who
+/// it is for; the document says it too, with the errors its gate answers.
 pub struct Routes {
     router: Router<AppState>,
-    list: Vec<(Method, &'static str, Option<Access>)>,
+    list: Vec<(Method, String, Option<Access>)>,
+    paths: Paths,
+    schemas: Vec<(String, RefOr<schema::Schema>)>,
 }
 
 impl Default for Routes {
@@ -25,84 +33,118 @@ impl Default for Routes {
         Self {
             router: Router::new(),
             list: Vec::new(),
+            paths: Paths::new(),
+            schemas: Vec::new(),
         }
     }
 }
 
 impl Routes {
-    /// A route for callers `access` admits. Its gate runs before anything of the request
-    /// is read: no token is a 401, the wrong role a 403, and only then do the handler's
-    /// extractors read the path, query and body. The handler takes the admitted caller
-    /// as [`super::Authenticated`].
-    pub fn on<H, T>(self, method: Method, path: &'static str, access: Access, handler: H) -> Self
-    where
-        H: axum::handler::Handler<T, AppState>,
-        T: 'static,
-    {
-        let gated = Self::method_router(&method, handler).route_layer(axum::middleware::from_fn(
+    /// A route for callers `access` admits (`routes!(handler)`: the handler and its
+    /// annotation). Its gate runs before anything of the request is read: no token is
+    /// a 401, the wrong role a 403, and only then do the handler's extractors read the
+    /// path, query and body. The handler takes the admitted caller as
+    /// [`super::Authenticated`].
+    pub fn on(
+        self,
+        access: Access,
+        (schemas, paths, router): UtoipaMethodRouter<AppState>,
+    ) -> Self {
+        let gated = router.route_layer(axum::middleware::from_fn(
             move |request: Request, next: Next| gate(access, request, next),
         ));
-        self.route(method, path, Some(access), gated)
+        self.add(Some(access), (schemas, paths, gated))
     }
 
-    /// A route that needs no token (the survey link, the API document).
-    pub fn open<H, T>(self, method: Method, path: &'static str, handler: H) -> Self
-    where
-        H: axum::handler::Handler<T, AppState>,
-        T: 'static,
-    {
-        let router = Self::method_router(&method, handler);
-        self.open_route(method, path, router)
+    /// A route that needs no token (the survey link, the API document, the dev server's
+    /// own routes).
+    pub fn open(self, route: UtoipaMethodRouter<AppState>) -> Self {
+        self.add(None, route)
     }
 
-    /// An open route built by hand (with its own layers: the dev server's uploads).
-    pub fn open_route(
-        self,
-        method: Method,
-        path: &'static str,
-        router: MethodRouter<AppState>,
-    ) -> Self {
-        self.route(method, path, None, router)
-    }
-
-    fn method_router<H, T>(method: &Method, handler: H) -> MethodRouter<AppState>
-    where
-        H: axum::handler::Handler<T, AppState>,
-        T: 'static,
-    {
-        let filter = MethodFilter::try_from(method.clone()).unwrap_or(MethodFilter::GET);
-        on(filter, handler)
-    }
-
-    fn route(
+    fn add(
         mut self,
-        method: Method,
-        path: &'static str,
         access: Option<Access>,
-        handler: MethodRouter<AppState>,
+        (schemas, mut paths, router): UtoipaMethodRouter<AppState>,
     ) -> Self {
-        self.list.push((method, path, access));
-        self.router = self.router.route(path, handler);
+        for (path, item) in paths.paths.iter_mut() {
+            for (method, operation) in operations(item) {
+                self.list.push((method, path.clone(), access));
+                document_access(operation, access);
+            }
+            self.router = self.router.route(path, router.clone());
+        }
+        self.paths.merge(paths);
+        self.schemas.extend(schemas);
         self
     }
 
     pub fn merge(mut self, other: Routes) -> Self {
         self.list.extend(other.list);
         self.router = self.router.merge(other.router);
+        self.paths.merge(other.paths);
+        self.schemas.extend(other.schemas);
         self
     }
 
-    /// The (method, path) pairs served, in axum's path syntax.
-    pub fn list(&self) -> Vec<(Method, &'static str)> {
+    /// The (method, path) pairs served, in the document's path syntax (axum's too).
+    pub fn list(&self) -> Vec<(Method, String)> {
         self.list
             .iter()
-            .map(|(method, path, _)| (method.clone(), *path))
+            .map(|(method, path, _)| (method.clone(), path.clone()))
             .collect()
     }
 
     /// Who each route is for (`None`: no token needed).
-    pub fn access(&self) -> &[(Method, &'static str, Option<Access>)] {
+    pub fn access(&self) -> &[(Method, String, Option<Access>)] {
         &self.list
+    }
+
+    /// The OpenAPI document of these routes.
+    pub fn openapi(&self) -> OpenApi {
+        let mut info = Info::new("SayPro Classifieds Messaging API", "1.0.0");
+        info.description = Some(
+            "Direct messaging between users and the SayPro admin team, and between buyers and \
+             sellers about a listing. Errors: the HTTP status plus {\"error\": {\"code\", \
+             \"message\"}}."
+                .into(),
+        );
+        let mut components = Components::new();
+        components.schemas.extend(self.schemas.iter().cloned());
+        let mut error_schemas = vec![(ErrorBody::name().into_owned(), ErrorBody::schema())];
+        <ErrorBody as ToSchema>::schemas(&mut error_schemas);
+        components.schemas.extend(error_schemas);
+        for (name, response) in [
+            super::error::BadRequest::response(),
+            Unauthorized::response(),
+            Forbidden::response(),
+            super::error::NotFound::response(),
+            super::error::Conflict::response(),
+            super::error::TooLarge::response(),
+            super::error::TooManyRequests::response(),
+            Internal::response(),
+        ] {
+            components.responses.insert(name.to_string(), response);
+        }
+        components.security_schemes.insert(
+            "bearer".into(),
+            RefOr::T(SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            )),
+        );
+        let mut doc = OpenApi::new(info, self.paths.clone());
+        let mut server = Server::new("http://127.0.0.1:3000");
+        server.description = Some("local dev server".into());
+        doc.servers = Some(vec![server]);
+        doc.security = Some(vec![SecurityRequirement::new(
+            "bearer",
+            Vec::<String>::new(),
+        )]);
+        doc.components = Some(components);
+        doc
     }
 
     /// The finished router: unknown paths and methods answer in the contract's error shape,
@@ -119,6 +161,46 @@ impl Routes {
             .layer(axum::Extension(state.clone()))
             .with_state(state)
     }
+}
+
+/// The operations of a path item, with their methods.
+fn operations(item: &mut utoipa::openapi::PathItem) -> Vec<(Method, &mut Operation)> {
+    [
+        (HttpMethod::Get, Method::GET, &mut item.get),
+        (HttpMethod::Put, Method::PUT, &mut item.put),
+        (HttpMethod::Post, Method::POST, &mut item.post),
+        (HttpMethod::Delete, Method::DELETE, &mut item.delete),
+        (HttpMethod::Patch, Method::PATCH, &mut item.patch),
+    ]
+    .into_iter()
+    .filter_map(|(_, method, operation)| Some((method, operation.as_mut()?)))
+    .collect()
+}
+
+/// What the gate adds to an operation's document: who it is for, the bearer token and
+/// the 401 and 403 it answers; every operation may answer a 500.
+fn document_access(operation: &mut Operation, access: Option<Access>) {
+    let respond =
+        |operation: &mut Operation, status: &str, (name, _): (&str, RefOr<ApiResponse>)| {
+            let reference = utoipa::openapi::Ref::from_response_name(name);
+            operation
+                .responses
+                .responses
+                .insert(status.into(), RefOr::Ref(reference));
+        };
+    match access {
+        Some(access) => {
+            let for_whom = format!("For: {}.", access.audience());
+            operation.description = Some(match operation.description.take() {
+                Some(text) => format!("{text}\n\n{for_whom}"),
+                None => for_whom,
+            });
+            respond(operation, "401", Unauthorized::response());
+            respond(operation, "403", Forbidden::response());
+        }
+        None => operation.security = Some(Vec::new()),
+    }
+    respond(operation, "500", Internal::response());
 }
 
 /// Authenticates the caller (401) and checks their role for the route (403), then hands
