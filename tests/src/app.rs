@@ -166,18 +166,7 @@ impl TestApp {
         token: Option<&str>,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
-        self.send(method, path, token, body, &[]).await
-    }
-
-    pub async fn send(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-        headers: &[(&str, &str)],
-    ) -> (StatusCode, Value) {
-        let (status, _, json) = self.exchange(method, path, token, body, headers).await;
+        let (status, _, json) = self.exchange(method, path, token, body, &[]).await;
         (status, json)
     }
 
@@ -217,6 +206,21 @@ impl TestApp {
 
     pub async fn post(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
         self.call(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    /// POSTs as a client that may retry: with an `Idempotency-Key`.
+    pub async fn post_with_key(
+        &self,
+        path: &str,
+        token: &str,
+        body: Value,
+        key: &str,
+    ) -> (StatusCode, Value) {
+        let headers = [("idempotency-key", key)];
+        let (status, _, json) = self
+            .exchange(Method::POST, path, Some(token), Some(body), &headers)
+            .await;
+        (status, json)
     }
 
     /// Saves a configuration document as a console would: reads it (for the version the

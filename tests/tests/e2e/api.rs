@@ -768,8 +768,8 @@ async fn every_route_validates_input_and_names_the_field() {
         (code, error["error"]["code"].as_str()),
         (StatusCode::BAD_REQUEST, Some("invalid_request"))
     );
-    let (code, error) = app
-        .send(
+    let (code, _, error) = app
+        .exchange(
             Method::POST,
             "/v1/conversations",
             Some(&alice),

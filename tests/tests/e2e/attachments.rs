@@ -252,22 +252,12 @@ async fn a_message_carries_only_its_authors_uploads_of_the_kind_they_claim() {
     assert_eq!(app.item_count(), before, "nothing was written");
 
     // Sent once, even when the request is retried.
-    let headers = [("idempotency-key", "photo-1")];
+    let key = "photo-1";
     let body = json!({"body": "the couch", "attachments": [photo]});
     let path = format!("/v1/conversations/{id}/messages");
-    let (code, first) = app
-        .send(
-            Method::POST,
-            &path,
-            Some(&thandi),
-            Some(body.clone()),
-            &headers,
-        )
-        .await;
+    let (code, first) = app.post_with_key(&path, &thandi, body.clone(), key).await;
     assert_eq!(code, StatusCode::CREATED);
-    let (code, again) = app
-        .send(Method::POST, &path, Some(&thandi), Some(body), &headers)
-        .await;
+    let (code, again) = app.post_with_key(&path, &thandi, body, key).await;
     assert_eq!(
         (code, &again),
         (StatusCode::CREATED, &first),

@@ -80,19 +80,11 @@ async fn a_held_message_waits_for_a_moderator_who_releases_it_once_or_rejects_it
     assert!(app.run_stream().await.is_empty());
     let notified = app.system.outbox.sent().len();
 
-    let headers = [("idempotency-key", "deposit-1")];
+    let key = "deposit-1";
     let scam =
         json!({"body": "I am away, pay a deposit first to hold it and my courier brings it"});
     let path = format!("/v1/conversations/{id}/messages");
-    let (code, held) = app
-        .send(
-            Method::POST,
-            &path,
-            Some(&sipho),
-            Some(scam.clone()),
-            &headers,
-        )
-        .await;
+    let (code, held) = app.post_with_key(&path, &sipho, scam.clone(), key).await;
     assert_eq!(code, StatusCode::ACCEPTED, "{held}");
     assert_eq!(held["status"], "waiting");
     assert!(
@@ -101,9 +93,7 @@ async fn a_held_message_waits_for_a_moderator_who_releases_it_once_or_rejects_it
             .unwrap()
             .contains("waits for a moderator")
     );
-    let (code, again) = app
-        .send(Method::POST, &path, Some(&sipho), Some(scam), &headers)
-        .await;
+    let (code, again) = app.post_with_key(&path, &sipho, scam, key).await;
     assert_eq!(
         (code, &again["held_id"]),
         (StatusCode::ACCEPTED, &held["held_id"])

@@ -228,13 +228,7 @@ async fn creating_a_template_twice_with_one_key_creates_one() {
     let mut created = Vec::new();
     for _ in 0..2 {
         let (code, template) = app
-            .send(
-                Method::POST,
-                "/v1/admin/templates",
-                Some(&sam),
-                Some(body.clone()),
-                &[("Idempotency-Key", "t-1")],
-            )
+            .post_with_key("/v1/admin/templates", &sam, body.clone(), "t-1")
             .await;
         assert_eq!(code, StatusCode::CREATED);
         created.push(template);
