@@ -323,6 +323,12 @@ impl TestApp {
     }
 }
 
+/// The message of an API error answer (`{"error": {"code": …, "message": …}}`); empty
+/// when the answer carries none.
+pub fn error_message(answer: &Value) -> &str {
+    answer["error"]["message"].as_str().unwrap_or_default()
+}
+
 /// own (`/local/...`, `/openapi.json`).
 pub fn served_routes() -> std::collections::BTreeSet<String> {
     let outbox = Arc::new(common::delivery::outbox::Outbox::new(

@@ -4,7 +4,7 @@
 use axum::http::{Method, StatusCode};
 use chrono::Duration;
 use serde_json::{Value, json};
-use tests::TestApp;
+use tests::{TestApp, error_message};
 
 const SUPPORT_AGENT: &[&str] = &["agent", "team-support"];
 const BILLING_AGENT: &[&str] = &["agent", "team-billing"];
@@ -106,12 +106,7 @@ async fn a_buyer_writes_to_the_seller_of_an_active_listing_only() {
         .post("/v1/conversations", &seller, direct("car", "Hi me"))
         .await;
     assert_eq!(code, StatusCode::BAD_REQUEST);
-    assert!(
-        error["error"]["message"]
-            .as_str()
-            .unwrap()
-            .starts_with("listing_id:")
-    );
+    assert!(error_message(&error).starts_with("listing_id:"));
     assert_eq!(app.item_count(), before, "refused requests write nothing");
 
     let (code, created) = app
@@ -732,7 +727,7 @@ async fn every_route_validates_input_and_names_the_field() {
             "{method} {path} {body}: {error}"
         );
         assert_eq!(error["error"]["code"], "invalid_request");
-        let message = error["error"]["message"].as_str().unwrap();
+        let message = error_message(&error);
         assert!(
             message.contains(field),
             "{method} {path} {body}: the message should name {field}: {message}"
@@ -750,10 +745,7 @@ async fn every_route_validates_input_and_names_the_field() {
         let (code, error) = app.get(&format!("/v1/conversations?{query}"), &alice).await;
         assert_eq!(code, StatusCode::BAD_REQUEST, "{query}: {error}");
         let field = query.split('=').next().unwrap();
-        assert!(
-            error["error"]["message"].as_str().unwrap().contains(field),
-            "{query}: {error}"
-        );
+        assert!(error_message(&error).contains(field), "{query}: {error}");
     }
     for query in ["sort=oldest", "assignee=a%20b", "team=marketing"] {
         let (code, _) = app

@@ -11,7 +11,7 @@ use common::delivery::outbox::{Channel, Outbox, Sent};
 use common::delivery::{Email, Mailer, SendError, Sms, TextMessage};
 use common::notifications::Notifier;
 use serde_json::{Value, json};
-use tests::TestApp;
+use tests::{TestApp, error_message};
 
 const SUPPORT_AGENT: &[&str] = &["agent", "team-support"];
 
@@ -346,10 +346,7 @@ async fn preferences_turn_email_off_and_quiet_hours_hold_sms_until_morning() {
             .call(Method::PUT, "/v1/me/preferences", Some(&sam), Some(body))
             .await;
         assert_eq!(code, StatusCode::BAD_REQUEST);
-        assert!(
-            error["error"]["message"].as_str().unwrap().contains(field),
-            "{error}"
-        );
+        assert!(error_message(&error).contains(field), "{error}");
     }
     let (code, error) = app
         .call(
