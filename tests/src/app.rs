@@ -166,18 +166,7 @@ impl TestApp {
         token: Option<&str>,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
-        self.send(method, path, token, body, &[]).await
-    }
-
-    pub async fn send(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-        headers: &[(&str, &str)],
-    ) -> (StatusCode, Value) {
-        let (status, _, json) = self.exchange(method, path, token, body, headers).await;
+        let (status, _, json) = self.exchange(method, path, token, body, &[]).await;
         (status, json)
     }
 
@@ -219,6 +208,21 @@ impl TestApp {
         self.call(Method::POST, path, Some(token), Some(body)).await
     }
 
+    /// POSTs as a client that may retry: with an `Idempotency-Key`.
+    pub async fn post_with_key(
+        &self,
+        path: &str,
+        token: &str,
+        body: Value,
+        key: &str,
+    ) -> (StatusCode, Value) {
+        let headers = [("idempotency-key", key)];
+        let (status, _, json) = self
+            .exchange(Method::POST, path, Some(token), Some(body), &headers)
+            .await;
+        (status, json)
+    }
+
     /// Saves a configuration document as a console would: reads it (for the version the
     /// edit replaces; 0 if the caller may not read it), then `PUT`s `{version, policy}`.
     pub async fn save(&self, path: &str, token: &str, policy: Value) -> (StatusCode, Value) {
@@ -254,10 +258,39 @@ impl TestApp {
 
     /// Opens a direct conversation about `listing` with its seller; returns its id.
     pub async fn direct(&self, token: &str, listing: &str, body: &str) -> String {
-        let request = json!({"type": "direct", "listing_id": listing, "body": body});
-        let (code, reply) = self.post("/v1/conversations", token, request).await;
+        let (code, reply) = self.open_direct(token, listing, body).await;
         assert_eq!(code, StatusCode::CREATED, "{reply}");
         reply["conversation"]["id"].as_str().unwrap().to_string()
+    }
+
+    /// Asks to open a direct conversation about `listing` (or to write in the one there
+    /// is): the answer, whatever it is.
+    pub async fn open_direct(&self, token: &str, listing: &str, body: &str) -> (StatusCode, Value) {
+        let request = json!({"type": "direct", "listing_id": listing, "body": body});
+        self.post("/v1/conversations", token, request).await
+    }
+
+    /// Writes `body` in a conversation, as one of its participants.
+    pub async fn post_message(
+        &self,
+        token: &str,
+        conversation: &str,
+        body: &str,
+    ) -> (StatusCode, Value) {
+        let path = format!("/v1/conversations/{conversation}/messages");
+        self.post(&path, token, json!({"body": body})).await
+    }
+
+    /// Answers a conversation as an admin; `reply` is what `POST .../replies` takes (a
+    /// body or a template, internal or not, a new status).
+    pub async fn post_reply(
+        &self,
+        token: &str,
+        conversation: &str,
+        reply: Value,
+    ) -> (StatusCode, Value) {
+        let path = format!("/v1/admin/conversations/{conversation}/replies");
+        self.post(&path, token, reply).await
     }
 
     /// A request with raw bytes, to a path or to one of the dev server's own URLs (the
@@ -309,14 +342,31 @@ impl TestApp {
         ticket["id"].as_str().unwrap().to_string()
     }
 
-    /// Opens a support conversation; returns its id.
+    /// Opens a support conversation (subject "Help"); returns its id.
     pub async fn support(&self, token: &str, category: &str, body: &str) -> String {
-        let request =
-            json!({"type": "support", "category": category, "subject": "Help", "body": body});
-        let (code, reply) = self.post("/v1/conversations", token, request).await;
+        let (code, reply) = self.open_support(token, category, "Help", body).await;
         assert_eq!(code, StatusCode::CREATED, "{reply}");
         reply["conversation"]["id"].as_str().unwrap().to_string()
     }
+
+    /// Asks to open a support conversation: the answer, whatever it is.
+    pub async fn open_support(
+        &self,
+        token: &str,
+        category: &str,
+        subject: &str,
+        body: &str,
+    ) -> (StatusCode, Value) {
+        let request =
+            json!({"type": "support", "category": category, "subject": subject, "body": body});
+        self.post("/v1/conversations", token, request).await
+    }
+}
+
+/// The message of an API error answer (`{"error": {"code": …, "message": …}}`); empty
+/// when the answer carries none.
+pub fn error_message(answer: &Value) -> &str {
+    answer["error"]["message"].as_str().unwrap_or_default()
 }
 
 /// own (`/local/...`, `/openapi.json`).

@@ -4,7 +4,7 @@
 use axum::http::{Method, StatusCode};
 use chrono::Duration;
 use serde_json::{Value, json};
-use tests::TestApp;
+use tests::{TestApp, error_message};
 
 const SUPPORT_AGENT: &[&str] = &["agent", "team-support"];
 const BILLING_AGENT: &[&str] = &["agent", "team-billing"];
@@ -16,6 +16,14 @@ fn ids(page: &Value) -> Vec<String> {
         .iter()
         .map(|i| i["id"].as_str().unwrap().to_string())
         .collect()
+}
+
+/// Alice, a user, and Sam, an agent of the support team.
+fn alice_and_sam() -> (TestApp, String, String) {
+    let app = TestApp::in_memory();
+    let alice = app.token("alice", &[]);
+    let sam = app.token("sam", SUPPORT_AGENT);
+    (app, alice, sam)
 }
 
 #[tokio::test]
@@ -106,12 +114,7 @@ async fn a_buyer_writes_to_the_seller_of_an_active_listing_only() {
         .post("/v1/conversations", &seller, direct("car", "Hi me"))
         .await;
     assert_eq!(code, StatusCode::BAD_REQUEST);
-    assert!(
-        error["error"]["message"]
-            .as_str()
-            .unwrap()
-            .starts_with("listing_id:")
-    );
+    assert!(error_message(&error).starts_with("listing_id:"));
     assert_eq!(app.item_count(), before, "refused requests write nothing");
 
     let (code, created) = app
@@ -147,13 +150,7 @@ async fn a_buyer_writes_to_the_seller_of_an_active_listing_only() {
 
     // The listing going inactive stops new threads, not the conversation itself.
     app.listing("car", "seller", "inactive").await;
-    let (code, _) = app
-        .post(
-            &format!("/v1/conversations/{id}/messages"),
-            &seller,
-            json!({"body": "Sold, sorry"}),
-        )
-        .await;
+    let (code, _) = app.post_message(&seller, id, "Sold, sorry").await;
     assert_eq!(code, StatusCode::CREATED);
 }
 
@@ -174,12 +171,7 @@ async fn the_inbox_lists_most_recent_activity_first_in_pages_with_filters() {
     let direct = app.direct(&alice, "L1", "hi").await;
     // New activity moves the oldest to the top.
     app.clock.advance(Duration::minutes(1));
-    app.post(
-        &format!("/v1/conversations/{}/messages", opened[0]),
-        &alice,
-        json!({"body": "any news?"}),
-    )
-    .await;
+    app.post_message(&alice, &opened[0], "any news?").await;
 
     let (_, first) = app.get("/v1/conversations?limit=3", &alice).await;
     assert_eq!(
@@ -212,25 +204,14 @@ async fn the_inbox_lists_most_recent_activity_first_in_pages_with_filters() {
 
 #[tokio::test]
 async fn messages_page_in_both_orders_and_internal_notes_stay_internal() {
-    let app = TestApp::in_memory();
-    let alice = app.token("alice", &[]);
-    let sam = app.token("sam", SUPPORT_AGENT);
+    let (app, alice, sam) = alice_and_sam();
     let id = app.support(&alice, "general", "m0").await;
     for n in 1..5 {
         app.clock.advance(Duration::seconds(1));
-        app.post(
-            &format!("/v1/conversations/{id}/messages"),
-            &alice,
-            json!({"body": format!("m{n}")}),
-        )
-        .await;
+        app.post_message(&alice, &id, &format!("m{n}")).await;
     }
     let (code, note) = app
-        .post(
-            &format!("/v1/admin/conversations/{id}/replies"),
-            &sam,
-            json!({"body": "VIP customer", "internal": true}),
-        )
+        .post_reply(&sam, &id, json!({"body": "VIP customer", "internal": true}))
         .await;
     assert_eq!(code, StatusCode::CREATED, "{note}");
     assert_eq!(note["internal"], true);
@@ -244,27 +225,15 @@ async fn messages_page_in_both_orders_and_internal_notes_stay_internal() {
             .collect::<Vec<_>>()
     };
     let path = format!("/v1/conversations/{id}/messages");
+    let after = |page: &Value| {
+        let cursor = page["next_cursor"].as_str().unwrap();
+        format!("{path}?limit=2&cursor={cursor}")
+    };
     let (_, page) = app.get(&format!("{path}?limit=2"), &alice).await;
     assert_eq!(bodies(&page), ["m0", "m1"]);
-    let (_, page) = app
-        .get(
-            &format!(
-                "{path}?limit=2&cursor={}",
-                page["next_cursor"].as_str().unwrap()
-            ),
-            &alice,
-        )
-        .await;
+    let (_, page) = app.get(&after(&page), &alice).await;
     assert_eq!(bodies(&page), ["m2", "m3"]);
-    let (_, page) = app
-        .get(
-            &format!(
-                "{path}?limit=2&cursor={}",
-                page["next_cursor"].as_str().unwrap()
-            ),
-            &alice,
-        )
-        .await;
+    let (_, page) = app.get(&after(&page), &alice).await;
     assert_eq!(
         bodies(&page),
         ["m4"],
@@ -299,7 +268,7 @@ async fn unread_counts_are_right_for_each_participant() {
         )
         .await;
     let id = created["conversation"]["id"].as_str().unwrap().to_string();
-    let first = created["message"]["id"].as_str().unwrap().to_string();
+    let first = created["message"]["id"].clone();
     let path = format!("/v1/conversations/{id}");
     let (_, second) = app
         .post(&format!("{path}/messages"), &buyer, json!({"body": "two"}))
@@ -324,29 +293,17 @@ async fn unread_counts_are_right_for_each_participant() {
         (3, 0)
     );
 
-    let (code, _) = app
-        .post(
-            &format!("{path}/read"),
-            &seller,
-            json!({"message_id": first}),
-        )
-        .await;
+    let read_up_to = async |token: &str, message: &Value| {
+        let read = format!("{path}/read");
+        app.post(&read, token, json!({"message_id": message})).await
+    };
+    let (code, _) = read_up_to(&seller, &first).await;
     assert_eq!(code, StatusCode::NO_CONTENT);
     assert_eq!(unread(seller.clone()).await, 2);
-    app.post(
-        &format!("{path}/read"),
-        &seller,
-        json!({"message_id": second["id"]}),
-    )
-    .await;
+    read_up_to(&seller, &second["id"]).await;
     assert_eq!(unread(seller.clone()).await, 1);
     // Marking an older message read again never raises the count.
-    app.post(
-        &format!("{path}/read"),
-        &seller,
-        json!({"message_id": first}),
-    )
-    .await;
+    read_up_to(&seller, &first).await;
     assert_eq!(unread(seller.clone()).await, 1);
 
     let (_, reply) = app
@@ -357,28 +314,15 @@ async fn unread_counts_are_right_for_each_participant() {
         (0, 1),
         "writing reads the thread"
     );
-    app.post(
-        &format!("{path}/read"),
-        &buyer,
-        json!({"message_id": reply["id"]}),
-    )
-    .await;
+    read_up_to(&buyer, &reply["id"]).await;
     assert_eq!(unread(buyer.clone()).await, 0);
-    let (code, error) = app
-        .post(
-            &format!("{path}/read"),
-            &buyer,
-            json!({"message_id": "01NOTAMESSAGE"}),
-        )
-        .await;
+    let (code, error) = read_up_to(&buyer, &json!("01NOTAMESSAGE")).await;
     assert_eq!(code, StatusCode::NOT_FOUND, "{error}");
 }
 
 #[tokio::test]
 async fn agents_work_their_queue_reply_and_the_status_follows_the_conversation() {
-    let app = TestApp::in_memory();
-    let alice = app.token("alice", &[]);
-    let sam = app.token("sam", SUPPORT_AGENT);
+    let (app, alice, sam) = alice_and_sam();
     let id = app
         .support(&alice, "general", "How do I renew my ad?")
         .await;
@@ -393,11 +337,7 @@ async fn agents_work_their_queue_reply_and_the_status_follows_the_conversation()
 
     app.clock.advance(Duration::minutes(7));
     let (code, reply) = app
-        .post(
-            &format!("/v1/admin/conversations/{id}/replies"),
-            &sam,
-            json!({"body": "Open My Ads and choose Renew."}),
-        )
+        .post_reply(&sam, &id, json!({"body": "Open My Ads and choose Renew."}))
         .await;
     assert_eq!(code, StatusCode::CREATED, "{reply}");
     assert_eq!(reply["sender_role"], "admin");
@@ -425,12 +365,7 @@ async fn agents_work_their_queue_reply_and_the_status_follows_the_conversation()
     assert_eq!(ids(&pending), [id.as_str()]);
 
     app.clock.advance(Duration::hours(1));
-    app.post(
-        &format!("/v1/conversations/{id}/messages"),
-        &alice,
-        json!({"body": "It says expired"}),
-    )
-    .await;
+    app.post_message(&alice, &id, "It says expired").await;
     let (_, seen) = app
         .get(&format!("/v1/admin/conversations/{id}"), &sam)
         .await;
@@ -447,20 +382,14 @@ async fn agents_work_their_queue_reply_and_the_status_follows_the_conversation()
     assert_eq!(code, StatusCode::OK, "{resolved}");
     assert_eq!(resolved["status"], "resolved");
     let (_, reply) = app
-        .post(
-            &format!("/v1/admin/conversations/{id}/replies"),
-            &sam,
-            json!({"body": "Done", "status": "resolved"}),
-        )
+        .post_reply(&sam, &id, json!({"body": "Done", "status": "resolved"}))
         .await;
     assert_eq!(reply["body"], "Done");
 }
 
 #[tokio::test]
 async fn admins_change_assignee_priority_category_and_team() {
-    let app = TestApp::in_memory();
-    let alice = app.token("alice", &[]);
-    let sam = app.token("sam", SUPPORT_AGENT);
+    let (app, alice, sam) = alice_and_sam();
     let bongi = app.token("bongi", BILLING_AGENT);
     let id = app.support(&alice, "general", "Refund please").await;
     let path = format!("/v1/admin/conversations/{id}");
@@ -510,9 +439,7 @@ async fn admins_change_assignee_priority_category_and_team() {
 
 #[tokio::test]
 async fn the_queue_filters_sorts_and_merges_teams_page_by_page() {
-    let app = TestApp::in_memory();
-    let alice = app.token("alice", &[]);
-    let sam = app.token("sam", SUPPORT_AGENT);
+    let (app, alice, sam) = alice_and_sam();
     let max = app.token("max", &["manager"]);
     let general = app.support(&alice, "general", "g").await; // due tomorrow 09:00
     app.clock.advance(Duration::minutes(1));
@@ -573,9 +500,7 @@ async fn the_queue_filters_sorts_and_merges_teams_page_by_page() {
 
 #[tokio::test]
 async fn every_route_validates_input_and_names_the_field() {
-    let app = TestApp::in_memory();
-    let alice = app.token("alice", &[]);
-    let sam = app.token("sam", SUPPORT_AGENT);
+    let (app, alice, sam) = alice_and_sam();
     let website = app.token("website", &["service"]);
     let id = app.support(&alice, "general", "hello").await;
     let before = app.item_count();
@@ -732,7 +657,7 @@ async fn every_route_validates_input_and_names_the_field() {
             "{method} {path} {body}: {error}"
         );
         assert_eq!(error["error"]["code"], "invalid_request");
-        let message = error["error"]["message"].as_str().unwrap();
+        let message = error_message(&error);
         assert!(
             message.contains(field),
             "{method} {path} {body}: the message should name {field}: {message}"
@@ -750,10 +675,7 @@ async fn every_route_validates_input_and_names_the_field() {
         let (code, error) = app.get(&format!("/v1/conversations?{query}"), &alice).await;
         assert_eq!(code, StatusCode::BAD_REQUEST, "{query}: {error}");
         let field = query.split('=').next().unwrap();
-        assert!(
-            error["error"]["message"].as_str().unwrap().contains(field),
-            "{query}: {error}"
-        );
+        assert!(error_message(&error).contains(field), "{query}: {error}");
     }
     for query in ["sort=oldest", "assignee=a%20b", "team=marketing"] {
         let (code, _) = app
@@ -761,15 +683,36 @@ async fn every_route_validates_input_and_names_the_field() {
             .await;
         assert_eq!(code, StatusCode::BAD_REQUEST, "{query}");
     }
-    let (code, error) = app
-        .call(Method::POST, "/v1/conversations", Some(&alice), None)
-        .await;
-    assert_eq!(
-        (code, error["error"]["code"].as_str()),
-        (StatusCode::BAD_REQUEST, Some("invalid_request"))
-    );
-    let (code, error) = app
-        .send(
+    // No body, a method the route does not take, a route there is not.
+    for (method, path, expected, error_code) in [
+        (
+            Method::POST,
+            "/v1/conversations",
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
+        (
+            Method::DELETE,
+            "/v1/conversations",
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+        ),
+        (
+            Method::GET,
+            "/v1/nothing",
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+    ] {
+        let (code, error) = app.call(method.clone(), path, Some(&alice), None).await;
+        assert_eq!(
+            (code, error["error"]["code"].as_str()),
+            (expected, Some(error_code)),
+            "{method} {path}"
+        );
+    }
+    let (code, _, error) = app
+        .exchange(
             Method::POST,
             "/v1/conversations",
             Some(&alice),
@@ -793,17 +736,5 @@ async fn every_route_validates_input_and_names_the_field() {
         app.item_count(),
         before,
         "no invalid request wrote anything"
-    );
-    let (code, error) = app
-        .call(Method::DELETE, "/v1/conversations", Some(&alice), None)
-        .await;
-    assert_eq!(
-        (code, error["error"]["code"].as_str()),
-        (StatusCode::METHOD_NOT_ALLOWED, Some("method_not_allowed"))
-    );
-    let (code, error) = app.get("/v1/nothing", &alice).await;
-    assert_eq!(
-        (code, error["error"]["code"].as_str()),
-        (StatusCode::NOT_FOUND, Some("not_found"))
     );
 }

@@ -3,11 +3,7 @@
 
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
-use tests::{PDF, PNG, TestApp, put_signed};
-
-fn message_of(error: &Value) -> &str {
-    error["error"]["message"].as_str().unwrap_or_default()
-}
+use tests::{PDF, PNG, TestApp, error_message, put_signed};
 
 /// A listing of Sipho's and a direct conversation Thandi opened about it.
 async fn buyer_and_seller() -> (TestApp, String, String, String) {
@@ -131,7 +127,7 @@ async fn an_upload_must_be_the_request_signed_and_an_allowed_file_within_the_cap
     ] {
         let (code, error) = app.post("/v1/attachments", &thandi, request).await;
         assert_eq!(code, StatusCode::BAD_REQUEST, "{error}");
-        assert!(message_of(&error).starts_with(starts), "{error}");
+        assert!(error_message(&error).starts_with(starts), "{error}");
     }
 
     let request = json!({"filename": "couch.png", "content_type": "image/png", "size": PNG.len()});
@@ -182,7 +178,7 @@ async fn a_message_carries_only_its_authors_uploads_of_the_kind_they_claim() {
     .await;
     assert_eq!(code, StatusCode::BAD_REQUEST);
     assert!(
-        message_of(&error).contains("is not a file you uploaded"),
+        error_message(&error).contains("is not a file you uploaded"),
         "{error}"
     );
     let (code, _) = send(
@@ -203,7 +199,7 @@ async fn a_message_carries_only_its_authors_uploads_of_the_kind_they_claim() {
     )
     .await;
     assert!(
-        message_of(&error).starts_with("attachments: at most 5"),
+        error_message(&error).starts_with("attachments: at most 5"),
         "{error}"
     );
     let (_, error) = send(
@@ -213,7 +209,7 @@ async fn a_message_carries_only_its_authors_uploads_of_the_kind_they_claim() {
         json!({"body": "look", "attachments": [photo, photo]}),
     )
     .await;
-    assert!(message_of(&error).contains("named twice"), "{error}");
+    assert!(error_message(&error).contains("named twice"), "{error}");
     // A page uploaded as a PNG is refused by its first bytes.
     let page = b"<!doctype html><script>alert(1)</script>";
     let fake = app.upload(&thandi, "couch2.png", "image/png", page).await;
@@ -225,7 +221,7 @@ async fn a_message_carries_only_its_authors_uploads_of_the_kind_they_claim() {
     )
     .await;
     assert_eq!(
-        message_of(&error),
+        error_message(&error),
         "attachments: the uploaded file is not a PNG image, as its type says"
     );
     // A file's name is read by the abuse filter like the text.
@@ -245,29 +241,19 @@ async fn a_message_carries_only_its_authors_uploads_of_the_kind_they_claim() {
     )
     .await;
     assert_eq!(code, StatusCode::BAD_REQUEST);
-    assert!(message_of(&error).contains("imitates SayPro"), "{error}");
+    assert!(error_message(&error).contains("imitates SayPro"), "{error}");
     // Eve, not a participant, cannot write there at all.
     let (code, _) = send(&app, &eve, &id, json!({"body": "hi"})).await;
     assert_eq!(code, StatusCode::NOT_FOUND);
     assert_eq!(app.item_count(), before, "nothing was written");
 
     // Sent once, even when the request is retried.
-    let headers = [("idempotency-key", "photo-1")];
+    let key = "photo-1";
     let body = json!({"body": "the couch", "attachments": [photo]});
     let path = format!("/v1/conversations/{id}/messages");
-    let (code, first) = app
-        .send(
-            Method::POST,
-            &path,
-            Some(&thandi),
-            Some(body.clone()),
-            &headers,
-        )
-        .await;
+    let (code, first) = app.post_with_key(&path, &thandi, body.clone(), key).await;
     assert_eq!(code, StatusCode::CREATED);
-    let (code, again) = app
-        .send(Method::POST, &path, Some(&thandi), Some(body), &headers)
-        .await;
+    let (code, again) = app.post_with_key(&path, &thandi, body, key).await;
     assert_eq!(
         (code, &again),
         (StatusCode::CREATED, &first),

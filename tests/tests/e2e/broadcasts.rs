@@ -522,26 +522,14 @@ async fn broadcasts_are_for_seniors_and_managers_and_bad_requests_store_nothing(
     let (_, listed) = app.get("/v1/admin/broadcasts", &max).await;
     assert_eq!(listed["items"], json!([]), "nothing stored");
 
-    let headers = [("idempotency-key", "launch-1")];
+    let key = "launch-1";
     let sue = app.token("sue", &["senior"]);
     let (code, first) = app
-        .send(
-            Method::POST,
-            "/v1/admin/broadcasts",
-            Some(&sue),
-            Some(ok.clone()),
-            &headers,
-        )
+        .post_with_key("/v1/admin/broadcasts", &sue, ok.clone(), key)
         .await;
     assert_eq!(code, StatusCode::ACCEPTED, "{first}");
     let (_, retried) = app
-        .send(
-            Method::POST,
-            "/v1/admin/broadcasts",
-            Some(&sue),
-            Some(ok),
-            &headers,
-        )
+        .post_with_key("/v1/admin/broadcasts", &sue, ok, key)
         .await;
     assert_eq!(retried["id"], first["id"]);
     let (_, listed) = app.get("/v1/admin/broadcasts", &max).await;

@@ -3,15 +3,13 @@
 
 use std::sync::Arc;
 
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use common::domain::Conversation;
 use common::store::conversation_key;
 use common::store::table::embedded::EmbeddedTable;
 use common::store::table::{Table, Value, WriteOp, from_item};
 use serde_json::json;
 use tests::{Interleaved, TestApp};
-
-const KEY: &str = "Idempotency-Key";
 
 #[tokio::test]
 async fn a_retried_create_returns_the_first_result_and_creates_nothing() {
@@ -20,39 +18,24 @@ async fn a_retried_create_returns_the_first_result_and_creates_nothing() {
     let request =
         json!({"type": "support", "category": "general", "subject": "s", "body": "only once"});
     let (code, first) = app
-        .send(
-            Method::POST,
-            "/v1/conversations",
-            Some(&alice),
-            Some(request.clone()),
-            &[(KEY, "k-1")],
-        )
+        .post_with_key("/v1/conversations", &alice, request.clone(), "k-1")
         .await;
     assert_eq!(code, StatusCode::CREATED);
     let items = app.item_count();
     app.clock.advance(chrono::Duration::minutes(1));
     let (code, again) = app
-        .send(
-            Method::POST,
-            "/v1/conversations",
-            Some(&alice),
-            Some(request.clone()),
-            &[(KEY, "k-1")],
-        )
+        .post_with_key("/v1/conversations", &alice, request.clone(), "k-1")
         .await;
     assert_eq!(code, StatusCode::CREATED);
     assert_eq!(again, first, "the first result, to the byte");
     assert_eq!(app.item_count(), items, "nothing new");
 
     let (code, error) = app
-        .send(
-            Method::POST,
+        .post_with_key(
             "/v1/conversations",
-            Some(&alice),
-            Some(
-                json!({"type": "support", "category": "general", "subject": "s", "body": "other"}),
-            ),
-            &[(KEY, "k-1")],
+            &alice,
+            json!({"type": "support", "category": "general", "subject": "s", "body": "other"}),
+            "k-1",
         )
         .await;
     assert_eq!(
@@ -63,13 +46,7 @@ async fn a_retried_create_returns_the_first_result_and_creates_nothing() {
     // Keys are per caller: Bob's k-1 is his own.
     let bob = app.token("bob", &[]);
     let (_, bobs) = app
-        .send(
-            Method::POST,
-            "/v1/conversations",
-            Some(&bob),
-            Some(request),
-            &[(KEY, "k-1")],
-        )
+        .post_with_key("/v1/conversations", &bob, request, "k-1")
         .await;
     assert_ne!(bobs["conversation"]["id"], first["conversation"]["id"]);
     let (_, inbox) = app.get("/v1/conversations", &alice).await;
@@ -94,25 +71,9 @@ async fn retried_messages_and_replies_are_stored_once() {
             json!({"body": "hello"}),
         ),
     ] {
-        let (code, first) = app
-            .send(
-                Method::POST,
-                &path,
-                Some(token),
-                Some(body.clone()),
-                &[(KEY, "retry")],
-            )
-            .await;
+        let (code, first) = app.post_with_key(&path, token, body.clone(), "retry").await;
         assert_eq!(code, StatusCode::CREATED, "{first}");
-        let (code, second) = app
-            .send(
-                Method::POST,
-                &path,
-                Some(token),
-                Some(body),
-                &[(KEY, "retry")],
-            )
-            .await;
+        let (code, second) = app.post_with_key(&path, token, body, "retry").await;
         assert_eq!((code, &second), (StatusCode::CREATED, &first));
     }
     let (_, messages) = app
@@ -120,12 +81,11 @@ async fn retried_messages_and_replies_are_stored_once() {
         .await;
     assert_eq!(messages["items"].as_array().unwrap().len(), 3);
     let (code, _) = app
-        .send(
-            Method::POST,
+        .post_with_key(
             &format!("/v1/conversations/{id}/messages"),
-            Some(&alice),
-            Some(json!({"body": "x"})),
-            &[(KEY, "")],
+            &alice,
+            json!({"body": "x"}),
+            "",
         )
         .await;
     assert_eq!(code, StatusCode::BAD_REQUEST);
@@ -140,14 +100,8 @@ async fn the_same_request_sent_twice_at_once_creates_one_conversation() {
     let send = || {
         let (app, alice, request) = (app.clone(), alice.clone(), request.clone());
         tokio::spawn(async move {
-            app.send(
-                Method::POST,
-                "/v1/conversations",
-                Some(&alice),
-                Some(request),
-                &[(KEY, "click")],
-            )
-            .await
+            app.post_with_key("/v1/conversations", &alice, request, "click")
+                .await
         })
     };
     let (a, b) = (send(), send());

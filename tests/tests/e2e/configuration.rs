@@ -4,7 +4,7 @@
 
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
-use tests::TestApp;
+use tests::{TestApp, error_message};
 
 /// A change to make to what a document's GET returned, marked `a` or `b`.
 type Change = fn(&mut Value, &str);
@@ -98,10 +98,7 @@ async fn of_two_editors_of_one_version_one_wins_and_the_other_is_told() {
         };
         assert_eq!(loser["error"]["code"], "conflict", "{path}");
         assert!(
-            loser["error"]["message"]
-                .as_str()
-                .unwrap()
-                .contains("no longer version 0"),
+            error_message(&loser).contains("no longer version 0"),
             "{path}: {loser}"
         );
         let (_, now) = app.get(path, &first).await;
@@ -139,13 +136,7 @@ async fn a_save_without_the_version_it_replaces_is_refused_naming_it() {
             )
             .await;
         assert_eq!(code, StatusCode::BAD_REQUEST, "{path}: {error}");
-        assert!(
-            error["error"]["message"]
-                .as_str()
-                .unwrap()
-                .contains("version"),
-            "{path}: {error}"
-        );
+        assert!(error_message(&error).contains("version"), "{path}: {error}");
         // A version that was never saved is stale too.
         let (code, error) = app
             .call(

@@ -15,23 +15,11 @@ async fn a_conversation_lives_its_whole_life_on_dynamodb() {
 
     let request = json!({"type": "support", "category": "payment", "subject": "Refund", "body": "Charged twice", "listing_id": "car"});
     let (code, created) = app
-        .send(
-            Method::POST,
-            "/v1/conversations",
-            Some(&buyer),
-            Some(request.clone()),
-            &[("Idempotency-Key", "k")],
-        )
+        .post_with_key("/v1/conversations", &buyer, request.clone(), "k")
         .await;
     assert_eq!(code, StatusCode::CREATED, "{created}");
     let (_, replayed) = app
-        .send(
-            Method::POST,
-            "/v1/conversations",
-            Some(&buyer),
-            Some(request),
-            &[("Idempotency-Key", "k")],
-        )
+        .post_with_key("/v1/conversations", &buyer, request, "k")
         .await;
     assert_eq!(replayed, created);
     let id = created["conversation"]["id"].as_str().unwrap();

@@ -3,7 +3,7 @@
 
 use axum::http::StatusCode;
 use serde_json::json;
-use tests::TestApp;
+use tests::{TestApp, error_message};
 
 #[tokio::test]
 async fn direct_messages_for_verified_or_premium_members_and_support_for_everyone() {
@@ -68,10 +68,5 @@ async fn only_managers_save_membership_rules_and_bad_ones_are_refused() {
         )
         .await;
     assert_eq!(code, StatusCode::BAD_REQUEST);
-    assert!(
-        error["error"]["message"]
-            .as_str()
-            .unwrap()
-            .starts_with("rules[0].tiers")
-    );
+    assert!(error_message(&error).starts_with("rules[0].tiers"));
 }

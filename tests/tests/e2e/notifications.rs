@@ -10,8 +10,9 @@ use chrono::Duration;
 use common::delivery::outbox::{Channel, Outbox, Sent};
 use common::delivery::{Email, Mailer, SendError, Sms, TextMessage};
 use common::notifications::Notifier;
+use common::store::table::StreamRecord;
 use serde_json::{Value, json};
-use tests::TestApp;
+use tests::{TestApp, error_message};
 
 const SUPPORT_AGENT: &[&str] = &["agent", "team-support"];
 
@@ -22,6 +23,35 @@ fn sent(app: &TestApp, channel: Channel, to: &str) -> Vec<Sent> {
         .into_iter()
         .filter(|s| s.channel == channel && s.to == to)
         .collect()
+}
+
+/// Sam is on the support team, Alice writes to it: the app, and the changes her
+/// message made, not yet delivered.
+async fn alice_writes_to_sam(category: &str, body: &str) -> (TestApp, Vec<StreamRecord>) {
+    let app = TestApp::in_memory();
+    agent(&app, "sam").await;
+    let alice = app.token("alice", &[]);
+    app.support(&alice, category, body).await;
+    let records = app.take_records();
+    (app, records)
+}
+
+/// What Sam has been sent so far: (emails, text messages). The tests' tokens all carry
+/// one phone number, and Sam is the only agent.
+fn sent_to_sam(app: &TestApp) -> (usize, usize) {
+    (
+        sent(app, Channel::Email, "sam@example.co.za").len(),
+        sent(app, Channel::Sms, "+27821234567").len(),
+    )
+}
+
+/// Sends what quiet hours held, as the schedule does now; how many went.
+async fn release_held(app: &TestApp) -> usize {
+    app.system
+        .notifier
+        .release_held(app.clock_now())
+        .await
+        .unwrap()
 }
 
 /// Agents join their team's directory on their first queue call.
@@ -84,23 +114,14 @@ async fn the_assignee_alone_hears_of_user_messages_and_the_user_of_replies_but_n
     app.deliver().await;
     let before = app.system.outbox.sent().len();
 
-    app.post(
-        &format!("/v1/conversations/{id}/messages"),
-        &alice,
-        json!({"body": "second"}),
-    )
-    .await;
+    app.post_message(&alice, &id, "second").await;
     app.deliver().await;
     let new: Vec<Sent> = app.system.outbox.sent().split_off(before);
     assert_eq!(new.len(), 1, "{new:?}");
     assert_eq!(new[0].to, "sam@example.co.za");
 
-    app.post(
-        &format!("/v1/admin/conversations/{id}/replies"),
-        &sam,
-        json!({"body": "note", "internal": true}),
-    )
-    .await;
+    app.post_reply(&sam, &id, json!({"body": "note", "internal": true}))
+        .await;
     app.deliver().await;
     assert_eq!(
         app.system.outbox.sent().len(),
@@ -108,12 +129,8 @@ async fn the_assignee_alone_hears_of_user_messages_and_the_user_of_replies_but_n
         "an internal note notifies nobody"
     );
 
-    app.post(
-        &format!("/v1/admin/conversations/{id}/replies"),
-        &sam,
-        json!({"body": "Open My Ads"}),
-    )
-    .await;
+    app.post_reply(&sam, &id, json!({"body": "Open My Ads"}))
+        .await;
     app.deliver().await;
     let to_alice = sent(&app, Channel::Email, "alice@example.co.za");
     assert_eq!(to_alice.len(), 1);
@@ -147,18 +164,8 @@ async fn a_direct_message_reaches_the_other_party() {
         "in-app even before we know the seller's email"
     );
     assert!(sent(&app, Channel::Email, "seller@example.co.za").is_empty());
-    app.post(
-        &format!("/v1/conversations/{id}/messages"),
-        &seller,
-        json!({"body": "Yes"}),
-    )
-    .await;
-    app.post(
-        &format!("/v1/conversations/{id}/messages"),
-        &buyer,
-        json!({"body": "Great"}),
-    )
-    .await;
+    app.post_message(&seller, &id, "Yes").await;
+    app.post_message(&buyer, &id, "Great").await;
     app.deliver().await;
     assert_eq!(
         sent(&app, Channel::Email, "seller@example.co.za").len(),
@@ -170,11 +177,7 @@ async fn a_direct_message_reaches_the_other_party() {
 
 #[tokio::test]
 async fn a_record_processed_twice_sends_nothing_twice() {
-    let app = TestApp::in_memory();
-    agent(&app, "sam").await;
-    let alice = app.token("alice", &[]);
-    app.support(&alice, "general", "charged twice").await;
-    let records = app.take_records();
+    let (app, records) = alice_writes_to_sam("general", "charged twice").await;
     assert!(app.system.notifier.process(&records).await.is_empty());
     assert!(app.system.notifier.process(&records).await.is_empty());
     assert_eq!(sent(&app, Channel::Email, "sam@example.co.za").len(), 1);
@@ -223,11 +226,7 @@ impl Sms for Flaky {
 
 #[tokio::test]
 async fn failed_sends_are_retried_until_delivered_and_never_doubled() {
-    let app = TestApp::in_memory();
-    agent(&app, "sam").await;
-    let alice = app.token("alice", &[]);
-    app.support(&alice, "account", "locked out").await;
-    let records = app.take_records();
+    let (app, records) = alice_writes_to_sam("account", "locked out").await;
     let base = &app.system.notifier;
     let mailer = Arc::new(Flaky {
         failures: AtomicUsize::new(2),
@@ -249,26 +248,16 @@ async fn failed_sends_are_retried_until_delivered_and_never_doubled() {
         1,
         "the message's record fails and will be retried"
     );
-    assert!(sent(&app, Channel::Email, "sam@example.co.za").is_empty());
-    assert_eq!(sent(&app, Channel::Sms, "+27821234567").len(), 0);
+    assert_eq!(sent_to_sam(&app), (0, 0));
     let failed = notifier.process(&records).await;
     assert_eq!(failed.len(), 1, "still failing email");
-    assert_eq!(
-        sent(&app, Channel::Sms, "+27821234567").len(),
-        1,
-        "the SMS went on the retry"
-    );
+    assert_eq!(sent_to_sam(&app).1, 1, "the SMS went on the retry");
     assert!(notifier.process(&records).await.is_empty());
     assert!(notifier.process(&records).await.is_empty());
     assert_eq!(
-        sent(&app, Channel::Email, "sam@example.co.za").len(),
-        1,
-        "delivered once in the end"
-    );
-    assert_eq!(
-        sent(&app, Channel::Sms, "+27821234567").len(),
-        1,
-        "and the SMS never twice"
+        sent_to_sam(&app),
+        (1, 1),
+        "the email delivered once in the end, and the SMS never twice"
     );
 }
 
@@ -298,41 +287,16 @@ async fn preferences_turn_email_off_and_quiet_hours_hold_sms_until_morning() {
     let alice = app.token("alice", &[]);
     app.support(&alice, "general", "late question").await;
     app.deliver().await;
-    assert!(
-        sent(&app, Channel::Email, "sam@example.co.za").is_empty(),
-        "email is off"
-    );
-    assert!(
-        sent(&app, Channel::Sms, "+27821234567").is_empty(),
-        "held for quiet hours"
-    );
     assert_eq!(
-        app.system
-            .notifier
-            .release_held(app.clock_now())
-            .await
-            .unwrap(),
-        0
+        sent_to_sam(&app),
+        (0, 0),
+        "email is off, and the SMS held for quiet hours"
     );
+    assert_eq!(release_held(&app).await, 0);
     app.clock.advance(Duration::hours(8));
-    assert_eq!(
-        app.system
-            .notifier
-            .release_held(app.clock_now())
-            .await
-            .unwrap(),
-        1
-    );
-    assert_eq!(sent(&app, Channel::Sms, "+27821234567").len(), 1);
-    assert_eq!(
-        app.system
-            .notifier
-            .release_held(app.clock_now())
-            .await
-            .unwrap(),
-        0,
-        "sent once"
-    );
+    assert_eq!(release_held(&app).await, 1);
+    assert_eq!(sent_to_sam(&app).1, 1);
+    assert_eq!(release_held(&app).await, 0, "sent once");
 
     for (body, field) in [
         (json!({"time_zone": "Mars/Olympus"}), "time_zone"),
@@ -346,10 +310,7 @@ async fn preferences_turn_email_off_and_quiet_hours_hold_sms_until_morning() {
             .call(Method::PUT, "/v1/me/preferences", Some(&sam), Some(body))
             .await;
         assert_eq!(code, StatusCode::BAD_REQUEST);
-        assert!(
-            error["error"]["message"].as_str().unwrap().contains(field),
-            "{error}"
-        );
+        assert!(error_message(&error).contains(field), "{error}");
     }
     let (code, error) = app
         .call(
@@ -371,13 +332,8 @@ async fn in_app_notifications_list_newest_or_unread_first_and_are_marked_read() 
     let mut replies = Vec::new();
     for n in 0..3 {
         app.clock.advance(Duration::minutes(1));
-        let (_, reply) = app
-            .post(
-                &format!("/v1/admin/conversations/{id}/replies"),
-                &sam,
-                json!({"body": format!("answer {n}"), "status": "open"}),
-            )
-            .await;
+        let answer = json!({"body": format!("answer {n}"), "status": "open"});
+        let (_, reply) = app.post_reply(&sam, &id, answer).await;
         replies.push(reply["id"].as_str().unwrap().to_string());
     }
     app.deliver().await;
@@ -400,14 +356,11 @@ async fn in_app_notifications_list_newest_or_unread_first_and_are_marked_read() 
         json!({"total": 3, "conversations": {id.clone(): 3}})
     );
 
-    let (code, _) = app
-        .post(
-            &format!("/v1/notifications/{}/read", replies[2]),
-            &alice,
-            json!({}),
-        )
-        .await;
-    assert_eq!(code, StatusCode::NO_CONTENT);
+    let mark_read = async |token: &str, notification: &str| {
+        let path = format!("/v1/notifications/{notification}/read");
+        app.post(&path, token, json!({})).await.0
+    };
+    assert_eq!(mark_read(&alice, &replies[2]).await, StatusCode::NO_CONTENT);
     let (_, unread_first) = app
         .get("/v1/notifications?order=unread_first&limit=2", &alice)
         .await;
@@ -422,14 +375,11 @@ async fn in_app_notifications_list_newest_or_unread_first_and_are_marked_read() 
     assert_eq!(ids(&rest), [replies[2].clone()]);
     assert_eq!(rest["items"][0]["read"], true);
 
-    let (code, _) = app
-        .post(
-            &format!("/v1/notifications/{}/read", replies[0]),
-            &sam,
-            json!({}),
-        )
-        .await;
-    assert_eq!(code, StatusCode::NOT_FOUND, "not sam's notification");
+    assert_eq!(
+        mark_read(&sam, &replies[0]).await,
+        StatusCode::NOT_FOUND,
+        "not sam's notification"
+    );
     let (_, marked) = app
         .post("/v1/notifications/read-all", &alice, json!({}))
         .await;

@@ -113,12 +113,11 @@ async fn erasure_leaves_nothing_of_what_the_user_wrote_in_any_item_of_the_table(
         )
         .await;
     let path = format!("/v1/conversations/{direct}/messages");
-    app.send(
-        Method::POST,
+    app.post_with_key(
         &path,
-        Some(&thandi),
-        Some(json!({"body": "RETRY-SECRET: I can come on Saturday"})),
-        &[("idempotency-key", "retry-1")],
+        &thandi,
+        json!({"body": "RETRY-SECRET: I can come on Saturday"}),
+        "retry-1",
     )
     .await;
     let photo = app

@@ -4,7 +4,7 @@
 
 use axum::http::StatusCode;
 use serde_json::{Value, json};
-use tests::TestApp;
+use tests::{TestApp, error_message};
 
 async fn open(app: &TestApp, token: &str, request: Value) -> Value {
     let (code, created) = app.post("/v1/conversations", token, request).await;
@@ -105,7 +105,7 @@ async fn only_managers_save_rules_and_invalid_ones_are_refused_by_field() {
     ] {
         let (code, error) = app.save("/v1/admin/routing-rules", &max, rules).await;
         assert_eq!(code, StatusCode::BAD_REQUEST, "{error}");
-        let message = error["error"]["message"].as_str().unwrap();
+        let message = error_message(&error);
         assert!(message.contains(field), "{message} should name {field}");
     }
 }

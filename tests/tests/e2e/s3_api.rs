@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use chrono::Utc;
 use common::objects::{Download, Objects, Upload};
 use serde_json::json;
-use tests::{PNG, TestApp, http, moto_objects, moto_table, signed_headers};
+use tests::{PNG, TestApp, error_message, http, moto_objects, moto_table, signed_headers};
 
 async fn state_tag(client: &aws_sdk_s3::Client, bucket: &str, key: &str) -> String {
     let tags = client
@@ -141,13 +141,7 @@ async fn the_attachment_flow_runs_on_moto_and_refuses_the_wrong_type_or_size() {
     ] {
         let (code, error) = app.post("/v1/attachments", &alice, request).await;
         assert_eq!(code, StatusCode::BAD_REQUEST);
-        assert!(
-            error["error"]["message"]
-                .as_str()
-                .unwrap()
-                .starts_with(field),
-            "{error}"
-        );
+        assert!(error_message(&error).starts_with(field), "{error}");
     }
 
     // An upload to moto's S3 over HTTP, sent in a message.

@@ -7,7 +7,7 @@ use chrono::Duration;
 use common::domain::identity::Claims;
 use common::jwt;
 use serde_json::{Value, json};
-use tests::TestApp;
+use tests::{TestApp, error_message};
 
 fn new_account_token(app: &TestApp, sub: &str) -> String {
     let claims = Claims {
@@ -23,13 +23,76 @@ fn new_account_token(app: &TestApp, sub: &str) -> String {
     jwt::sign(&claims, tests::SECRET.as_bytes())
 }
 
-async fn post_message(app: &TestApp, token: &str, id: &str, body: &str) -> (StatusCode, Value) {
-    app.post(
-        &format!("/v1/conversations/{id}/messages"),
-        token,
-        json!({"body": body}),
-    )
-    .await
+/// Thandi asks about Sipho's listing L1, and Mpho moderates: the app, the three
+/// tokens, and the direct conversation Thandi opened.
+async fn enquiry() -> (TestApp, String, String, String, String) {
+    let app = TestApp::in_memory();
+    app.listing("L1", "sipho", "active").await;
+    let thandi = app.token("thandi", &[]);
+    let sipho = app.token("sipho", &[]);
+    let mpho = app.token("mpho", &["moderator"]);
+    let id = app.direct(&thandi, "L1", "Is it still available?").await;
+    (app, thandi, sipho, mpho, id)
+}
+
+/// Thandi opens a support conversation and writes in it up to the limit of ten a
+/// minute: her token and the conversation.
+async fn up_to_the_minute_limit(app: &TestApp) -> (String, String) {
+    let thandi = app.token("thandi", &[]);
+    let id = app.support(&thandi, "general", "Hello").await;
+    for n in 2..=10 {
+        let (code, reply) = app
+            .post_message(&thandi, &id, &format!("Message {n}"))
+            .await;
+        assert_eq!(code, StatusCode::CREATED, "message {n}: {reply}");
+    }
+    (thandi, id)
+}
+
+/// Where a moderator releases or rejects (`decision`) what an answer says was held.
+fn held_path(held: &Value, decision: &str) -> String {
+    let id = held["held_id"].as_str().unwrap();
+    format!("/v1/admin/moderation/held/{id}/{decision}")
+}
+
+async fn block(app: &TestApp, moderator: &str, user: &str, reason: &str) -> (StatusCode, Value) {
+    let path = format!("/v1/admin/users/{user}/block");
+    app.post(&path, moderator, json!({"reason": reason})).await
+}
+
+async fn unblock(app: &TestApp, moderator: &str, user: &str) -> StatusCode {
+    let path = format!("/v1/admin/users/{user}/unblock");
+    app.call(Method::POST, &path, Some(moderator), None).await.0
+}
+
+/// A moderator closes a report with an outcome, and a note if there is one.
+async fn close_report(
+    app: &TestApp,
+    moderator: &str,
+    report: &Value,
+    outcome: &str,
+    note: Option<&str>,
+) -> (StatusCode, Value) {
+    let path = format!(
+        "/v1/admin/moderation/reports/{}/close",
+        report["id"].as_str().unwrap()
+    );
+    let mut decision = json!({"outcome": outcome});
+    if let Some(note) = note {
+        decision["note"] = json!(note);
+    }
+    app.post(&path, moderator, decision).await
+}
+
+/// The actions in the audit log, in its order.
+async fn audited_actions(app: &TestApp, moderator: &str) -> Vec<String> {
+    let (_, log) = app.get("/v1/admin/audit", moderator).await;
+    log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap().to_string())
+        .collect()
 }
 
 #[tokio::test]
@@ -38,13 +101,8 @@ async fn a_refused_message_says_why_and_stores_nothing() {
     app.listing("L1", "sipho", "active").await;
     let thandi = app.token("thandi", &[]);
     let before = app.item_count();
-    let (code, error) = app
-        .post(
-            "/v1/conversations",
-            &thandi,
-            json!({"type": "direct", "listing_id": "L1", "body": "Please confirm your details at https://saypro-secure.com/login"}),
-        )
-        .await;
+    let phishing = "Please confirm your details at https://saypro-secure.com/login";
+    let (code, error) = app.open_direct(&thandi, "L1", phishing).await;
     assert_eq!(code, StatusCode::BAD_REQUEST, "{error}");
     assert_eq!(error["error"]["code"], "invalid_request");
     assert_eq!(
@@ -54,13 +112,12 @@ async fn a_refused_message_says_why_and_stores_nothing() {
     assert_eq!(app.item_count(), before, "nothing written, no quota used");
 
     let id = app.direct(&thandi, "L1", "Is it still available?").await;
-    let (code, error) = post_message(&app, &thandi, &id, "You FUCKING time waster").await;
+    let (code, error) = app
+        .post_message(&thandi, &id, "You FUCKING time waster")
+        .await;
     assert_eq!(code, StatusCode::BAD_REQUEST);
     assert!(
-        error["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("language that is not allowed"),
+        error_message(&error).contains("language that is not allowed"),
         "{error}"
     );
     let (_, messages) = app
@@ -71,28 +128,15 @@ async fn a_refused_message_says_why_and_stores_nothing() {
 
 #[tokio::test]
 async fn a_held_message_waits_for_a_moderator_who_releases_it_once_or_rejects_it() {
-    let app = TestApp::in_memory();
-    app.listing("L1", "sipho", "active").await;
-    let thandi = app.token("thandi", &[]);
-    let sipho = app.token("sipho", &[]);
-    let mpho = app.token("mpho", &["moderator"]);
-    let id = app.direct(&thandi, "L1", "Is it still available?").await;
+    let (app, thandi, sipho, mpho, id) = enquiry().await;
     assert!(app.run_stream().await.is_empty());
     let notified = app.system.outbox.sent().len();
 
-    let headers = [("idempotency-key", "deposit-1")];
+    let key = "deposit-1";
     let scam =
         json!({"body": "I am away, pay a deposit first to hold it and my courier brings it"});
     let path = format!("/v1/conversations/{id}/messages");
-    let (code, held) = app
-        .send(
-            Method::POST,
-            &path,
-            Some(&sipho),
-            Some(scam.clone()),
-            &headers,
-        )
-        .await;
+    let (code, held) = app.post_with_key(&path, &sipho, scam.clone(), key).await;
     assert_eq!(code, StatusCode::ACCEPTED, "{held}");
     assert_eq!(held["status"], "waiting");
     assert!(
@@ -101,9 +145,7 @@ async fn a_held_message_waits_for_a_moderator_who_releases_it_once_or_rejects_it
             .unwrap()
             .contains("waits for a moderator")
     );
-    let (code, again) = app
-        .send(Method::POST, &path, Some(&sipho), Some(scam), &headers)
-        .await;
+    let (code, again) = app.post_with_key(&path, &sipho, scam, key).await;
     assert_eq!(
         (code, &again["held_id"]),
         (StatusCode::ACCEPTED, &held["held_id"])
@@ -129,8 +171,7 @@ async fn a_held_message_waits_for_a_moderator_who_releases_it_once_or_rejects_it
         "the author's token claims stay stored"
     );
 
-    let held_id = held["held_id"].as_str().unwrap();
-    let release = format!("/v1/admin/moderation/held/{held_id}/release");
+    let release = held_path(&held, "release");
     let (code, released) = app.post(&release, &mpho, json!({})).await;
     assert_eq!(code, StatusCode::OK, "{released}");
     assert_eq!(released["status"], "released");
@@ -146,18 +187,10 @@ async fn a_held_message_waits_for_a_moderator_who_releases_it_once_or_rejects_it
 
     // A new conversation held, then rejected: nothing is ever created.
     let ben = app.token("ben", &[]);
-    let (code, held) = app
-        .post(
-            "/v1/conversations",
-            &ben,
-            json!({"type": "direct", "listing_id": "L1", "body": "Congratulations, you have won! Pay the release fee"}),
-        )
-        .await;
+    let prize = "Congratulations, you have won! Pay the release fee";
+    let (code, held) = app.open_direct(&ben, "L1", prize).await;
     assert_eq!(code, StatusCode::ACCEPTED, "{held}");
-    let reject = format!(
-        "/v1/admin/moderation/held/{}/reject",
-        held["held_id"].as_str().unwrap()
-    );
+    let reject = held_path(&held, "reject");
     let (code, rejected) = app.post(&reject, &mpho, json!({})).await;
     assert_eq!(
         (code, &rejected["status"]),
@@ -175,19 +208,13 @@ async fn a_held_first_message_released_starts_the_conversation_as_its_author() {
     app.listing("L1", "sipho", "active").await;
     let ben = app.token("ben", &[]);
     let (code, held) = app
-        .post(
-            "/v1/conversations",
-            &ben,
-            json!({"type": "direct", "listing_id": "L1", "body": "More photos at bit.ly/3abcDEF"}),
-        )
+        .open_direct(&ben, "L1", "More photos at bit.ly/3abcDEF")
         .await;
     assert_eq!(code, StatusCode::ACCEPTED, "{held}");
     let mpho = app.token("mpho", &["moderator"]);
-    let release = format!(
-        "/v1/admin/moderation/held/{}/release",
-        held["held_id"].as_str().unwrap()
-    );
-    let (code, _) = app.post(&release, &mpho, json!({})).await;
+    let (code, _) = app
+        .post(&held_path(&held, "release"), &mpho, json!({}))
+        .await;
     assert_eq!(code, StatusCode::OK);
     let (_, sellers) = app.get("/v1/conversations", &app.token("sipho", &[])).await;
     assert_eq!(sellers["items"][0]["created_by"], "ben", "{sellers}");
@@ -221,30 +248,20 @@ async fn a_risky_message_is_delivered_with_a_warning_and_links_are_entities() {
         message["links"],
         json!([{"url": "saypro.co.za/listing/L1", "domain": "saypro.co.za"}])
     );
-    let (code, plain) = post_message(&app, &sipho, &id, "Yes, still available").await;
+    let (code, plain) = app.post_message(&sipho, &id, "Yes, still available").await;
     assert_eq!(code, StatusCode::CREATED);
     assert!(plain.get("warning").is_none() && plain.get("links").is_none());
 
     // To support, a code or a payment is a question, not a scam.
-    let (code, _) = app
-        .post(
-            "/v1/conversations",
-            &thandi,
-            json!({"type": "support", "category": "account", "subject": "OTP", "body": "My OTP never arrives, please send me the code again"}),
-        )
-        .await;
+    let otp = "My OTP never arrives, please send me the code again";
+    let (code, _) = app.open_support(&thandi, "account", "OTP", otp).await;
     assert_eq!(code, StatusCode::CREATED);
 }
 
 #[tokio::test]
 async fn senders_are_rate_limited_per_minute_with_retry_after_and_new_accounts_sooner() {
     let app = TestApp::in_memory();
-    let thandi = app.token("thandi", &[]);
-    let id = app.support(&thandi, "general", "Hello").await;
-    for n in 2..=10 {
-        let (code, reply) = post_message(&app, &thandi, &id, &format!("Message {n}")).await;
-        assert_eq!(code, StatusCode::CREATED, "message {n}: {reply}");
-    }
+    let (thandi, id) = up_to_the_minute_limit(&app).await;
     let before = app.item_count();
     let (code, headers, error) = app
         .exchange(
@@ -263,16 +280,18 @@ async fn senders_are_rate_limited_per_minute_with_retry_after_and_new_accounts_s
     );
     assert_eq!(app.item_count(), before, "a refused message stores nothing");
     app.clock.advance(Duration::seconds(61));
-    let (code, _) = post_message(&app, &thandi, &id, "Message 11, later").await;
+    let (code, _) = app.post_message(&thandi, &id, "Message 11, later").await;
     assert_eq!(code, StatusCode::CREATED);
 
     let newcomer = new_account_token(&app, "newcomer");
     let id = app.support(&newcomer, "general", "Hi").await;
     for n in 2..=4 {
-        let (code, _) = post_message(&app, &newcomer, &id, &format!("again {n}")).await;
+        let (code, _) = app
+            .post_message(&newcomer, &id, &format!("again {n}"))
+            .await;
         assert_eq!(code, StatusCode::CREATED);
     }
-    let (code, _) = post_message(&app, &newcomer, &id, "fifth").await;
+    let (code, _) = app.post_message(&newcomer, &id, "fifth").await;
     assert_eq!(
         code,
         StatusCode::TOO_MANY_REQUESTS,
@@ -316,38 +335,15 @@ async fn moderators_set_the_policy_and_it_applies_at_once() {
         ),
         ("Is it available?", StatusCode::CREATED),
     ] {
-        let (code, reply) = app
-            .post(
-                "/v1/conversations",
-                &thandi,
-                json!({"type": "direct", "listing_id": "L1", "body": body}),
-            )
-            .await;
+        let (code, reply) = app.open_direct(&thandi, "L1", body).await;
         assert_eq!(code, expected, "{body}: {reply}");
     }
     // The listing takes two new conversations an hour, from anyone.
-    let (code, _) = app
-        .post(
-            "/v1/conversations",
-            &app.token("ben", &[]),
-            json!({"type": "direct", "listing_id": "L1", "body": "Hi"}),
-        )
-        .await;
+    let (code, _) = app.open_direct(&app.token("ben", &[]), "L1", "Hi").await;
     assert_eq!(code, StatusCode::CREATED);
-    let (code, error) = app
-        .post(
-            "/v1/conversations",
-            &app.token("cat", &[]),
-            json!({"type": "direct", "listing_id": "L1", "body": "Hi"}),
-        )
-        .await;
+    let (code, error) = app.open_direct(&app.token("cat", &[]), "L1", "Hi").await;
     assert_eq!(code, StatusCode::TOO_MANY_REQUESTS, "{error}");
-    assert!(
-        error["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("this listing")
-    );
+    assert!(error_message(&error).contains("this listing"));
 
     let mut bad = policy.clone();
     bad["rate_limits"]["per_minute"] = json!(0);
@@ -358,13 +354,8 @@ async fn moderators_set_the_policy_and_it_applies_at_once() {
 #[tokio::test]
 async fn rate_limits_hold_on_dynamodb() {
     let app = TestApp::on(tests::moto_table().await);
-    let thandi = app.token("thandi", &[]);
-    let id = app.support(&thandi, "general", "Hello").await;
-    for n in 2..=10 {
-        let (code, _) = post_message(&app, &thandi, &id, &format!("Message {n}")).await;
-        assert_eq!(code, StatusCode::CREATED);
-    }
-    let (code, error) = post_message(&app, &thandi, &id, "Message 11").await;
+    let (thandi, id) = up_to_the_minute_limit(&app).await;
+    let (code, error) = app.post_message(&thandi, &id, "Message 11").await;
     assert_eq!(code, StatusCode::TOO_MANY_REQUESTS, "{error}");
     let (_, messages) = app
         .get(
@@ -389,13 +380,7 @@ async fn the_same_long_text_to_many_sellers_is_held_but_a_short_question_is_not(
     let spammer = app.token("spammer", &[]);
     let pitch = "Hello dear, I buy all your items for a great price, reply now for details";
     for (n, listing) in ["L1", "L2", "L3", "L4"].into_iter().enumerate() {
-        let (code, reply) = app
-            .post(
-                "/v1/conversations",
-                &spammer,
-                json!({"type": "direct", "listing_id": listing, "body": pitch}),
-            )
-            .await;
+        let (code, reply) = app.open_direct(&spammer, listing, pitch).await;
         let expected = if n < 3 {
             StatusCode::CREATED
         } else {
@@ -414,75 +399,36 @@ async fn the_same_long_text_to_many_sellers_is_held_but_a_short_question_is_not(
     }
     // An hour later the count starts again.
     app.clock.advance(Duration::hours(1));
-    let (code, _) = app
-        .post(
-            "/v1/conversations",
-            &spammer,
-            json!({"type": "direct", "listing_id": "L5", "body": pitch}),
-        )
-        .await;
+    let (code, _) = app.open_direct(&spammer, "L5", pitch).await;
     assert_eq!(code, StatusCode::CREATED);
 }
 
 #[tokio::test]
 async fn a_blocked_user_is_told_so_and_every_moderator_action_is_in_the_audit_log() {
-    let app = TestApp::in_memory();
-    app.listing("L1", "sipho", "active").await;
-    let thandi = app.token("thandi", &[]);
-    let sipho = app.token("sipho", &[]);
-    let mpho = app.token("mpho", &["moderator"]);
-    let id = app.direct(&thandi, "L1", "Is it still available?").await;
+    let (app, thandi, sipho, mpho, id) = enquiry().await;
 
-    let (code, block) = app
-        .post(
-            "/v1/admin/users/sipho/block",
-            &mpho,
-            json!({"reason": "Asked buyers for OTPs"}),
-        )
-        .await;
-    assert_eq!(code, StatusCode::OK, "{block}");
+    let (code, blocked) = block(&app, &mpho, "sipho", "Asked buyers for OTPs").await;
+    assert_eq!(code, StatusCode::OK, "{blocked}");
     let before = app.item_count();
-    let (code, error) = post_message(&app, &sipho, &id, "Yes it is").await;
+    let (code, error) = app.post_message(&sipho, &id, "Yes it is").await;
     assert_eq!(code, StatusCode::FORBIDDEN, "{error}");
-    assert!(
-        error["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("blocked"),
-        "{error}"
-    );
+    assert!(error_message(&error).contains("blocked"), "{error}");
     let (code, _) = app
-        .post(
-            "/v1/conversations",
-            &sipho,
-            json!({"type": "support", "category": "account", "subject": "Why?", "body": "Why am I blocked?"}),
-        )
+        .open_support(&sipho, "account", "Why?", "Why am I blocked?")
         .await;
     assert_eq!(code, StatusCode::FORBIDDEN);
     assert_eq!(app.item_count(), before, "nothing stored");
-    let (code, _) = post_message(&app, &thandi, &id, "Hello?").await;
+    let (code, _) = app.post_message(&thandi, &id, "Hello?").await;
     assert_eq!(code, StatusCode::CREATED, "only the blocked user is");
 
-    let (code, _) = app
-        .call(
-            Method::POST,
-            "/v1/admin/users/sipho/unblock",
-            Some(&mpho),
-            None,
-        )
-        .await;
-    assert_eq!(code, StatusCode::NO_CONTENT);
-    let (code, _) = post_message(&app, &sipho, &id, "Sorry, yes it is").await;
+    assert_eq!(unblock(&app, &mpho, "sipho").await, StatusCode::NO_CONTENT);
+    let (code, _) = app.post_message(&sipho, &id, "Sorry, yes it is").await;
     assert_eq!(code, StatusCode::CREATED);
-    let (code, _) = app
-        .call(
-            Method::POST,
-            "/v1/admin/users/sipho/unblock",
-            Some(&mpho),
-            None,
-        )
-        .await;
-    assert_eq!(code, StatusCode::NOT_FOUND, "not blocked any more");
+    assert_eq!(
+        unblock(&app, &mpho, "sipho").await,
+        StatusCode::NOT_FOUND,
+        "not blocked any more"
+    );
 
     let (_, current) = app.get("/v1/admin/safety-policy", &mpho).await;
     app.save("/v1/admin/safety-policy", &mpho, current["policy"].clone())
@@ -532,13 +478,8 @@ async fn a_blocked_user_is_told_so_and_every_moderator_action_is_in_the_audit_lo
 
 #[tokio::test]
 async fn a_report_is_judged_in_context_and_closed_by_hiding_the_message_or_blocking_its_author() {
-    let app = TestApp::in_memory();
-    app.listing("L1", "sipho", "active").await;
-    let thandi = app.token("thandi", &[]);
-    let sipho = app.token("sipho", &[]);
-    let mpho = app.token("mpho", &["moderator"]);
-    let id = app.direct(&thandi, "L1", "Is it still available?").await;
-    let (_, insult) = post_message(&app, &sipho, &id, "Only idiots ask that").await;
+    let (app, thandi, sipho, mpho, id) = enquiry().await;
+    let (_, insult) = app.post_message(&sipho, &id, "Only idiots ask that").await;
     let insult_id = insult["id"].as_str().unwrap();
 
     let path = format!("/v1/conversations/{id}/reports");
@@ -590,22 +531,13 @@ async fn a_report_is_judged_in_context_and_closed_by_hiding_the_message_or_block
     assert_eq!(context["messages"].as_array().unwrap().len(), 2);
     assert_eq!(context["conversation"]["id"], id.as_str());
 
-    let close = format!("/v1/admin/moderation/reports/{report_id}/close");
-    let (code, closed) = app
-        .post(
-            &close,
-            &mpho,
-            json!({"outcome": "message_hidden", "note": "Insult"}),
-        )
-        .await;
+    let (code, closed) = close_report(&app, &mpho, &report, "message_hidden", Some("Insult")).await;
     assert_eq!(code, StatusCode::OK, "{closed}");
     assert_eq!(
         (&closed["status"], &closed["outcome"]),
         (&json!("closed"), &json!("message_hidden"))
     );
-    let (code, _) = app
-        .post(&close, &mpho, json!({"outcome": "dismissed"}))
-        .await;
+    let (code, _) = close_report(&app, &mpho, &report, "dismissed", None).await;
     assert_eq!(code, StatusCode::CONFLICT);
     for token in [&thandi, &sipho] {
         let (_, seen) = app
@@ -626,30 +558,20 @@ async fn a_report_is_judged_in_context_and_closed_by_hiding_the_message_or_block
     let (_, report) = app
         .post(&path, &thandi, json!({"reason": "harassment"}))
         .await;
-    let close = format!(
-        "/v1/admin/moderation/reports/{}/close",
-        report["id"].as_str().unwrap()
-    );
-    let (code, _) = app
-        .post(
-            &close,
-            &mpho,
-            json!({"outcome": "user_blocked", "note": "Repeated insults"}),
-        )
-        .await;
+    let (code, _) = close_report(
+        &app,
+        &mpho,
+        &report,
+        "user_blocked",
+        Some("Repeated insults"),
+    )
+    .await;
     assert_eq!(code, StatusCode::OK);
-    let (code, _) = post_message(&app, &sipho, &id, "Hello?").await;
+    let (code, _) = app.post_message(&sipho, &id, "Hello?").await;
     assert_eq!(code, StatusCode::FORBIDDEN, "blocked");
 
-    let (_, log) = app.get("/v1/admin/audit", &mpho).await;
-    let actions: Vec<&str> = log["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        actions,
+        audited_actions(&app, &mpho).await,
         [
             "conversation.read",
             "message.hidden",
@@ -661,13 +583,9 @@ async fn a_report_is_judged_in_context_and_closed_by_hiding_the_message_or_block
 
 #[tokio::test]
 async fn a_warned_user_finds_it_in_their_inbox_and_a_flagged_thread_becomes_a_complaint() {
-    let app = TestApp::in_memory();
-    app.listing("L1", "sipho", "active").await;
-    let thandi = app.token("thandi", &[]);
-    let sipho = app.token("sipho", &[]);
-    let mpho = app.token("mpho", &["moderator"]);
-    let id = app.direct(&thandi, "L1", "Is it still available?").await;
-    post_message(&app, &sipho, &id, "Yes, but only if you pay upfront").await;
+    let (app, thandi, sipho, mpho, id) = enquiry().await;
+    app.post_message(&sipho, &id, "Yes, but only if you pay upfront")
+        .await;
 
     let (code, warning) = app
         .post(
@@ -694,13 +612,7 @@ async fn a_warned_user_finds_it_in_their_inbox_and_a_flagged_thread_becomes_a_co
             json!({"reason": "scam", "comment": "Wants payment upfront"}),
         )
         .await;
-    let close = format!(
-        "/v1/admin/moderation/reports/{}/close",
-        report["id"].as_str().unwrap()
-    );
-    let (code, closed) = app
-        .post(&close, &mpho, json!({"outcome": "flagged_to_support"}))
-        .await;
+    let (code, closed) = close_report(&app, &mpho, &report, "flagged_to_support", None).await;
     assert_eq!(code, StatusCode::OK, "{closed}");
     let (_, mine) = app.get("/v1/conversations?type=support", &thandi).await;
     let complaint = &mine["items"][0];
@@ -733,34 +645,17 @@ async fn a_warned_user_finds_it_in_their_inbox_and_a_flagged_thread_becomes_a_co
             json!({"reason": "other"}),
         )
         .await;
-    let (code, _) = app
-        .post(
-            &format!(
-                "/v1/admin/moderation/reports/{}/close",
-                report["id"].as_str().unwrap()
-            ),
-            &mpho,
-            json!({"outcome": "flagged_to_support"}),
-        )
-        .await;
+    let (code, _) = close_report(&app, &mpho, &report, "flagged_to_support", None).await;
     assert_eq!(code, StatusCode::BAD_REQUEST);
-    let (_, log) = app.get("/v1/admin/audit", &mpho).await;
-    let actions: Vec<&str> = log["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
-    assert_eq!(actions, ["user.warned", "report.flagged_to_support"]);
+    assert_eq!(
+        audited_actions(&app, &mpho).await,
+        ["user.warned", "report.flagged_to_support"]
+    );
 }
 
 #[tokio::test]
 async fn a_moderator_reads_a_buyer_seller_conversation_only_with_a_reason_that_is_audited() {
-    let app = TestApp::in_memory();
-    app.listing("L1", "sipho", "active").await;
-    let thandi = app.token("thandi", &[]);
-    let mpho = app.token("mpho", &["moderator"]);
-    let id = app.direct(&thandi, "L1", "Is it still available?").await;
+    let (app, _, _, mpho, id) = enquiry().await;
     let path = format!("/v1/admin/moderation/conversations/{id}");
     let (code, _) = app.get(&path, &mpho).await;
     assert_eq!(code, StatusCode::BAD_REQUEST, "a reason is required");

@@ -4,7 +4,7 @@
 
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
-use tests::TestApp;
+use tests::{TestApp, error_message};
 
 async fn create(app: &TestApp, token: &str, body: Value) -> Value {
     let (code, created) = app.post("/v1/admin/templates", token, body).await;
@@ -94,7 +94,7 @@ async fn a_template_with_an_unknown_placeholder_or_bad_syntax_is_refused_by_name
         )
         .await;
     assert_eq!(code, StatusCode::BAD_REQUEST);
-    let message = error["error"]["message"].as_str().unwrap();
+    let message = error_message(&error);
     assert!(
         message.starts_with("body: unknown placeholder {{user.surname}}"),
         "{message}"
@@ -139,13 +139,7 @@ async fn a_reply_with_a_template_fills_it_counts_its_use_and_never_leaves_braces
         )
         .await;
     assert_eq!(code, StatusCode::BAD_REQUEST);
-    assert!(
-        error["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("var.date"),
-        "{error}"
-    );
+    assert!(error_message(&error).contains("var.date"), "{error}");
     let (code, error) = app
         .post(
             &replies,
@@ -228,13 +222,7 @@ async fn creating_a_template_twice_with_one_key_creates_one() {
     let mut created = Vec::new();
     for _ in 0..2 {
         let (code, template) = app
-            .send(
-                Method::POST,
-                "/v1/admin/templates",
-                Some(&sam),
-                Some(body.clone()),
-                &[("Idempotency-Key", "t-1")],
-            )
+            .post_with_key("/v1/admin/templates", &sam, body.clone(), "t-1")
             .await;
         assert_eq!(code, StatusCode::CREATED);
         created.push(template);

@@ -6,13 +6,13 @@ use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::http::{HeaderMap, Method, StatusCode};
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use common::domain::webhook::signature;
 use serde_json::{Value, json};
-use tests::TestApp;
+use tests::{TestApp, error_message};
 
-/// What the receiver got: event, signature header, body.
-type Received = Arc<Mutex<Vec<(String, String, String)>>>;
+/// What the receiver got: each post's headers and body.
+type Received = Arc<Mutex<Vec<(HeaderMap, String)>>>;
 
 /// A receiver on 127.0.0.1 that answers `status` (settable) and records each post.
 async fn receiver() -> (String, Received, Arc<AtomicU16>) {
@@ -24,18 +24,7 @@ async fn receiver() -> (String, Received, Arc<AtomicU16>) {
         axum::routing::post(move |headers: HeaderMap, body: String| {
             let (log, answer) = (log.clone(), answer.clone());
             async move {
-                let header = |name: &str| {
-                    headers
-                        .get(name)
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or_default()
-                        .to_string()
-                };
-                log.lock().unwrap().push((
-                    header("x-saypro-event"),
-                    header("x-saypro-signature"),
-                    body,
-                ));
+                log.lock().unwrap().push((headers, body));
                 StatusCode::from_u16(answer.load(Ordering::SeqCst)).unwrap()
             }
         }),
@@ -51,8 +40,20 @@ fn events(received: &Received) -> Vec<String> {
         .lock()
         .unwrap()
         .iter()
-        .map(|(e, _, _)| e.clone())
+        .map(|(headers, _)| headers["x-saypro-event"].to_str().unwrap().to_string())
         .collect()
+}
+
+/// The webhook's delivery log, as a manager reads it.
+async fn deliveries(app: &TestApp, manager: &str, webhook: &str) -> Vec<Value> {
+    let path = format!("/v1/admin/webhooks/{webhook}/deliveries");
+    let (_, log) = app.get(&path, manager).await;
+    log["items"].as_array().unwrap().clone()
+}
+
+/// Retries the failed deliveries due at `now`, as the schedule does; how many it sent.
+async fn retry_webhooks(app: &TestApp, now: DateTime<Utc>) -> usize {
+    app.system.notifier.retry_webhooks(now).await.unwrap()
 }
 
 #[tokio::test]
@@ -92,7 +93,8 @@ async fn subscribed_events_are_delivered_signed_once_and_retried_after_a_failure
         events(&received),
         ["conversation.created", "message.created"]
     );
-    let (_, signed, body) = received.lock().unwrap()[0].clone();
+    let (headers, body) = received.lock().unwrap()[0].clone();
+    let signed = headers["x-saypro-signature"].to_str().unwrap();
     let time: i64 = signed
         .strip_prefix("t=")
         .unwrap()
@@ -113,62 +115,33 @@ async fn subscribed_events_are_delivered_signed_once_and_retried_after_a_failure
     // The receiver fails: logged, retried on the schedule, then delivered.
     status.store(503, Ordering::SeqCst);
     let sam = app.token("sam", &["agent", "team-support"]);
-    app.post(
-        &format!("/v1/admin/conversations/{id}/replies"),
-        &sam,
-        json!({"body": "My Ads, then Renew."}),
-    )
-    .await;
-    assert!(app.deliver().await.is_empty());
-    let (_, log) = app
-        .get(&format!("/v1/admin/webhooks/{webhook}/deliveries"), &max)
+    app.post_reply(&sam, &id, json!({"body": "My Ads, then Renew."}))
         .await;
-    let failed = log["items"]
-        .as_array()
-        .unwrap()
-        .iter()
+    assert!(app.deliver().await.is_empty());
+    let failed = deliveries(&app, &max, &webhook)
+        .await
+        .into_iter()
         .find(|d| d["state"] == "retrying")
-        .expect("a retrying delivery")
-        .clone();
+        .expect("a retrying delivery");
     assert_eq!(
         (failed["attempts"].as_u64(), failed["last_result"].as_str()),
         (Some(1), Some("HTTP 503"))
     );
     status.store(200, Ordering::SeqCst);
     let now = app.clock_now();
+    assert_eq!(retry_webhooks(&app, now).await, 0, "not due yet");
+    let due = now + Duration::minutes(2);
     assert_eq!(
-        app.system.notifier.retry_webhooks(now).await.unwrap(),
-        0,
-        "not due yet"
-    );
-    assert_eq!(
-        app.system
-            .notifier
-            .retry_webhooks(now + Duration::minutes(2))
-            .await
-            .unwrap(),
+        retry_webhooks(&app, due).await,
         2,
         "the reply's message.created, and its status change to pending"
     );
-    assert_eq!(
-        app.system
-            .notifier
-            .retry_webhooks(now + Duration::minutes(2))
-            .await
-            .unwrap(),
-        0,
-        "once"
-    );
-    let (_, log) = app
-        .get(&format!("/v1/admin/webhooks/{webhook}/deliveries"), &max)
-        .await;
-    let retried = log["items"]
-        .as_array()
-        .unwrap()
-        .iter()
+    assert_eq!(retry_webhooks(&app, due).await, 0, "once");
+    let retried = deliveries(&app, &max, &webhook)
+        .await
+        .into_iter()
         .find(|d| d["id"] == failed["id"])
-        .unwrap()
-        .clone();
+        .unwrap();
     assert_eq!(
         (retried["state"].as_str(), retried["attempts"].as_u64()),
         (Some("delivered"), Some(2))
@@ -218,28 +191,20 @@ async fn only_managers_manage_webhooks_and_urls_must_be_https() {
     let (code, _) = app.post("/v1/admin/webhooks", &sam, request.clone()).await;
     assert_eq!(code, StatusCode::FORBIDDEN);
     let max = app.token("max", &["manager"]);
-    let (code, error) = app
-        .post(
-            "/v1/admin/webhooks",
-            &max,
+    for (refused, field) in [
+        (
             json!({"url": "http://crm.example.com/hook", "events": ["message.created"]}),
-        )
-        .await;
-    assert_eq!(code, StatusCode::BAD_REQUEST);
-    assert!(
-        error["error"]["message"]
-            .as_str()
-            .unwrap()
-            .starts_with("url:")
-    );
-    let (code, error) = app
-        .post(
-            "/v1/admin/webhooks",
-            &max,
+            "url:",
+        ),
+        (
             json!({"url": "https://crm.example.com/hook", "events": ["ad.sold"]}),
-        )
-        .await;
-    assert_eq!(code, StatusCode::BAD_REQUEST, "{error}");
+            "events[0]",
+        ),
+    ] {
+        let (code, error) = app.post("/v1/admin/webhooks", &max, refused).await;
+        assert_eq!(code, StatusCode::BAD_REQUEST, "{error}");
+        assert!(error_message(&error).starts_with(field), "{error}");
+    }
     let (_, created) = app.post("/v1/admin/webhooks", &max, request).await;
     let path = format!("/v1/admin/webhooks/{}", created["id"].as_str().unwrap());
     let (code, _) = app.call(Method::DELETE, &path, Some(&max), None).await;
