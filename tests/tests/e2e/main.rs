@@ -1,4 +1,5 @@
-//! The end-to-end tests: one test binary (one link) for every suite, each suite a module.
+//! The end-to-end tests: one test binary (one link) for every suite, each suite a module
+//! (the logs suite has its own: it captures the whole process's logs).
 //! Run one with `cargo test -p tests -- <suite>::`, e.g. `cargo test -p tests -- sla::`.
 
 mod api;
@@ -14,7 +15,6 @@ mod delivery_on_moto;
 mod directory;
 mod dynamodb_api;
 mod lambda_events;
-mod logs;
 mod membership;
 mod notifications;
 mod notify_events;

@@ -1,5 +1,6 @@
 //! Logs never carry message bodies, emails or phone numbers (POPIA: personal information
-//! stays out of CloudWatch), whatever happens in a full scenario.
+//! stays out of CloudWatch), whatever happens in a full scenario. Its own test binary:
+//! it captures every log line of the process, so no other suite may run beside it.
 
 use std::sync::{Arc, Mutex};
 
