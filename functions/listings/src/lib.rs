@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::IntoResponse;
 use common::domain::identity::Access;
-use common::http::{Authenticated, BadRequest, JsonBody, Routes, TooLarge};
+use common::http::{Authenticated, JsonBody, Routes};
 use common::messaging::{ListingRequest, UserRequest};
 use common::{AppState, HttpResult};
 
@@ -33,8 +33,6 @@ pub fn router(state: AppState) -> axum::Router {
     request_body = ListingRequest,
     responses(
         (status = 200, description = "Stored", body = Listing),
-        (status = 400, response = BadRequest),
-        (status = 413, response = TooLarge),
     )
 )]
 async fn put_listing(
@@ -56,8 +54,6 @@ async fn put_listing(
     request_body = UserRequest,
     responses(
         (status = 200, description = "Stored", body = UserAccount),
-        (status = 400, response = BadRequest),
-        (status = 413, response = TooLarge),
     )
 )]
 async fn put_user(

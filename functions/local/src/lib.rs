@@ -18,7 +18,7 @@ use common::delivery::outbox::{Outbox, Sent};
 use common::domain::attachment;
 use common::domain::clock::{Clock, SystemClock};
 use common::domain::identity::Claims;
-use common::http::{BadRequest, ErrorBody, JsonBody, NotFound, Params, Routes, TooLarge};
+use common::http::{ErrorBody, JsonBody, NotFound, Params, Routes};
 use common::jwt;
 use common::messaging::SlaCheckOutcome;
 use common::notifications::{Notifier, NotifyConfig};
@@ -112,7 +112,6 @@ async fn outbox(Extension(outbox): Extension<Arc<Outbox>>) -> axum::Json<SentIte
     request_body = ScheduleRequest,
     responses(
         (status = 200, description = "Who got the report", body = common::reporting::Delivered),
-        (status = 400, response = BadRequest),
     )
 )]
 async fn run_monthly_report(
@@ -146,7 +145,6 @@ struct ScheduleRequest {
     request_body = ScheduleRequest,
     responses(
         (status = 200, description = "What the check did", body = SlaCheckOutcome),
-        (status = 400, response = BadRequest),
     )
 )]
 async fn run_sla_check(
@@ -172,9 +170,7 @@ async fn run_sla_check(
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses(
         (status = 200, description = "Stored"),
-        (status = 400, response = BadRequest),
         (status = 403, description = "Not the upload signed, or too late", body = ErrorBody),
-        (status = 413, response = TooLarge),
     )
 )]
 async fn upload(
@@ -200,7 +196,6 @@ async fn upload(
     params(("key" = String, Path, description = "The object key the download was signed for"), SignedQuery),
     responses(
         (status = 200, description = "The file, with the type and disposition signed", content((Vec<u8> = "application/octet-stream"))),
-        (status = 400, response = BadRequest),
         (status = 403, description = "A changed or expired link", body = ErrorBody),
         (status = 404, response = NotFound),
     )

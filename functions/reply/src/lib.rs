@@ -22,8 +22,7 @@ use common::domain::sla_policy::SlaPolicyConfig;
 use common::domain::webhook::Delivery;
 use common::domain::{Category, Status};
 use common::http::{
-    Authenticated, BadRequest, Conflict, IdempotencyHeader, JsonBody, MessagesQuery, NotFound,
-    Params, Routes, TooLarge,
+    Authenticated, Conflict, IdempotencyHeader, JsonBody, MessagesQuery, NotFound, Params, Routes,
 };
 use common::messaging::AttachmentTransfer;
 use common::messaging::AuditEntry;
@@ -100,6 +99,118 @@ pub fn router(state: AppState) -> axum::Router {
     routes().into_router(state)
 }
 
+/// The GET and PUT of a versioned configuration document: what `GET` shows, `PUT` takes
+/// back edited (a `Replacement` names the version it replaces; a stale one is a 409).
+macro_rules! configuration_document {
+    (
+        $path:literal, $policy:ty,
+        $get:ident ($get_id:literal, $get_doc:literal),
+        $put:ident ($put_id:literal, $put_doc:literal) $(,)?
+    ) => {
+        #[doc = $get_doc]
+        #[utoipa::path(
+            get,
+            path = $path,
+            operation_id = $get_id,
+            tag = "admins",
+            responses((status = 200, description = "The document in force", body = Versioned<$policy>))
+        )]
+        async fn $get(
+            State(app): State<AppState>,
+            Authenticated(caller): Authenticated,
+        ) -> HttpResult<Json<Versioned<$policy>>> {
+            Ok(Json(app.$get(&caller).await?))
+        }
+
+        #[doc = $put_doc]
+        #[doc = ""]
+        #[doc = "Send back what the GET returned, edited: a stale `version` is a 409, a missing one a 400."]
+        #[utoipa::path(
+            put,
+            path = $path,
+            operation_id = $put_id,
+            tag = "admins",
+            request_body = Replacement<$policy>,
+            responses(
+                (status = 200, description = "Saved", body = Versioned<$policy>),
+                (status = 409, response = Conflict),
+            )
+        )]
+        async fn $put(
+            State(app): State<AppState>,
+            Authenticated(caller): Authenticated,
+            JsonBody(edit): JsonBody<Replacement<$policy>>,
+        ) -> HttpResult<Json<Versioned<$policy>>> {
+            Ok(Json(app.$put(&caller, edit).await?))
+        }
+    };
+}
+
+configuration_document!(
+    "/v1/admin/sla-policy",
+    SlaPolicyConfig,
+    get_sla_policy(
+        "getSlaPolicy",
+        "The SLA policy in force (version 0: the built-in default)."
+    ),
+    put_sla_policy(
+        "putSlaPolicy",
+        "Save a new version (managers); it applies to clocks started from now on."
+    ),
+);
+
+configuration_document!(
+    "/v1/admin/routing-rules",
+    RoutingRules,
+    get_routing_rules(
+        "getRoutingRules",
+        "The routing rules in force: category, keywords, listing category and user tier → team and priority (version 0: none saved, built-in defaults)."
+    ),
+    put_routing_rules(
+        "putRoutingRules",
+        "Save the next version of the routing rules (managers); they apply to conversations routed from then on."
+    ),
+);
+
+configuration_document!(
+    "/v1/admin/membership-rules",
+    MembershipRules,
+    get_membership_rules(
+        "getMembershipRules",
+        "Who may start which kind of conversation (version 0: none saved, everyone signed in may)."
+    ),
+    put_membership_rules(
+        "putMembershipRules",
+        "Save the next version of the membership rules (managers)."
+    ),
+);
+
+configuration_document!(
+    "/v1/admin/automation-rules",
+    AutomationRules,
+    get_automation_rules(
+        "getAutomationRules",
+        "Automatic acknowledgement and automatic answers to frequent questions (version 0: both off)."
+    ),
+    put_automation_rules(
+        "putAutomationRules",
+        "Save the next version of the automation rules (managers); an answer must name an existing template."
+    ),
+);
+
+configuration_document!(
+    "/v1/admin/safety-policy",
+    SafetyPolicy,
+    get_safety_policy(
+        "getSafetyPolicy",
+        "The abuse filter's policy in force (moderators and managers)."
+    ),
+    put_safety_policy(
+        "putSafetyPolicy",
+        "Save the next version of the abuse filter's policy (moderators and managers); applies within a minute."
+    ),
+);
+
 #[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -123,7 +234,6 @@ struct QueueQuery {
     params(QueueQuery),
     responses(
         (status = 200, description = "A page", body = Page<ConversationView>),
-        (status = 400, response = BadRequest),
     )
 )]
 async fn queue(
@@ -170,10 +280,8 @@ async fn get_conversation(
     request_body = ConversationChanges,
     responses(
         (status = 200, description = "Updated", body = ConversationView),
-        (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 413, response = TooLarge),
     )
 )]
 async fn update_conversation(
@@ -194,7 +302,6 @@ async fn update_conversation(
     params(("id" = String, Path, description = "Conversation id"), MessagesQuery),
     responses(
         (status = 200, description = "A page", body = Page<Message>),
-        (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
     )
 )]
@@ -220,10 +327,8 @@ async fn list_messages(
     request_body = ReplyRequest,
     responses(
         (status = 201, description = "Created", body = Message),
-        (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 413, response = TooLarge),
     )
 )]
 async fn reply(
@@ -249,10 +354,8 @@ async fn reply(
     request_body = ReadRequest,
     responses(
         (status = 204, description = "Marked"),
-        (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 413, response = TooLarge),
     )
 )]
 async fn mark_read(
@@ -286,47 +389,6 @@ async fn sla_timeline(
     Ok(Json(app.sla_timeline(&caller, &id).await?))
 }
 
-/// The SLA policy in force (version 0: the built-in default).
-#[utoipa::path(
-    get,
-    path = "/v1/admin/sla-policy",
-    operation_id = "getSlaPolicy",
-    tag = "admins",
-    responses(
-        (status = 200, description = "The policy", body = Versioned<SlaPolicyConfig>),
-    )
-)]
-async fn get_sla_policy(
-    State(app): State<AppState>,
-    Authenticated(caller): Authenticated,
-) -> HttpResult<impl IntoResponse> {
-    Ok(Json(app.get_sla_policy(&caller).await?))
-}
-
-/// Save a new version (managers); it applies to clocks started from now on.
-///
-/// Send back what the GET returned, edited: a stale `version` is a 409, a missing one a 400.
-#[utoipa::path(
-    put,
-    path = "/v1/admin/sla-policy",
-    operation_id = "putSlaPolicy",
-    tag = "admins",
-    request_body = Replacement<SlaPolicyConfig>,
-    responses(
-        (status = 200, description = "Saved", body = Versioned<SlaPolicyConfig>),
-        (status = 400, response = BadRequest),
-        (status = 409, response = Conflict),
-        (status = 413, response = TooLarge),
-    )
-)]
-async fn put_sla_policy(
-    State(app): State<AppState>,
-    Authenticated(caller): Authenticated,
-    JsonBody(policy): JsonBody<Replacement<SlaPolicyConfig>>,
-) -> HttpResult<impl IntoResponse> {
-    Ok(Json(app.put_sla_policy(&caller, policy).await?))
-}
-
 #[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -344,7 +406,6 @@ struct TemplateQuery {
     params(TemplateQuery),
     responses(
         (status = 200, description = "The templates", body = Page<Template>),
-        (status = 400, response = BadRequest),
     )
 )]
 async fn list_templates(
@@ -369,7 +430,6 @@ async fn list_templates(
     request_body = TemplateRequest,
     responses(
         (status = 201, description = "Created", body = Template),
-        (status = 400, response = BadRequest),
         (status = 409, response = Conflict),
     )
 )]
@@ -414,7 +474,6 @@ async fn get_template(
     request_body = TemplateRequest,
     responses(
         (status = 200, description = "Updated", body = Template),
-        (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
     )
 )]
@@ -466,7 +525,6 @@ struct PreviewRequest {
     request_body = PreviewRequest,
     responses(
         (status = 200, description = "The filled text", body = common::messaging::Preview),
-        (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
     )
 )]
@@ -480,47 +538,6 @@ async fn preview_template(
         app.preview_template(&caller, &id, request.variables.as_ref())
             .await?,
     ))
-}
-
-/// The routing rules in force: category, keywords, listing category and user tier → team and priority (version 0: none saved, built-in defaults).
-#[utoipa::path(
-    get,
-    path = "/v1/admin/routing-rules",
-    operation_id = "getRoutingRules",
-    tag = "admins",
-    responses(
-        (status = 200, description = "The rules", body = Versioned<RoutingRules>),
-    )
-)]
-async fn get_routing_rules(
-    State(app): State<AppState>,
-    Authenticated(caller): Authenticated,
-) -> HttpResult<impl IntoResponse> {
-    Ok(Json(app.get_routing_rules(&caller).await?))
-}
-
-/// Save the next version of the routing rules (managers); they apply to conversations routed from then on.
-///
-/// Send back what the GET returned, edited: a stale `version` is a 409, a missing one a 400.
-#[utoipa::path(
-    put,
-    path = "/v1/admin/routing-rules",
-    operation_id = "putRoutingRules",
-    tag = "admins",
-    request_body = Replacement<RoutingRules>,
-    responses(
-        (status = 200, description = "Saved", body = Versioned<RoutingRules>),
-        (status = 400, response = BadRequest),
-        (status = 409, response = Conflict),
-        (status = 413, response = TooLarge),
-    )
-)]
-async fn put_routing_rules(
-    State(app): State<AppState>,
-    Authenticated(caller): Authenticated,
-    JsonBody(rules): JsonBody<Replacement<RoutingRules>>,
-) -> HttpResult<impl IntoResponse> {
-    Ok(Json(app.put_routing_rules(&caller, rules).await?))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -539,7 +556,6 @@ struct AgentsQuery {
     params(AgentsQuery),
     responses(
         (status = 200, description = "The admins", body = Page<AgentProfile>),
-        (status = 400, response = BadRequest),
     )
 )]
 async fn list_agents(
@@ -560,7 +576,6 @@ async fn list_agents(
     request_body = AgentChanges,
     responses(
         (status = 200, description = "Updated", body = AgentProfile),
-        (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
     )
 )]
@@ -571,88 +586,6 @@ async fn update_agent(
     JsonBody(changes): JsonBody<AgentChanges>,
 ) -> HttpResult<impl IntoResponse> {
     Ok(Json(app.update_agent(&caller, &id, changes).await?))
-}
-
-/// Who may start which kind of conversation (version 0: none saved, everyone signed in may).
-#[utoipa::path(
-    get,
-    path = "/v1/admin/membership-rules",
-    operation_id = "getMembershipRules",
-    tag = "admins",
-    responses(
-        (status = 200, description = "The rules", body = Versioned<MembershipRules>),
-    )
-)]
-async fn get_membership_rules(
-    State(app): State<AppState>,
-    Authenticated(caller): Authenticated,
-) -> HttpResult<impl IntoResponse> {
-    Ok(Json(app.get_membership_rules(&caller).await?))
-}
-
-/// Save the next version of the membership rules (managers).
-///
-/// Send back what the GET returned, edited: a stale `version` is a 409, a missing one a 400.
-#[utoipa::path(
-    put,
-    path = "/v1/admin/membership-rules",
-    operation_id = "putMembershipRules",
-    tag = "admins",
-    request_body = Replacement<MembershipRules>,
-    responses(
-        (status = 200, description = "Saved", body = Versioned<MembershipRules>),
-        (status = 400, response = BadRequest),
-        (status = 409, response = Conflict),
-        (status = 413, response = TooLarge),
-    )
-)]
-async fn put_membership_rules(
-    State(app): State<AppState>,
-    Authenticated(caller): Authenticated,
-    JsonBody(rules): JsonBody<Replacement<MembershipRules>>,
-) -> HttpResult<impl IntoResponse> {
-    Ok(Json(app.put_membership_rules(&caller, rules).await?))
-}
-
-/// Automatic acknowledgement and automatic answers to frequent questions (version 0: both off).
-#[utoipa::path(
-    get,
-    path = "/v1/admin/automation-rules",
-    operation_id = "getAutomationRules",
-    tag = "admins",
-    responses(
-        (status = 200, description = "The rules", body = Versioned<AutomationRules>),
-    )
-)]
-async fn get_automation_rules(
-    State(app): State<AppState>,
-    Authenticated(caller): Authenticated,
-) -> HttpResult<impl IntoResponse> {
-    Ok(Json(app.get_automation_rules(&caller).await?))
-}
-
-/// Save the next version of the automation rules (managers); an answer must name an existing template.
-///
-/// Send back what the GET returned, edited: a stale `version` is a 409, a missing one a 400.
-#[utoipa::path(
-    put,
-    path = "/v1/admin/automation-rules",
-    operation_id = "putAutomationRules",
-    tag = "admins",
-    request_body = Replacement<AutomationRules>,
-    responses(
-        (status = 200, description = "Saved", body = Versioned<AutomationRules>),
-        (status = 400, response = BadRequest),
-        (status = 409, response = Conflict),
-        (status = 413, response = TooLarge),
-    )
-)]
-async fn put_automation_rules(
-    State(app): State<AppState>,
-    Authenticated(caller): Authenticated,
-    JsonBody(rules): JsonBody<Replacement<AutomationRules>>,
-) -> HttpResult<impl IntoResponse> {
-    Ok(Json(app.put_automation_rules(&caller, rules).await?))
 }
 
 /// Registered endpoints (without secrets; managers).
@@ -682,7 +615,6 @@ async fn list_webhooks(
     request_body = WebhookRequest,
     responses(
         (status = 201, description = "Created", body = WebhookView),
-        (status = 400, response = BadRequest),
         (status = 409, response = Conflict),
     )
 )]
@@ -706,7 +638,6 @@ async fn create_webhook(
     params(("id" = String, Path, description = "Webhook id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
     )
 )]
@@ -728,7 +659,6 @@ async fn delete_webhook(
     params(("id" = String, Path, description = "Webhook id")),
     responses(
         (status = 200, description = "The delivery log", body = Page<Delivery>),
-        (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
     )
 )]
@@ -757,7 +687,6 @@ struct PageQuery {
     params(PageQuery),
     responses(
         (status = 200, description = "The broadcasts", body = Page<BroadcastView>),
-        (status = 400, response = BadRequest),
     )
 )]
 async fn list_broadcasts(
@@ -779,7 +708,6 @@ async fn list_broadcasts(
     request_body = BroadcastRequest,
     responses(
         (status = 202, description = "Queued", body = BroadcastView),
-        (status = 400, response = BadRequest),
         (status = 409, response = Conflict),
     )
 )]
@@ -803,7 +731,6 @@ async fn create_broadcast(
     params(("id" = String, Path, description = "Broadcast id")),
     responses(
         (status = 200, description = "The broadcast", body = BroadcastView),
-        (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
     )
 )]
@@ -824,7 +751,6 @@ async fn get_broadcast(
     params(("id" = String, Path, description = "Broadcast id")),
     responses(
         (status = 200, description = "Cancelled (or already cancelled)", body = BroadcastView),
-        (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
     )
@@ -837,46 +763,6 @@ async fn cancel_broadcast(
     Ok(Json(app.cancel_broadcast(&caller, &id).await?))
 }
 
-/// The abuse filter's policy in force (moderators and managers).
-#[utoipa::path(
-    get,
-    path = "/v1/admin/safety-policy",
-    operation_id = "getSafetyPolicy",
-    tag = "admins",
-    responses(
-        (status = 200, description = "The policy", body = Versioned<SafetyPolicy>),
-    )
-)]
-async fn get_safety_policy(
-    State(app): State<AppState>,
-    Authenticated(caller): Authenticated,
-) -> HttpResult<impl IntoResponse> {
-    Ok(Json(app.get_safety_policy(&caller).await?))
-}
-
-/// Save the next version of the abuse filter's policy (moderators and managers); applies within a minute.
-///
-/// Send back what the GET returned, edited: a stale `version` is a 409, a missing one a 400.
-#[utoipa::path(
-    put,
-    path = "/v1/admin/safety-policy",
-    operation_id = "putSafetyPolicy",
-    tag = "admins",
-    request_body = Replacement<SafetyPolicy>,
-    responses(
-        (status = 200, description = "Saved", body = Versioned<SafetyPolicy>),
-        (status = 400, response = BadRequest),
-        (status = 409, response = Conflict),
-    )
-)]
-async fn put_safety_policy(
-    State(app): State<AppState>,
-    Authenticated(caller): Authenticated,
-    JsonBody(policy): JsonBody<Replacement<SafetyPolicy>>,
-) -> HttpResult<impl IntoResponse> {
-    Ok(Json(app.put_safety_policy(&caller, policy).await?))
-}
-
 /// Messages the abuse filter holds, oldest first (moderators and managers).
 #[utoipa::path(
     get,
@@ -886,7 +772,6 @@ async fn put_safety_policy(
     params(PageQuery),
     responses(
         (status = 200, description = "The queue", body = Page<Held>),
-        (status = 400, response = BadRequest),
     )
 )]
 async fn held_messages(
@@ -907,7 +792,6 @@ async fn held_messages(
     params(("id" = String, Path, description = "Held message id")),
     responses(
         (status = 200, description = "Decided", body = Held),
-        (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
     )
@@ -929,7 +813,6 @@ async fn release_held(
     params(("id" = String, Path, description = "Held message id")),
     responses(
         (status = 200, description = "Decided", body = Held),
-        (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
     )
@@ -961,7 +844,6 @@ struct AuditQuery {
     params(AuditQuery),
     responses(
         (status = 200, description = "Entries", body = Page<AuditEntry>),
-        (status = 400, response = BadRequest),
     )
 )]
 async fn audit_log(
@@ -985,7 +867,6 @@ async fn audit_log(
     request_body = BlockRequest,
     responses(
         (status = 200, description = "Blocked", body = Block),
-        (status = 400, response = BadRequest),
     )
 )]
 async fn block_user(
@@ -1006,7 +887,6 @@ async fn block_user(
     params(("id" = String, Path, description = "User id")),
     responses(
         (status = 204, description = "Unblocked"),
-        (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
     )
 )]
@@ -1028,7 +908,6 @@ async fn unblock_user(
     params(PageQuery),
     responses(
         (status = 200, description = "The queue", body = Page<Report>),
-        (status = 400, response = BadRequest),
     )
 )]
 async fn reports(
@@ -1049,7 +928,6 @@ async fn reports(
     params(("id" = String, Path, description = "Report id")),
     responses(
         (status = 200, description = "The report in context", body = ReportInContext),
-        (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
     )
 )]
@@ -1071,7 +949,6 @@ async fn report_in_context(
     request_body = CloseReport,
     responses(
         (status = 200, description = "Closed", body = Report),
-        (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
     )
@@ -1095,7 +972,6 @@ async fn close_report(
     request_body = WarnRequest,
     responses(
         (status = 201, description = "The warning as sent", body = Message),
-        (status = 400, response = BadRequest),
     )
 )]
 async fn warn_user(
@@ -1128,7 +1004,6 @@ type AttachmentPath = Path<(String, String, String)>;
     params(("id" = String, Path, description = "Conversation id"), ("message_id" = String, Path, description = "Message id"), ("attachment_id" = String, Path, description = "Attachment id")),
     responses(
         (status = 200, description = "The attachment with a signed download (valid 5 minutes)", body = AttachmentTransfer),
-        (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
     )
 )]
@@ -1152,7 +1027,6 @@ async fn admin_download_attachment(
     params(("id" = String, Path, description = "Conversation id"), ("message_id" = String, Path, description = "Message id"), ("attachment_id" = String, Path, description = "Attachment id"), ModerateQuery),
     responses(
         (status = 200, description = "The attachment with a signed download (valid 5 minutes)", body = AttachmentTransfer),
-        (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
     )
 )]
@@ -1177,7 +1051,6 @@ async fn moderate_attachment(
     params(("id" = String, Path), ModerateQuery),
     responses(
         (status = 200, description = "The conversation", body = ModeratorView),
-        (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
     )
 )]

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use common::delivery::Mailer;
 use common::domain::identity::Access;
 use common::domain::report::MonthlyReport;
-use common::http::{Authenticated, BadRequest, Params, Routes};
+use common::http::{Authenticated, Params, Routes};
 use common::lambda::{Schedule, scheduled_at};
 use common::reporting::CostReport;
 use common::reporting::Dashboard;
@@ -58,7 +58,6 @@ struct ReportQuery {
     params(("month" = String, Path, description = "A month as yyyy-mm, not in the future"), ReportQuery),
     responses(
         (status = 200, description = "The report: JSON, CSV (section,name,metric,value) or HTML with SVG charts", content((MonthlyReport = "application/json"), (String = "text/csv"), (String = "text/html"))),
-        (status = 400, response = BadRequest),
     )
 )]
 async fn monthly_report(
@@ -101,7 +100,6 @@ async fn monthly_report(
     params(("month" = String, Path, description = "A month as yyyy-mm, not in the future")),
     responses(
         (status = 200, description = "The cost", body = CostReport),
-        (status = 400, response = BadRequest),
     )
 )]
 async fn costs(

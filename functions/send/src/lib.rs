@@ -19,8 +19,8 @@ use common::domain::survey::NpsAnswer;
 use common::domain::survey::Rating;
 use common::domain::{ConversationType, Status};
 use common::http::{
-    Authenticated, BadRequest, Conflict, IdempotencyHeader, JsonBody, MessagesQuery, NotFound,
-    Params, Routes, TooLarge, TooManyRequests,
+    Authenticated, Conflict, IdempotencyHeader, JsonBody, MessagesQuery, NotFound, Params, Routes,
+    TooLarge, TooManyRequests,
 };
 use common::messaging::AttachmentTransfer;
 use common::messaging::CreatedConversation;
@@ -82,10 +82,8 @@ pub fn router(state: AppState) -> axum::Router {
     request_body = NewConversation,
     responses(
         (status = 201, description = "Created (or the first result for a repeated Idempotency-Key)", body = CreatedConversation),
-        (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 413, response = TooLarge),
         (status = 429, response = TooManyRequests),
         (status = 202, description = "Held for a moderator (the abuse filter's verdict); delivered only if released", body = HeldNotice),
     )
@@ -123,7 +121,6 @@ struct ListQuery {
     params(ListQuery),
     responses(
         (status = 200, description = "A page", body = Page<ConversationView>),
-        (status = 400, response = BadRequest),
     )
 )]
 async fn list_conversations(
@@ -167,7 +164,6 @@ async fn get_conversation(
     params(("id" = String, Path, description = "Conversation id"), MessagesQuery),
     responses(
         (status = 200, description = "A page", body = Page<Message>),
-        (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
     )
 )]
@@ -192,10 +188,8 @@ async fn list_messages(
     request_body = NewMessage,
     responses(
         (status = 201, description = "Created", body = Message),
-        (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 413, response = TooLarge),
         (status = 429, response = TooManyRequests),
         (status = 202, description = "Held for a moderator (the abuse filter's verdict); delivered only if released", body = HeldNotice),
     )
@@ -227,7 +221,6 @@ async fn post_message(
     request_body = UploadRequest,
     responses(
         (status = 201, description = "The upload to make", body = AttachmentTransfer),
-        (status = 400, response = BadRequest),
     )
 )]
 async fn create_upload(
@@ -250,7 +243,6 @@ async fn create_upload(
     params(("id" = String, Path, description = "Conversation id"), ("message_id" = String, Path, description = "Message id"), ("attachment_id" = String, Path, description = "Attachment id")),
     responses(
         (status = 200, description = "The attachment with a signed download (valid 5 minutes)", body = AttachmentTransfer),
-        (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
     )
 )]
@@ -273,10 +265,8 @@ async fn download_attachment(
     request_body = ReadRequest,
     responses(
         (status = 204, description = "Marked"),
-        (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 413, response = TooLarge),
     )
 )]
 async fn mark_read(
@@ -298,7 +288,6 @@ async fn mark_read(
     params(("id" = String, Path, description = "Conversation id")),
     responses(
         (status = 200, description = "Resolved", body = ConversationView),
-        (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
     )
@@ -330,7 +319,6 @@ struct NotificationsQuery {
     params(NotificationsQuery),
     responses(
         (status = 200, description = "A page", body = Page<Notification>),
-        (status = 400, response = BadRequest),
     )
 )]
 async fn list_notifications(
@@ -352,7 +340,6 @@ async fn list_notifications(
     params(("id" = String, Path)),
     responses(
         (status = 204, description = "Marked read"),
-        (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
     )
 )]
@@ -431,8 +418,6 @@ async fn get_preferences(
     request_body = Preferences,
     responses(
         (status = 200, description = "Saved", body = Preferences),
-        (status = 400, response = BadRequest),
-        (status = 413, response = TooLarge),
     )
 )]
 async fn put_preferences(
@@ -481,7 +466,6 @@ async fn export(
     request_body = ReportRequest,
     responses(
         (status = 201, description = "Reported", body = Report),
-        (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
     )
@@ -550,7 +534,6 @@ async fn get_rating(
     request_body = Answer,
     responses(
         (status = 200, description = "Recorded", body = Recorded),
-        (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
     )
@@ -590,7 +573,6 @@ async fn nps_status(
     request_body = NpsRequest,
     responses(
         (status = 201, description = "Recorded", body = NpsAnswer),
-        (status = 400, response = BadRequest),
         (status = 409, response = Conflict),
     )
 )]
@@ -634,7 +616,6 @@ async fn survey(
     request_body = Answer,
     responses(
         (status = 200, description = "Recorded", body = Recorded),
-        (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
     )

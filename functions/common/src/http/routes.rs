@@ -12,7 +12,7 @@ use utoipa::{PartialSchema, ToResponse, ToSchema};
 use utoipa_axum::router::UtoipaMethodRouter;
 
 use super::HttpError;
-use super::error::{ErrorBody, Forbidden, Internal, Unauthorized};
+use super::error::{BadRequest, ErrorBody, Forbidden, Internal, TooLarge, Unauthorized};
 use super::extract::authenticate;
 
 /// Far above any valid request (a message is at most 5,000 characters).
@@ -115,12 +115,12 @@ impl Routes {
         <ErrorBody as ToSchema>::schemas(&mut error_schemas);
         components.schemas.extend(error_schemas);
         for (name, response) in [
-            super::error::BadRequest::response(),
+            BadRequest::response(),
             Unauthorized::response(),
             Forbidden::response(),
             super::error::NotFound::response(),
             super::error::Conflict::response(),
-            super::error::TooLarge::response(),
+            TooLarge::response(),
             super::error::TooManyRequests::response(),
             Internal::response(),
         ] {
@@ -177,8 +177,9 @@ fn operations(item: &mut utoipa::openapi::PathItem) -> Vec<(Method, &mut Operati
     .collect()
 }
 
-/// What the gate adds to an operation's document: who it is for, the bearer token and
-/// the 401 and 403 it answers; every operation may answer a 500.
+/// What every route of the table answers beside its own responses, in the document:
+/// the gate's 401 and 403 (and who the route is for); a 400 for a malformed body, query
+/// or path id, and a 413 for a body past the limit, where the operation takes them; a 500.
 fn document_access(operation: &mut Operation, access: Option<Access>) {
     let respond =
         |operation: &mut Operation, status: &str, (name, _): (&str, RefOr<ApiResponse>)| {
@@ -199,6 +200,16 @@ fn document_access(operation: &mut Operation, access: Option<Access>) {
             respond(operation, "403", Forbidden::response());
         }
         None => operation.security = Some(Vec::new()),
+    }
+    let parameters = operation.parameters.iter().flatten().any(|p| match p {
+        RefOr::T(p) => p.parameter_in != utoipa::openapi::path::ParameterIn::Header,
+        RefOr::Ref(_) => false,
+    });
+    if parameters || operation.request_body.is_some() {
+        respond(operation, "400", BadRequest::response());
+    }
+    if operation.request_body.is_some() {
+        respond(operation, "413", TooLarge::response());
     }
     respond(operation, "500", Internal::response());
 }
