@@ -293,6 +293,17 @@ impl DynamoTable {
     }
 
     fn transact_item(&self, op: WriteOp) -> anyhow::Result<TransactWriteItem> {
+        // As in `write_one`: the four kinds differ only in their first setters.
+        macro_rules! part {
+            ($builder:expr, $expr:expr, $condition:expr) => {
+                $builder
+                    .table_name(&self.table_name)
+                    .set_condition_expression($condition)
+                    .set_expression_attribute_names($expr.names_if_any())
+                    .set_expression_attribute_values($expr.values_if_any())
+                    .build()?
+            };
+        }
         let mut expr = Expression::default();
         let item = TransactWriteItem::builder();
         Ok(match op {
@@ -301,15 +312,8 @@ impl DynamoTable {
                 condition,
             } => {
                 let condition = condition.map(|c| expr.condition(&c));
-                item.put(
-                    Put::builder()
-                        .table_name(&self.table_name)
-                        .set_item(Some(to_attributes(put)))
-                        .set_condition_expression(condition)
-                        .set_expression_attribute_names(expr.names_if_any())
-                        .set_expression_attribute_values(expr.values_if_any())
-                        .build()?,
-                )
+                let put = Put::builder().set_item(Some(to_attributes(put)));
+                item.put(part!(put, expr, condition))
             }
             WriteOp::Update {
                 key,
@@ -318,40 +322,20 @@ impl DynamoTable {
             } => {
                 let update = expr.update(&changes);
                 let condition = condition.map(|c| expr.condition(&c));
-                item.update(
-                    Update::builder()
-                        .table_name(&self.table_name)
-                        .set_key(Some(key_attributes(&key)))
-                        .update_expression(update)
-                        .set_condition_expression(condition)
-                        .set_expression_attribute_names(expr.names_if_any())
-                        .set_expression_attribute_values(expr.values_if_any())
-                        .build()?,
-                )
+                let builder = Update::builder()
+                    .set_key(Some(key_attributes(&key)))
+                    .update_expression(update);
+                item.update(part!(builder, expr, condition))
             }
             WriteOp::Delete { key, condition } => {
                 let condition = condition.map(|c| expr.condition(&c));
-                item.delete(
-                    Delete::builder()
-                        .table_name(&self.table_name)
-                        .set_key(Some(key_attributes(&key)))
-                        .set_condition_expression(condition)
-                        .set_expression_attribute_names(expr.names_if_any())
-                        .set_expression_attribute_values(expr.values_if_any())
-                        .build()?,
-                )
+                let delete = Delete::builder().set_key(Some(key_attributes(&key)));
+                item.delete(part!(delete, expr, condition))
             }
             WriteOp::Check { key, condition } => {
-                let condition = expr.condition(&condition);
-                item.condition_check(
-                    ConditionCheck::builder()
-                        .table_name(&self.table_name)
-                        .set_key(Some(key_attributes(&key)))
-                        .condition_expression(condition)
-                        .set_expression_attribute_names(expr.names_if_any())
-                        .set_expression_attribute_values(expr.values_if_any())
-                        .build()?,
-                )
+                let condition = Some(expr.condition(&condition));
+                let check = ConditionCheck::builder().set_key(Some(key_attributes(&key)));
+                item.condition_check(part!(check, expr, condition))
             }
         }
         .build())
