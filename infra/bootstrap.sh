@@ -9,6 +9,10 @@ if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' 2
     echo "bootstrap: python3-venv missing, installing it with apt-get" >&2
     apt-get update -qq && apt-get install -y -qq python3-venv python3-pip >/dev/null
 fi
+if ! command -v npm >/dev/null 2>&1; then
+    echo "bootstrap: Node.js and npm missing, installing them with apt-get" >&2
+    apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null
+fi
 if ! command -v curl >/dev/null 2>&1; then
     apt-get update -qq && apt-get install -y -qq curl >/dev/null
 fi

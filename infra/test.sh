@@ -25,8 +25,18 @@ echo "== cargo clippy --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== cargo test (the Table contract runs against moto server at $SAYPRO_MOTO_URL)"
 cargo test --workspace --locked
-echo "== schemathesis: the OpenAPI document against the dev server (no 5xx, responses as documented)"
 cargo build --locked -p local
+echo "== the typed client: generated from the served document (checked in), then type-checked"
+target/debug/local openapi > target/openapi.json
+(
+    cd web
+    npm ci --no-audit --no-fund --loglevel=error
+    npx openapi-typescript ../target/openapi.json -o src/api/schema.d.ts
+    git diff --exit-code -- src/api/schema.d.ts ||
+        { echo "web/src/api/schema.d.ts is stale: run \`npm run api\` in web/ and commit it" >&2; exit 1; }
+    npx tsc --noEmit
+)
+echo "== schemathesis: the OpenAPI document against the dev server (no 5xx, responses as documented)"
 api_port=$(python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
 api_log=$(mktemp)
 target/debug/local serve --memory --addr "127.0.0.1:$api_port" >"$api_log" 2>&1 &

@@ -217,11 +217,15 @@ configuration_document!(
 struct QueueQuery {
     limit: Option<u32>,
     cursor: Option<String>,
+    #[param(inline)]
     status: Option<Status>,
+    #[param(inline)]
     team: Option<Team>,
+    #[param(inline)]
     category: Option<Category>,
     assignee: Option<String>,
     #[serde(default)]
+    #[param(inline)]
     sort: QueueSort,
 }
 
@@ -393,7 +397,9 @@ async fn sla_timeline(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 struct TemplateQuery {
+    #[param(inline)]
     team: Option<Team>,
+    #[param(inline)]
     category: Option<Category>,
 }
 
@@ -544,6 +550,7 @@ async fn preview_template(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 struct AgentsQuery {
+    #[param(inline)]
     team: Option<Team>,
 }
 

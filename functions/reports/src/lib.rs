@@ -46,6 +46,7 @@ enum Format {
 #[into_params(parameter_in = Query)]
 struct ReportQuery {
     #[serde(default)]
+    #[param(inline)]
     format: Format,
 }
 

@@ -107,8 +107,10 @@ async fn create_conversation(
 struct ListQuery {
     limit: Option<u32>,
     cursor: Option<String>,
+    #[param(inline)]
     status: Option<Status>,
     #[serde(rename = "type")]
+    #[param(inline)]
     kind: Option<ConversationType>,
 }
 
@@ -307,6 +309,7 @@ struct NotificationsQuery {
     limit: Option<u32>,
     cursor: Option<String>,
     #[serde(default)]
+    #[param(inline)]
     order: NotificationOrder,
 }
 

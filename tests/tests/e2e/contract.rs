@@ -63,6 +63,35 @@ fn the_document_describes_exactly_the_routes_served() {
     }
 }
 
+#[test]
+fn every_reference_in_the_document_resolves() {
+    fn walk(doc: &Value, value: &Value, at: &str, missing: &mut Vec<String>) {
+        match value {
+            Value::Object(object) => {
+                if let Some(Value::String(reference)) = object.get("$ref") {
+                    let pointer = reference.trim_start_matches('#');
+                    if doc.pointer(pointer).is_none() {
+                        missing.push(format!("{at}: {reference}"));
+                    }
+                }
+                for (key, inner) in object {
+                    walk(doc, inner, &format!("{at}/{key}"), missing);
+                }
+            }
+            Value::Array(items) => {
+                for (n, inner) in items.iter().enumerate() {
+                    walk(doc, inner, &format!("{at}/{n}"), missing);
+                }
+            }
+            _ => {}
+        }
+    }
+    let doc = document();
+    let mut missing = Vec::new();
+    walk(&doc, &doc, "", &mut missing);
+    assert!(missing.is_empty(), "dangling references:\n{}", missing.join("\n"));
+}
+
 /// What the requests refer to: a world where every kind of object exists.
 struct World {
     app: TestApp,

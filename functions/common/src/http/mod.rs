@@ -33,6 +33,7 @@ pub struct MessagesQuery {
     pub limit: Option<u32>,
     pub cursor: Option<String>,
     #[serde(default)]
+    #[param(inline)]
     pub order: Order,
 }
 
