@@ -28,37 +28,31 @@ pub(crate) async fn month_of_traffic(
     let clock = Arc::new(ManualClock::new(october));
     let system = bench_system(table.clone(), clock.clone(), secret).await?;
     let router = system.metered_router();
-    let month_token = |sub: &str, groups: &[&str]| {
+    // Tokens live a day at most: each conversation's people get theirs when it starts.
+    let month_token = |sub: &str, groups: &[&str], issued| {
         let claims = Claims {
             sub: sub.into(),
             email: Some(format!("{sub}@example.co.za")),
             groups: groups.iter().map(|g| g.to_string()).collect(),
             ..Claims::default()
         };
-        local::mint_token(claims, secret, 24 * 90)
+        local::mint_token(claims, secret, issued, 12)
     };
-    let agents: Vec<String> = (0..8)
-        .map(|i| {
-            month_token(
-                &format!("bench-agent-{i}"),
-                &[
-                    "agent",
-                    "team-support",
-                    "team-billing",
-                    "team-technical",
-                    "team-sales",
-                ],
-            )
-        })
-        .collect();
+    const AGENT_TEAMS: &[&str] = &[
+        "agent",
+        "team-support",
+        "team-billing",
+        "team-technical",
+        "team-sales",
+    ];
     let spacing = chrono::Duration::seconds(30 * 24 * 3600 / conversations.max(1) as i64);
     let steps = [0, 4, 30, 41, 180, 200].map(chrono::Duration::minutes);
     let meter = system.meter.clone();
     let mut pending = Vec::new();
     for i in 0..conversations {
         let start = october + spacing * i as i32;
-        let user = month_token(&format!("bench-user-{}", i % 500), &[]);
-        let agent = &agents[i % agents.len()];
+        let user = month_token(&format!("bench-user-{}", i % 500), &[], start);
+        let agent = &month_token(&format!("bench-agent-{}", i % 8), AGENT_TEAMS, start);
         clock.set(start);
         let category = ["general", "payment", "technical", "complaint"][i % 4];
         let question = json!({"type": "support", "category": category, "subject": "My ad", "body": "How do I renew my ad?"});

@@ -22,7 +22,7 @@ pub(crate) fn token(secret: &str, sub: &str, groups: &[&str]) -> String {
         groups: groups.iter().map(|g| g.to_string()).collect(),
         ..Claims::default()
     };
-    local::mint_token(claims, secret, 2)
+    local::mint_token(claims, secret, common::domain::clock::SystemClock.now(), 2)
 }
 
 pub(crate) fn request(method: &str, uri: &str, token: &str, body: Option<&Value>) -> Request<Body> {

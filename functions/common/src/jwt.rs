@@ -10,6 +10,12 @@ use domain::identity::Claims;
 
 const HEADER: &str = r#"{"alg":"HS256","typ":"JWT"}"#;
 
+/// The longest a local token may live (Cognito's access tokens default to an hour; API
+/// Gateway checks those on AWS).
+pub const MAX_LIFETIME_SECONDS: i64 = 24 * 3600;
+/// Clocks differ a little between whoever minted a token and this server.
+const SKEW_SECONDS: i64 = 60;
+
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum TokenError {
     #[error("the token is not a JWT")]
@@ -22,6 +28,10 @@ pub enum TokenError {
     NoExpiry,
     #[error("the token has expired")]
     Expired,
+    #[error("the token is not valid yet")]
+    NotYetValid,
+    #[error("the token lives longer than {} hours", MAX_LIFETIME_SECONDS / 3600)]
+    TooLong,
     #[error("the token has no sub claim")]
     NoSubject,
 }
@@ -41,7 +51,8 @@ pub fn sign(claims: &Claims, secret: &[u8]) -> String {
     format!("{unsigned}.{}", URL_SAFE_NO_PAD.encode(signature))
 }
 
-/// Verifies signature, algorithm and expiry (`now` in epoch seconds).
+/// Verifies signature, algorithm, expiry, not-before and lifetime (`now` in epoch
+/// seconds): at most [`MAX_LIFETIME_SECONDS`] from its issue, or from now.
 pub fn verify(token: &str, secret: &[u8], now: i64) -> Result<Claims, TokenError> {
     let mut parts = token.split('.');
     let (Some(header), Some(payload), Some(signature), None) =
@@ -65,9 +76,12 @@ pub fn verify(token: &str, secret: &[u8], now: i64) -> Result<Claims, TokenError
         .map_err(|_| TokenError::Signature)?;
     let claims: Claims =
         serde_json::from_slice(&decode(payload)?).map_err(|_| TokenError::Malformed)?;
-    match claims.exp {
-        None => Err(TokenError::NoExpiry),
-        Some(exp) if exp <= now => Err(TokenError::Expired),
+    let exp = claims.exp.ok_or(TokenError::NoExpiry)?;
+    let issued = claims.iat.unwrap_or(now).min(now);
+    match () {
+        _ if exp <= now => Err(TokenError::Expired),
+        _ if claims.nbf.is_some_and(|nbf| nbf > now + SKEW_SECONDS) => Err(TokenError::NotYetValid),
+        _ if exp - issued > MAX_LIFETIME_SECONDS + SKEW_SECONDS => Err(TokenError::TooLong),
         _ if claims.sub.is_empty() => Err(TokenError::NoSubject),
         _ => Ok(claims),
     }
@@ -117,6 +131,29 @@ mod tests {
         );
         assert_eq!(verify(&spliced, b"secret", 1), Err(TokenError::Signature));
         assert_eq!(verify("abc", b"secret", 1), Err(TokenError::Malformed));
+    }
+
+    #[test]
+    fn a_token_lives_a_day_at_most_and_not_before_its_nbf() {
+        let day = MAX_LIFETIME_SECONDS;
+        let lifetime = |iat: Option<i64>, exp: i64| Claims { iat, ..claims(exp) };
+        let ok = sign(&lifetime(Some(1_000), 1_000 + day), b"s");
+        assert!(verify(&ok, b"s", 1_000).is_ok());
+        let century = sign(&claims(1_000 + 100 * 365 * 86_400), b"s");
+        assert_eq!(verify(&century, b"s", 1_000), Err(TokenError::TooLong));
+        // Issued long ago for a long time: too long even once most of it has passed.
+        let long_ago = sign(&lifetime(Some(0), 3 * day), b"s");
+        assert_eq!(
+            verify(&long_ago, b"s", 2 * day + 5),
+            Err(TokenError::TooLong)
+        );
+        let later = Claims {
+            nbf: Some(5_000),
+            ..claims(6_000)
+        };
+        let later = sign(&later, b"s");
+        assert_eq!(verify(&later, b"s", 1_000), Err(TokenError::NotYetValid));
+        assert!(verify(&later, b"s", 5_000).is_ok());
     }
 
     #[test]

@@ -16,7 +16,7 @@ use axum::response::IntoResponse;
 use chrono::{DateTime, Utc};
 use common::delivery::outbox::{Outbox, Sent};
 use common::domain::attachment;
-use common::domain::clock::{Clock, SystemClock};
+use common::domain::clock::Clock;
 use common::domain::identity::Claims;
 use common::http::{ErrorBody, JsonBody, NotFound, Params, Routes};
 use common::jwt;
@@ -433,8 +433,10 @@ pub fn open_table(data: Option<&Path>) -> anyhow::Result<Arc<EmbeddedTable>> {
 }
 
 /// A dev token valid for `hours`.
-pub fn mint_token(mut claims: Claims, secret: &str, hours: i64) -> String {
-    claims.exp = Some(SystemClock.now().timestamp() + hours * 3600);
+/// A token issued at `issued` for `hours` (at most 24: longer is refused when verified).
+pub fn mint_token(mut claims: Claims, secret: &str, issued: DateTime<Utc>, hours: i64) -> String {
+    claims.iat = Some(issued.timestamp());
+    claims.exp = Some(issued.timestamp() + hours * 3600);
     jwt::sign(&claims, secret.as_bytes())
 }
 

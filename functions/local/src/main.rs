@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use common::domain::clock::SystemClock;
+use common::domain::clock::{Clock, SystemClock};
 use common::domain::identity::Claims;
 use local::{DEFAULT_JWT_SECRET, demo};
 
@@ -58,7 +58,7 @@ enum Command {
         /// the new-account rate limits.
         #[arg(long)]
         joined_at: Option<String>,
-        /// Hours until the token expires.
+        /// Hours until the token expires (1 to 24).
         #[arg(long, default_value_t = 12)]
         hours: i64,
     },
@@ -97,9 +97,16 @@ async fn main() -> anyhow::Result<()> {
                 groups,
                 tier,
                 joined_at,
-                exp: None,
+                ..Claims::default()
             };
-            println!("{}", local::mint_token(claims, &cli.secret, hours));
+            anyhow::ensure!(
+                (1..=24).contains(&hours),
+                "--hours: 1 to 24 (tokens live at most a day)"
+            );
+            println!(
+                "{}",
+                local::mint_token(claims, &cli.secret, SystemClock.now(), hours)
+            );
             Ok(())
         }
         Command::Serve {
@@ -152,7 +159,7 @@ fn print_demo_tokens(secret: &str, seeded: bool) {
         if seeded { "seeded" } else { "already present" }
     );
     for person in demo::PEOPLE {
-        let token = local::mint_token(demo::claims(person), secret, 12);
+        let token = local::mint_token(demo::claims(person), secret, SystemClock.now(), 12);
         println!("  {:<12} {:<28} {token}", person.sub, person.name);
     }
 }

@@ -405,6 +405,25 @@ async fn every_route_needs_a_valid_token() {
         },
         secret,
     );
+    // Correctly signed, but living a century, or not valid for another hour.
+    let now = f.app.clock_now().timestamp();
+    let century = common::jwt::sign(
+        &common::domain::identity::Claims {
+            sub: "alice".into(),
+            exp: Some(now + 100 * 365 * 86_400),
+            ..Default::default()
+        },
+        secret,
+    );
+    let not_yet = common::jwt::sign(
+        &common::domain::identity::Claims {
+            sub: "alice".into(),
+            exp: Some(now + 7200),
+            nbf: Some(now + 3600),
+            ..Default::default()
+        },
+        secret,
+    );
     for token in [
         None,
         Some("garbage"),
@@ -412,6 +431,8 @@ async fn every_route_needs_a_valid_token() {
         Some(expired.as_str()),
         Some(no_subject.as_str()),
         Some(no_expiry.as_str()),
+        Some(century.as_str()),
+        Some(not_yet.as_str()),
     ] {
         for (method, path, body) in &routes {
             let (code, error) = f.app.call(method.clone(), path, token, body.clone()).await;

@@ -89,7 +89,11 @@ fn every_reference_in_the_document_resolves() {
     let doc = document();
     let mut missing = Vec::new();
     walk(&doc, &doc, "", &mut missing);
-    assert!(missing.is_empty(), "dangling references:\n{}", missing.join("\n"));
+    assert!(
+        missing.is_empty(),
+        "dangling references:\n{}",
+        missing.join("\n")
+    );
 }
 
 /// What the requests refer to: a world where every kind of object exists.

@@ -270,6 +270,11 @@ pub struct Claims {
     pub sub: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exp: Option<i64>,
+    /// Issued at, and not before (Unix seconds): checked when present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -317,6 +322,8 @@ impl Claims {
         Some(Claims {
             sub: get("sub")?,
             exp: get("exp").and_then(|e| e.parse().ok()),
+            iat: get("iat").and_then(|e| e.parse().ok()),
+            nbf: get("nbf").and_then(|e| e.parse().ok()),
             email: get("email"),
             name: get("name"),
             phone_number: get("phone_number"),
