@@ -35,6 +35,19 @@ use utoipa_axum::routes;
 /// use only: deployed functions never see it (API Gateway verifies Cognito's tokens).
 pub const DEFAULT_JWT_SECRET: &str = "saypro-local-dev-secret";
 
+/// Whether the dev server may listen at `addr` with `secret`: anywhere but this machine
+/// only with a secret of the operator's own. With the built-in one, anyone who can reach
+/// it could mint tokens, read every email at `/local/outbox` and move the SLA clock.
+pub fn may_listen(addr: std::net::SocketAddr, secret: &str) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        addr.ip().is_loopback() || secret != DEFAULT_JWT_SECRET,
+        "refusing to listen on {addr} with the built-in token secret: the dev server's /local \
+         routes are for this machine only; set SAYPRO_JWT_SECRET to a secret of your own to \
+         listen elsewhere"
+    );
+    Ok(())
+}
+
 /// Where the dev server answers by default (`local serve --addr`).
 pub const DEFAULT_BASE_URL: &str = "http://127.0.0.1:3000";
 

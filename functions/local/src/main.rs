@@ -119,7 +119,11 @@ async fn main() -> anyhow::Result<()> {
             let data = (!memory).then_some(data.as_path());
             let table = local::open_table(data)?;
             let feed = table.subscribe();
-            let listener = tokio::net::TcpListener::bind(&addr)
+            let address: std::net::SocketAddr = addr
+                .parse()
+                .with_context(|| format!("--addr {addr}: an IP address and port"))?;
+            local::may_listen(address, &cli.secret)?;
+            let listener = tokio::net::TcpListener::bind(address)
                 .await
                 .with_context(|| format!("binding {addr}"))?;
             let base_url = format!("http://{}", listener.local_addr()?);
