@@ -24,7 +24,7 @@ use common::messaging::SlaCheckOutcome;
 use common::notify::{Notifier, NotifyConfig};
 use common::objects::Objects;
 use common::objects::local::{LocalObjects, Refused, SignedQuery};
-use common::table::embedded::EmbeddedTable;
+use common::table::embedded::{EmbeddedTable, Feed};
 use common::table::{StreamRecord, Table};
 use common::{ApiError, ApiResult, App, AppState, IdentitySource};
 use tokio::sync::mpsc;
@@ -253,28 +253,64 @@ impl Local {
     /// Runs the stream consumers, notify and broadcast, from the embedded table's change
     /// feed, as the DynamoDB stream drives them on AWS: each gets every record, and a
     /// record that fails is retried with backoff, then given up with an error log (on AWS
-    /// it would land on the on-failure queue).
-    pub fn spawn_stream_consumers(&self, mut feed: mpsc::UnboundedReceiver<StreamRecord>) {
-        let (to_notify, notify_feed) = mpsc::unbounded_channel();
-        let (to_broadcast, broadcast_feed) = mpsc::unbounded_channel();
-        tokio::spawn(async move {
-            while let Some(record) = feed.recv().await {
-                if common::notify::hears(&record) {
-                    let _ = to_notify.send(record.clone());
-                }
-                let _ = to_broadcast.send(record);
+    /// it would land on the on-failure queue). A journal-backed feed gives each consumer
+    /// its own cursor, so each goes at its own pace and what it has not reached waits on
+    /// disk; a pushed feed (memory only, tests) is fanned out to both.
+    pub fn spawn_stream_consumers(&self, feed: impl Into<Feed>) {
+        let feed = feed.into();
+        let (notify_feed, broadcast_feed) = match feed.try_clone() {
+            Some(second) => (feed, second),
+            None => {
+                let (to_notify, notify_feed) = mpsc::unbounded_channel();
+                let (to_broadcast, broadcast_feed) = mpsc::unbounded_channel();
+                let mut feed = feed;
+                tokio::spawn(async move {
+                    while let Some(record) = feed.recv().await {
+                        if common::notify::hears(&record) {
+                            let _ = to_notify.send(record.clone());
+                        }
+                        let _ = to_broadcast.send(record);
+                    }
+                });
+                (notify_feed.into(), broadcast_feed.into())
             }
-        });
+        };
         let notifier = self.notifier.clone();
         consume(notify_feed, "notification", move |record| {
             let notifier = notifier.clone();
-            async move { notifier.process(&[record]).await.is_empty() }
+            async move {
+                // What the template's stream filter lets through to notify.
+                !common::notify::hears(&record) || notifier.process(&[record]).await.is_empty()
+            }
         });
         let app = self.app.clone();
         consume(broadcast_feed, "broadcast record", move |record| {
             let app = app.clone();
             async move { app.broadcast_stream(&[record]).await.is_empty() }
         });
+    }
+
+    /// What DynamoDB's TTL does on AWS: every `every`, the embedded table deletes the
+    /// items whose `expires_at` is past by the system's clock (each a REMOVE in the
+    /// change feed). Expired items are read as usual until then, as on AWS.
+    pub fn spawn_expiry(
+        &self,
+        table: Arc<EmbeddedTable>,
+        every: Duration,
+    ) -> tokio::task::JoinHandle<()> {
+        let clock = self.app.clock.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(every).await;
+                match table.remove_expired(clock.now().timestamp()).await {
+                    Ok(0) => {}
+                    Ok(removed) => tracing::info!(removed, "expired items removed (TTL)"),
+                    Err(error) => {
+                        tracing::warn!(error = %error, "removing expired items failed; will try again")
+                    }
+                }
+            }
+        })
     }
 
     /// The schedules AWS runs on EventBridge, every `every`: the SLA check, and notify's
@@ -305,7 +341,7 @@ impl Local {
 const STREAM_ATTEMPTS: u32 = 5;
 
 /// One stream consumer: each record through `process` (true when it succeeded), in order.
-fn consume<F, Fut>(mut feed: mpsc::UnboundedReceiver<StreamRecord>, what: &'static str, process: F)
+fn consume<F, Fut>(mut feed: Feed, what: &'static str, process: F)
 where
     F: Fn(StreamRecord) -> Fut + Send + 'static,
     Fut: std::future::Future<Output = bool> + Send,
