@@ -259,7 +259,8 @@ impl Local {
     pub fn spawn_stream_consumers(&self, feed: impl Into<Feed>) {
         let feed = feed.into();
         let (notify_feed, broadcast_feed) = match feed.try_clone() {
-            Some(second) => (feed, second),
+            // Each reader skips, unread, what its function's filter drops by key.
+            Some(second) => (feed.only(notify_keys), second.only(broadcast_keys)),
             None => {
                 let (to_notify, notify_feed) = mpsc::unbounded_channel();
                 let (to_broadcast, broadcast_feed) = mpsc::unbounded_channel();
@@ -339,6 +340,20 @@ impl Local {
 }
 
 const STREAM_ATTEMPTS: u32 = 5;
+
+/// The keys notify's stream filter can let through (template.yaml; `notify::hears`
+/// decides on the rest).
+fn notify_keys(_pk: &str, sk: &str) -> bool {
+    sk == "META"
+        || ["MSG#", "RATING#", "NPS#"]
+            .iter()
+            .any(|p| sk.starts_with(p))
+}
+
+/// The keys broadcast's stream filter can let through: broadcasts, and conversations.
+fn broadcast_keys(pk: &str, sk: &str) -> bool {
+    pk.starts_with("BROADCAST#") || (pk.starts_with("CONV#") && sk == "META")
+}
 
 /// One stream consumer: each record through `process` (true when it succeeded), in order.
 fn consume<F, Fut>(mut feed: Feed, what: &'static str, process: F)

@@ -13,6 +13,10 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::PathBuf;
 
+use serde::Deserialize;
+use serde::de::{
+    DeserializeSeed, Deserializer, Error as _, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
 use tokio::sync::{mpsc, watch};
 
 use super::super::{Item, Key, StreamRecord};
@@ -28,7 +32,14 @@ const RECENT: usize = 512;
 
 /// Every change, once durable, in the shape a DynamoDB stream delivers it (keys, old and
 /// new image), in write order.
-pub struct Feed(Source);
+pub struct Feed {
+    source: Source,
+    keep: Option<KeyFilter>,
+}
+
+/// Which records a reader wants, by key, as an event source's filter criteria on keys:
+/// the journal reader skips the others without decoding their images.
+pub type KeyFilter = fn(pk: &str, sk: &str) -> bool;
 
 enum Source {
     /// Records pushed as writes are applied (the memory-only table, and [`subscribe`]).
@@ -40,14 +51,17 @@ enum Source {
 
 impl From<mpsc::UnboundedReceiver<StreamRecord>> for Feed {
     fn from(receiver: mpsc::UnboundedReceiver<StreamRecord>) -> Self {
-        Feed(Source::Channel(receiver))
+        Feed {
+            source: Source::Channel(receiver),
+            keep: None,
+        }
     }
 }
 
 impl Feed {
     pub(super) fn journal(path: PathBuf, durable: watch::Receiver<Durable>, base: u64) -> Self {
         let at = durable.borrow().end;
-        Feed(Source::Journal(JournalFeed {
+        let journal = JournalFeed {
             path,
             file: None,
             at,
@@ -55,37 +69,60 @@ impl Feed {
             base,
             queue: VecDeque::new(),
             recent: HashMap::new(),
-        }))
+        };
+        Feed {
+            source: Source::Journal(journal),
+            keep: None,
+        }
+    }
+
+    /// Only the records whose key `keep` accepts.
+    pub fn only(mut self, keep: KeyFilter) -> Self {
+        self.keep = Some(keep);
+        self
     }
 
     /// The next record; None once the table is gone and every record was delivered.
     pub async fn recv(&mut self) -> Option<StreamRecord> {
-        match &mut self.0 {
-            Source::Channel(receiver) => receiver.recv().await,
-            Source::Journal(journal) => journal.recv().await,
+        let keep = self.keep.unwrap_or(|_, _| true);
+        loop {
+            let record = match &mut self.source {
+                Source::Channel(receiver) => receiver.recv().await,
+                Source::Journal(journal) => journal.recv(keep).await,
+            }?;
+            if keep(&record.key.pk, &record.key.sk) {
+                return Some(record);
+            }
         }
     }
 
     /// A second, independent reader from the same position, as each DynamoDB stream
     /// consumer reads the stream at its own pace. None for a pushed feed (one receiver).
+    /// The clone keeps every record (whatever [`only`](Self::only) this one was given).
     pub fn try_clone(&self) -> Option<Feed> {
-        match &self.0 {
+        match &self.source {
             Source::Channel(_) => None,
-            Source::Journal(j) => Some(Feed(Source::Journal(JournalFeed {
-                path: j.path.clone(),
-                file: None,
-                at: j.at,
-                durable: j.durable.clone(),
-                base: j.base,
-                queue: j.queue.clone(),
-                recent: j.recent.clone(),
-            }))),
+            Source::Journal(j) => {
+                let clone = JournalFeed {
+                    path: j.path.clone(),
+                    file: None,
+                    at: j.at,
+                    durable: j.durable.clone(),
+                    base: j.base,
+                    queue: j.queue.clone(),
+                    recent: j.recent.clone(),
+                };
+                Some(Feed {
+                    source: Source::Journal(clone),
+                    keep: None,
+                })
+            }
         }
     }
 
     /// Records read from disk but not yet delivered (tests: the feed holds one chunk).
     pub fn buffered(&self) -> usize {
-        match &self.0 {
+        match &self.source {
             Source::Channel(receiver) => receiver.len(),
             Source::Journal(j) => j.queue.len(),
         }
@@ -111,7 +148,7 @@ struct JournalFeed {
 }
 
 impl JournalFeed {
-    async fn recv(&mut self) -> Option<StreamRecord> {
+    async fn recv(&mut self, keep: KeyFilter) -> Option<StreamRecord> {
         loop {
             if let Some(record) = self.queue.pop_front() {
                 return Some(record);
@@ -121,7 +158,7 @@ impl JournalFeed {
                 Ok(durable) => durable.end,
                 Err(_) => return None,
             };
-            if let Err(error) = self.read(end) {
+            if let Err(error) = self.read(end, keep) {
                 tracing::error!(error = %format!("{error:#}"), "reading the change feed from the journal failed; will retry");
                 tokio::time::sleep(std::time::Duration::from_secs(1)).await;
             }
@@ -137,7 +174,7 @@ impl JournalFeed {
 
     /// Reads whole lines from `at` (at most about one chunk, at least one line) into
     /// the queue, up to the durable `end`.
-    fn read(&mut self, end: u64) -> anyhow::Result<()> {
+    fn read(&mut self, end: u64, keep: KeyFilter) -> anyhow::Result<()> {
         let at = self.at;
         let file = self.file()?;
         file.seek(SeekFrom::Start(at))?;
@@ -153,8 +190,10 @@ impl JournalFeed {
         anyhow::ensure!(whole > 0, "no whole line at journal offset {at}");
         let mut offset = at;
         for line in chunk[..whole].split_inclusive(|b| *b == b'\n') {
-            let entries: Vec<JournalEntry> = serde_json::from_slice(line)?;
+            let entries =
+                Line(keep).deserialize(&mut serde_json::Deserializer::from_slice(line))?;
             for (index, entry) in entries.into_iter().enumerate() {
+                let Some(entry) = entry else { continue };
                 let key = Key::new(entry.pk, entry.sk);
                 let old = match entry.prev {
                     None => None,
@@ -192,5 +231,95 @@ impl JournalFeed {
             .into_iter()
             .find(|e| e.pk == key.pk && e.sk == key.sk)
             .and_then(|e| e.item))
+    }
+}
+
+/// One journal line, decoding only the entries whose key the filter keeps (the writer
+/// puts `pk` and `sk` before `item`); the others are None, in their places.
+struct Line(KeyFilter);
+
+impl<'de> DeserializeSeed<'de> for Line {
+    type Value = Vec<Option<JournalEntry>>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Line {
+    type Value = Vec<Option<JournalEntry>>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a journal line")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(entry) = seq.next_element_seed(Entry(self.0))? {
+            entries.push(entry);
+        }
+        Ok(entries)
+    }
+}
+
+struct Entry(KeyFilter);
+
+#[derive(Deserialize)]
+#[serde(field_identifier, rename_all = "lowercase")]
+enum Field {
+    Pk,
+    Sk,
+    Item,
+    Prev,
+    #[serde(other)]
+    Other,
+}
+
+impl<'de> DeserializeSeed<'de> for Entry {
+    type Value = Option<JournalEntry>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Entry {
+    type Value = Option<JournalEntry>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a journal entry")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let (mut pk, mut sk, mut item, mut prev) = (None, None, None, None);
+        let mut skipped = false;
+        while let Some(field) = map.next_key::<Field>()? {
+            match field {
+                Field::Pk => pk = Some(map.next_value::<String>()?),
+                Field::Sk => sk = Some(map.next_value::<String>()?),
+                Field::Item => {
+                    let wanted = match (&pk, &sk) {
+                        (Some(pk), Some(sk)) => (self.0)(pk, sk),
+                        _ => true,
+                    };
+                    if wanted {
+                        item = map.next_value::<Option<Item>>()?;
+                    } else {
+                        map.next_value::<IgnoredAny>()?;
+                        skipped = true;
+                    }
+                }
+                Field::Prev => prev = map.next_value::<Option<u64>>()?,
+                Field::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        let pk = pk.ok_or_else(|| A::Error::missing_field("pk"))?;
+        let sk = sk.ok_or_else(|| A::Error::missing_field("sk"))?;
+        if skipped || !(self.0)(&pk, &sk) {
+            return Ok(None);
+        }
+        Ok(Some(JournalEntry { pk, sk, item, prev }))
     }
 }
