@@ -170,6 +170,8 @@ pub(super) struct Durable {
 #[derive(Default)]
 struct Pending {
     buffer: Vec<u8>,
+    /// Records for a subscriber, sent once the buffer is synced.
+    records: Vec<StreamRecord>,
     seq: u64,
     /// Where the file will end once the buffer is written.
     end: u64,
@@ -258,7 +260,7 @@ impl Journal {
 
     /// Applies one write's effects to `state` (the caller holds its lock) and queues them
     /// for the flusher; returns the sequence number to wait for. `push` asks for the
-    /// records a subscriber gets once the write is durable.
+    /// records a subscriber gets once the write is durable (the flusher sends them).
     pub fn append(
         &self,
         state: &mut State,
@@ -283,25 +285,30 @@ impl Journal {
         pending.end += line.len() as u64;
         pending.seq += 1;
         let seq = pending.seq;
-        drop(pending);
-        let mut write = Unsynced {
-            seq,
-            before: Vec::with_capacity(effects.len()),
-            records: Vec::new(),
-        };
-        for (index, effect) in effects.into_iter().enumerate() {
-            let before = state.apply(effect.bytes.clone(), &effect.key, effect.after.as_ref(), at);
-            write.before.push((effect.bytes, before));
-            if push {
-                write.records.push(StreamRecord {
-                    id: record_id(base, at, index),
-                    key: effect.key,
-                    old: effect.before,
-                    new: effect.after,
-                });
-            }
+        if push {
+            let records = effects.iter().enumerate().map(|(index, e)| StreamRecord {
+                id: record_id(base, at, index),
+                key: e.key.clone(),
+                old: e.before.clone(),
+                new: e.after.clone(),
+            });
+            pending.records.extend(records);
         }
-        state.unsynced.push_back(write);
+        // Applied before the flusher can take the line: once it is synced (its record
+        // sent, its line readable by the feed), readers see it.
+        let synced = self.durable.borrow().seq;
+        while state.unsynced.front().is_some_and(|w| w.seq <= synced) {
+            state.unsynced.pop_front();
+        }
+        let before = effects
+            .into_iter()
+            .map(|e| {
+                let before = state.apply(e.bytes.clone(), &e.key, e.after.as_ref(), at);
+                (e.bytes, before)
+            })
+            .collect();
+        state.unsynced.push_back(Unsynced { seq, before });
+        drop(pending);
         self.shared.wake.notify_one();
         Ok(seq)
     }
@@ -392,7 +399,7 @@ fn flush_loop(
     durable: watch::Sender<Durable>,
 ) {
     loop {
-        let (buffer, seq, end) = {
+        let (buffer, records, seq, end) = {
             let mut p = shared.lock();
             while (p.buffer.is_empty() || p.held()) && !p.closed && !p.crashed() {
                 p = shared.wake.wait(p).unwrap_or_else(|p| p.into_inner());
@@ -400,7 +407,12 @@ fn flush_loop(
             if (p.buffer.is_empty() && p.closed) || p.crashed() {
                 return;
             }
-            (std::mem::take(&mut p.buffer), p.seq, p.end)
+            (
+                std::mem::take(&mut p.buffer),
+                std::mem::take(&mut p.records),
+                p.seq,
+                p.end,
+            )
         };
         #[cfg(test)]
         let injected = shared
@@ -425,7 +437,7 @@ fn flush_loop(
             fail(&mut file, &shared, &core, &durable);
             return;
         }
-        core.synced(seq);
+        core.push(records);
         durable.send_modify(|d| {
             d.seq = seq;
             d.end = end;
@@ -442,11 +454,12 @@ fn fail(file: &mut File, shared: &Shared, core: &Core, durable: &watch::Sender<D
         let mut p = shared.lock();
         p.failed = true;
         p.buffer = Vec::new();
+        p.records = Vec::new();
     }
     let end = durable.borrow().end;
     if let Err(error) = file.set_len(end).and_then(|()| file.sync_all()) {
         tracing::error!(error = %error, "could not cut the journal back to its durable end");
     }
-    core.lock().roll_back();
+    core.lock().roll_back(durable.borrow().seq);
     durable.send_modify(|d| d.failed = true);
 }

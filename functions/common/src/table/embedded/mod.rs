@@ -100,17 +100,14 @@ impl Core {
         self.feed.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Writes up to `seq` are on disk: they need no undo, and their records go to a
-    /// subscriber, in order.
-    fn synced(&self, seq: u64) {
-        let mut state = self.lock();
-        let feed = self.feed();
-        while state.unsynced.front().is_some_and(|w| w.seq <= seq) {
-            let write = state.unsynced.pop_front().expect("checked above");
-            if let Some(sender) = feed.as_ref() {
-                for record in write.records {
-                    let _ = sender.send(record);
-                }
+    /// Sends synced writes' records to a subscriber, in order.
+    fn push(&self, records: Vec<StreamRecord>) {
+        if records.is_empty() {
+            return;
+        }
+        if let Some(sender) = self.feed().as_ref() {
+            for record in records {
+                let _ = sender.send(record);
             }
         }
     }

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::ops::Bound;
 
-use super::super::{Index, Item, Key, Query, StreamRecord, TableError, Value, check_start, schema};
+use super::super::{Index, Item, Key, Query, TableError, Value, check_start, schema};
 use super::codec::{self, Names};
 
 /// One item: its encoding, and where the journal holds this version (the byte
@@ -15,12 +15,10 @@ pub(super) struct Stored {
     pub at: u64,
 }
 
-/// A write applied but not yet synced: how to take it back if the sync fails, and the
-/// records it pushes once durable.
+/// A write applied but maybe not yet synced: how to take it back if the sync fails.
 pub(super) struct Unsynced {
     pub seq: u64,
     pub before: Vec<(Box<[u8]>, Option<Stored>)>,
-    pub records: Vec<StreamRecord>,
 }
 
 #[derive(Default)]
@@ -29,7 +27,8 @@ pub(super) struct State {
     /// One set of entries per global secondary index, in [`Index::GSIS`] order.
     indexes: [BTreeSet<Box<[u8]>>; 3],
     pub names: Names,
-    /// Applied writes not yet on disk, oldest first.
+    /// Applied writes, oldest first, from the last one known synced when a write came
+    /// (writes drop what is synced as they come; the flusher never takes this lock).
     pub unsynced: VecDeque<Unsynced>,
 }
 
@@ -110,9 +109,9 @@ impl State {
         before
     }
 
-    /// Takes back every write not yet on disk, newest first: memory is what is durable.
-    pub fn roll_back(&mut self) {
-        while let Some(write) = self.unsynced.pop_back() {
+    /// Takes back every write after `synced`, newest first: memory is what is durable.
+    pub fn roll_back(&mut self, synced: u64) {
+        while let Some(write) = self.unsynced.pop_back_if(|w| w.seq > synced) {
             for (bytes, before) in write.before.into_iter().rev() {
                 self.replace(bytes, before);
             }
