@@ -25,7 +25,7 @@ use common::notifications::{Notifier, NotifyConfig};
 use common::objects::Objects;
 use common::objects::local::{LocalObjects, Refused, SignedQuery};
 use common::reporting::Reports;
-use common::store::table::embedded::EmbeddedTable;
+use common::store::table::embedded::{EmbeddedTable, Feed};
 use common::store::table::{StreamRecord, Table};
 use common::{ApiError, App, AppState, HttpResult, IdentitySource};
 use tokio::sync::mpsc;
@@ -343,28 +343,66 @@ impl Local {
     /// Runs the stream consumers, notify and broadcast, from the embedded table's change
     /// feed, as the DynamoDB stream drives them on AWS: each gets every record, and a
     /// record that fails is retried with backoff, then given up with an error log (on AWS
-    /// it would land on the on-failure queue).
-    pub fn spawn_stream_consumers(&self, mut feed: mpsc::UnboundedReceiver<StreamRecord>) {
-        let (to_notify, notify_feed) = mpsc::unbounded_channel();
-        let (to_broadcast, broadcast_feed) = mpsc::unbounded_channel();
-        tokio::spawn(async move {
-            while let Some(record) = feed.recv().await {
-                if common::notifications::hears(&record) {
-                    let _ = to_notify.send(record.clone());
-                }
-                let _ = to_broadcast.send(record);
+    /// it would land on the on-failure queue). A journal-backed feed gives each consumer
+    /// its own cursor, so each goes at its own pace and what it has not reached waits on
+    /// disk; a pushed feed (memory only, tests) is fanned out to both.
+    pub fn spawn_stream_consumers(&self, feed: impl Into<Feed>) {
+        let feed = feed.into();
+        let (notify_feed, broadcast_feed) = match feed.try_clone() {
+            // Each reader skips, unread, what its function's filter drops by key.
+            Some(second) => (feed.only(notify_keys), second.only(broadcast_keys)),
+            None => {
+                let (to_notify, notify_feed) = mpsc::unbounded_channel();
+                let (to_broadcast, broadcast_feed) = mpsc::unbounded_channel();
+                let mut feed = feed;
+                tokio::spawn(async move {
+                    while let Some(record) = feed.recv().await {
+                        if common::notifications::hears(&record) {
+                            let _ = to_notify.send(record.clone());
+                        }
+                        let _ = to_broadcast.send(record);
+                    }
+                });
+                (notify_feed.into(), broadcast_feed.into())
             }
-        });
+        };
         let notifier = self.notifier.clone();
         consume(notify_feed, "notification", move |record| {
             let notifier = notifier.clone();
-            async move { notifier.process(&[record]).await.is_empty() }
+            async move {
+                // What the template's stream filter lets through to notify.
+                !common::notifications::hears(&record)
+                    || notifier.process(&[record]).await.is_empty()
+            }
         });
         let app = self.app.clone();
         consume(broadcast_feed, "broadcast record", move |record| {
             let app = app.clone();
             async move { app.broadcast_stream(&[record]).await.is_empty() }
         });
+    }
+
+    /// What DynamoDB's TTL does on AWS: every `every`, the embedded table deletes the
+    /// items whose `expires_at` is past by the system's clock (each a REMOVE in the
+    /// change feed). Expired items are read as usual until then, as on AWS.
+    pub fn spawn_expiry(
+        &self,
+        table: Arc<EmbeddedTable>,
+        every: Duration,
+    ) -> tokio::task::JoinHandle<()> {
+        let clock = self.app.clock.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(every).await;
+                match table.remove_expired(clock.now().timestamp()).await {
+                    Ok(0) => {}
+                    Ok(removed) => tracing::info!(removed, "expired items removed (TTL)"),
+                    Err(error) => {
+                        tracing::warn!(error = %error, "removing expired items failed; will try again")
+                    }
+                }
+            }
+        })
     }
 
     /// The schedules AWS runs on EventBridge, every `every`: the SLA check, and notify's
@@ -394,8 +432,22 @@ impl Local {
 
 const STREAM_ATTEMPTS: u32 = 5;
 
+/// The keys notify's stream filter can let through (template.yaml; `notify::hears`
+/// decides on the rest).
+fn notify_keys(_pk: &str, sk: &str) -> bool {
+    sk == "META"
+        || ["MSG#", "RATING#", "NPS#"]
+            .iter()
+            .any(|p| sk.starts_with(p))
+}
+
+/// The keys broadcast's stream filter can let through: broadcasts, and conversations.
+fn broadcast_keys(pk: &str, sk: &str) -> bool {
+    pk.starts_with("BROADCAST#") || (pk.starts_with("CONV#") && sk == "META")
+}
+
 /// One stream consumer: each record through `process` (true when it succeeded), in order.
-fn consume<F, Fut>(mut feed: mpsc::UnboundedReceiver<StreamRecord>, what: &'static str, process: F)
+fn consume<F, Fut>(mut feed: Feed, what: &'static str, process: F)
 where
     F: Fn(StreamRecord) -> Fut + Send + 'static,
     Fut: std::future::Future<Output = bool> + Send,

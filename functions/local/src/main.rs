@@ -118,7 +118,7 @@ async fn main() -> anyhow::Result<()> {
             init_tracing();
             let data = (!memory).then_some(data.as_path());
             let table = local::open_table(data)?;
-            let feed = table.subscribe();
+            let feed = table.stream();
             let address: std::net::SocketAddr = addr
                 .parse()
                 .with_context(|| format!("--addr {addr}: an IP address and port"))?;
@@ -127,10 +127,16 @@ async fn main() -> anyhow::Result<()> {
                 .await
                 .with_context(|| format!("binding {addr}"))?;
             let base_url = format!("http://{}", listener.local_addr()?);
-            let system =
-                local::Local::new(table, Arc::new(SystemClock), &cli.secret, data, &base_url);
+            let system = local::Local::new(
+                table.clone(),
+                Arc::new(SystemClock),
+                &cli.secret,
+                data,
+                &base_url,
+            );
             system.spawn_stream_consumers(feed);
             system.spawn_schedule(std::time::Duration::from_secs(60));
+            system.spawn_expiry(table, std::time::Duration::from_secs(60));
             if demo {
                 let seeded = demo::seed(&system.app).await.context("seeding demo data")?;
                 print_demo_tokens(&cli.secret, seeded);

@@ -562,3 +562,128 @@ async fn the_embedded_table_bills_what_dynamodb_would() {
         "three items under 4 KB, strongly consistent"
     );
 }
+
+#[cfg(unix)]
+fn inode(path: &std::path::Path) -> u64 {
+    std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(path).unwrap())
+}
+
+/// Opening a data folder reads its journal; it does not rewrite it while little of it
+/// is overwritten history, and a restart does not change what the table holds.
+#[cfg(unix)]
+#[tokio::test]
+async fn reopening_leaves_a_journal_with_little_history_as_it_is() {
+    let dir = temp_dir();
+    let journal = dir.join("table.journal");
+    {
+        let table = EmbeddedTable::open(&dir).unwrap();
+        for n in 0..20 {
+            table
+                .write(vec![put(item(
+                    "O",
+                    &format!("{}", n % 10),
+                    &[("n", Value::n(n))],
+                ))])
+                .await
+                .unwrap();
+        }
+    }
+    let (file, length) = (inode(&journal), std::fs::metadata(&journal).unwrap().len());
+    for _ in 0..2 {
+        let table = EmbeddedTable::open(&dir).unwrap();
+        assert_eq!(table.item_count(), 10);
+        let got = table.get(&Key::new("O", "3"), true).await.unwrap().unwrap();
+        assert_eq!(got["n"], Value::n(13));
+        drop(table);
+        assert_eq!(inode(&journal), file, "the journal was not rewritten");
+        assert_eq!(std::fs::metadata(&journal).unwrap().len(), length);
+    }
+}
+
+/// DynamoDB's TTL on both embedded tables: an expired item is read until the sweep
+/// deletes it, the stream reports a REMOVE with the old image, and (on disk) a restart
+/// does not bring it back.
+#[tokio::test]
+async fn expired_items_are_removed_by_the_sweep_not_on_read() {
+    let dir = temp_dir();
+    for durable in [false, true] {
+        let table = if durable {
+            EmbeddedTable::open(&dir).unwrap()
+        } else {
+            EmbeddedTable::in_memory()
+        };
+        let mut feed = table.stream();
+        let now = 1_900_000_000;
+        let expired = item("X", "old", &[("expires_at", Value::n(now - 1))]);
+        table
+            .write(vec![
+                put(expired.clone()),
+                put(item("X", "kept", &[("expires_at", Value::n(now + 60))])),
+            ])
+            .await
+            .unwrap();
+        for _ in 0..2 {
+            assert!(feed.recv().await.unwrap().old.is_none(), "the two INSERTs");
+        }
+        assert_eq!(
+            table.get(&Key::new("X", "old"), true).await.unwrap(),
+            Some(expired.clone()),
+            "expired but not yet deleted: still read"
+        );
+        assert_eq!(table.remove_expired(now).await.unwrap(), 1);
+        let removed = feed.recv().await.unwrap();
+        assert_eq!(
+            (removed.key, removed.old, removed.new),
+            (Key::new("X", "old"), Some(expired), None)
+        );
+        assert_eq!(
+            sks(&table
+                .query(&Query::partition(Index::Table, "X"))
+                .await
+                .unwrap()
+                .items),
+            ["kept"]
+        );
+        if durable {
+            drop(table);
+            assert_eq!(EmbeddedTable::open(&dir).unwrap().item_count(), 1);
+        }
+    }
+}
+
+/// The dev server's stream consumers on the durable table read the journal: records
+/// written while nobody consumed wait on disk, and notify and broadcast each catch up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dev_server_consumers_catch_up_from_the_journal() {
+    let table = Arc::new(EmbeddedTable::open(&temp_dir()).unwrap());
+    let feed = table.stream();
+    let app = tests::TestApp::on(table.clone());
+    let sam = app.token("sam", &["agent", "team-support"]);
+    assert_eq!(app.get("/v1/admin/conversations", &sam).await.0, 200);
+    for n in 0..20 {
+        app.support(
+            &app.token(&format!("user-{n}"), &[]),
+            "general",
+            "Is anyone there?",
+        )
+        .await;
+    }
+    assert!(app.system.outbox.sent().is_empty(), "nobody consumed yet");
+    app.system.spawn_stream_consumers(feed);
+    let mut sent = 0;
+    for _ in 0..250 {
+        sent = app.system.outbox.sent().len();
+        if sent == 20 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(sent, 20, "one email to sam per new conversation");
+    assert!(
+        app.system
+            .outbox
+            .sent()
+            .iter()
+            .all(|s| s.to == "sam@example.co.za")
+    );
+}
