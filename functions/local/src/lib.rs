@@ -95,13 +95,14 @@ async fn openapi(Extension(Document(document)): Extension<Document>) -> impl Int
     )
 }
 
-/// What the local adapters "sent": every email and SMS, oldest first.
+/// What the local adapters "sent", oldest first.
 #[derive(serde::Serialize, utoipa::ToSchema)]
 struct SentItems {
     items: Vec<Sent>,
 }
 
-/// Dev server: every email and SMS the local adapters "sent", oldest first.
+/// Dev server: the email and SMS the local adapters "sent", oldest first (the latest
+/// 10,000; every one is also in `outbox.jsonl` in the data folder).
 #[utoipa::path(
     get,
     path = "/local/outbox",

@@ -1,6 +1,9 @@
-//! The local stand-in for SES and SNS: every email and SMS "sent" is kept in order, in
-//! memory (for `GET /local/outbox`) and appended to a JSON-lines file if one is given.
+//! The local stand-in for SES and SNS: every email and SMS "sent" is appended to a
+//! JSON-lines file if one is given, and the most recent ones are kept in memory, in
+//! order, for `GET /local/outbox` (a bounded number: a long load test must not keep
+//! every email it caused in the server's memory).
 
+use std::collections::VecDeque;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -33,8 +36,11 @@ pub struct Sent {
     pub sent_at: DateTime<Utc>,
 }
 
+/// How many entries the outbox keeps in memory (all of them are in its file).
+pub const KEPT_IN_MEMORY: usize = 10_000;
+
 pub struct Outbox {
-    sent: Mutex<Vec<Sent>>,
+    sent: Mutex<VecDeque<Sent>>,
     file: Option<PathBuf>,
     clock: Arc<dyn Clock>,
 }
@@ -43,15 +49,16 @@ impl Outbox {
     /// `file`: where to append each entry as a JSON line (None: memory only).
     pub fn new(file: Option<PathBuf>, clock: Arc<dyn Clock>) -> Self {
         Self {
-            sent: Mutex::new(Vec::new()),
+            sent: Mutex::new(VecDeque::new()),
             file,
             clock,
         }
     }
 
-    /// Everything sent so far, oldest first.
+    /// What was sent, oldest first: everything, or the last [`KEPT_IN_MEMORY`].
     pub fn sent(&self) -> Vec<Sent> {
-        self.sent.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        let sent = self.sent.lock().unwrap_or_else(|p| p.into_inner());
+        sent.iter().cloned().collect()
     }
 
     fn record(&self, entry: Sent) -> Result<(), SendError> {
@@ -66,7 +73,10 @@ impl Outbox {
                 .and_then(|mut f| f.write_all(&line))
                 .with_context(|| format!("appending to {}", path.display()))?;
         }
-        sent.push(entry);
+        if sent.len() == KEPT_IN_MEMORY {
+            sent.pop_front();
+        }
+        sent.push_back(entry);
         Ok(())
     }
 }
@@ -96,5 +106,30 @@ impl Sms for Outbox {
             html: None,
             sent_at: self.clock.now(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn memory_keeps_the_latest_entries_only() {
+        let clock = Arc::new(domain::clock::ManualClock::new(DateTime::UNIX_EPOCH));
+        let outbox = Outbox::new(None, clock);
+        for n in 0..KEPT_IN_MEMORY + 3 {
+            let text = TextMessage {
+                to: "+27820000000".into(),
+                body: format!("message {n}"),
+            };
+            Sms::send(&outbox, &text).await.unwrap();
+        }
+        let sent = outbox.sent();
+        assert_eq!(sent.len(), KEPT_IN_MEMORY);
+        assert_eq!(sent[0].body, "message 3");
+        assert_eq!(
+            sent[KEPT_IN_MEMORY - 1].body,
+            format!("message {}", KEPT_IN_MEMORY + 2)
+        );
     }
 }
