@@ -16,7 +16,7 @@ use common::domain::notice::Notification;
 use common::domain::preferences::Preferences;
 use common::domain::survey::Answer;
 use common::domain::survey::NpsAnswer;
-use common::domain::survey::Rating;
+use common::domain::survey::RatingView;
 use common::domain::{ConversationType, Status};
 use common::http::{
     Authenticated, Conflict, IdempotencyHeader, JsonBody, MessagesQuery, NotFound, Params, Routes,
@@ -515,7 +515,7 @@ async fn erase_messages(
     tag = "users",
     params(("id" = String, Path, description = "Conversation id")),
     responses(
-        (status = 200, description = "The rating", body = Rating),
+        (status = 200, description = "The rating", body = RatingView),
         (status = 404, response = NotFound),
     )
 )]

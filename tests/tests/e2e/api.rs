@@ -738,3 +738,68 @@ async fn every_route_validates_input_and_names_the_field() {
         "no invalid request wrote anything"
     );
 }
+
+#[tokio::test]
+async fn strict_input_months_control_characters_and_the_declared_body_type() {
+    let app = TestApp::in_memory();
+    let alice = app.token("alice", &[]);
+    let max = app.token("max", &["manager"]);
+    let mpho = app.token("mpho", &["moderator"]);
+    for month in ["-001-01", "0000-01", "2026-1", "2026-13"] {
+        let (code, error) = app.get(&format!("/v1/admin/reports/{month}"), &max).await;
+        assert_eq!(code, StatusCode::BAD_REQUEST, "{month}: {error}");
+    }
+    let (code, error) = app.get("/v1/admin/audit?month=2026-1", &mpho).await;
+    assert_eq!(code, StatusCode::BAD_REQUEST, "{error}");
+
+    let items = app.item_count();
+    let nul =
+        json!({"type": "support", "category": "general", "subject": "Help", "body": "a\u{0}b"});
+    let (code, error) = app.post("/v1/conversations", &alice, nul).await;
+    assert_eq!(code, StatusCode::BAD_REQUEST, "{error}");
+    assert!(error_message(&error).starts_with("body:"), "{error}");
+    let header = json!({"type": "support", "category": "general", "subject": "Help\r\nBcc: evil@x.test", "body": "hi"});
+    let (code, error) = app.post("/v1/conversations", &alice, header).await;
+    assert_eq!(code, StatusCode::BAD_REQUEST, "{error}");
+    assert!(error_message(&error).starts_with("subject:"), "{error}");
+    assert_eq!(app.item_count(), items, "nothing stored");
+
+    // A JSON body declared as something else is refused as such: 415.
+    let body = json!({"type": "support", "category": "general", "subject": "Help", "body": "hi"});
+    let bearer = format!("Bearer {alice}");
+    for declared in ["text/plain", "application/x-www-form-urlencoded"] {
+        let headers = [
+            ("authorization", bearer.as_str()),
+            ("content-type", declared),
+        ];
+        let (code, _, answer) = app
+            .raw(
+                Method::POST,
+                "/v1/conversations",
+                &headers,
+                body.to_string().into_bytes(),
+            )
+            .await;
+        let answer: serde_json::Value = serde_json::from_slice(&answer).unwrap();
+        assert_eq!(
+            code,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "{declared}: {answer}"
+        );
+        assert_eq!(answer["error"]["code"], "unsupported_media_type");
+    }
+    let headers = [
+        ("authorization", bearer.as_str()),
+        ("content-type", "application/json; charset=utf-8"),
+    ];
+    let (code, _, _) = app
+        .raw(
+            Method::POST,
+            "/v1/conversations",
+            &headers,
+            body.to_string().into_bytes(),
+        )
+        .await;
+    assert_eq!(code, StatusCode::CREATED);
+    assert!(app.item_count() > items);
+}

@@ -47,7 +47,7 @@ impl Segment {
                 tier: validate::id("segment.tier", &normal(&tier))?,
             },
             Segment::ListingCategory { category } => Segment::ListingCategory {
-                category: validate::bounded_text("segment.category", &normal(&category), 100)?,
+                category: validate::line("segment.category", &normal(&category), 100)?,
             },
             Segment::Location { location } => Segment::Location {
                 location: validate::bounded_text("segment.location", &normal(&location), 200)?,

@@ -69,17 +69,13 @@ impl Answer {
 
 /// A rating as stored (`USER#<user>` / `RATING#<conversation>`), with what it is about
 /// copied from the conversation so the stats count it without another read.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Rating {
     pub conversation_id: String,
     pub user_id: String,
-    #[schema(maximum = 5)]
     pub stars: u8,
-    #[schema(maximum = 5)]
     pub clarity: Option<u8>,
-    #[schema(maximum = 5)]
     pub timeliness: Option<u8>,
-    #[schema(maximum = 5)]
     pub helpfulness: Option<u8>,
     pub comment: Option<String>,
     pub category: Category,
@@ -90,6 +86,43 @@ pub struct Rating {
     pub rated_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: u64,
+}
+
+/// A rating as its author sees it, in the app, on the emailed link's page and in their
+/// export: what they answered and when, not who was assigned nor the stored copy's
+/// bookkeeping (the link is a bearer token: it shows what the author needs only).
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[schema(as = Rating)]
+pub struct RatingView {
+    pub conversation_id: String,
+    #[schema(maximum = 5)]
+    pub stars: u8,
+    #[schema(required = true, maximum = 5)]
+    pub clarity: Option<u8>,
+    #[schema(required = true, maximum = 5)]
+    pub timeliness: Option<u8>,
+    #[schema(required = true, maximum = 5)]
+    pub helpfulness: Option<u8>,
+    #[schema(required = true)]
+    pub comment: Option<String>,
+    /// When it was first given; it may be changed for 7 days from then.
+    pub rated_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<&Rating> for RatingView {
+    fn from(rating: &Rating) -> Self {
+        Self {
+            conversation_id: rating.conversation_id.clone(),
+            stars: rating.stars,
+            clarity: rating.clarity,
+            timeliness: rating.timeliness,
+            helpfulness: rating.helpfulness,
+            comment: rating.comment.clone(),
+            rated_at: rating.rated_at,
+            updated_at: rating.updated_at,
+        }
+    }
 }
 
 impl Rating {

@@ -8,8 +8,9 @@ use tracing::instrument;
 
 use super::{Page, PageRequest};
 use crate::app::App;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use domain::identity::{Access, Caller};
+use domain::validate;
 use store::keys::{audit_key, audit_partition};
 use store::table::{Condition, Index, Query, WriteOp, from_item};
 use store::{self, record_write};
@@ -60,8 +61,7 @@ impl App {
         Access::Moderator.check(caller)?;
         let month = match month {
             Some(month) => {
-                chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
-                    .map_err(|_| ApiError::invalid("month: YYYY-MM"))?;
+                validate::month("month", month)?;
                 month.to_string()
             }
             None => self.clock.now().format("%Y-%m").to_string(),

@@ -23,6 +23,9 @@ pub enum ApiError {
     Conflict(String),
     #[error("{0}")]
     TooLarge(String),
+    /// 415: a body not declared `application/json`.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     #[error("{0}")]
     MethodNotAllowed(String),
     #[error("{reason}; retry after {retry_after_seconds} s")]

@@ -32,10 +32,10 @@ impl App {
         Access::Service.check(caller)?;
         let listing = Listing {
             id: validate::id("listing_id", id)?,
-            title: validate::bounded_text("title", &request.title, validate::SUBJECT_MAX_CHARS)?,
+            title: validate::line("title", &request.title, validate::SUBJECT_MAX_CHARS)?,
             seller_id: validate::id("seller_id", &request.seller_id)?,
-            category: validate::bounded_text("category", &request.category, 100)?,
-            location: validate::bounded_text("location", &request.location, 200)?,
+            category: validate::line("category", &request.category, 100)?,
+            location: validate::line("location", &request.location, 200)?,
             status: request.status,
             updated_at: self.clock.now(),
         };

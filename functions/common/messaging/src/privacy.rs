@@ -24,7 +24,7 @@ use domain::attachment::owner_prefix;
 use domain::directory::Member;
 use domain::identity::Team;
 use domain::message::ERASED_BODY;
-use domain::survey::{NpsAnswer, Rating};
+use domain::survey::{NpsAnswer, Rating, RatingView};
 use store::keys::{
     HELD_QUEUE, INBOX_ROW_PREFIX, NPS_PREFIX, RATING_PREFIX, REPORT_QUEUE, held_by_partition,
     idempotency_partition, invitation_key, invited_key, reports_by_partition, team_partition,
@@ -58,7 +58,7 @@ pub struct Export {
     pub conversations: Vec<ExportedConversation>,
     pub notifications: Vec<Notification>,
     /// Their ratings of support conversations, and their NPS answers.
-    pub ratings: Vec<Rating>,
+    pub ratings: Vec<RatingView>,
     pub nps: Vec<NpsAnswer>,
 }
 
@@ -114,7 +114,7 @@ impl App {
             .everything(own(RATING_PREFIX))
             .await?
             .into_iter()
-            .map(from_item)
+            .map(|item| Ok(RatingView::from(&from_item::<Rating>(item)?)))
             .collect::<anyhow::Result<_>>()?;
         let nps = self
             .everything(own(NPS_PREFIX))

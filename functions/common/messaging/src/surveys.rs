@@ -12,7 +12,7 @@ use tracing::instrument;
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
 use domain::identity::Caller;
-use domain::survey::{self, Answer, Invitation, NpsAnswer, Rating};
+use domain::survey::{self, Answer, Invitation, NpsAnswer, Rating, RatingView};
 use domain::{Conversation, ConversationType, Status};
 use store::keys::{invitation_key, nps_key, rating_key};
 use store::record_item;
@@ -24,7 +24,8 @@ pub struct SurveyView {
     pub conversation_id: String,
     pub subject: String,
     /// The rating already given, if any (it may be changed within 7 days).
-    pub rating: Option<Rating>,
+    #[schema(required = true)]
+    pub rating: Option<RatingView>,
     /// Whether the quarter's NPS question is still to be answered.
     pub nps_due: bool,
     pub expires_at: DateTime<Utc>,
@@ -34,7 +35,7 @@ pub struct SurveyView {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[schema(as = RatingRecorded)]
 pub struct Recorded {
-    pub rating: Rating,
+    pub rating: RatingView,
     /// The NPS answer, if one was given and the quarter's was still due.
     pub nps: Option<NpsAnswer>,
 }
@@ -73,14 +74,17 @@ impl App {
 
     /// `GET /v1/conversations/{id}/rating`.
     #[instrument(skip_all, fields(caller = caller.id()))]
-    pub async fn conversation_rating(&self, caller: &Caller, id: &str) -> ApiResult<Rating> {
+    pub async fn conversation_rating(&self, caller: &Caller, id: &str) -> ApiResult<RatingView> {
         caller.require_person()?;
         // Both reads at once: the rating is shown only if the conversation is theirs.
         let (_, rating) = tokio::try_join!(
             self.load_conversation(id, |c| c.created_by == caller.id()),
             self.stored_rating(caller.id(), id),
         )?;
-        rating.ok_or_else(|| ApiError::not_found("rating"))
+        rating
+            .as_ref()
+            .map(RatingView::from)
+            .ok_or_else(|| ApiError::not_found("rating"))
     }
 
     /// `GET /v1/surveys/{token}`: what the emailed survey is about. Records nothing.
@@ -100,7 +104,7 @@ impl App {
         Ok(SurveyView {
             conversation_id: invitation.conversation_id,
             subject: invitation.subject,
-            rating,
+            rating: rating.as_ref().map(RatingView::from),
             nps_due: nps.is_none(),
             expires_at: DateTime::from_timestamp(invitation.expires_at, 0).unwrap_or_default(),
         })
@@ -252,14 +256,20 @@ impl App {
             writes.push(nps_write(nps)?);
         }
         match self.table.write(writes).await {
-            Ok(()) => Ok(Recorded { rating, nps }),
+            Ok(()) => Ok(Recorded {
+                rating: RatingView::from(&rating),
+                nps,
+            }),
             Err(TableError::ConditionFailed { index: 1 }) => {
                 // The quarter's NPS was already answered: record the rating alone.
                 self.table
                     .write(vec![rating_write])
                     .await
                     .map_err(changed_meanwhile)?;
-                Ok(Recorded { rating, nps: None })
+                Ok(Recorded {
+                    rating: RatingView::from(&rating),
+                    nps: None,
+                })
             }
             Err(other) => Err(changed_meanwhile(other)),
         }

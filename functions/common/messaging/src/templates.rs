@@ -97,7 +97,7 @@ struct Checked {
 }
 
 fn check(request: &TemplateRequest) -> ApiResult<Checked> {
-    let name = validate::bounded_text("name", &request.name, NAME_MAX_CHARS)?;
+    let name = validate::line("name", &request.name, NAME_MAX_CHARS)?;
     let body = request.body.trim().to_string();
     let placeholders = template::check("body", &body)?.into_iter().collect();
     Ok(Checked {

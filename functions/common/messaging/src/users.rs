@@ -107,9 +107,7 @@ impl App {
     ) -> ApiResult<UserAccount> {
         Access::Service.check(caller)?;
         let optional = |field: &str, value: Option<String>, max: usize| {
-            value
-                .map(|v| validate::bounded_text(field, &v, max))
-                .transpose()
+            value.map(|v| validate::line(field, &v, max)).transpose()
         };
         let account = UserAccount {
             id: validate::id("user_id", id)?,

@@ -29,10 +29,7 @@ const DASHBOARD_QUEUE_DEPTH: usize = 100;
 
 /// `yyyy-mm` → its first day; a month not yet begun is refused.
 pub fn parse_month(text: &str, now: DateTime<Utc>) -> ApiResult<NaiveDate> {
-    let first = NaiveDate::parse_from_str(&format!("{text}-01"), "%Y-%m-%d")
-        .ok()
-        .filter(|_| text.len() == 7)
-        .ok_or_else(|| ApiError::invalid("month: a month as yyyy-mm, e.g. 2026-11"))?;
+    let first = domain::validate::month("month", text)?;
     let (today, _) = stats::local_day_hour(now);
     if first > today {
         return Err(ApiError::invalid("month: that month has not begun"));

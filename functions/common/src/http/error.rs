@@ -46,6 +46,10 @@ fn status_and_code(error: &ApiError) -> (StatusCode, ErrorCode) {
         ApiError::NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
         ApiError::Conflict(_) => (StatusCode::CONFLICT, ErrorCode::Conflict),
         ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::TooLarge),
+        ApiError::UnsupportedMediaType(_) => (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode::UnsupportedMediaType,
+        ),
         ApiError::MethodNotAllowed(_) => {
             (StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed)
         }
@@ -110,6 +114,7 @@ pub enum ErrorCode {
     NotFound,
     Conflict,
     TooLarge,
+    UnsupportedMediaType,
     MethodNotAllowed,
     RateLimited,
     Internal,
@@ -131,6 +136,7 @@ error_responses!(
     NotFound: "Not found, or not the caller's to see",
     Conflict: "Conflicts with the current state; the message says what to do",
     TooLarge: "The request, or what it asks for, is too large",
+    UnsupportedMediaType: "The body is not declared application/json",
     TooManyRequests: "Rate limited; Retry-After says when to try again",
     MethodNotAllowed: "Method not allowed on this route",
     Internal: "Internal error; nothing internal is leaked",

@@ -60,13 +60,25 @@ impl<S: Send + Sync> FromRequestParts<S> for Authenticated {
     }
 }
 
-/// A JSON body; a malformed one is a 400 whose message names the field at fault.
+/// A JSON body: one not declared `application/json` is a 415; a malformed one is a 400
+/// whose message names the field at fault.
 pub struct JsonBody<T>(pub T);
+
+/// Whether a request declares a JSON body (`application/json`, any parameters).
+fn declares_json(request: &Request) -> bool {
+    request
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
+}
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     type Rejection = HttpError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let json = declares_json(&request);
         let bytes = Bytes::from_request(request, state)
             .await
             .map_err(|rejection| {
@@ -78,6 +90,12 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
             })?;
         if bytes.is_empty() {
             return Err(ApiError::invalid("body: a JSON object is required").into());
+        }
+        if !json {
+            return Err(ApiError::UnsupportedMediaType(
+                "Content-Type: the body must be declared application/json".into(),
+            )
+            .into());
         }
         let deserializer = &mut serde_json::Deserializer::from_slice(&bytes);
         serde_path_to_error::deserialize(deserializer)

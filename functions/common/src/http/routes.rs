@@ -12,7 +12,9 @@ use utoipa::{PartialSchema, ToResponse, ToSchema};
 use utoipa_axum::router::UtoipaMethodRouter;
 
 use super::HttpError;
-use super::error::{BadRequest, ErrorBody, Forbidden, Internal, TooLarge, Unauthorized};
+use super::error::{
+    BadRequest, ErrorBody, Forbidden, Internal, TooLarge, Unauthorized, UnsupportedMediaType,
+};
 use super::extract::authenticate;
 
 /// Far above any valid request (a message is at most 5,000 characters).
@@ -121,6 +123,7 @@ impl Routes {
             super::error::NotFound::response(),
             super::error::Conflict::response(),
             TooLarge::response(),
+            UnsupportedMediaType::response(),
             super::error::TooManyRequests::response(),
             Internal::response(),
         ] {
@@ -179,7 +182,8 @@ fn operations(item: &mut utoipa::openapi::PathItem) -> Vec<(Method, &mut Operati
 
 /// What every route of the table answers beside its own responses, in the document:
 /// the gate's 401 and 403 (and who the route is for); a 400 for a malformed body, query
-/// or path id, and a 413 for a body past the limit, where the operation takes them; a 500.
+/// or path id, a 415 for a body not declared JSON and a 413 for one past the limit,
+/// where the operation takes them; a 500.
 fn document_access(operation: &mut Operation, access: Option<Access>) {
     let respond =
         |operation: &mut Operation, status: &str, (name, _): (&str, RefOr<ApiResponse>)| {
@@ -207,6 +211,16 @@ fn document_access(operation: &mut Operation, access: Option<Access>) {
     });
     if parameters || operation.request_body.is_some() {
         respond(operation, "400", BadRequest::response());
+    }
+    let json_body = operation
+        .request_body
+        .as_ref()
+        .is_some_and(|body| match body {
+            RefOr::T(body) => body.content.contains_key("application/json"),
+            RefOr::Ref(_) => false,
+        });
+    if json_body {
+        respond(operation, "415", UnsupportedMediaType::response());
     }
     if operation.request_body.is_some() {
         respond(operation, "413", TooLarge::response());
