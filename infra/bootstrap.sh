@@ -13,9 +13,12 @@ if ! command -v npm >/dev/null 2>&1; then
     echo "bootstrap: Node.js and npm missing, installing them with apt-get" >&2
     apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null
 fi
-if ! command -v curl >/dev/null 2>&1; then
-    apt-get update -qq && apt-get install -y -qq curl >/dev/null
-fi
+for tool in curl jq; do
+    if ! command -v "$tool" >/dev/null 2>&1; then
+        echo "bootstrap: $tool missing, installing it with apt-get" >&2
+        apt-get update -qq && apt-get install -y -qq "$tool" >/dev/null
+    fi
+done
 
 stamp=.venv/.requirements.sha256
 want=$(sha256sum infra/requirements.txt | cut -d' ' -f1)

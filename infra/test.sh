@@ -54,6 +54,18 @@ token=$(target/debug/local token --sub schemathesis --groups manager,moderator -
     --phases examples,fuzzing --generation-deterministic --max-examples 30 \
     --workers 2
 
+echo "== the documentation's examples, run against a fresh dev server"
+docs_port=$(python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
+docs_log=$(mktemp)
+target/debug/local serve --memory --demo --addr "127.0.0.1:$docs_port" >"$docs_log" 2>&1 &
+docs_pid=$!
+trap 'kill $moto_pid $api_pid $docs_pid 2>/dev/null || true; rm -f "$moto_log" "$api_log" "$docs_log"' EXIT
+for _ in $(seq 1 100); do
+    curl -s -o /dev/null "http://127.0.0.1:$docs_port/openapi.json" && break
+    sleep 0.2
+done
+API="http://127.0.0.1:$docs_port" bash infra/check-examples.sh
+
 echo "== cfn-lint template.yaml"
 .venv/bin/cfn-lint template.yaml
 echo "== all checks passed"

@@ -52,7 +52,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Dev server: every email and SMS the local adapters "sent", oldest first. */
+        /**
+         * Dev server: the email and SMS the local adapters "sent", oldest first (the latest
+         *     10,000; every one is also in `outbox.jsonl` in the data folder).
+         */
         get: operations["outbox"];
         put?: never;
         post?: never;
@@ -1358,7 +1361,7 @@ export interface components {
             /** Format: double */
             share: number;
         };
-        /** @description An attachment as a message carries it (API.md "Attachment"). */
+        /** @description An attachment as a message carries it (`Attachment` in the OpenAPI document). */
         Attachment: {
             content_type: string;
             /** @description As uploaded, without any path; shown to the recipient */
@@ -1473,7 +1476,14 @@ export interface components {
             email?: string | null;
             /** Format: int64 */
             exp?: number | null;
+            /**
+             * Format: int64
+             * @description Issued at, and not before (Unix seconds): checked when present.
+             */
+            iat?: number | null;
             name?: string | null;
+            /** Format: int64 */
+            nbf?: number | null;
             phone_number?: string | null;
             sub: string;
         };
@@ -1513,7 +1523,7 @@ export interface components {
             name?: string | null;
             phone?: string | null;
         };
-        /** @description The API's view of a conversation (API.md "Conversation"), for one caller at one time. */
+        /** @description The API's view of a conversation (`Conversation` in the OpenAPI document), for one caller at one time. */
         Conversation: {
             assignee: string | null;
             category: components["schemas"]["Category"];
@@ -1684,7 +1694,7 @@ export interface components {
          * @description The machine-readable kind of an error.
          * @enum {string}
          */
-        ErrorCode: "invalid_request" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "too_large" | "method_not_allowed" | "rate_limited" | "internal";
+        ErrorCode: "invalid_request" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "too_large" | "unsupported_media_type" | "method_not_allowed" | "rate_limited" | "internal";
         ErrorDetail: {
             code: components["schemas"]["ErrorCode"];
             /** @description A sentence for people: what is wrong, naming the field at fault. */
@@ -1825,7 +1835,7 @@ export interface components {
         MembershipRules: {
             rules: components["schemas"]["MembershipRule"][];
         };
-        /** @description A message as stored and as the API shows it (API.md "Message"). */
+        /** @description A message as stored and as the API shows it (`Message` in the OpenAPI document). */
         Message: {
             /** @description Files it carries (downloaded through the attachment route). */
             attachments?: components["schemas"]["Attachment"][];
@@ -2284,34 +2294,28 @@ export interface components {
             per_minute: number;
         };
         /**
-         * @description A rating as stored (`USER#<user>` / `RATING#<conversation>`), with what it is about
-         *     copied from the conversation so the stats count it without another read.
+         * @description A rating as its author sees it, in the app, on the emailed link's page and in their
+         *     export: what they answered and when, not who was assigned nor the stored copy's
+         *     bookkeeping (the link is a bearer token: it shows what the author needs only).
          */
         Rating: {
-            /** @description Who was assigned when it was rated. */
-            agent?: string | null;
-            category: components["schemas"]["Category"];
             /** Format: int32 */
-            clarity?: number | null;
-            comment?: string | null;
+            clarity: number | null;
+            comment: string | null;
             conversation_id: string;
             /** Format: int32 */
-            helpfulness?: number | null;
+            helpfulness: number | null;
             /**
              * Format: date-time
-             * @description When it was first given: the day it counts on, and the start of the change window.
+             * @description When it was first given; it may be changed for 7 days from then.
              */
             rated_at: string;
             /** Format: int32 */
             stars: number;
-            team?: components["schemas"]["Team"] | null;
             /** Format: int32 */
-            timeliness?: number | null;
+            timeliness: number | null;
             /** Format: date-time */
             updated_at: string;
-            user_id: string;
-            /** Format: int64 */
-            version: number;
         };
         /** @description What answering recorded. */
         RatingRecorded: {
@@ -2669,7 +2673,7 @@ export interface components {
             subject?: string | null;
             to: string;
         };
-        /** @description What the local adapters "sent": every email and SMS, oldest first. */
+        /** @description What the local adapters "sent", oldest first. */
         SentItems: {
             items: components["schemas"]["Sent"][];
         };
@@ -2811,7 +2815,7 @@ export interface components {
             expires_at: string;
             /** @description Whether the quarter's NPS question is still to be answered. */
             nps_due: boolean;
-            rating?: components["schemas"]["Rating"] | null;
+            rating: components["schemas"]["Rating"] | null;
             subject: string;
         };
         TargetRule: {
@@ -3208,6 +3212,15 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
+        /** @description The body is not declared application/json */
+        UnsupportedMediaType: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
     };
     parameters: never;
     requestBodies: never;
@@ -3240,6 +3253,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["Internal"];
         };
     };
@@ -3370,6 +3384,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["Internal"];
         };
     };
@@ -3450,6 +3465,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["Internal"];
         };
     };
@@ -3532,6 +3548,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["Internal"];
         };
     };
@@ -3592,6 +3609,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["Internal"];
         };
     };
@@ -3743,6 +3761,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["Internal"];
         };
     };
@@ -3839,6 +3858,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["Internal"];
         };
     };
@@ -3876,6 +3896,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["Internal"];
         };
     };
@@ -4007,6 +4028,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["Internal"];
         };
     };
@@ -4246,6 +4268,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["Internal"];
         };
     };
@@ -4330,6 +4353,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["Internal"];
         };
     };
@@ -4383,6 +4407,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["Internal"];
         };
     };
@@ -4436,6 +4461,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["Internal"];
         };
     };
@@ -4496,6 +4522,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["Internal"];
         };
     };
@@ -4557,6 +4584,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["Internal"];
         };
     };
@@ -4616,6 +4644,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["Internal"];
         };
     };
@@ -4648,6 +4677,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["Internal"];
         };
     };
@@ -4706,6 +4736,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["Internal"];
         };
     };
@@ -4762,6 +4793,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["Internal"];
         };
     };
@@ -4845,6 +4877,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["Internal"];
         };
     };
@@ -4917,6 +4950,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["Internal"];
         };
@@ -5024,6 +5058,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["Internal"];
         };
@@ -5119,6 +5154,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["Internal"];
         };
     };
@@ -5151,6 +5187,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["Internal"];
         };
     };
@@ -5188,6 +5225,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["Internal"];
         };
     };
@@ -5249,6 +5287,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["Internal"];
         };
     };
@@ -5350,6 +5389,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["Internal"];
         };
     };
@@ -5402,6 +5442,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["Internal"];
         };
     };
@@ -5559,6 +5600,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["Internal"];
         };
     };
@@ -5591,6 +5633,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["Internal"];
         };
     };

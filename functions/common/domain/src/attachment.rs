@@ -76,7 +76,7 @@ impl Kind {
     }
 }
 
-/// An attachment as a message carries it (API.md "Attachment").
+/// An attachment as a message carries it (`Attachment` in the OpenAPI document).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Attachment {
     pub id: String,

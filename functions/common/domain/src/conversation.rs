@@ -293,7 +293,7 @@ impl Conversation {
     }
 }
 
-/// The API's view of a conversation (API.md "Conversation"), for one caller at one time.
+/// The API's view of a conversation (`Conversation` in the OpenAPI document), for one caller at one time.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[schema(as = Conversation)]
 pub struct ConversationView {

@@ -12,7 +12,7 @@ pub enum SenderRole {
     System,
 }
 
-/// A message as stored and as the API shows it (API.md "Message").
+/// A message as stored and as the API shows it (`Message` in the OpenAPI document).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Message {
     pub id: String,

@@ -1,4 +1,4 @@
-//! When an answer is due (DESIGN.md "SLA policy"): urgent within 4 hours, any day; general
+//! When an answer is due (docs/admins.md, "The SLA policy and its clocks"): urgent within 4 hours, any day; general
 //! within 24 hours counted on business days only; received outside business days, by
 //! the end of the next business day. Targets and the calendar are configuration.
 

@@ -1,6 +1,6 @@
 //! Managers register webhook endpoints for integrations (CRM, ticketing): which events,
 //! and a secret per endpoint, shown once, that signs every delivery. The notify path
-//! delivers them (`notify/webhooks.rs`); the delivery log shows each attempt.
+//! delivers them (`notifications/src/webhooks.rs`); the delivery log shows each attempt.
 
 use serde::{Deserialize, Serialize};
 use tracing::instrument;
