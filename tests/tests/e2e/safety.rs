@@ -676,3 +676,91 @@ async fn a_moderator_reads_a_buyer_seller_conversation_only_with_a_reason_that_i
     assert_eq!(log["items"][0]["target"], format!("conversation:{id}"));
     assert_eq!(log["items"][0]["detail"], "seller complaint");
 }
+
+#[tokio::test]
+async fn reports_are_limited_per_reporter_and_once_per_message_while_open() {
+    let (app, thandi, sipho, mpho, id) = enquiry().await;
+    let path = format!("/v1/conversations/{id}/reports");
+    let (code, first) = app.post(&path, &thandi, json!({"reason": "spam"})).await;
+    assert_eq!(code, StatusCode::CREATED, "{first}");
+    let (code, again) = app.post(&path, &thandi, json!({"reason": "spam"})).await;
+    assert_eq!(
+        code,
+        StatusCode::CONFLICT,
+        "one open report of the thread: {again}"
+    );
+    // Each of Sipho's messages may be reported once: then the hour's limit (5) is reached.
+    let mut codes = Vec::new();
+    for n in 0..5 {
+        let (_, message) = app.post_message(&sipho, &id, &format!("Offer {n}")).await;
+        let report = json!({"reason": "spam", "message_id": message["id"]});
+        codes.push(app.post(&path, &thandi, report).await.0);
+    }
+    assert_eq!(
+        codes,
+        [
+            [StatusCode::CREATED; 4].as_slice(),
+            &[StatusCode::TOO_MANY_REQUESTS]
+        ]
+        .concat()
+    );
+    let (_, queue) = app.get("/v1/admin/moderation/reports", &mpho).await;
+    assert_eq!(
+        queue["items"].as_array().unwrap().len(),
+        5,
+        "15 in a row no longer"
+    );
+    // Closed, the thread may be reported again (next hour).
+    let (code, _) = close_report(&app, &mpho, &first, "dismissed", None).await;
+    assert_eq!(code, StatusCode::OK);
+    app.clock.advance(Duration::hours(1));
+    let thandi = app.token("thandi", &[]);
+    let (code, again) = app.post(&path, &thandi, json!({"reason": "scam"})).await;
+    assert_eq!(code, StatusCode::CREATED, "{again}");
+}
+
+#[tokio::test]
+async fn a_block_stops_every_write_of_the_user_but_not_their_privacy_rights() {
+    let (app, thandi, _sipho, mpho, id) = enquiry().await;
+    let resolved = app.support(&thandi, "general", "How do I renew?").await;
+    let sam = app.token("sam", &["agent", "team-support"]);
+    let (code, _) = app
+        .post(
+            &format!("/v1/admin/conversations/{resolved}/replies"),
+            &sam,
+            json!({"body": "Press Renew.", "status": "resolved"}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::CREATED);
+    let (code, _) = block(&app, &mpho, "thandi", "scam").await;
+    assert_eq!(code, StatusCode::OK);
+    let items = app.item_count();
+    let upload = json!({"filename": "a.pdf", "content_type": "application/pdf", "size": 10});
+    for (path, body) in [
+        (
+            format!("/v1/conversations/{id}/messages"),
+            json!({"body": "hello?"}),
+        ),
+        (
+            format!("/v1/conversations/{id}/reports"),
+            json!({"reason": "spam"}),
+        ),
+        ("/v1/attachments".to_string(), upload),
+        ("/v1/me/nps".to_string(), json!({"score": 3})),
+        (
+            format!("/v1/conversations/{resolved}/rating"),
+            json!({"stars": 1}),
+        ),
+    ] {
+        let (code, error) = app.post(&path, &thandi, body).await;
+        assert_eq!(code, StatusCode::FORBIDDEN, "{path}: {error}");
+        assert!(error_message(&error).contains("blocked"), "{path}: {error}");
+    }
+    assert_eq!(app.item_count(), items, "nothing written");
+    let (code, _) = app.get("/v1/me/export", &thandi).await;
+    assert_eq!(code, StatusCode::OK, "export stays open");
+    let (code, _) = app
+        .call(Method::DELETE, "/v1/me/messages", Some(&thandi), None)
+        .await;
+    assert_eq!(code, StatusCode::OK, "erasure stays open");
+}

@@ -2292,6 +2292,11 @@ export interface components {
             per_hour: number;
             /** Format: int32 */
             per_minute: number;
+            /**
+             * Format: int32
+             * @description Reports one person files per hour (each message, or conversation, once while open).
+             */
+            reports_per_hour?: number;
         };
         /**
          * @description A rating as its author sees it, in the app, on the emailed link's page and in their

@@ -55,6 +55,13 @@ pub struct RateLimits {
     pub new_account_per_hour: u32,
     /// New buyer–seller conversations about one listing per hour, from everyone.
     pub listing_conversations_per_hour: u32,
+    /// Reports one person files per hour (each message, or conversation, once while open).
+    #[serde(default = "default_reports_per_hour")]
+    pub reports_per_hour: u32,
+}
+
+fn default_reports_per_hour() -> u32 {
+    5
 }
 
 /// The same text from one sender to more than `max_conversations` conversations within
@@ -207,6 +214,7 @@ impl Default for SafetyPolicy {
                 new_account_per_minute: 4,
                 new_account_per_hour: 30,
                 listing_conversations_per_hour: 30,
+                reports_per_hour: default_reports_per_hour(),
             },
             duplicates: DuplicateRule {
                 max_conversations: 3,
@@ -248,6 +256,7 @@ impl SafetyPolicy {
             r.new_account_per_minute,
             r.new_account_per_hour,
             r.listing_conversations_per_hour,
+            r.reports_per_hour,
         ]
         .contains(&0)
         {

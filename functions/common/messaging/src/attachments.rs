@@ -68,6 +68,7 @@ impl App {
     ) -> ApiResult<AttachmentTransfer> {
         caller.require_person()?;
         let (kind, filename) = check_upload(&request, self.attachment_max_bytes)?;
+        self.refuse_blocked(caller).await?;
         let now = self.clock.now();
         let id = self.ids.next(now);
         let key = object_key(caller.id(), &id);

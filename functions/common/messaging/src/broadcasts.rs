@@ -102,8 +102,13 @@ impl App {
         let broadcast =
             Broadcast::new(self.ids.next(now), subject, body, segment, caller.id(), now);
         let write = broadcast_write(&broadcast, None)?;
-        self.create_once(write, BroadcastView::from(broadcast), idempotency)
-            .await
+        self.create_once(
+            write,
+            Vec::new(),
+            BroadcastView::from(broadcast),
+            idempotency,
+        )
+        .await
     }
 
     /// Broadcasts, newest first.

@@ -117,6 +117,7 @@ impl crate::app::App {
     pub(crate) async fn create_once<T: Serialize>(
         &self,
         write: WriteOp,
+        guards: Vec<super::edit::Guard>,
         response: T,
         idempotency: Option<&Idempotency>,
     ) -> ApiResult<Created<T>> {
@@ -124,6 +125,7 @@ impl crate::app::App {
         if let Some(key) = idempotency {
             writes.push(key.claim(&response, self.clock.now(), self.idempotency_hours)?);
         }
+        let mut refusals = super::edit::push_guards(&mut writes, guards);
         writes.push(write);
         match self.table.write(writes).await {
             Ok(()) => Ok(Created::New(response)),
@@ -133,6 +135,13 @@ impl crate::app::App {
                 Ok(Created::Replayed(
                     super::edit::replay(self, idempotency).await?,
                 ))
+            }
+            Err(store::table::TableError::ConditionFailed { index })
+                if refusals.contains_key(&index) =>
+            {
+                Err(refusals
+                    .remove(&index)
+                    .unwrap_or_else(|| ApiError::conflict("please retry")))
             }
             Err(other) => Err(other.into()),
         }

@@ -129,11 +129,16 @@ impl App {
             reason: format!("your message waits for a moderator because {}", held.reason),
         };
         let write = held_write(&held, Condition::NotExists)?;
-        Ok(match self.create_once(write, notice, idempotency).await? {
-            Created::New(notice) => Created::Held(notice),
-            Created::Held(notice) => Created::Held(notice),
-            Created::Replayed(first) => Created::Replayed(first),
-        })
+        Ok(
+            match self
+                .create_once(write, Vec::new(), notice, idempotency)
+                .await?
+            {
+                Created::New(notice) => Created::Held(notice),
+                Created::Held(notice) => Created::Held(notice),
+                Created::Replayed(first) => Created::Replayed(first),
+            },
+        )
     }
 
     /// The queue, oldest first.

@@ -211,7 +211,9 @@ impl App {
             closed_at: None,
         };
         let write = report_write(&report, Condition::NotExists)?;
-        self.create_once(write, report, idempotency).await
+        let about = (id, report.message_id.as_deref());
+        let guards = super::safety::report_guards(&safety.policy, caller.id(), about, now)?;
+        self.create_once(write, guards, report, idempotency).await
     }
 
     /// Open reports, soonest due first.
@@ -315,7 +317,15 @@ impl App {
         if report.status == ReportStatus::Closed {
             return Err(ApiError::conflict("the report is already closed"));
         }
-        let mut writes = Vec::new();
+        // Closed, the reporter may report the same again.
+        let mut writes = vec![WriteOp::Delete {
+            key: store::keys::open_report_key(
+                &report.reporter,
+                &report.conversation_id,
+                report.message_id.as_deref(),
+            ),
+            condition: None,
+        }];
         let (action, target) = match request.outcome {
             ReportOutcome::Dismissed => ("report.dismissed", format!("report:{id}")),
             ReportOutcome::MessageHidden => {

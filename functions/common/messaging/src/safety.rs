@@ -156,6 +156,66 @@ pub(crate) fn screen(
     }
 }
 
+/// The check, in a write's own transaction, that its author is not blocked: a block
+/// stops every write of a user's own (messages, reports, ratings, files), though their
+/// export and erasure stay open.
+pub(crate) fn unblocked(user: &str) -> Guard {
+    Guard {
+        write: WriteOp::Check {
+            key: block_key(user),
+            condition: Condition::NotExists,
+        },
+        refusal: ApiError::forbidden(BLOCKED),
+    }
+}
+
+const BLOCKED: &str =
+    "your account is blocked from sending messages by a SayPro moderator; contact SayPro support";
+
+/// A report's guards: its author is not blocked, files at most the policy's reports an
+/// hour, and has no other open report of the same message (or conversation).
+pub(crate) fn report_guards(
+    policy: &SafetyPolicy,
+    reporter: &str,
+    (conversation, message): (&str, Option<&str>),
+    now: DateTime<Utc>,
+) -> ApiResult<Vec<Guard>> {
+    let marker = store::record_item(
+        &store::keys::open_report_key(reporter, conversation, message),
+        &serde_json::json!({ "open": true }),
+    )?;
+    Ok(vec![
+        unblocked(reporter),
+        counter(
+            &format!("reports#{reporter}"),
+            policy.rate_limits.reports_per_hour,
+            now,
+            Duration::hours(1),
+            "you are filing reports faster than SayPro allows",
+        ),
+        Guard {
+            write: WriteOp::Put {
+                item: marker,
+                condition: Some(Condition::NotExists),
+            },
+            refusal: ApiError::conflict(
+                "you have already reported this; a moderator will look at it",
+            ),
+        },
+    ])
+}
+
+impl App {
+    /// A read for writes that are not a transaction of their own (a signed upload):
+    /// refused if the caller is blocked.
+    pub(crate) async fn refuse_blocked(&self, caller: &Caller) -> ApiResult<()> {
+        match self.table.get(&block_key(caller.id()), true).await? {
+            Some(_) => Err(ApiError::forbidden(BLOCKED)),
+            None => Ok(()),
+        }
+    }
+}
+
 /// What a user's message must pass in its own transaction: the sender is not blocked;
 /// and the rate limits it counts against: theirs per minute and hour (tighter for new
 /// accounts), and, for a new buyer–seller conversation, the listing's per hour.
@@ -177,15 +237,7 @@ pub(crate) fn send_guards(
     let user = format!("user#{}", caller.id());
     let too_fast = "you are sending messages faster than SayPro allows";
     let mut guards = vec![
-        Guard {
-            write: WriteOp::Check {
-                key: block_key(caller.id()),
-                condition: Condition::NotExists,
-            },
-            refusal: ApiError::forbidden(
-                "your account is blocked from sending messages by a SayPro moderator; contact SayPro support",
-            ),
-        },
+        unblocked(caller.id()),
         counter(&user, per_minute, now, Duration::minutes(1), too_fast),
         counter(&user, per_hour, now, Duration::hours(1), too_fast),
     ];

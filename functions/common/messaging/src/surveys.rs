@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tracing::instrument;
 
+use super::safety::unblocked;
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
 use domain::identity::Caller;
@@ -156,8 +157,14 @@ impl App {
             return Err(ApiError::invalid("score: a whole number from 0 to 10"));
         }
         let answer = nps_answer(caller.id(), request.score, self.clock.now());
-        match self.table.write(vec![nps_write(&answer)?]).await {
+        let unblocked = unblocked(caller.id());
+        match self
+            .table
+            .write(vec![nps_write(&answer)?, unblocked.write])
+            .await
+        {
             Ok(()) => Ok(answer),
+            Err(TableError::ConditionFailed { index: 1 }) => Err(unblocked.refusal),
             Err(TableError::ConditionFailed { .. }) => Err(ApiError::conflict(format!(
                 "the NPS question for {} was already answered",
                 answer.quarter
@@ -251,19 +258,24 @@ impl App {
             condition: Some(condition),
         };
         let nps = answer.nps.map(|score| nps_answer(user, score, now));
+        // A blocked user's answers are not taken either (the check is the last write).
+        let unblocked = unblocked(user);
         let mut writes = vec![rating_write.clone()];
         if let Some(nps) = &nps {
             writes.push(nps_write(nps)?);
         }
+        writes.push(unblocked.write.clone());
+        let last = writes.len() - 1;
         match self.table.write(writes).await {
             Ok(()) => Ok(Recorded {
                 rating: RatingView::from(&rating),
                 nps,
             }),
+            Err(TableError::ConditionFailed { index }) if index == last => Err(unblocked.refusal),
             Err(TableError::ConditionFailed { index: 1 }) => {
                 // The quarter's NPS was already answered: record the rating alone.
                 self.table
-                    .write(vec![rating_write])
+                    .write(vec![rating_write, unblocked.write])
                     .await
                     .map_err(changed_meanwhile)?;
                 Ok(Recorded {

@@ -254,7 +254,8 @@ impl App {
             &template,
             Some(Condition::NotExists),
         )?;
-        self.create_once(write, template, idempotency).await
+        self.create_once(write, Vec::new(), template, idempotency)
+            .await
     }
 
     /// Templates for a team (its own and those for every team) and category, by name.

@@ -92,8 +92,13 @@ impl App {
             &webhook,
             Some(Condition::NotExists),
         )?;
-        self.create_once(write, WebhookView::of(webhook, true), idempotency)
-            .await
+        self.create_once(
+            write,
+            Vec::new(),
+            WebhookView::of(webhook, true),
+            idempotency,
+        )
+        .await
     }
 
     #[instrument(skip_all, fields(caller = caller.id()))]

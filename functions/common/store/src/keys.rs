@@ -360,6 +360,15 @@ pub fn report_key(id: &str) -> Key {
     Key::new(format!("REPORT#{id}"), "REPORT")
 }
 
+/// One open report per reporter and message (or conversation, `-`): the marker that
+/// refuses a second while the first is open.
+pub fn open_report_key(reporter: &str, conversation: &str, message: Option<&str>) -> Key {
+    Key::new(
+        format!("REPORTING#{reporter}"),
+        format!("{conversation}#{}", message.unwrap_or("-")),
+    )
+}
+
 /// A reporter's reports once closed (gsi1), for erasure.
 pub fn reports_by_partition(user: &str) -> String {
     format!("REPORTSBY#{user}")
