@@ -174,6 +174,7 @@ async fn every_assignment_is_recorded_on_the_conversation_for_the_team_only() {
     let app = TestApp::in_memory();
     let sam = join(&app, "sam", &["agent", "team-support"]).await;
     let sue = join(&app, "sue", &["senior"]).await;
+    join(&app, "lee", &["agent", "team-support"]).await;
     let alice = app.token("alice", &[]);
     let id = app.support(&alice, "general", "help").await;
     let path = format!("/v1/admin/conversations/{id}");
@@ -207,4 +208,45 @@ async fn every_assignment_is_recorded_on_the_conversation_for_the_team_only() {
         "the user sees none of it"
     );
     assert!(app.deliver().await.is_empty());
+}
+
+#[tokio::test]
+async fn conversations_go_only_to_admins_who_work_their_team() {
+    let app = TestApp::in_memory();
+    let sam = join(&app, "sam", &["agent", "team-support"]).await;
+    join(&app, "bongi", &["agent", "team-billing"]).await;
+    join(&app, "sue", &["senior"]).await;
+    let alice = app.token("alice", &[]);
+    let lerato = app.token("lerato", &[]);
+    app.get("/v1/conversations", &lerato).await;
+    let id = app.support(&alice, "general", "help").await;
+    let path = format!("/v1/admin/conversations/{id}");
+
+    for (assignee, why) in [
+        ("lerato", "a buyer is not an admin"),
+        ("alice", "nor is the conversation's own user"),
+        ("nobody", "an id the directory does not know"),
+        ("bongi", "an agent of another team"),
+    ] {
+        let (code, error) = app.patch(&path, &sam, json!({"assignee": assignee})).await;
+        assert_eq!(code, StatusCode::BAD_REQUEST, "{why}: {error}");
+        assert!(
+            error["error"]["message"].as_str().unwrap().contains(assignee),
+            "{error}"
+        );
+    }
+    let (_, unchanged) = app.get(&path, &sam).await;
+    assert_eq!(unchanged["assignee"], Value::Null, "nothing was written");
+
+    let (code, changed) = app.patch(&path, &sam, json!({"assignee": "sue"})).await;
+    assert_eq!(
+        (code, &changed["assignee"]),
+        (StatusCode::OK, &json!("sue")),
+        "seniors work every team"
+    );
+    let (code, changed) = app.patch(&path, &sam, json!({"assignee": "me"})).await;
+    assert_eq!(
+        (code, &changed["assignee"]),
+        (StatusCode::OK, &json!("sam"))
+    );
 }

@@ -1545,7 +1545,10 @@ export interface components {
             unread_count: number;
         };
         ConversationChanges: {
-            /** @description Absent: unchanged; `null`: unassign; a user id (or `me`): assign. */
+            /**
+             * @description Absent: unchanged; `null`: unassign; `me`, or an admin in the directory who works
+             *     the conversation's team: assign.
+             */
             assignee?: string | null;
             category?: components["schemas"]["Category"] | null;
             priority?: components["schemas"]["Priority"] | null;

@@ -74,6 +74,15 @@ impl AgentProfile {
             && self.open_count < i64::from(self.capacity)
     }
 
+    /// May be given conversations of `team`: an admin of the team, or a senior or a
+    /// manager (they work every team).
+    pub fn may_work(&self, team: Option<Team>) -> bool {
+        let has = |role: &str| self.roles.iter().any(|r| r == role);
+        has("senior")
+            || has("manager")
+            || (has("agent") && team.is_some_and(|t| self.teams.contains(&t)))
+    }
+
     /// Not away, and within working hours if they have any.
     pub fn on_duty(&self, now: DateTime<Utc>) -> bool {
         !self.away && self.working_hours.is_none_or(|h| h.contains(now))

@@ -61,7 +61,8 @@ pub struct ReplyRequest {
 #[serde(deny_unknown_fields)]
 pub struct ConversationChanges {
     pub status: Option<Status>,
-    /// Absent: unchanged; `null`: unassign; a user id (or `me`): assign.
+    /// Absent: unchanged; `null`: unassign; `me`, or an admin in the directory who works
+    /// the conversation's team: assign.
     #[serde(default, deserialize_with = "present")]
     pub assignee: Option<Option<String>>,
     pub priority: Option<Priority>,
@@ -341,6 +342,19 @@ impl App {
             Some(Some(user)) => Some(Some(validate::id("assignee", user)?)),
             other => other.clone(),
         };
+        // Another admin to assign: one the directory knows (admins join it with their
+        // first call); whether they work the team is checked on the conversation below.
+        let assigned = match &assignee {
+            Some(Some(user)) if user != caller.id() => {
+                Some(self.agent_profile(user).await?.ok_or_else(|| {
+                    ApiError::invalid(format!(
+                        "assignee: {user} is not an admin SayPro knows (admins join the directory \
+                         when they first open their queue)"
+                    ))
+                })?)
+            }
+            _ => None,
+        };
         let targets = self.sla_targets().await?;
         let rules = self.setting::<RoutingRules>().await?;
         let updated = self
@@ -375,6 +389,15 @@ impl App {
                     }
                     if let Some(status) = changes.status {
                         conversation.set_status(status, now, &targets);
+                    }
+                    if let Some(profile) = &assigned
+                        && !profile.may_work(conversation.team)
+                    {
+                        return Err(ApiError::invalid(format!(
+                            "assignee: {} does not work the {} team",
+                            profile.id,
+                            conversation.team.map_or("conversation's", |t| t.as_str())
+                        )));
                     }
                     let mut extra = Vec::new();
                     if let Some(assignee) =

@@ -81,6 +81,14 @@ impl App {
             .collect::<Result<_, _>>()?)
     }
 
+    /// An admin's directory profile, if they are in the directory.
+    pub(crate) async fn agent_profile(&self, user: &str) -> ApiResult<Option<AgentProfile>> {
+        match self.table.get(&profile_key(user), true).await? {
+            Some(item) => Ok(Some(from_item(item)?)),
+            None => Ok(None),
+        }
+    }
+
     /// The available agent of `team` with the fewest open conversations (ties: by id).
     pub(crate) async fn least_loaded(
         &self,
