@@ -231,7 +231,10 @@ async fn conversations_go_only_to_admins_who_work_their_team() {
         let (code, error) = app.patch(&path, &sam, json!({"assignee": assignee})).await;
         assert_eq!(code, StatusCode::BAD_REQUEST, "{why}: {error}");
         assert!(
-            error["error"]["message"].as_str().unwrap().contains(assignee),
+            error["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains(assignee),
             "{error}"
         );
     }

@@ -231,3 +231,44 @@ async fn creating_a_template_twice_with_one_key_creates_one() {
     let (_, list) = app.get("/v1/admin/templates", &sam).await;
     assert_eq!(names(&list), ["Thanks"]);
 }
+
+#[tokio::test]
+async fn a_template_has_a_budget_so_no_preview_reply_or_automation_can_exhaust_the_server() {
+    let app = TestApp::in_memory();
+    let sam = app.token("sam", &["agent", "team-support"]);
+    // The reviewer's template: five 100 MB repetitions, about a gigabyte to preview.
+    let (code, error) = app
+        .post(
+            "/v1/admin/templates",
+            &sam,
+            json!({"name": "big", "body": "{{ 'a' * 100000000 }}".repeat(5)}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::BAD_REQUEST, "{error}");
+    assert!(error_message(&error).contains("compute nothing"), "{error}");
+
+    // Loops may be written, but spend at most the budget on what they are given.
+    let loops = "{% for a in var.x %}{% for b in var.x %}{% for c in var.x %}.{% endfor %}{% endfor %}{% endfor %}";
+    let template = create(&app, &sam, json!({"name": "loops", "body": loops})).await;
+    let path = format!(
+        "/v1/admin/templates/{}/preview",
+        template["id"].as_str().unwrap()
+    );
+    let (code, error) = app
+        .post(
+            &path,
+            &sam,
+            json!({"variables": {"var.x": "x".repeat(200)}}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::BAD_REQUEST, "{error}");
+    assert!(error_message(&error).contains("too much work"), "{error}");
+    let (code, preview) = app
+        .post(&path, &sam, json!({"variables": {"var.x": "xy"}}))
+        .await;
+    assert_eq!(
+        (code, &preview["body"]),
+        (StatusCode::OK, &json!("........")),
+        "{preview}"
+    );
+}

@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use minijinja::{Environment, ErrorKind, UndefinedBehavior, Value};
+use minijinja::{Environment, ErrorKind, UndefinedBehavior, Value, filters};
 
 use crate::{Rejection, Result};
 
@@ -45,12 +45,100 @@ pub fn is_known(name: &str) -> bool {
         })
 }
 
+/// What one render may spend. Fuel counts the engine's instructions (loops over long
+/// values run out of it); output stops once it could no longer be a message body (at
+/// most four bytes a character); there are no macros, so nothing recurses.
+const FUEL: u64 = 20_000;
+const OUTPUT_MAX_BYTES: usize = BODY_MAX_CHARS * 4;
+
+/// Only what replies need: placeholders, `if`/`for`/`set`, and filters that never make
+/// text longer than their input. No functions (`range`) and no text-building operators
+/// (see [`refuse_computation`]), so no value outgrows what the conversation gave.
 fn environment() -> Environment<'static> {
-    let mut environment = Environment::new();
+    let mut environment = Environment::empty();
     environment.set_undefined_behavior(UndefinedBehavior::Strict);
     // Plain-text messages: nothing is HTML-escaped.
     environment.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+    environment.set_fuel(Some(FUEL));
+    environment.add_filter("default", filters::default);
+    environment.add_filter("d", filters::default);
+    environment.add_filter("upper", filters::upper);
+    environment.add_filter("lower", filters::lower);
+    environment.add_filter("title", filters::title);
+    environment.add_filter("capitalize", filters::capitalize);
+    environment.add_filter("trim", filters::trim);
+    environment.add_test("defined", minijinja::tests::is_defined);
+    environment.add_test("undefined", minijinja::tests::is_undefined);
+    environment.add_test("none", minijinja::tests::is_none);
     environment
+}
+
+/// Refuses `*`, `+` and `~` inside tags: Jinja repeats and joins text with them, and a
+/// single `'a' * 100000000` allocates 100 MB before any output limit can see it. A
+/// template is text with placeholders; it has nothing to compute.
+fn refuse_computation(field: &str, body: &str) -> Result<()> {
+    let mut rest = body;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let close = match after.chars().next() {
+            Some('{') => "}}",
+            Some('%') => "%}",
+            Some('#') => "#}",
+            _ => {
+                rest = after;
+                continue;
+            }
+        };
+        let inside = &after[1..];
+        let (content, remainder) = split_tag(inside, close);
+        let content = content.trim_matches(['+', '-']);
+        if close != "#}" && has_operator(content) {
+            return Err(Rejection::invalid(format!(
+                "{field}: templates compute nothing: `*`, `+` and `~` are not allowed inside \
+                 {{{{ }}}} or {{% %}} (write the text out instead)"
+            )));
+        }
+        rest = match close {
+            // The body of a raw block is text, whatever it looks like.
+            "%}" if content.trim() == "raw" => {
+                remainder.find("endraw").map_or("", |end| &remainder[end..])
+            }
+            _ => remainder,
+        };
+    }
+    Ok(())
+}
+
+/// A tag's content up to its closing delimiter (outside string literals), and what
+/// follows it. An unclosed tag runs to the end (the parser then refuses it).
+fn split_tag<'a>(inside: &'a str, close: &str) -> (&'a str, &'a str) {
+    outside_strings(inside)
+        .find(|(at, _)| inside[*at..].starts_with(close))
+        .map_or((inside, ""), |(at, _)| {
+            (&inside[..at], &inside[at + close.len()..])
+        })
+}
+
+fn has_operator(content: &str) -> bool {
+    outside_strings(content).any(|(_, c)| matches!(c, '*' | '+' | '~'))
+}
+
+/// The characters of tag content that are not in a string literal (Jinja's quotes,
+/// with backslash escapes), with their byte offsets.
+fn outside_strings(content: &str) -> impl Iterator<Item = (usize, char)> + '_ {
+    let mut quote = None;
+    let mut escaped = false;
+    content.char_indices().filter(move |&(_, c)| {
+        match quote {
+            Some(_) if escaped => escaped = false,
+            Some(_) if c == '\\' => escaped = true,
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '"' || c == '\'' => quote = Some(c),
+            None => return true,
+        }
+        false
+    })
 }
 
 /// `{{ x | "fallback" }}` → `{{ x | default("fallback") }}`: the only shorthand on top of
@@ -100,7 +188,7 @@ fn with_default_filters(expression: &str) -> String {
 /// placeholders it uses. Errors name `field` and the offending placeholder.
 pub fn check(field: &str, body: &str) -> Result<BTreeSet<String>> {
     let body = crate::validate::bounded_text(field, body, BODY_MAX_CHARS)?;
-    let source = expand_fallbacks(&body);
+    let source = source(field, &body)?;
     let environment = environment();
     let template = environment
         .template_from_str(&source)
@@ -118,21 +206,53 @@ pub fn check(field: &str, body: &str) -> Result<BTreeSet<String>> {
 /// Renders a checked template with `values` (placeholder name → text). A placeholder
 /// with no value and no fallback is a 400 that names it.
 pub fn render(body: &str, values: &BTreeMap<String, String>) -> Result<String> {
-    let source = expand_fallbacks(body);
+    let source = source("template", body)?;
     let environment = environment();
     let template = environment
         .template_from_str(&source)
         .map_err(|e| Rejection::invalid(format!("template: {}", describe(&e))))?;
-    let text = template
-        .render(context(values))
+    let mut output = Bounded(Vec::new());
+    template
+        .render_captured_to(context(values), &mut output)
         .map_err(|e| match e.kind() {
             ErrorKind::UndefinedError => Rejection::invalid(format!(
                 "variables: {} (give it in variables, or add a fallback to the template)",
                 describe(&e)
             )),
+            ErrorKind::WriteFailure => Rejection::invalid(format!(
+                "body: the template's text would be longer than {BODY_MAX_CHARS} characters"
+            )),
+            ErrorKind::OutOfFuel => {
+                Rejection::invalid("template: too much work to fill in (loops over long values?)")
+            }
             _ => Rejection::invalid(format!("template: {}", describe(&e))),
         })?;
+    let text = String::from_utf8(output.0)
+        .map_err(|_| Rejection::invalid("template: the text is not valid UTF-8"))?;
     crate::validate::body("body", &text)
+}
+
+/// A template's source as the engine parses it: nothing computed, fallbacks expanded.
+fn source(field: &str, body: &str) -> Result<String> {
+    refuse_computation(field, body)?;
+    Ok(expand_fallbacks(body))
+}
+
+/// Output that refuses to grow past what a message body can be.
+struct Bounded(Vec<u8>);
+
+impl std::io::Write for Bounded {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if self.0.len() + bytes.len() > OUTPUT_MAX_BYTES {
+            return Err(std::io::Error::other("longer than a message body"));
+        }
+        self.0.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// `user.first_name` → `{"user": {"first_name": ...}}`. Every namespace is present (so
@@ -236,5 +356,57 @@ mod tests {
         check("body", body).unwrap();
         let text = render(body, &values(&[("conversation.subject", "a<b>")])).unwrap();
         assert_eq!(text, "Choose | \"Renew\" | terms: A<B> & none");
+    }
+
+    #[test]
+    fn a_template_computes_nothing_so_no_value_outgrows_its_input() {
+        for body in [
+            "{{ 'a' * 100000000 }}",
+            "{{ user.name ~ user.name }}",
+            "{% set x = 'a' + 'b' %}{{ x }}",
+            "{%+ if 2 * 2 %}x{% endif %}",
+            "{{ range(10) }}",
+            "{{ user.name | join(',') }}",
+            "{{ user.name | replace('a', 'aaaaaaaa') }}",
+        ] {
+            let error = render(body, &values(&[("user.name", "Thandi")]));
+            assert!(error.is_err(), "{body} rendered");
+        }
+        let error = check("body", "{{ 'a' * 100000000 }}")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("compute nothing"), "{error}");
+        // Operators in strings, comments and raw blocks are text.
+        let body = "{{ user.name | 'a*b+c~d' }} {# 2 * 2 #}{% raw %}{{ 1 + 1 }}{% endraw %} 3*4";
+        check("body", body).unwrap();
+        assert_eq!(
+            render(body, &values(&[])).unwrap(),
+            "a*b+c~d {{ 1 + 1 }} 3*4"
+        );
+        assert!(
+            check(
+                "body",
+                "{% if user.name is defined %}{{ user.name | title }}{% endif %}"
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn rendering_stops_at_its_budget_of_work_and_of_output() {
+        let name = "x".repeat(200);
+        let loops = "{% for a in user.name %}{% for b in user.name %}{% for c in user.name %}\
+                     {% endfor %}{% endfor %}{% endfor %}";
+        let error = render(loops, &values(&[("user.name", &name)]))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("too much work"), "{error}");
+
+        let long = "{% for a in user.name %}{{ user.name }}{% endfor %}";
+        let name = "y".repeat(300);
+        let error = render(long, &values(&[("user.name", &name)]))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("longer than 5000"), "{error}");
     }
 }
