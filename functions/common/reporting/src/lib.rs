@@ -2,6 +2,7 @@
 //! from the messages): the monthly report (JSON, CSV or HTML), the live dashboard, the
 //! month's cost, and the scheduled delivery of the report on the 1st.
 
+pub mod figures;
 pub mod render;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};

@@ -1,11 +1,13 @@
-//! The monthly report as CSV (one figure per row) and as HTML with SVG charts drawn
-//! here, inline-styled so it reads the same in a browser and in an email. Every figure
+//! The monthly report as CSV (one figure per row, from the one description of its
+//! figures, [`Figures`]) and as HTML with SVG charts drawn here, inline-styled so it reads the same in a browser and in an email. Every figure
 //! is also in a table, so a mail client that drops SVG loses no number.
 
+use std::borrow::Cow;
 use std::fmt::Write;
 
+use crate::figures::{Cell, Figures};
 use domain::html::escape;
-use domain::report::{DayVolume, Headline, MonthlyReport, Row, TimeFigures, Times};
+use domain::report::{DayVolume, MonthlyReport, Row, TimeFigures, Times};
 
 const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 const BRAND: &str = "#0b5394";
@@ -18,275 +20,48 @@ fn percent(value: Option<f64>) -> String {
     value.map_or_else(|| "—".into(), |v| format!("{:.1}%", v * 100.0))
 }
 
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
+/// A spreadsheet runs a cell that begins with one of these as a formula.
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// Text a spreadsheet shows as text: a cell that would start a formula is prefixed with
+/// `'` (OWASP's CSV-injection advice). Numbers are never passed here, so −3 stays −3.
+fn neutralised(text: &str) -> Cow<'_, str> {
+    if text.starts_with(FORMULA_STARTS) {
+        Cow::Owned(format!("'{text}"))
     } else {
-        text.to_string()
+        Cow::Borrowed(text)
     }
 }
 
-/// One row per figure: `section,name,metric,value`.
-pub fn csv(report: &MonthlyReport) -> String {
-    let mut rows: Vec<[String; 4]> = Vec::new();
-    let mut add = |section: &str, name: &str, metric: &str, value: String| {
-        rows.push([section.into(), name.into(), metric.into(), value]);
-    };
-    let opt = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
-    for (label, headline) in [
-        ("this_month", &report.headline),
-        ("previous_month", &report.previous),
-    ] {
-        let h: &Headline = headline;
-        add("headline", label, "messages", h.messages.to_string());
-        add(
-            "headline",
-            label,
-            "conversations",
-            h.conversations.to_string(),
-        );
-        add(
-            "headline",
-            label,
-            "first_response_median_minutes",
-            opt(h.first_response_median_minutes),
-        );
-        add(
-            "headline",
-            label,
-            "average_response_minutes",
-            opt(h.average_response_minutes),
-        );
-        add(
-            "headline",
-            label,
-            "resolution_median_minutes",
-            opt(h.resolution_median_minutes),
-        );
-        add("headline", label, "sla_compliance", opt(h.sla_compliance));
-        add("headline", label, "satisfaction", opt(h.satisfaction));
-        add("headline", label, "nps", opt(h.nps));
-        add(
-            "headline",
-            label,
-            "complaint_resolution_rate",
-            opt(h.complaint_resolution_rate),
-        );
-        add("headline", label, "cost", opt(h.cost));
+fn write_csv(figures: &Figures) -> Result<Vec<u8>, csv::Error> {
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    writer.write_record(["section", "name", "metric", "value"])?;
+    for figure in figures.figures() {
+        let value = match figure.cell {
+            Cell::Text(text) => neutralised(text).into_owned(),
+            number => number.raw(),
+        };
+        writer.write_record([
+            neutralised(figure.section).as_ref(),
+            neutralised(figure.name).as_ref(),
+            neutralised(figure.metric).as_ref(),
+            value.as_str(),
+        ])?;
     }
-    for (name, figures) in time_rows(report) {
-        for (clock, times) in [
-            ("business", &figures.business),
-            ("wall_clock", &figures.wall_clock),
-        ] {
-            add(
-                "times",
-                name,
-                &format!("{clock}_count"),
-                times.count.to_string(),
-            );
-            add(
-                "times",
-                name,
-                &format!("{clock}_mean_minutes"),
-                opt(times.mean_minutes),
-            );
-            add(
-                "times",
-                name,
-                &format!("{clock}_median_minutes"),
-                opt(times.median_minutes),
-            );
-            add(
-                "times",
-                name,
-                &format!("{clock}_p90_minutes"),
-                opt(times.p90_minutes),
-            );
-        }
-        add(
-            "times",
-            name,
-            "target_minutes",
-            figures.target_minutes.to_string(),
-        );
-        add("times", name, "within_target", opt(figures.within_target));
-    }
-    let sla = &report.sla;
-    add(
-        "sla",
-        "responses",
-        "on_time",
-        sla.responses_on_time.to_string(),
-    );
-    add("sla", "responses", "total", sla.responses.to_string());
-    add(
-        "sla",
-        "responses",
-        "compliance",
-        opt(sla.response_compliance),
-    );
-    add(
-        "sla",
-        "resolutions",
-        "on_time",
-        sla.resolutions_on_time.to_string(),
-    );
-    add("sla", "resolutions", "total", sla.resolutions.to_string());
-    add(
-        "sla",
-        "resolutions",
-        "compliance",
-        opt(sla.resolution_compliance),
-    );
-    let v = &report.volumes;
-    for (metric, n) in [
-        ("messages", v.messages),
-        ("user_to_user", v.user_to_user),
-        ("user_to_admin", v.user_to_admin),
-        ("from_users", v.from_users),
-        ("from_admins", v.from_admins),
-        ("automated", v.automated),
-        ("support_conversations", v.support_conversations),
-        ("direct_conversations", v.direct_conversations),
-    ] {
-        add("volumes", "month", metric, n.to_string());
-    }
-    for day in &v.daily {
-        add(
-            "volumes",
-            &day.date.to_string(),
-            "daily_messages",
-            day.messages.to_string(),
-        );
-    }
-    for week in &v.weekly {
-        add(
-            "volumes",
-            &week.date.to_string(),
-            "weekly_messages",
-            week.messages.to_string(),
-        );
-    }
-    for (weekday, hours) in report.heatmap.iter().enumerate() {
-        for (hour, n) in hours.iter().enumerate() {
-            add(
-                "heatmap",
-                WEEKDAYS[weekday],
-                &format!("{hour:02}:00"),
-                n.to_string(),
-            );
-        }
-    }
-    for (section, table) in [
-        ("agents", &report.agents),
-        ("teams", &report.teams),
-        ("categories", &report.categories),
-    ] {
-        for row in table {
-            add(section, &row.name, "opened", row.opened.to_string());
-            add(section, &row.name, "responses", row.responses.to_string());
-            add(
-                section,
-                &row.name,
-                "first_response_median_minutes",
-                opt(row.first_response_median_minutes),
-            );
-            add(
-                section,
-                &row.name,
-                "average_response_minutes",
-                opt(row.average_response_minutes),
-            );
-            add(section, &row.name, "resolved", row.resolved.to_string());
-            add(
-                section,
-                &row.name,
-                "sla_compliance",
-                opt(row.sla_compliance),
-            );
-            add(section, &row.name, "ratings", row.ratings.to_string());
-            add(section, &row.name, "satisfaction", opt(row.satisfaction));
-        }
-    }
-    let s = &report.satisfaction;
-    add("satisfaction", "all", "ratings", s.ratings.to_string());
-    for (stars, n) in s.distribution.iter().enumerate() {
-        add(
-            "satisfaction",
-            "all",
-            &format!("stars_{}", stars + 1),
-            n.to_string(),
-        );
-    }
-    add("satisfaction", "all", "average", opt(s.average));
-    add("satisfaction", "all", "csat", opt(s.csat));
-    add("satisfaction", "all", "clarity", opt(s.clarity));
-    add("satisfaction", "all", "timeliness", opt(s.timeliness));
-    add("satisfaction", "all", "helpfulness", opt(s.helpfulness));
-    let n = &report.nps;
-    add("nps", "all", "answers", n.answers.to_string());
-    add("nps", "all", "promoters", n.promoters.to_string());
-    add("nps", "all", "passives", n.passives.to_string());
-    add("nps", "all", "detractors", n.detractors.to_string());
-    add("nps", "all", "score", opt(n.score));
-    let c = &report.complaints;
-    add("complaints", "all", "received", c.received.to_string());
-    add("complaints", "all", "resolved", c.resolved.to_string());
-    add(
-        "complaints",
-        "all",
-        "resolution_rate",
-        opt(c.resolution_rate),
-    );
-    let l = &report.listings;
-    add(
-        "listings",
-        "all",
-        "active_listings",
-        l.active_listings.to_string(),
-    );
-    add(
-        "listings",
-        "all",
-        "listings_messaged",
-        l.listings_messaged.to_string(),
-    );
-    add("listings", "all", "share_messaged", opt(l.share_messaged));
-    let cost = &report.cost.cost;
-    for (metric, value) in [
-        ("dynamodb_reads", cost.dynamodb_reads),
-        ("dynamodb_writes", cost.dynamodb_writes),
-        ("lambda_requests", cost.lambda_requests),
-        ("lambda_compute", cost.lambda_compute),
-        ("api_requests", cost.api_requests),
-        ("email", cost.email),
-        ("total", cost.total),
-    ] {
-        add("cost", &report.cost.currency, metric, value.to_string());
-    }
-    for (country, value) in &cost.sms {
-        add(
-            "cost",
-            &report.cost.currency,
-            &format!("sms_{country}"),
-            value.to_string(),
-        );
-    }
-    add(
-        "cost",
-        &report.cost.currency,
-        "per_conversation",
-        opt(report.cost.per_conversation),
-    );
+    writer.into_inner().map_err(|e| e.into_error().into())
+}
 
-    let mut out = String::from("section,name,metric,value\n");
-    for row in rows {
-        let fields: Vec<String> = row.iter().map(|f| csv_field(f)).collect();
-        out.push_str(&fields.join(","));
-        out.push('\n');
-    }
-    out
+/// One row per figure: `section,name,metric,value`, quoted where needed by the `csv`
+/// crate; text neutralised against formulas, numbers as they are.
+pub fn csv(report: &MonthlyReport) -> String {
+    #[allow(
+        clippy::expect_used,
+        reason = "records of four fields written to memory: no I/O to fail, no lengths to differ"
+    )]
+    let bytes = write_csv(&Figures::of(report)).expect("a CSV written to memory");
+    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 fn time_rows(report: &MonthlyReport) -> [(&'static str, &TimeFigures); 3] {
@@ -803,4 +578,309 @@ pub fn html(report: &MonthlyReport) -> String {
 <body style=\"margin:0;padding:24px;background:#ffffff;font-family:Arial,Helvetica,sans-serif;color:#111827\">{body}</body></html>",
         escape(&report.month)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+    use domain::pricing::{Cost, Usage};
+    use domain::report::{
+        Complaints, Compliance, CostSummary, DayVolume, Headline, ListingCoverage, Nps, PeakHour,
+        Row, Satisfaction, TimeFigures, Times, Volumes,
+    };
+
+    fn times(count: u64, mean: f64) -> Times {
+        Times {
+            count,
+            mean_minutes: Some(mean),
+            median_minutes: Some(9.0),
+            p90_minutes: Some(240.0),
+        }
+    }
+
+    fn row(name: &str) -> Row {
+        Row {
+            name: name.into(),
+            opened: 2,
+            responses: 5,
+            first_response_median_minutes: Some(9.0),
+            average_response_minutes: Some(57.4),
+            resolved: 2,
+            sla_compliance: Some(1.0),
+            ratings: 2,
+            satisfaction: Some(3.5),
+        }
+    }
+
+    /// A month with every kind of figure, and names that a spreadsheet or a browser
+    /// would take for code.
+    fn sample(agents: &[&str]) -> MonthlyReport {
+        let day = |d: u32| NaiveDate::from_ymd_opt(2026, 11, d).unwrap_or_default();
+        let figures = TimeFigures {
+            target_minutes: 10,
+            business: times(5, 57.4),
+            wall_clock: times(5, 61.2),
+            within_target: Some(0.6),
+        };
+        let mut heatmap = [[0; 24]; 7];
+        heatmap[1][9] = 9;
+        heatmap[1][10] = 2;
+        heatmap[4][15] = 1;
+        MonthlyReport {
+            month: "2026-11".into(),
+            previous_month: "2026-10".into(),
+            percentile_error: 0.0488,
+            headline: Headline {
+                messages: 12,
+                conversations: 6,
+                first_response_median_minutes: Some(9.0),
+                average_response_minutes: Some(57.4),
+                resolution_median_minutes: Some(9.0),
+                sla_compliance: Some(1.0),
+                satisfaction: Some(3.4),
+                nps: Some(-3.0),
+                complaint_resolution_rate: Some(1.0),
+                cost: Some(0.012345),
+            },
+            previous: Headline {
+                messages: 4,
+                cost: Some(0.01),
+                ..Headline::default()
+            },
+            first_response: figures.clone(),
+            response: TimeFigures {
+                target_minutes: 30,
+                ..figures.clone()
+            },
+            resolution: TimeFigures {
+                target_minutes: 1440,
+                within_target: Some(1.0),
+                ..figures
+            },
+            sla: Compliance {
+                responses: 5,
+                responses_on_time: 5,
+                response_compliance: Some(1.0),
+                resolutions: 5,
+                resolutions_on_time: 4,
+                resolution_compliance: Some(0.8),
+            },
+            volumes: Volumes {
+                messages: 12,
+                user_to_user: 2,
+                user_to_admin: 10,
+                from_users: 7,
+                from_admins: 5,
+                automated: 0,
+                support_conversations: 5,
+                direct_conversations: 1,
+                daily: (1..=30)
+                    .map(|d| DayVolume {
+                        date: day(d),
+                        messages: i64::from(d % 7),
+                    })
+                    .collect(),
+                weekly: [2, 9, 16, 23, 30]
+                    .into_iter()
+                    .map(|d| DayVolume {
+                        date: day(d),
+                        messages: 3,
+                    })
+                    .collect(),
+            },
+            heatmap,
+            peak_hours: vec![
+                PeakHour {
+                    weekday: 1,
+                    hour: 9,
+                    messages: 9,
+                },
+                PeakHour {
+                    weekday: 1,
+                    hour: 10,
+                    messages: 2,
+                },
+            ],
+            agents: agents.iter().map(|name| row(name)).collect(),
+            teams: vec![row("team-support")],
+            categories: vec![row("complaint"), row("general")],
+            satisfaction: Satisfaction {
+                ratings: 5,
+                distribution: [1, 0, 1, 2, 1],
+                average: Some(3.4),
+                csat: Some(0.6),
+                clarity: Some(4.0),
+                timeliness: None,
+                helpfulness: None,
+            },
+            nps: Nps {
+                answers: 2,
+                promoters: 1,
+                passives: 0,
+                detractors: 1,
+                score: Some(-3.0),
+            },
+            complaints: Complaints {
+                received: 2,
+                resolved: 2,
+                resolution_rate: Some(1.0),
+            },
+            listings: ListingCoverage {
+                active_listings: 2,
+                listings_messaged: 1,
+                share_messaged: Some(0.5),
+            },
+            cost: CostSummary {
+                price_source: "AWS af-south-1 <list> prices".into(),
+                currency: "USD".into(),
+                usage: Usage {
+                    read_units: 12.5,
+                    write_units: 40,
+                    invocations: 30,
+                    gb_seconds: 1.25,
+                    api_requests: 20,
+                    emails: 3,
+                    sms_segments: [("ZA".to_string(), 2)].into_iter().collect(),
+                },
+                cost: Cost {
+                    dynamodb_reads: 0.000004,
+                    dynamodb_writes: 0.00006,
+                    lambda_requests: 0.000006,
+                    lambda_compute: 0.00002,
+                    api_requests: 0.00002,
+                    email: 0.0003,
+                    sms: [("ZA".to_string(), 0.012)].into_iter().collect(),
+                    total: 0.01241,
+                },
+                per_conversation: Some(0.0020683),
+            },
+        }
+    }
+
+    const TRICKY: [&str; 6] = [
+        "=HYPERLINK(\"http://x\")",
+        "+1",
+        "-x",
+        "@x",
+        "\tindented",
+        "two\r\nlines, \"quoted\"",
+    ];
+
+    fn records(csv: &str) -> Vec<Vec<String>> {
+        csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(csv.as_bytes())
+            .records()
+            .map(|record| {
+                let record = record.unwrap();
+                record.iter().map(str::to_string).collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_csv_neutralises_formulas_quotes_what_needs_it_and_keeps_numbers_numbers() {
+        let csv = csv(&sample(&TRICKY));
+        assert!(csv.starts_with("section,name,metric,value\n"), "{csv}");
+        assert!(
+            csv.contains("\nagents,\"'=HYPERLINK(\"\"http://x\"\")\",opened,2\n"),
+            "{csv}"
+        );
+        assert!(csv.contains("\nagents,'+1,opened,2\n"));
+        assert!(csv.contains("\nagents,'-x,opened,2\n"));
+        assert!(csv.contains("\nagents,'@x,opened,2\n"));
+        assert!(csv.contains("\nagents,\"two\r\nlines, \"\"quoted\"\"\",opened,2\n"));
+        assert!(csv.contains("\nheadline,this_month,nps,-3\n"), "a number");
+        assert!(csv.contains("\nnps,all,score,-3\n"));
+        assert!(csv.contains("\ntimes,first_response,within_target,0.6\n"));
+        assert!(
+            csv.contains("\nsatisfaction,all,timeliness,\n"),
+            "none: empty"
+        );
+
+        let rows = records(&csv);
+        assert!(rows.iter().all(|row| row.len() == 4), "one figure per row");
+        let names: Vec<&str> = rows
+            .iter()
+            .filter(|row| row[0] == "agents" && row[2] == "opened")
+            .map(|row| row[1].as_str())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "'=HYPERLINK(\"http://x\")",
+                "'+1",
+                "'-x",
+                "'@x",
+                "'\tindented",
+                "two\r\nlines, \"quoted\"",
+            ]
+        );
+        for row in &rows[1..] {
+            for text in &row[..3] {
+                assert!(!text.starts_with(FORMULA_STARTS), "{row:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_csv_has_every_figure_once_in_the_order_by_section() {
+        let rows = records(&csv(&sample(&["sue"])));
+        let keys: Vec<(String, String, String)> = rows[1..]
+            .iter()
+            .map(|row| (row[0].clone(), row[1].clone(), row[2].clone()))
+            .collect();
+        let unique: std::collections::BTreeSet<_> = keys.iter().collect();
+        assert_eq!(unique.len(), keys.len(), "no figure twice");
+        let count = |section: &str| keys.iter().filter(|k| k.0 == section).count();
+        assert_eq!(count("headline"), 20);
+        assert_eq!(count("times"), 30);
+        assert_eq!(count("sla"), 6);
+        assert_eq!(count("volumes"), 8 + 30 + 5);
+        assert_eq!(count("heatmap"), 7 * 24);
+        assert_eq!(count("agents"), 8);
+        assert_eq!(count("satisfaction"), 11);
+        assert_eq!(count("nps"), 5);
+        assert_eq!(
+            count("cost"),
+            7 + 1 + 1,
+            "services, SMS to ZA, per conversation"
+        );
+        assert_eq!(
+            keys[0],
+            ("headline".into(), "this_month".into(), "messages".into())
+        );
+        assert_eq!(
+            keys[10],
+            (
+                "headline".into(),
+                "previous_month".into(),
+                "messages".into()
+            )
+        );
+        assert!(keys.contains(&("heatmap".into(), "Tue".into(), "09:00".into())));
+        assert!(keys.contains(&("cost".into(), "USD".into(), "sms_ZA".into())));
+        let sections: Vec<&str> = keys.iter().map(|k| k.0.as_str()).collect();
+        let mut order = sections.clone();
+        order.dedup();
+        assert_eq!(
+            order,
+            [
+                "headline",
+                "times",
+                "sla",
+                "volumes",
+                "heatmap",
+                "agents",
+                "teams",
+                "categories",
+                "satisfaction",
+                "nps",
+                "complaints",
+                "listings",
+                "cost"
+            ]
+        );
+    }
 }
