@@ -343,7 +343,7 @@ impl Reports<'_> {
         let month = previous_month(today.with_day(1).unwrap_or(today));
         let label = month_text(month);
         let built = self.build_report(month).await?;
-        let html = render::html(&built.report);
+        let html = render::html(&built.report)?;
         let copy = serde_json::json!({
             "month": label,
             "generated_at": now,

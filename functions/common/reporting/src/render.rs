@@ -1,24 +1,22 @@
-//! The monthly report as CSV (one figure per row, from the one description of its
-//! figures, [`Figures`]) and as HTML with SVG charts drawn here, inline-styled so it reads the same in a browser and in an email. Every figure
-//! is also in a table, so a mail client that drops SVG loses no number.
+//! The monthly report as CSV (one figure per row) and as HTML with SVG charts, both
+//! from one description of its figures ([`Figures`]). The HTML is drawn by MiniJinja
+//! templates (`templates/`) with HTML auto-escaping, inline-styled so it reads the same
+//! in a browser and in an email; every figure is in a table, so a mail client that
+//! drops SVG loses no number. The charts' coordinates are computed here, their SVG
+//! written by the templates.
 
 use std::borrow::Cow;
-use std::fmt::Write;
+use std::sync::LazyLock;
 
-use crate::figures::{Cell, Figures};
-use domain::html::escape;
-use domain::report::{DayVolume, MonthlyReport, Row, TimeFigures, Times};
+use anyhow::anyhow;
+use minijinja::syntax::SyntaxConfig;
+use minijinja::{Environment, UndefinedBehavior, Value};
+use serde::Serialize;
 
-const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+use crate::figures::{Cell, Chart, Figures, Table, WEEKDAYS};
+use domain::report::MonthlyReport;
+
 const BRAND: &str = "#0b5394";
-
-fn number(value: Option<f64>) -> String {
-    value.map_or_else(|| "—".into(), |v| format!("{v}"))
-}
-
-fn percent(value: Option<f64>) -> String {
-    value.map_or_else(|| "—".into(), |v| format!("{:.1}%", v * 100.0))
-}
 
 /// A spreadsheet runs a cell that begins with one of these as a formula.
 const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
@@ -64,520 +62,327 @@ pub fn csv(report: &MonthlyReport) -> String {
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
-fn time_rows(report: &MonthlyReport) -> [(&'static str, &TimeFigures); 3] {
-    [
-        ("first_response", &report.first_response),
-        ("response", &report.response),
-        ("resolution", &report.resolution),
-    ]
+/// The templates, compiled in; `.html` ones escape every value they write.
+static TEMPLATES: LazyLock<Result<Environment<'static>, String>> = LazyLock::new(|| {
+    let mut environment = Environment::new();
+    environment.set_undefined_behavior(UndefinedBehavior::Strict);
+    // Block tags on lines of their own leave no blank lines behind.
+    let syntax = SyntaxConfig::builder()
+        .trim_blocks(true)
+        .lstrip_blocks(true)
+        .build()
+        .map_err(|e| e.to_string())?;
+    environment.set_syntax(syntax);
+    for (name, source) in [
+        ("report.html", include_str!("../templates/report.html")),
+        (
+            "bar_chart.html",
+            include_str!("../templates/bar_chart.html"),
+        ),
+        ("heatmap.html", include_str!("../templates/heatmap.html")),
+    ] {
+        environment
+            .add_template(name, source)
+            .map_err(|e| format!("{name}: {e:#}"))?;
+    }
+    Ok(environment)
+});
+
+/// SVG coordinates to a tenth of a pixel.
+fn at(value: f64) -> f64 {
+    (value * 10.0).round() / 10.0
+}
+
+#[derive(Serialize)]
+struct Bar {
+    x: f64,
+    y: f64,
+    width: f64,
+    height: f64,
+    label: String,
+    value: i64,
+    /// Every bar has its value in its tooltip; only every so many its label under it.
+    labelled: bool,
+    label_x: f64,
 }
 
 /// A vertical bar chart of labelled values.
-pub fn bar_chart(title: &str, bars: &[(String, i64)], width: u32, height: u32) -> String {
-    let max = bars.iter().map(|(_, v)| *v).max().unwrap_or(0).max(1);
-    let (left, bottom, top) = (36.0, 28.0, 24.0);
-    let plot_height = f64::from(height) - bottom - top;
-    let slot = (f64::from(width) - left) / bars.len().max(1) as f64;
-    let mut svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"{}\" font-family=\"Arial,Helvetica,sans-serif\" font-size=\"10\">",
-        escape(title)
-    );
-    let _ = write!(
-        svg,
-        "<text x=\"{left}\" y=\"14\" font-size=\"12\" font-weight=\"bold\" fill=\"#111827\">{}</text>",
-        escape(title)
-    );
-    let _ = write!(
-        svg,
-        "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" fill=\"#6b7280\">{max}</text>",
-        left - 4.0,
-        top + 8.0
-    );
-    let _ = write!(
-        svg,
-        "<line x1=\"{left}\" y1=\"{}\" x2=\"{width}\" y2=\"{}\" stroke=\"#d1d5db\"/>",
-        top + plot_height,
-        top + plot_height
-    );
-    let label_every = (bars.len() / 16).max(1);
-    for (i, (label, value)) in bars.iter().enumerate() {
-        let bar_height = plot_height * (*value as f64) / (max as f64);
-        let x = left + slot * i as f64 + slot * 0.1;
-        let y = top + plot_height - bar_height;
-        let _ = write!(
-            svg,
-            "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{bar_height:.1}\" fill=\"{BRAND}\"><title>{}: {value}</title></rect>",
-            slot * 0.8,
-            escape(label)
-        );
-        if i % label_every == 0 {
-            let _ = write!(
-                svg,
-                "<text x=\"{:.1}\" y=\"{}\" text-anchor=\"middle\" fill=\"#374151\">{}</text>",
-                x + slot * 0.4,
-                f64::from(height) - 10.0,
-                escape(label)
-            );
+#[derive(Serialize)]
+struct BarChart {
+    title: String,
+    width: u32,
+    height: u32,
+    left: f64,
+    max: i64,
+    max_x: f64,
+    max_y: f64,
+    baseline: f64,
+    label_y: f64,
+    bars: Vec<Bar>,
+}
+
+impl BarChart {
+    fn new(title: &str, bars: &[(String, i64)], width: u32, height: u32) -> Self {
+        let max = bars.iter().map(|(_, v)| *v).max().unwrap_or(0).max(1);
+        let (left, bottom, top) = (36.0, 28.0, 24.0);
+        let plot_height = f64::from(height) - bottom - top;
+        let slot = (f64::from(width) - left) / bars.len().max(1) as f64;
+        let label_every = (bars.len() / 16).max(1);
+        Self {
+            title: title.into(),
+            width,
+            height,
+            left,
+            max,
+            max_x: left - 4.0,
+            max_y: top + 8.0,
+            baseline: top + plot_height,
+            label_y: f64::from(height) - 10.0,
+            bars: bars
+                .iter()
+                .enumerate()
+                .map(|(i, (label, value))| {
+                    let bar_height = plot_height * (*value as f64) / (max as f64);
+                    let x = left + slot * i as f64 + slot * 0.1;
+                    Bar {
+                        x: at(x),
+                        y: at(top + plot_height - bar_height),
+                        width: at(slot * 0.8),
+                        height: at(bar_height),
+                        label: label.clone(),
+                        value: *value,
+                        labelled: i % label_every == 0,
+                        label_x: at(x + slot * 0.4),
+                    }
+                })
+                .collect(),
         }
     }
-    svg.push_str("</svg>");
-    svg
+}
+
+#[derive(Serialize)]
+struct HourLabel {
+    x: f64,
+    text: String,
+}
+
+#[derive(Serialize)]
+struct HeatCell {
+    x: f64,
+    opacity: String,
+    title: String,
+}
+
+#[derive(Serialize)]
+struct HeatRow {
+    label: &'static str,
+    y: f64,
+    label_y: f64,
+    cells: Vec<HeatCell>,
 }
 
 /// Weekday × hour cells shaded by volume.
-pub fn heatmap_chart(grid: &[[i64; 24]; 7]) -> String {
-    let max = grid.iter().flatten().copied().max().unwrap_or(0).max(1);
-    let (cell, left, top) = (20.0, 36.0, 30.0);
-    let (width, height) = (left + cell * 24.0 + 4.0, top + cell * 7.0 + 4.0);
-    let mut svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"Messages by weekday and hour\" font-family=\"Arial,Helvetica,sans-serif\" font-size=\"9\">"
-    );
-    let _ = write!(
-        svg,
-        "<text x=\"{left}\" y=\"12\" font-size=\"12\" font-weight=\"bold\" fill=\"#111827\">Messages by weekday and hour (SAST)</text>"
-    );
-    for hour in (0..24).step_by(3) {
-        let _ = write!(
-            svg,
-            "<text x=\"{:.1}\" y=\"{}\" text-anchor=\"middle\" fill=\"#374151\">{hour:02}</text>",
-            left + cell * f64::from(hour) + cell / 2.0,
-            top - 4.0
-        );
-    }
-    for (weekday, hours) in grid.iter().enumerate() {
-        let y = top + cell * weekday as f64;
-        let _ = write!(
-            svg,
-            "<text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"#374151\">{}</text>",
-            left - 4.0,
-            y + cell * 0.65,
-            WEEKDAYS[weekday]
-        );
-        for (hour, n) in hours.iter().enumerate() {
-            let opacity = if *n == 0 {
-                0.04
-            } else {
-                0.15 + 0.85 * (*n as f64) / (max as f64)
-            };
-            let _ = write!(
-                svg,
-                "<rect x=\"{:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{BRAND}\" fill-opacity=\"{opacity:.2}\"><title>{} {hour:02}:00: {n}</title></rect>",
-                left + cell * hour as f64,
-                cell - 2.0,
-                cell - 2.0,
-                WEEKDAYS[weekday]
-            );
+#[derive(Serialize)]
+struct Heatmap {
+    title: String,
+    width: u32,
+    height: u32,
+    left: f64,
+    size: f64,
+    labels_x: f64,
+    hours_y: f64,
+    hours: Vec<HourLabel>,
+    rows: Vec<HeatRow>,
+}
+
+impl Heatmap {
+    fn new(title: &str, grid: &[[i64; 24]; 7]) -> Self {
+        let max = grid.iter().flatten().copied().max().unwrap_or(0).max(1);
+        let (cell, left, top) = (20.0, 36.0, 30.0);
+        Self {
+            title: title.into(),
+            // 36 + 20 × 24 + 4, 30 + 20 × 7 + 4
+            width: 520,
+            height: 174,
+            left,
+            size: cell - 2.0,
+            labels_x: left - 4.0,
+            hours_y: top - 4.0,
+            hours: (0..24)
+                .step_by(3)
+                .map(|hour| HourLabel {
+                    x: at(left + cell * f64::from(hour) + cell / 2.0),
+                    text: format!("{hour:02}"),
+                })
+                .collect(),
+            rows: WEEKDAYS
+                .iter()
+                .zip(grid)
+                .enumerate()
+                .map(|(weekday, (label, hours))| {
+                    let y = top + cell * weekday as f64;
+                    HeatRow {
+                        label,
+                        y: at(y),
+                        label_y: at(y + cell * 0.65),
+                        cells: hours
+                            .iter()
+                            .enumerate()
+                            .map(|(hour, n)| {
+                                let opacity = if *n == 0 {
+                                    0.04
+                                } else {
+                                    0.15 + 0.85 * (*n as f64) / (max as f64)
+                                };
+                                HeatCell {
+                                    x: at(left + cell * hour as f64),
+                                    opacity: format!("{opacity:.2}"),
+                                    title: format!("{label} {hour:02}:00: {n}"),
+                                }
+                            })
+                            .collect(),
+                    }
+                })
+                .collect(),
         }
     }
-    svg.push_str("</svg>");
-    svg
 }
 
-fn table(head: &[&str], rows: &[Vec<String>]) -> String {
-    let cell = "padding:4px 8px;border-bottom:1px solid #e5e7eb;text-align:left";
-    let mut html = String::from(
-        "<table style=\"border-collapse:collapse;font-size:13px;margin:8px 0 16px\"><tr>",
-    );
-    for h in head {
-        let _ = write!(
-            html,
-            "<th style=\"{cell};background:#f3f4f6\">{}</th>",
-            escape(h)
-        );
-    }
-    html.push_str("</tr>");
-    for row in rows {
-        html.push_str("<tr>");
-        for value in row {
-            let _ = write!(html, "<td style=\"{cell}\">{}</td>", escape(value));
+#[derive(Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum ChartView {
+    Bars(BarChart),
+    Heatmap(Heatmap),
+}
+
+impl ChartView {
+    fn of(chart: &Chart) -> Self {
+        match chart {
+            Chart::Bars {
+                title,
+                width,
+                height,
+                bars,
+            } => Self::Bars(BarChart::new(title, bars, *width, *height)),
+            Chart::Heatmap { title, grid } => Self::Heatmap(Heatmap::new(title, grid)),
         }
-        html.push_str("</tr>");
     }
-    html.push_str("</table>");
-    html
 }
 
-fn change(now: Option<f64>, before: Option<f64>) -> String {
-    match (now, before) {
-        (Some(now), Some(before)) if before != 0.0 => {
-            format!("{:+.1}%", (now - before) / before.abs() * 100.0)
+#[derive(Serialize)]
+struct CellView {
+    text: String,
+    /// Numbers are right-aligned.
+    number: bool,
+}
+
+impl CellView {
+    fn of(cell: &Cell) -> Self {
+        Self {
+            text: cell.display(),
+            number: cell.is_number(),
         }
-        _ => "—".into(),
     }
 }
 
-fn times_cells(times: &Times) -> [String; 3] {
-    [
-        number(times.mean_minutes),
-        number(times.median_minutes),
-        number(times.p90_minutes),
-    ]
+#[derive(Serialize)]
+struct ColumnView<'a> {
+    heading: &'a str,
+    number: bool,
 }
 
-fn rows_table(rows: &[Row]) -> String {
-    let body: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| {
-            vec![
-                r.name.clone(),
-                r.opened.to_string(),
-                r.responses.to_string(),
-                number(r.first_response_median_minutes),
-                number(r.average_response_minutes),
-                r.resolved.to_string(),
-                percent(r.sla_compliance),
-                format!("{} ({})", number(r.satisfaction), r.ratings),
-            ]
-        })
-        .collect();
-    table(
-        &[
-            "",
-            "Opened",
-            "Responses",
-            "FRT median (min)",
-            "Avg response (min)",
-            "Resolved",
-            "SLA met",
-            "Rating (n)",
-        ],
-        &body,
-    )
+#[derive(Serialize)]
+struct RowView<'a> {
+    label: &'a str,
+    cells: Vec<CellView>,
 }
 
-fn day_bars(days: &[DayVolume], label: impl Fn(&DayVolume) -> String) -> Vec<(String, i64)> {
-    days.iter().map(|d| (label(d), d.messages)).collect()
+#[derive(Serialize)]
+struct TableView<'a> {
+    /// Whether the rows have labels (a table of one row may not).
+    labelled: bool,
+    corner: &'a str,
+    columns: Vec<ColumnView<'a>>,
+    rows: Vec<RowView<'a>>,
+    dense: bool,
+    chart: Option<ChartView>,
+}
+
+impl<'a> TableView<'a> {
+    fn of(table: &'a Table) -> Self {
+        let columns = table
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, column)| ColumnView {
+                heading: &column.heading,
+                number: !table.rows.is_empty()
+                    && table
+                        .rows
+                        .iter()
+                        .all(|row| row.cells.get(i).is_some_and(Cell::is_number)),
+            })
+            .collect();
+        Self {
+            labelled: table.rows.iter().any(|row| row.label.is_some()) || !table.corner.is_empty(),
+            corner: &table.corner,
+            columns,
+            rows: table
+                .rows
+                .iter()
+                .map(|row| RowView {
+                    label: row.label.as_deref().unwrap_or_default(),
+                    cells: row.cells.iter().map(CellView::of).collect(),
+                })
+                .collect(),
+            dense: table.dense,
+            chart: table.chart.as_ref().map(ChartView::of),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct SectionView<'a> {
+    heading: &'a str,
+    tables: Vec<TableView<'a>>,
+    note: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Page<'a> {
+    brand: &'static str,
+    month: &'a str,
+    previous_month: &'a str,
+    /// In percent, to a tenth.
+    percentile_error: String,
+    sections: Vec<SectionView<'a>>,
 }
 
 /// The report as one HTML document.
-pub fn html(report: &MonthlyReport) -> String {
-    let h = |text: &str| {
-        format!(
-            "<h2 style=\"font-size:16px;color:{BRAND};margin:24px 0 4px\">{}</h2>",
-            escape(text)
-        )
-    };
-    let (now, before) = (&report.headline, &report.previous);
-    let as_f = |n: i64| Some(n as f64);
-    let headline_rows = vec![
-        (
-            "Messages",
-            now.messages.to_string(),
-            before.messages.to_string(),
-            change(as_f(now.messages), as_f(before.messages)),
-        ),
-        (
-            "Conversations",
-            now.conversations.to_string(),
-            before.conversations.to_string(),
-            change(as_f(now.conversations), as_f(before.conversations)),
-        ),
-        (
-            "First response, median (business min)",
-            number(now.first_response_median_minutes),
-            number(before.first_response_median_minutes),
-            change(
-                now.first_response_median_minutes,
-                before.first_response_median_minutes,
-            ),
-        ),
-        (
-            "Average response (business min)",
-            number(now.average_response_minutes),
-            number(before.average_response_minutes),
-            change(
-                now.average_response_minutes,
-                before.average_response_minutes,
-            ),
-        ),
-        (
-            "Resolution, median (business min)",
-            number(now.resolution_median_minutes),
-            number(before.resolution_median_minutes),
-            change(
-                now.resolution_median_minutes,
-                before.resolution_median_minutes,
-            ),
-        ),
-        (
-            "SLA compliance",
-            percent(now.sla_compliance),
-            percent(before.sla_compliance),
-            change(now.sla_compliance, before.sla_compliance),
-        ),
-        (
-            "Satisfaction (1–5)",
-            number(now.satisfaction),
-            number(before.satisfaction),
-            change(now.satisfaction, before.satisfaction),
-        ),
-        (
-            "NPS",
-            number(now.nps),
-            number(before.nps),
-            change(now.nps, before.nps),
-        ),
-        (
-            "Complaint resolution rate",
-            percent(now.complaint_resolution_rate),
-            percent(before.complaint_resolution_rate),
-            change(
-                now.complaint_resolution_rate,
-                before.complaint_resolution_rate,
-            ),
-        ),
-        (
-            "Cost (USD)",
-            number(now.cost.map(|c| (c * 100.0).round() / 100.0)),
-            number(before.cost.map(|c| (c * 100.0).round() / 100.0)),
-            change(now.cost, before.cost),
-        ),
-    ]
-    .into_iter()
-    .map(|(a, b, c, d)| vec![a.to_string(), b, c, d])
-    .collect::<Vec<_>>();
-
-    let time_body: Vec<Vec<String>> = time_rows(report)
-        .iter()
-        .map(|(name, t)| {
-            let label = match *name {
-                "first_response" => "First response",
-                "response" => "Every response",
-                _ => "Resolution",
-            };
-            let mut row = vec![label.to_string(), t.business.count.to_string()];
-            row.extend(times_cells(&t.business));
-            row.extend(times_cells(&t.wall_clock));
-            row.push(format!("{} min", t.target_minutes));
-            row.push(percent(t.within_target));
-            row
-        })
-        .collect();
-
-    let v = &report.volumes;
-    let daily = bar_chart(
-        "Messages per day",
-        &day_bars(&v.daily, |d| d.date.format("%d").to_string()),
-        640,
-        180,
-    );
-    let s = &report.satisfaction;
-    let stars: Vec<(String, i64)> = s
-        .distribution
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (format!("{}★", i + 1), *n))
-        .collect();
-    let peak: Vec<Vec<String>> = report
-        .peak_hours
-        .iter()
-        .map(|p| {
-            vec![
-                WEEKDAYS[p.weekday as usize].to_string(),
-                format!("{:02}:00", p.hour),
-                p.messages.to_string(),
-            ]
-        })
-        .collect();
-    let cost = &report.cost;
-    let mut cost_rows = vec![
-        vec![
-            "DynamoDB reads".to_string(),
-            format!("{:.1} RRU", cost.usage.read_units),
-            format!("{:.4}", cost.cost.dynamodb_reads),
-        ],
-        vec![
-            "DynamoDB writes".to_string(),
-            format!("{} WRU", cost.usage.write_units),
-            format!("{:.4}", cost.cost.dynamodb_writes),
-        ],
-        vec![
-            "Lambda requests".to_string(),
-            cost.usage.invocations.to_string(),
-            format!("{:.4}", cost.cost.lambda_requests),
-        ],
-        vec![
-            "Lambda compute".to_string(),
-            format!("{:.1} GB-s", cost.usage.gb_seconds),
-            format!("{:.4}", cost.cost.lambda_compute),
-        ],
-        vec![
-            "API requests".to_string(),
-            cost.usage.api_requests.to_string(),
-            format!("{:.4}", cost.cost.api_requests),
-        ],
-        vec![
-            "Email".to_string(),
-            cost.usage.emails.to_string(),
-            format!("{:.4}", cost.cost.email),
-        ],
-    ];
-    for (country, value) in &cost.cost.sms {
-        let segments = cost
-            .usage
-            .sms_segments
-            .get(country)
-            .copied()
-            .unwrap_or_default();
-        cost_rows.push(vec![
-            format!("SMS {country}"),
-            format!("{segments} segments"),
-            format!("{value:.4}"),
-        ]);
-    }
-    cost_rows.push(vec![
-        "Total".into(),
-        String::new(),
-        format!("{:.4}", cost.cost.total),
-    ]);
-
-    let mut body = String::new();
-    let _ = write!(
-        body,
-        "<h1 style=\"font-size:20px;margin:0 0 4px;color:#111827\">SayPro Monthly SCMR-5: messaging report for {}</h1>\
-<p style=\"color:#6b7280;margin:0 0 16px\">Compared with {}. Times in business time count time on South African business days only; percentiles are within {:.1}% of the exact value.</p>",
-        escape(&report.month),
-        escape(&report.previous_month),
-        report.percentile_error * 100.0
-    );
-    body.push_str(&h("Headline"));
-    body.push_str(&table(
-        &["", &report.month, &report.previous_month, "Change"],
-        &headline_rows,
-    ));
-    body.push_str(&h("Response times (minutes)"));
-    body.push_str(&table(
-        &[
-            "",
-            "n",
-            "Business mean",
-            "median",
-            "p90",
-            "Wall mean",
-            "median",
-            "p90",
-            "Target (business)",
-            "Within target",
-        ],
-        &time_body,
-    ));
-    body.push_str(&h("SLA compliance"));
-    body.push_str(&table(
-        &["", "On time", "Total", "Compliance"],
-        &[
-            vec![
-                "Responses".into(),
-                report.sla.responses_on_time.to_string(),
-                report.sla.responses.to_string(),
-                percent(report.sla.response_compliance),
-            ],
-            vec![
-                "Resolutions".into(),
-                report.sla.resolutions_on_time.to_string(),
-                report.sla.resolutions.to_string(),
-                percent(report.sla.resolution_compliance),
-            ],
-        ],
-    ));
-    body.push_str(&h("Volumes"));
-    body.push_str(&table(
-        &[
-            "Messages",
-            "User ↔ admin",
-            "User ↔ user",
-            "From users",
-            "From admins",
-            "Automated",
-            "Support conversations",
-            "Buyer–seller conversations",
-        ],
-        &[vec![
-            v.messages.to_string(),
-            v.user_to_admin.to_string(),
-            v.user_to_user.to_string(),
-            v.from_users.to_string(),
-            v.from_admins.to_string(),
-            v.automated.to_string(),
-            v.support_conversations.to_string(),
-            v.direct_conversations.to_string(),
-        ]],
-    ));
-    body.push_str(&daily);
-    body.push_str(&table(
-        &["Week of", "Messages"],
-        &v.weekly
+pub fn html(report: &MonthlyReport) -> anyhow::Result<String> {
+    let figures = Figures::of(report);
+    let page = Page {
+        brand: BRAND,
+        month: &report.month,
+        previous_month: &report.previous_month,
+        percentile_error: format!("{:.1}", report.percentile_error * 100.0),
+        sections: figures
+            .sections
             .iter()
-            .map(|w| vec![w.date.to_string(), w.messages.to_string()])
-            .collect::<Vec<_>>(),
-    ));
-    body.push_str(&h("Peak hours"));
-    body.push_str(&heatmap_chart(&report.heatmap));
-    body.push_str(&table(&["Day", "Hour", "Messages"], &peak));
-    body.push_str(&h("Agents"));
-    body.push_str(&rows_table(&report.agents));
-    body.push_str(&h("Teams"));
-    body.push_str(&rows_table(&report.teams));
-    body.push_str(&h("Categories"));
-    body.push_str(&rows_table(&report.categories));
-    body.push_str(&h("Satisfaction"));
-    body.push_str(&bar_chart("Ratings by stars", &stars, 320, 160));
-    body.push_str(&table(
-        &[
-            "Ratings",
-            "Average",
-            "CSAT (4–5★)",
-            "Clarity",
-            "Timeliness",
-            "Helpfulness",
-            "NPS",
-            "NPS answers",
-        ],
-        &[vec![
-            s.ratings.to_string(),
-            number(s.average),
-            percent(s.csat),
-            number(s.clarity),
-            number(s.timeliness),
-            number(s.helpfulness),
-            number(report.nps.score),
-            report.nps.answers.to_string(),
-        ]],
-    ));
-    body.push_str(&h("Complaints and listings"));
-    body.push_str(&table(
-        &[
-            "Complaints received",
-            "Resolved",
-            "Resolution rate",
-            "Active listings",
-            "Listings messaged",
-            "Share messaged",
-        ],
-        &[vec![
-            report.complaints.received.to_string(),
-            report.complaints.resolved.to_string(),
-            percent(report.complaints.resolution_rate),
-            report.listings.active_listings.to_string(),
-            report.listings.listings_messaged.to_string(),
-            percent(report.listings.share_messaged),
-        ]],
-    ));
-    body.push_str(&h(&format!("Cost ({})", cost.currency)));
-    body.push_str(&table(&["Service", "Use", "Cost"], &cost_rows));
-    let _ = write!(
-        body,
-        "<p style=\"color:#6b7280;font-size:12px\">Per conversation: {}. Prices: {}.</p>",
-        number(
-            cost.per_conversation
-                .map(|c| (c * 1_000_000.0).round() / 1_000_000.0)
-        ),
-        escape(&cost.price_source)
-    );
-    format!(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>SayPro SCMR-5 {}</title></head>\
-<body style=\"margin:0;padding:24px;background:#ffffff;font-family:Arial,Helvetica,sans-serif;color:#111827\">{body}</body></html>",
-        escape(&report.month)
-    )
+            .map(|section| SectionView {
+                heading: &section.heading,
+                tables: section.tables.iter().map(TableView::of).collect(),
+                note: section.note.as_deref(),
+            })
+            .collect(),
+    };
+    let environment = TEMPLATES
+        .as_ref()
+        .map_err(|e| anyhow!("the report's templates: {e}"))?;
+    let html = environment
+        .get_template("report.html")?
+        .render(Value::from(minijinja::value::Serde(&page)))?;
+    Ok(html)
 }
 
 #[cfg(test)]
@@ -882,5 +687,69 @@ mod tests {
                 "cost"
             ]
         );
+    }
+
+    #[test]
+    fn the_html_escapes_what_it_is_given_and_has_every_figure_in_a_table() {
+        let report = sample(&["<script>alert(\"x\")</script>", "=HYPERLINK(\"http://x\")"]);
+        let html = html(&report).unwrap();
+        assert!(!html.contains("<script>"), "{html}");
+        assert!(html.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;&#x2f;script&gt;"));
+        assert!(html.contains("AWS af-south-1 &lt;list&gt; prices"));
+        assert!(html.contains("SayPro Monthly SCMR-5: messaging report for 2026-11"));
+        assert_eq!(
+            html.matches("<svg").count(),
+            3,
+            "daily volume, heatmap, ratings"
+        );
+        assert_eq!(html.matches("</svg>").count(), 3);
+        assert!(
+            !html.contains("<style"),
+            "inline styles only: it is emailed"
+        );
+        // Every figure in a table: a cell for each, besides the views of them.
+        let figures = Figures::of(&report).figures().len();
+        let cells = html.matches("<td ").count();
+        assert!(cells >= figures, "{cells} cells for {figures} figures");
+        for (shown, why) in [
+            (
+                "<td style=\"padding:4px 8px;border-bottom:1px solid #e5e7eb;text-align:right\">-3</td>",
+                "the NPS",
+            ),
+            (">+200.0%</td>", "the change on last month"),
+            (">60.0%</td>", "a share"),
+            (">0.0124</td>", "money to four places"),
+            (">0.002068</td>", "per conversation"),
+            (">—</td>", "nothing measured"),
+            (">12.5 RRU</td>", "the use behind a cost"),
+            (">Tue</td>", "the heatmap as a table"),
+            (">2026-11-30</td>", "the days as a table"),
+        ] {
+            assert!(html.contains(shown), "{why}: {shown}");
+        }
+        std::fs::create_dir_all("../../../target").ok();
+        std::fs::write("../../../target/report-sample.html", &html).ok();
+    }
+
+    #[test]
+    fn a_bar_chart_labels_every_bar_of_a_month_and_every_other_of_a_longer_series() {
+        let bars = |n: usize| {
+            (0..n)
+                .map(|i| (i.to_string(), i as i64))
+                .collect::<Vec<_>>()
+        };
+        let short = BarChart::new("t", &bars(5), 320, 160);
+        assert!(short.bars.iter().all(|b| b.labelled));
+        assert_eq!(short.max, 4);
+        assert_eq!(short.bars[4].height, 108.0, "the tallest fills the plot");
+        let month = BarChart::new("t", &bars(31), 640, 180);
+        assert!(
+            month.bars.iter().all(|b| b.labelled),
+            "every day of a month"
+        );
+        let long = BarChart::new("t", &bars(40), 640, 180);
+        assert_eq!(long.bars.iter().filter(|b| b.labelled).count(), 20);
+        let empty = BarChart::new("t", &[], 320, 160);
+        assert!(empty.bars.is_empty() && empty.max == 1);
     }
 }
