@@ -15,7 +15,7 @@ use common::lambda::{Schedule, scheduled_at};
 use common::reporting::CostReport;
 use common::reporting::Dashboard;
 use common::reporting::{Reports, render};
-use common::{App, AppState, HttpResult};
+use common::{ApiError, App, AppState, HttpResult};
 use serde::Deserialize;
 use utoipa_axum::routes;
 
@@ -86,7 +86,7 @@ async fn monthly_report(
             .into_response(),
         Format::Html => (
             [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-            render::html(&report),
+            render::html(&report).map_err(ApiError::from)?,
         )
             .into_response(),
     })

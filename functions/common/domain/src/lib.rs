@@ -10,7 +10,6 @@ pub mod conversation;
 pub mod digest;
 pub mod directory;
 pub mod histogram;
-pub mod html;
 pub mod identity;
 pub mod listing;
 pub mod membership;

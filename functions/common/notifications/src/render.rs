@@ -1,7 +1,14 @@
 //! What a notification says: a branded SayPro email (HTML and text) and a one-segment SMS.
+//! The emails' HTML is drawn by MiniJinja templates (`templates/`, one shared layout)
+//! that escape every value they write; the text parts are written here.
+
+use std::sync::LazyLock;
+
+use minijinja::syntax::SyntaxConfig;
+use minijinja::{Environment, UndefinedBehavior, Value};
+use serde::Serialize;
 
 use delivery::{Email, TextMessage};
-use domain::html::escape;
 use domain::notice::NoticeKind;
 use domain::{Conversation, Message};
 
@@ -51,18 +58,81 @@ fn headline(kind: NoticeKind, conversation: &Conversation) -> String {
     }
 }
 
-/// The branded frame of every SayPro email: header, a heading, the content, the footer.
-/// `content` and `footer` are HTML already escaped; `title` is text.
-fn layout(title: &str, content: &str, footer: &str) -> String {
-    format!(
-        "<!doctype html><html><body style=\"margin:0;background:#f3f4f6;font-family:Arial,Helvetica,sans-serif\">\
-<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\"><tr><td align=\"center\" style=\"padding:24px\">\
-<table role=\"presentation\" width=\"560\" cellpadding=\"0\" cellspacing=\"0\" style=\"background:#ffffff;border-radius:8px\">\
-<tr><td style=\"background:#0b5394;color:#ffffff;padding:16px 24px;font-size:20px;font-weight:bold;border-radius:8px 8px 0 0\">SayPro Classifieds</td></tr>\
-<tr><td style=\"padding:24px;color:#111827\"><h1 style=\"font-size:18px;margin:0 0 16px\">{}</h1>{content}</td></tr>\
-<tr><td style=\"padding:16px 24px;color:#6b7280;font-size:12px\">{footer}</td></tr></table></td></tr></table></body></html>",
-        escape(title)
-    )
+/// The templates, compiled in; being `.html`, they escape every value they write.
+static TEMPLATES: LazyLock<Result<Environment<'static>, String>> = LazyLock::new(|| {
+    let mut environment = Environment::new();
+    environment.set_undefined_behavior(UndefinedBehavior::Strict);
+    // Block tags on lines of their own leave no blank lines behind.
+    let syntax = SyntaxConfig::builder()
+        .trim_blocks(true)
+        .lstrip_blocks(true)
+        .build()
+        .map_err(|e| e.to_string())?;
+    environment.set_syntax(syntax);
+    for (name, source) in [
+        ("layout.html", include_str!("../templates/layout.html")),
+        (
+            "notification.html",
+            include_str!("../templates/notification.html"),
+        ),
+        ("survey.html", include_str!("../templates/survey.html")),
+        ("digest.html", include_str!("../templates/digest.html")),
+    ] {
+        environment
+            .add_template(name, source)
+            .map_err(|e| format!("{name}: {e:#}"))?;
+    }
+    Ok(environment)
+});
+
+fn try_render(name: &str, view: &impl Serialize) -> Result<String, String> {
+    let environment = TEMPLATES.as_ref().map_err(Clone::clone)?;
+    environment
+        .get_template(name)
+        .and_then(|template| template.render(Value::from(minijinja::value::Serde(view))))
+        .map_err(|e| format!("{name}: {e:#}"))
+}
+
+/// An email's HTML from its template. The templates are compiled in and every one is
+/// rendered by the tests, so this fails only by a bug in one: then it is logged, and
+/// the HTML part is the text part, escaped, so the email still says everything.
+fn render(name: &str, view: &impl Serialize, text: &str) -> String {
+    try_render(name, view).unwrap_or_else(|error| {
+        tracing::error!(%error, "an email template failed; sending its text as HTML");
+        format!(
+            "<!doctype html><html><body><pre style=\"font-family:Arial,Helvetica,sans-serif;white-space:pre-wrap\">{}</pre></body></html>",
+            minijinja::HtmlEscape(text)
+        )
+    })
+}
+
+#[derive(Serialize)]
+struct NotificationView<'a> {
+    title: &'a str,
+    preview: &'a str,
+    link: &'a str,
+    unsubscribe: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct SurveyView<'a> {
+    title: &'a str,
+    link: &'a str,
+    unsubscribe: &'a str,
+}
+
+#[derive(Serialize)]
+struct DigestLine<'a> {
+    title: &'a str,
+    preview: &'a str,
+    link: String,
+}
+
+#[derive(Serialize)]
+struct DigestView<'a> {
+    title: &'a str,
+    entries: Vec<DigestLine<'a>>,
+    unsubscribe: Option<&'a str>,
 }
 
 pub fn email(
@@ -78,23 +148,16 @@ pub fn email(
     let link = links.conversation(conversation, admin);
     let mut text =
         format!("{subject}\n\n\"{preview}\"\n\nRead and reply: {link}\n\n— SayPro Classifieds\n");
-    let mut footer = String::from(
-        "You receive this because you take part in this conversation on SayPro Classifieds.",
-    );
     if let Some(unsubscribe) = &links.unsubscribe {
         text.push_str(&format!("Stop these emails: {unsubscribe}\n"));
-        footer.push_str(&format!(
-            " <a href=\"{}\" style=\"color:#6b7280\">Stop these emails</a>.",
-            escape(unsubscribe)
-        ));
     }
-    let content = format!(
-        "<blockquote style=\"margin:0 0 24px;padding:12px 16px;background:#f9fafb;border-left:4px solid #0b5394;color:#374151\">{}</blockquote>\
-<a href=\"{}\" style=\"display:inline-block;background:#0b5394;color:#ffffff;padding:10px 18px;border-radius:6px;text-decoration:none\">Read and reply</a>",
-        escape(&preview),
-        escape(&link)
-    );
-    let html = layout(&subject, &content, &footer);
+    let view = NotificationView {
+        title: &subject,
+        preview: &preview,
+        link: &link,
+        unsubscribe: links.unsubscribe.as_deref(),
+    };
+    let html = render("notification.html", &view, &text);
     Email {
         to: to.to_string(),
         subject,
@@ -112,20 +175,15 @@ pub fn survey_email(to: &str, conversation: &Conversation, link: &str, unsubscri
         "{subject}\n\nYour conversation with SayPro Support was resolved. Tell us how we did \
 (it takes a minute): {link}\n\n— SayPro Classifieds\nStop these emails: {unsubscribe}\n"
     );
-    let content = format!(
-        "<p style=\"margin:0 0 24px;color:#374151\">Your conversation with SayPro Support was resolved. \
-Tell us how we did: it takes a minute.</p>\
-<a href=\"{}\" style=\"display:inline-block;background:#0b5394;color:#ffffff;padding:10px 18px;border-radius:6px;text-decoration:none\">Rate the answer</a>",
-        escape(link)
-    );
-    let footer = format!(
-        "You receive this because you wrote to SayPro Support. <a href=\"{}\" style=\"color:#6b7280\">Stop these emails</a>.",
-        escape(unsubscribe)
-    );
+    let view = SurveyView {
+        title: &subject,
+        link,
+        unsubscribe,
+    };
     Email {
         to: to.to_string(),
-        subject: subject.clone(),
-        html: layout(&subject, &content, &footer),
+        html: render("survey.html", &view, &text),
+        subject,
         text,
         unsubscribe: Some(unsubscribe.to_string()),
     }
@@ -146,7 +204,7 @@ pub fn digest(to: &str, entries: &[DigestEntry], links: &Links) -> Email {
     let count = entries.len();
     let subject = format!("Your SayPro messages: {count} new");
     let mut text = format!("{subject}\n\n");
-    let mut rows = String::new();
+    let mut lines = Vec::with_capacity(count);
     for entry in entries {
         let link = format!(
             "{}/{}/{}",
@@ -162,28 +220,22 @@ pub fn digest(to: &str, entries: &[DigestEntry], links: &Links) -> Email {
             "* {}: \"{}\"\n  {link}\n",
             entry.title, entry.preview
         ));
-        rows.push_str(&format!(
-            "<tr><td style=\"padding:8px 0;border-bottom:1px solid #e5e7eb\"><a href=\"{}\" style=\"color:#0b5394;font-weight:bold\">{}</a><br><span style=\"color:#374151\">{}</span></td></tr>",
-            escape(&link),
-            escape(&entry.title),
-            escape(&entry.preview)
-        ));
+        lines.push(DigestLine {
+            title: &entry.title,
+            preview: &entry.preview,
+            link,
+        });
     }
     text.push_str("\n— SayPro Classifieds\n");
     if let Some(unsubscribe) = &links.unsubscribe {
         text.push_str(&format!("Change or stop these emails: {unsubscribe}\n"));
     }
-    let footer = links.unsubscribe.as_ref().map_or(String::new(), |u| {
-        format!(
-            "<a href=\"{}\" style=\"color:#6b7280\">Change or stop these emails</a>",
-            escape(u)
-        )
-    });
-    let html = layout(
-        &subject,
-        &format!("<table role=\"presentation\" width=\"100%\">{rows}</table>"),
-        &footer,
-    );
+    let view = DigestView {
+        title: &subject,
+        entries: lines,
+        unsubscribe: links.unsubscribe.as_deref(),
+    };
+    let html = render("digest.html", &view, &text);
     Email {
         to: to.to_string(),
         subject,
@@ -294,9 +346,12 @@ mod tests {
                 .contains("https://www.saypro.online/messages/01CONV")
         );
         assert!(
-            email
-                .html
-                .contains("https://api.saypro.online/v1/unsubscribe?token=t")
+            email.html.contains(
+                // MiniJinja's HTML escaping writes `/` as `&#x2f;`, as HTML reads it.
+                "<a href=\"https:&#x2f;&#x2f;api.saypro.online&#x2f;v1&#x2f;unsubscribe?token=t\""
+            ),
+            "{}",
+            email.html
         );
         assert!(
             email.text.chars().count() < 400,
@@ -305,6 +360,108 @@ mod tests {
         assert_eq!(
             email.unsubscribe.as_deref(),
             Some("https://api.saypro.online/v1/unsubscribe?token=t")
+        );
+    }
+
+    /// The HTML drawn by its template (not the fallback) in the shared layout.
+    fn in_layout(html: &str, title: &str) {
+        assert!(html.starts_with("<!doctype html>\n<html>"), "{html}");
+        assert!(
+            html.contains("font-weight:bold;border-radius:8px 8px 0 0\">SayPro Classifieds</td>")
+        );
+        assert!(html.contains(&format!(
+            "<h1 style=\"font-size:18px;margin:0 0 16px\">{title}</h1>"
+        )));
+        assert!(!html.contains("<pre"), "{html}");
+        assert!(html.trim_end().ends_with("</html>"));
+    }
+
+    #[test]
+    fn every_email_escapes_what_users_wrote_and_keeps_its_text_part() {
+        let script = "<script>alert('x')</script>";
+        let escaped = "&lt;script&gt;alert(&#x27;x&#x27;)&lt;&#x2f;script&gt;";
+        let conversation = conversation(script);
+
+        let notice = email(
+            "a@b.co.za",
+            NoticeKind::UserMessage,
+            &conversation,
+            &message(&format!("Hi {script} & bye")),
+            true,
+            &Links {
+                unsubscribe: None,
+                ..links()
+            },
+        );
+        assert_eq!(notice.subject, format!("New message: {script}"));
+        assert!(!notice.html.contains("<script"), "{}", notice.html);
+        in_layout(&notice.html, &format!("New message: {escaped}"));
+        assert!(
+            notice
+                .html
+                .contains(&format!(">Hi {escaped} &amp; bye</blockquote>"))
+        );
+        assert!(
+            !notice.html.contains("Stop these emails"),
+            "nothing to stop"
+        );
+        assert_eq!(
+            notice.text,
+            format!(
+                "New message: {script}\n\n\"Hi {script} & bye\"\n\nRead and reply: \
+https://www.saypro.online/admin/messages/01CONV\n\n— SayPro Classifieds\n"
+            )
+        );
+
+        let survey = survey_email(
+            "a@b.co.za",
+            &conversation,
+            "https://www.saypro.online/surveys/t\"><script>",
+            "https://api.saypro.online/v1/unsubscribe?token=t",
+        );
+        assert!(!survey.html.contains("<script"), "{}", survey.html);
+        in_layout(&survey.html, &format!("How did we do? {escaped}"));
+        assert!(
+            survey
+                .html
+                .contains("surveys&#x2f;t&quot;&gt;&lt;script&gt;\"")
+        );
+        assert!(survey.html.contains(">Stop these emails</a>."));
+        assert!(
+            survey
+                .text
+                .starts_with(&format!("How did we do? {script}\n\nYour conversation"))
+        );
+
+        let entries = [DigestEntry {
+            conversation_id: "01CONV".into(),
+            title: script.into(),
+            preview: "a < b".into(),
+            admin: false,
+            email: "a@b.co.za".into(),
+        }];
+        let digest = digest("a@b.co.za", &entries, &links());
+        assert_eq!(digest.subject, "Your SayPro messages: 1 new");
+        assert!(!digest.html.contains("<script"), "{}", digest.html);
+        in_layout(&digest.html, "Your SayPro messages: 1 new");
+        assert!(
+            digest
+                .html
+                .contains(&format!("font-weight:bold\">{escaped}</a>"))
+        );
+        assert!(
+            digest
+                .html
+                .contains("<span style=\"color:#374151\">a &lt; b</span>")
+        );
+        assert!(digest.html.contains(">Change or stop these emails</a>"));
+        assert_eq!(
+            digest.text,
+            format!(
+                "Your SayPro messages: 1 new\n\n* {script}: \"a < b\"\n  \
+https://www.saypro.online/messages/01CONV\n\n— SayPro Classifieds\n\
+Change or stop these emails: https://api.saypro.online/v1/unsubscribe?token=t\n"
+            )
         );
     }
 

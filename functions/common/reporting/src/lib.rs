@@ -2,6 +2,7 @@
 //! from the messages): the monthly report (JSON, CSV or HTML), the live dashboard, the
 //! month's cost, and the scheduled delivery of the report on the 1st.
 
+pub mod figures;
 pub mod render;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
@@ -339,7 +340,7 @@ impl Reports<'_> {
         let month = previous_month(today.with_day(1).unwrap_or(today));
         let label = month_text(month);
         let built = self.build_report(month).await?;
-        let html = render::html(&built.report);
+        let html = render::html(&built.report)?;
         let copy = serde_json::json!({
             "month": label,
             "generated_at": now,
