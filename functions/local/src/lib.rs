@@ -170,7 +170,8 @@ async fn run_sla_check(
 }
 
 /// Dev server: what S3 does with a presigned PUT (store the body if it is the upload
-/// signed: type, length and name as signed, before it expires).
+/// signed: type, length, name and `if-none-match: *` as signed, before it expires, and
+/// nothing is stored under the key yet).
 #[utoipa::path(
     put,
     path = "/local/objects/{key}",
@@ -185,6 +186,7 @@ async fn run_sla_check(
     responses(
         (status = 200, description = "Stored"),
         (status = 403, description = "Not the upload signed, or too late", body = ErrorBody),
+        (status = 412, description = "A file is already stored under this key: an upload is written once", body = ErrorBody),
     )
 )]
 async fn upload(
@@ -236,6 +238,7 @@ async fn download(
 fn refusal(refused: Refused) -> ApiError {
     match refused {
         Refused::Missing => ApiError::not_found("file"),
+        Refused::Exists => ApiError::PreconditionFailed(refused.to_string()),
         Refused::Storage(error) => ApiError::Unexpected(error),
         other => ApiError::forbidden(other.to_string()),
     }

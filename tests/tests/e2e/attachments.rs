@@ -161,6 +161,60 @@ async fn an_upload_must_be_the_request_signed_and_an_allowed_file_within_the_cap
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
 
+/// An executable of the PNG's length, so only its bytes differ from what was signed.
+fn executable_like(file: &[u8]) -> Vec<u8> {
+    let mut bytes = b"MZ".to_vec();
+    bytes.resize(file.len(), 0x90);
+    bytes
+}
+
+#[tokio::test]
+async fn a_sent_file_cannot_be_swapped_by_putting_its_upload_link_again() {
+    let (app, thandi, sipho, id) = buyer_and_seller().await;
+    let request = json!({"filename": "couch.png", "content_type": "image/png", "size": PNG.len()});
+    let (_, ticket) = app.post("/v1/attachments", &thandi, request).await;
+    let upload = &ticket["upload"];
+    assert_eq!(upload["headers"]["if-none-match"], "*");
+    let (status, _, _) = put_signed(&app, upload, PNG).await;
+    assert_eq!(status, StatusCode::OK);
+    let photo = ticket["id"].as_str().unwrap();
+    let (code, message) = send(
+        &app,
+        &thandi,
+        &id,
+        json!({"body": "", "attachments": [photo]}),
+    )
+    .await;
+    assert_eq!(code, StatusCode::CREATED, "{message}");
+
+    // The same link within its 15 minutes, every header as signed: written once.
+    let (status, _, answer) = put_signed(&app, upload, &executable_like(PNG)).await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED);
+    let answer: Value = serde_json::from_slice(&answer).unwrap();
+    assert_eq!(answer["error"]["code"], "precondition_failed", "{answer}");
+    // Leaving the condition out breaks the signature.
+    let headers: Vec<(String, String)> = tests::signed_headers(upload)
+        .into_iter()
+        .filter(|(name, _)| name != "if-none-match")
+        .collect();
+    let headers: Vec<(&str, &str)> = headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let url = upload["url"].as_str().unwrap();
+    let (status, _, _) = app
+        .raw(Method::PUT, url, &headers, executable_like(PNG))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // The seller downloads what was sent.
+    let message_id = message["id"].as_str().unwrap();
+    let path = format!("/v1/conversations/{id}/messages/{message_id}/attachments/{photo}");
+    let (_, link) = app.get(&path, &sipho).await;
+    let (status, _, bytes) = app.fetch(link["download"]["url"].as_str().unwrap()).await;
+    assert_eq!((status, bytes.as_slice()), (StatusCode::OK, PNG));
+}
+
 #[tokio::test]
 async fn a_message_carries_only_its_authors_uploads_of_the_kind_they_claim() {
     let (app, thandi, sipho, id) = buyer_and_seller().await;

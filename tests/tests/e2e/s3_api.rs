@@ -57,6 +57,15 @@ async fn a_presigned_upload_and_download_work_over_http() {
     let (status, _, answer) = http("PUT", &signed.url, &headers, PNG.to_vec()).await;
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&answer));
     assert_eq!(state_tag(&client, &bucket, key).await, "pending");
+    // The URL writes once: S3's conditional write, signed in, refuses the same PUT again
+    // with other bytes (an executable of the same length). (moto checks no signatures,
+    // so that leaving the condition out breaks the signature is tested on the local
+    // store, in `attachments.rs`.)
+    assert!(signed_headers_param.contains("if-none-match"));
+    let mut executable = b"MZ".to_vec();
+    executable.resize(PNG.len(), 0x90);
+    let (status, _, answer) = http("PUT", &signed.url, &headers, executable).await;
+    assert_eq!(status, 412, "{}", String::from_utf8_lossy(&answer));
 
     let stored = objects.inspect(key).await.unwrap().expect("uploaded");
     assert_eq!(stored.size, PNG.len() as u64);

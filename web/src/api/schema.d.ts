@@ -35,7 +35,8 @@ export interface paths {
         get: operations["localDownload"];
         /**
          * Dev server: what S3 does with a presigned PUT (store the body if it is the upload
-         *     signed: type, length and name as signed, before it expires).
+         *     signed: type, length, name and `if-none-match: *` as signed, before it expires, and
+         *     nothing is stored under the key yet).
          */
         put: operations["localUpload"];
         post?: never;
@@ -1697,7 +1698,7 @@ export interface components {
          * @description The machine-readable kind of an error.
          * @enum {string}
          */
-        ErrorCode: "invalid_request" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "too_large" | "unsupported_media_type" | "method_not_allowed" | "rate_limited" | "internal";
+        ErrorCode: "invalid_request" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "precondition_failed" | "too_large" | "unsupported_media_type" | "method_not_allowed" | "rate_limited" | "internal";
         ErrorDetail: {
             code: components["schemas"]["ErrorCode"];
             /** @description A sentence for people: what is wrong, naming the field at fault. */
@@ -2689,7 +2690,11 @@ export interface components {
         SignedRequest: {
             /** Format: date-time */
             expires_at: string;
-            /** @description Headers to send exactly as given (the body's length is implied: exactly `size`). */
+            /**
+             * @description Headers to send exactly as given (the body's length is implied: exactly `size`).
+             *     An upload's include `if-none-match: *`: it is written once, and a second PUT to
+             *     the same URL is refused with 412.
+             */
             headers: {
                 [key: string]: string;
             };
@@ -3336,6 +3341,15 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             /** @description Not the upload signed, or too late */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A file is already stored under this key: an upload is written once */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -21,6 +21,10 @@ pub enum ApiError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// 412: a write that may happen once, happening again (the dev server's file store,
+    /// as S3 answers a second upload to a signed URL).
+    #[error("{0}")]
+    PreconditionFailed(String),
     #[error("{0}")]
     TooLarge(String),
     /// 415: a body not declared `application/json`.

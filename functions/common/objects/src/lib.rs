@@ -25,7 +25,14 @@ pub const STATE_TAG: &str = "state";
 pub const PENDING: &str = "pending";
 pub const KEPT: &str = "kept";
 
-/// A file a client may upload: its exact size, type and name are signed into the request.
+/// The `If-None-Match` value every upload is signed with: write only if nothing is
+/// stored under the key yet. An upload URL creates its file once and can never replace
+/// it, so a file a message sent (and was checked when sent) is the file its recipient
+/// downloads.
+pub const WRITE_ONCE: &str = "*";
+
+/// A file a client may upload: its exact size, type and name are signed into the request,
+/// and it may be written once ([`WRITE_ONCE`]).
 pub struct Upload<'a> {
     pub key: &'a str,
     pub content_type: &'a str,
@@ -46,6 +53,8 @@ pub struct SignedRequest {
     pub method: String,
     pub url: String,
     /// Headers to send exactly as given (the body's length is implied: exactly `size`).
+    /// An upload's include `if-none-match: *`: it is written once, and a second PUT to
+    /// the same URL is refused with 412.
     pub headers: BTreeMap<String, String>,
     pub expires_at: DateTime<Utc>,
 }
@@ -74,7 +83,8 @@ pub trait Objects: Send + Sync + 'static {
     ) -> anyhow::Result<SignedRequest>;
     /// What was uploaded under `key`, if anything.
     async fn inspect(&self, key: &str) -> anyhow::Result<Option<Stored>>;
-    /// Keeps an upload past the pending uploads' expiry.
+    /// Keeps an upload past the pending uploads' expiry. Changes its state only, never
+    /// its bytes, type or name.
     async fn keep(&self, key: &str) -> anyhow::Result<()>;
     /// Deletes every file under `prefix`; how many there were.
     async fn delete_under(&self, prefix: &str) -> anyhow::Result<usize>;

@@ -1,8 +1,11 @@
 //! Objects on this machine, for the dev server and tests: files on disk (or in memory),
 //! behind signed URLs the dev server checks as S3 would. The website's code is the same
-//! in both places: PUT the bytes with the headers given, GET the link.
+//! in both places: PUT the bytes with the headers given, GET the link. A file is written
+//! once: a second PUT to its key is refused with 412, whatever headers it carries.
 
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
@@ -12,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     DOWNLOAD_TTL, Download, FILENAME_METADATA, KEPT, Objects, PENDING, STATE_TAG, SignedRequest,
-    Stored, UPLOAD_TTL, Upload,
+    Stored, UPLOAD_TTL, Upload, WRITE_ONCE,
 };
 use domain::attachment::{SNIFF_BYTES, decode_filename, encode_filename};
 
@@ -63,8 +66,13 @@ pub struct SignedQuery {
 pub enum Refused {
     #[error("the link has expired")]
     Expired,
-    #[error("the signature does not match the request (type, size or name changed?)")]
+    #[error(
+        "the signature does not match the request (type, size, name or if-none-match changed?)"
+    )]
     Signature,
+    /// The dev server answers 412, as S3 does to a conditional write on an existing key.
+    #[error("a file is already stored under this key: an upload is written once")]
+    Exists,
     #[error("no such file")]
     Missing,
     #[error(transparent)]
@@ -121,7 +129,8 @@ impl LocalObjects {
     }
 
     /// The dev server's `PUT /local/objects/{key}`: stores the body if the request is
-    /// the one signed (same type, name and exact length, not expired).
+    /// the one signed (same type, name and exact length, `if-none-match: *`, not expired)
+    /// and nothing is stored under the key yet.
     pub fn accept_upload(
         &self,
         key: &str,
@@ -139,23 +148,31 @@ impl LocalObjects {
         };
         let content_type = header("content-type");
         let filename = header(&format!("x-amz-meta-{FILENAME_METADATA}"));
+        let if_none_match = header("if-none-match");
         let expires = query.expires.to_string();
         let size = body.len().to_string();
-        let parts = ["PUT", key, &expires, &content_type, &size, &filename];
+        let parts = [
+            "PUT",
+            key,
+            &expires,
+            &content_type,
+            &size,
+            &filename,
+            &if_none_match,
+        ];
         self.check(&query.signature, query.expires, now, &parts)?;
         let metadata = Metadata {
             content_type,
             filename: decode_filename(&filename),
             state: PENDING.to_string(),
         };
-        self.put(
+        self.create(
             key,
             File {
                 metadata,
                 bytes: body.to_vec(),
             },
-        )?;
-        Ok(())
+        )
     }
 
     /// The dev server's `GET /local/objects/{key}`.
@@ -204,16 +221,60 @@ impl LocalObjects {
         }
     }
 
-    fn put(&self, key: &str, file: File) -> anyhow::Result<()> {
+    /// Stores a new file; [`Refused::Exists`] if anything is stored under `key` already
+    /// (or being stored: two concurrent uploads, one wins). Nothing ever replaces a file.
+    fn create(&self, key: &str, file: File) -> Result<(), Refused> {
+        match &self.files {
+            Files::Memory(files) => match lock(files).entry(key.to_string()) {
+                Entry::Occupied(_) => return Err(Refused::Exists),
+                Entry::Vacant(entry) => {
+                    entry.insert(file);
+                }
+            },
+            Files::Disk(folder) => {
+                std::fs::create_dir_all(folder).map_err(anyhow::Error::from)?;
+                let path = folder.join(encode_filename(key));
+                // The metadata file is the claim: created only if absent (atomically, by
+                // the file system), before the bytes, so a reader that finds the bytes
+                // finds their metadata.
+                let claim = std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .open(sidecar(&path));
+                let mut claim = match claim {
+                    Ok(claim) => claim,
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                        return Err(Refused::Exists);
+                    }
+                    Err(e) => return Err(anyhow::Error::from(e).into()),
+                };
+                let metadata = serde_json::to_vec(&file.metadata).map_err(anyhow::Error::from)?;
+                claim.write_all(&metadata).map_err(anyhow::Error::from)?;
+                std::fs::write(path, file.bytes).map_err(anyhow::Error::from)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Sets a stored file's state, and nothing else of it.
+    fn set_state(&self, key: &str, state: &str) -> anyhow::Result<()> {
+        let missing = || anyhow::anyhow!("no file {key} to keep");
         match &self.files {
             Files::Memory(files) => {
-                lock(files).insert(key.to_string(), file);
+                let mut files = lock(files);
+                let file = files.get_mut(key).ok_or_else(missing)?;
+                file.metadata.state = state.to_string();
             }
             Files::Disk(folder) => {
-                std::fs::create_dir_all(folder)?;
                 let path = folder.join(encode_filename(key));
-                std::fs::write(sidecar(&path), serde_json::to_vec(&file.metadata)?)?;
-                std::fs::write(path, file.bytes)?;
+                let mut file = self.get(key)?.ok_or_else(missing)?;
+                file.metadata.state = state.to_string();
+                // Written beside and renamed over: a reader sees the old or the new
+                // metadata, never half of it.
+                let mut staged = sidecar(&path).into_os_string();
+                staged.push(".tmp");
+                std::fs::write(&staged, serde_json::to_vec(&file.metadata)?)?;
+                std::fs::rename(&staged, sidecar(&path))?;
             }
         }
         Ok(())
@@ -250,6 +311,7 @@ impl Objects for LocalObjects {
             upload.content_type,
             &size,
             &filename,
+            WRITE_ONCE,
         ]);
         let headers = BTreeMap::from([
             ("content-type".to_string(), upload.content_type.to_string()),
@@ -258,6 +320,7 @@ impl Objects for LocalObjects {
                 "x-amz-tagging".to_string(),
                 format!("{STATE_TAG}={PENDING}"),
             ),
+            ("if-none-match".to_string(), WRITE_ONCE.to_string()),
         ]);
         Ok(SignedRequest {
             method: "PUT".into(),
@@ -311,11 +374,7 @@ impl Objects for LocalObjects {
     }
 
     async fn keep(&self, key: &str) -> anyhow::Result<()> {
-        let mut file = self
-            .get(key)?
-            .ok_or_else(|| anyhow::anyhow!("no file {key} to keep"))?;
-        file.metadata.state = KEPT.to_string();
-        self.put(key, file)
+        self.set_state(key, KEPT)
     }
 
     async fn delete_under(&self, prefix: &str) -> anyhow::Result<usize> {

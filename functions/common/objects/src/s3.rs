@@ -1,5 +1,5 @@
-//! Objects on Amazon S3: presigned PUT and GET for clients, a ranged GET to inspect an
-//! upload, object tags for the lifecycle, and batch deletes for erasure.
+//! Objects on Amazon S3: presigned PUT (a conditional write: once per key) and GET for
+//! clients, a ranged GET to inspect an upload, object tags for the lifecycle, and batch deletes for erasure.
 
 use std::collections::BTreeMap;
 
@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 
 use super::{
     DOWNLOAD_TTL, Download, FILENAME_METADATA, KEPT, Objects, PENDING, STATE_TAG, SignedRequest,
-    Stored, UPLOAD_TTL, Upload, total_from_content_range,
+    Stored, UPLOAD_TTL, Upload, WRITE_ONCE, total_from_content_range,
 };
 use domain::attachment::{SNIFF_BYTES, decode_filename, encode_filename};
 
@@ -74,6 +74,10 @@ impl Objects for S3Objects {
             .content_length(i64::try_from(upload.size)?)
             .metadata(FILENAME_METADATA, encode_filename(upload.filename))
             .tagging(format!("{STATE_TAG}={PENDING}"))
+            // Signed: the URL creates the object once; a second PUT, even within the
+            // 15 minutes and with the same bytes, is refused 412 (and one without the
+            // header does not match the signature). A file a message sent stays as sent.
+            .if_none_match(WRITE_ONCE)
             .presigned(presigning(now, UPLOAD_TTL)?)
             .await
             .context("presign put_object")?;

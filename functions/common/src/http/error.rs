@@ -45,6 +45,10 @@ fn status_and_code(error: &ApiError) -> (StatusCode, ErrorCode) {
         ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, ErrorCode::Forbidden),
         ApiError::NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
         ApiError::Conflict(_) => (StatusCode::CONFLICT, ErrorCode::Conflict),
+        ApiError::PreconditionFailed(_) => (
+            StatusCode::PRECONDITION_FAILED,
+            ErrorCode::PreconditionFailed,
+        ),
         ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::TooLarge),
         ApiError::UnsupportedMediaType(_) => (
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -113,6 +117,7 @@ pub enum ErrorCode {
     Forbidden,
     NotFound,
     Conflict,
+    PreconditionFailed,
     TooLarge,
     UnsupportedMediaType,
     MethodNotAllowed,
