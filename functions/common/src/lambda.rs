@@ -15,6 +15,7 @@ use delivery::ses::SesMailer;
 use delivery::sns::SnsSms;
 use domain::clock::{Clock, SystemClock};
 use domain::pricing::PriceTable;
+use domain::webhook::Reach;
 use lambda_runtime::{LambdaEvent, service_fn};
 use messaging::{App, AppState, IdentitySource};
 use metering::{Meter, MeteredMailer, MeteredSms};
@@ -156,7 +157,7 @@ pub async fn notifier(aws: &SdkConfig, meter: &Arc<Meter>) -> anyhow::Result<Not
             inner: Arc::new(sms),
             meter: meter.clone(),
         }),
-        webhooks: Arc::new(HttpPoster::new()),
+        webhooks: Arc::new(HttpPoster::new(Reach::Public)),
         clock: Arc::new(SystemClock),
         config,
     })

@@ -18,6 +18,7 @@ use common::delivery::outbox::{Outbox, Sent};
 use common::domain::attachment;
 use common::domain::clock::Clock;
 use common::domain::identity::Claims;
+use common::domain::webhook::Reach;
 use common::http::{ErrorBody, JsonBody, NotFound, Params, Routes};
 use common::jwt;
 use common::messaging::SlaCheckOutcome;
@@ -276,6 +277,7 @@ impl Local {
         });
         let mut app = App::new(table.clone(), clock.clone(), identity);
         app.objects = Some(objects.clone());
+        app.webhook_reach = Reach::PublicAndThisMachine;
         let app = Arc::new(app);
         let outbox_file = data.map(|folder| folder.join("outbox.jsonl"));
         let outbox = Arc::new(Outbox::new(outbox_file, clock.clone()));
@@ -295,7 +297,9 @@ impl Local {
                 inner: outbox.clone(),
                 meter: meter.clone(),
             }),
-            webhooks: Arc::new(common::delivery::poster::HttpPoster::new()),
+            webhooks: Arc::new(common::delivery::poster::HttpPoster::new(
+                Reach::PublicAndThisMachine,
+            )),
             clock,
             config,
         });
@@ -317,6 +321,7 @@ impl Local {
             self.app.identity.clone(),
         );
         app.objects = Some(objects);
+        app.webhook_reach = self.app.webhook_reach;
         self.app = Arc::new(app);
         self
     }

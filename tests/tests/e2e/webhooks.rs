@@ -184,7 +184,7 @@ async fn an_sla_breach_is_delivered_to_subscribers_of_it_only() {
 }
 
 #[tokio::test]
-async fn only_managers_manage_webhooks_and_urls_must_be_https() {
+async fn only_managers_manage_webhooks_and_urls_must_be_https_to_public_hosts() {
     let app = TestApp::in_memory();
     let sam = app.token("sam", &["agent", "team-support"]);
     let request = json!({"url": "https://crm.example.com/hook", "events": ["message.created"]});
@@ -200,7 +200,20 @@ async fn only_managers_manage_webhooks_and_urls_must_be_https() {
             json!({"url": "https://crm.example.com/hook", "events": ["ad.sold"]}),
             "events[0]",
         ),
-    ] {
+    ]
+    .into_iter()
+    .chain(
+        // What the security review got accepted: a user before the host, a name that
+        // only starts like this machine's, the metadata service, the VPC.
+        [
+            "http://127.0.0.1@crm.example.invalid/hook",
+            "http://127.0.0.1:1@127.0.0.1:3999/hook",
+            "http://localhost.example.invalid/",
+            "https://169.254.169.254/latest/meta-data/",
+            "https://10.0.0.1/",
+        ]
+        .map(|url| (json!({"url": url, "events": ["message.created"]}), "url:")),
+    ) {
         let (code, error) = app.post("/v1/admin/webhooks", &max, refused).await;
         assert_eq!(code, StatusCode::BAD_REQUEST, "{error}");
         assert!(error_message(&error).starts_with(field), "{error}");
@@ -211,4 +224,36 @@ async fn only_managers_manage_webhooks_and_urls_must_be_https() {
     assert_eq!(code, StatusCode::NO_CONTENT);
     let (code, _) = app.call(Method::DELETE, &path, Some(&max), None).await;
     assert_eq!(code, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_redirect_is_a_failed_delivery_and_never_followed() {
+    let app = TestApp::in_memory();
+    let (target, received, _) = receiver().await;
+    let redirecting = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move || {
+            let target = target.clone();
+            async move { (StatusCode::TEMPORARY_REDIRECT, [("location", target)]) }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, redirecting).await.unwrap() });
+    let max = app.token("max", &["manager"]);
+    let request = json!({"url": url, "events": ["conversation.created"]});
+    let (_, created) = app.post("/v1/admin/webhooks", &max, request).await;
+
+    let alice = app.token("alice", &[]);
+    app.support(&alice, "general", "How do I renew?").await;
+    assert!(app.deliver().await.is_empty());
+    let log = deliveries(&app, &max, created["id"].as_str().unwrap()).await;
+    assert_eq!(
+        (log[0]["state"].as_str(), log[0]["last_result"].as_str()),
+        (Some("retrying"), Some("HTTP 307"))
+    );
+    assert!(
+        received.lock().unwrap().is_empty(),
+        "the redirect was followed"
+    );
 }

@@ -78,6 +78,9 @@ pub enum PostError {
     Unreachable(#[source] Box<dyn std::error::Error + Send + Sync>),
     #[error("no answer within {} s", .0.as_secs())]
     Timeout(std::time::Duration),
+    /// Not a destination webhooks may reach (`domain::webhook::Reach`).
+    #[error("refused: {0}")]
+    Refused(String),
 }
 
 /// Posts a signed webhook delivery; the answer's status code, or why there was none.

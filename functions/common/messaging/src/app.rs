@@ -8,6 +8,7 @@ use domain::attachment;
 use domain::clock::{Clock, Ids};
 use domain::pricing::PriceTable;
 use domain::sla::SlaTargets;
+use domain::webhook::Reach;
 use objects::Objects;
 use store::table::Table;
 
@@ -47,6 +48,9 @@ pub struct App {
     pub attachment_max_bytes: u64,
     /// What metered use costs (`PRICE_TABLE`).
     pub prices: PriceTable,
+    /// Where webhooks may be registered to go: public https on AWS (the default), this
+    /// machine too on the dev server.
+    pub webhook_reach: Reach,
 }
 
 pub type AppState = Arc<App>;
@@ -69,6 +73,7 @@ impl App {
             objects: None,
             attachment_max_bytes: attachment::DEFAULT_MAX_BYTES,
             prices: PriceTable::default(),
+            webhook_reach: Reach::Public,
         }
     }
 }

@@ -71,7 +71,7 @@ impl App {
         idempotency: Option<&Idempotency>,
     ) -> ApiResult<Created<WebhookView>> {
         Access::Manager.check(caller)?;
-        let url = check_url(&request.url)?;
+        let url = check_url(&request.url, self.webhook_reach)?;
         if request.events.is_empty() {
             return Err(ApiError::invalid("events: at least one"));
         }
