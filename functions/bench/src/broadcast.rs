@@ -5,9 +5,10 @@ use std::time::Instant;
 
 use anyhow::bail;
 use common::domain::clock::SystemClock;
-use common::domain::identity::{Caller, Claims};
 use common::store::table::Table;
 use common::store::table::embedded::EmbeddedTable;
+
+use crate::support::caller;
 
 /// A broadcast to every user of a registry of 1,000 and 10,000, stepped to the end as
 /// the stream would drive it (notify's cost per recipient is the notify figure).
@@ -18,13 +19,6 @@ pub(crate) async fn broadcast(secret: &str) -> anyhow::Result<()> {
         "{:>8} {:>6} {:>11} {:>9} {:>9} {:>13} {:>13}",
         "users", "steps", "round trips", "RCU", "WCU", "WCU/recipient", "recipients/s"
     );
-    let caller = |sub: &str, groups: &[&str]| {
-        Caller::new(Claims {
-            sub: sub.into(),
-            groups: groups.iter().map(|g| g.to_string()).collect(),
-            ..Claims::default()
-        })
-    };
     for users in [1_000, 10_000] {
         let table = Arc::new(EmbeddedTable::in_memory());
         let system = local::Local::new(
@@ -35,7 +29,7 @@ pub(crate) async fn broadcast(secret: &str) -> anyhow::Result<()> {
             local::DEFAULT_BASE_URL,
         );
         let app = &system.app;
-        let website = caller("website", &["service"]);
+        let website = caller("website", &["service"])?;
         for i in 0..users {
             let request = UserRequest {
                 name: Some(format!("User {i}")),
@@ -53,7 +47,7 @@ pub(crate) async fn broadcast(secret: &str) -> anyhow::Result<()> {
             segment: common::domain::broadcast::Segment::All,
         };
         let created = app
-            .create_broadcast(&caller("max", &["manager"]), request, None)
+            .create_broadcast(&caller("max", &["manager"])?, request, None)
             .await?;
         let view = created.into_new()?;
         let before = table.metrics().snapshot();

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use common::domain::clock::ManualClock;
-use common::domain::identity::{Caller, Claims};
+use common::domain::identity::Claims;
 use common::reporting::Reports;
 use common::store::table::Table;
 use common::store::table::embedded::EmbeddedTable;
@@ -153,11 +153,7 @@ pub(crate) async fn reports(secret: &str) -> anyhow::Result<()> {
     }
     let (system, table, clock) = month_of_traffic(secret, 10_000).await?;
     system.meter.flush(table.as_ref(), clock.as_ref()).await;
-    let finance = Caller::new(Claims {
-        sub: "bench-finance".into(),
-        groups: vec!["finance".into()],
-        ..Claims::default()
-    });
+    let finance = caller("bench-finance", &["finance"])?;
     let cost = Reports(&system.app)
         .cost_report(&finance, "2026-10")
         .await?;

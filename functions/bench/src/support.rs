@@ -89,11 +89,7 @@ pub(crate) async fn bench_system(
     secret: &str,
 ) -> anyhow::Result<local::Local> {
     let system = local::Local::new(table, clock, secret, None, local::DEFAULT_BASE_URL);
-    let moderator = Caller::new(Claims {
-        sub: "bench-moderator".into(),
-        groups: vec!["moderator".into()],
-        ..Claims::default()
-    });
+    let moderator = caller("bench-moderator", &["moderator"])?;
     system
         .app
         .put_safety_policy(&moderator, Replacement::of(0, unlimited_policy()))
@@ -136,4 +132,13 @@ pub(crate) async fn post_message(
 ) -> anyhow::Result<Value> {
     let path = format!("/v1/conversations/{conversation}/messages");
     call(router, request("POST", &path, token, Some(message))).await
+}
+
+/// A caller with `groups`, as a token with only `sub` and `cognito:groups` makes one.
+pub fn caller(sub: &str, groups: &[&str]) -> anyhow::Result<Caller> {
+    Ok(Caller::new(Claims {
+        sub: sub.into(),
+        groups: groups.iter().map(|g| g.to_string()).collect(),
+        ..Claims::default()
+    })?)
 }

@@ -88,9 +88,9 @@ pub fn claims(person: &Person) -> Claims {
     }
 }
 
-fn caller(sub: &str) -> Caller {
+fn caller(sub: &str) -> anyhow::Result<Caller> {
     let person = PEOPLE.iter().find(|p| p.sub == sub).unwrap_or(&PEOPLE[0]);
-    Caller::new(claims(person))
+    Ok(Caller::new(claims(person))?)
 }
 
 /// Seeds the demo data once per data folder.
@@ -113,13 +113,13 @@ pub async fn seed(app: &App) -> anyhow::Result<bool> {
             .any(|g| ["agent", "senior", "manager"].contains(g))
     }) {
         app.queue(
-            &caller(admin.sub),
+            &caller(admin.sub)?,
             QueueFilter::default(),
             PageRequest::parse(None, None)?,
         )
         .await?;
     }
-    let website = caller("website");
+    let website = caller("website")?;
     let listings = [
         (
             "L-1001",
@@ -190,9 +190,9 @@ pub async fn seed(app: &App) -> anyhow::Result<bool> {
         priority: None,
         attachments: Vec::new(),
     };
-    let thandi = caller("thandi");
-    let pieter = caller("pieter");
-    let lerato = caller("lerato");
+    let thandi = caller("thandi")?;
+    let pieter = caller("pieter")?;
+    let lerato = caller("lerato")?;
 
     let payment = support(
         Category::Payment,
@@ -202,7 +202,7 @@ pub async fn seed(app: &App) -> anyhow::Result<bool> {
     );
     let id = created_id(app.create_conversation(&pieter, payment, None).await?)?;
     app.update_conversation(
-        &caller("agent-bongi"),
+        &caller("agent-bongi")?,
         &id,
         ConversationChanges {
             assignee: Some(Some("agent-bongi".into())),
@@ -223,7 +223,7 @@ pub async fn seed(app: &App) -> anyhow::Result<bool> {
         false,
         None,
     );
-    app.reply(&caller("agent-sam"), &id, answer, None).await?;
+    app.reply(&caller("agent-sam")?, &id, answer, None).await?;
 
     let technical = support(
         Category::Technical,
@@ -237,7 +237,7 @@ pub async fn seed(app: &App) -> anyhow::Result<bool> {
         true,
         None,
     );
-    app.reply(&caller("senior-sue"), &id, note, None).await?;
+    app.reply(&caller("senior-sue")?, &id, note, None).await?;
 
     let complaint = support(
         Category::Complaint,
@@ -259,7 +259,7 @@ pub async fn seed(app: &App) -> anyhow::Result<bool> {
         false,
         Some(Status::Resolved),
     );
-    app.reply(&caller("agent-sam"), &id, fixed, None).await?;
+    app.reply(&caller("agent-sam")?, &id, fixed, None).await?;
 
     let direct = NewConversation {
         kind: ConversationType::Direct,

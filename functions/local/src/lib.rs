@@ -536,3 +536,21 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let _ = ctrl_c.await;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_built_in_secret_listens_on_this_machine_only() {
+        let loopback = "127.0.0.1:3000".parse().expect("an address");
+        let anywhere = "0.0.0.0:3000".parse().expect("an address");
+        assert!(may_listen(loopback, DEFAULT_JWT_SECRET).is_ok());
+        let refused = may_listen(anywhere, DEFAULT_JWT_SECRET).unwrap_err();
+        assert!(
+            refused.to_string().contains("SAYPRO_JWT_SECRET"),
+            "{refused}"
+        );
+        assert!(may_listen(anywhere, "a secret of the operator's own").is_ok());
+    }
+}

@@ -424,6 +424,27 @@ async fn every_route_needs_a_valid_token() {
         },
         secret,
     );
+    // Correctly signed and current, but claims no caller may have: a `sub` that is not
+    // an id (it becomes part of table and file keys: `eve/x` erasing as `eve` would
+    // match Eve's files), an email or a name that would write a header of its own.
+    let hostile: Vec<String> = [
+        json!({"sub": "../x"}),
+        json!({"sub": "a#b"}),
+        json!({"sub": "USER#thandi"}),
+        json!({"sub": "eve/x"}),
+        json!({"sub": "a".repeat(5_000)}),
+        json!({"sub": "thandi\n"}),
+        json!({"sub": "thandi\u{202E}"}),
+        json!({"sub": "thandi", "email": "thandi@example.com\r\nBcc: evil@x.test"}),
+        json!({"sub": "thandi", "name": "Thandi\r\nBcc: evil@x.test"}),
+    ]
+    .into_iter()
+    .map(|mut claims| {
+        claims["exp"] = json!(now + 3600);
+        let claims: common::domain::identity::Claims = serde_json::from_value(claims).unwrap();
+        common::jwt::sign(&claims, secret)
+    })
+    .collect();
     for token in [
         None,
         Some("garbage"),
@@ -433,7 +454,10 @@ async fn every_route_needs_a_valid_token() {
         Some(no_expiry.as_str()),
         Some(century.as_str()),
         Some(not_yet.as_str()),
-    ] {
+    ]
+    .into_iter()
+    .chain(hostile.iter().map(|t| Some(t.as_str())))
+    {
         for (method, path, body) in &routes {
             let (code, error) = f.app.call(method.clone(), path, token, body.clone()).await;
             assert_eq!(

@@ -61,6 +61,42 @@ async fn ses_sends_the_email_to_its_recipient_from_the_verified_sender() {
 }
 
 #[tokio::test]
+async fn no_header_reaches_ses_with_a_line_break_in_it() {
+    let client = aws_sdk_sesv2::Client::new(&tests::moto_config().await);
+    let from = format!("messages-{}@saypro.test", unique());
+    client
+        .create_email_identity()
+        .email_identity(&from)
+        .send()
+        .await
+        .unwrap();
+    let mailer = SesMailer::new(client, from, None);
+    let to = format!("user-{}@example.co.za", unique());
+    let email = |to: String| Email {
+        to,
+        subject: "Renewing my ad\r\nBcc: evil@x.test".into(),
+        html: "<p>h</p>".into(),
+        text: "t".into(),
+        unsubscribe: None,
+    };
+    mailer.send(&email(to.clone())).await.unwrap();
+    let data = tests::moto_data();
+    let sent: Vec<Value> = entries(&data["ses"]["Message"])
+        .into_iter()
+        .filter(|m| m.to_string().contains(&to))
+        .collect();
+    assert_eq!(sent[0]["subject"], "Renewing my ad  Bcc: evil@x.test");
+    assert!(!data["ses"].to_string().contains("evil@x.test\"]"));
+
+    // A recipient that carries another header is not an address: rejected for good.
+    let injected = format!("{to}\r\nBcc: evil@x.test");
+    assert!(matches!(
+        mailer.send(&email(injected)).await,
+        Err(SendError::Rejected(_))
+    ));
+}
+
+#[tokio::test]
 async fn ses_refuses_mail_from_an_unverified_sender_for_good() {
     let client = aws_sdk_sesv2::Client::new(&tests::moto_config().await);
     let mailer = SesMailer::new(client, format!("nobody-{}@saypro.test", unique()), None);

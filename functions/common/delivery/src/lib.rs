@@ -28,6 +28,33 @@ pub struct TextMessage {
     pub body: String,
 }
 
+/// An email's header fields, as a mailer may write them.
+pub struct Headers {
+    pub to: String,
+    pub subject: String,
+    pub unsubscribe: Option<String>,
+}
+
+impl Email {
+    /// The header fields fit to write: the recipient an email address, the subject and
+    /// the unsubscribe link one line without control characters (a CR/LF would start a
+    /// header of its own: `Bcc:`). Input is checked where it enters (claims, the user
+    /// registry, subjects); this holds for whatever reaches a mailer all the same. A
+    /// recipient that is not an address is rejected for good.
+    pub fn headers(&self) -> Result<Headers, SendError> {
+        let to = domain::validate::email("to", &self.to)
+            .map_err(|e| SendError::Rejected(e.to_string()))?;
+        Ok(Headers {
+            to,
+            subject: domain::validate::header_line(&self.subject),
+            unsubscribe: self
+                .unsubscribe
+                .as_deref()
+                .map(domain::validate::header_line),
+        })
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SendError {
     /// The provider refused this message for good (bad address, opted out): retrying

@@ -84,10 +84,11 @@ impl Outbox {
 #[async_trait]
 impl Mailer for Outbox {
     async fn send(&self, email: &Email) -> Result<(), SendError> {
+        let headers = email.headers()?;
         self.record(Sent {
             channel: Channel::Email,
-            to: email.to.clone(),
-            subject: Some(email.subject.clone()),
+            to: headers.to,
+            subject: Some(headers.subject),
             body: email.text.clone(),
             html: Some(email.html.clone()),
             sent_at: self.clock.now(),
@@ -131,5 +132,28 @@ mod tests {
             sent[KEPT_IN_MEMORY - 1].body,
             format!("message {}", KEPT_IN_MEMORY + 2)
         );
+    }
+
+    #[tokio::test]
+    async fn an_email_is_recorded_with_its_headers_on_one_line_or_not_at_all() {
+        let clock = Arc::new(domain::clock::ManualClock::new(DateTime::UNIX_EPOCH));
+        let outbox = Outbox::new(None, clock);
+        let email = |to: &str| Email {
+            to: to.into(),
+            subject: "Hello\r\nBcc: evil@x.test".into(),
+            html: "h".into(),
+            text: "t".into(),
+            unsubscribe: None,
+        };
+        Mailer::send(&outbox, &email("thandi@example.co.za"))
+            .await
+            .unwrap();
+        assert_eq!(
+            outbox.sent()[0].subject.as_deref(),
+            Some("Hello  Bcc: evil@x.test")
+        );
+        let refused = Mailer::send(&outbox, &email("thandi@example.co.za\nBcc: evil@x.test")).await;
+        assert!(matches!(refused, Err(SendError::Rejected(_))));
+        assert_eq!(outbox.sent().len(), 1);
     }
 }

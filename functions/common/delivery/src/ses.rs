@@ -32,13 +32,14 @@ fn content(text: &str) -> anyhow::Result<Content> {
 #[async_trait]
 impl Mailer for SesMailer {
     async fn send(&self, email: &Email) -> Result<(), SendError> {
-        let mut message = Message::builder().subject(content(&email.subject)?).body(
+        let headers = email.headers()?;
+        let mut message = Message::builder().subject(content(&headers.subject)?).body(
             Body::builder()
                 .html(content(&email.html)?)
                 .text(content(&email.text)?)
                 .build(),
         );
-        if let Some(link) = &email.unsubscribe {
+        if let Some(link) = &headers.unsubscribe {
             // The link opens the recipient's notification settings (not a one-click POST
             // endpoint), so no List-Unsubscribe-Post header is promised.
             let header = MessageHeader::builder()
@@ -52,7 +53,7 @@ impl Mailer for SesMailer {
             .client
             .send_email()
             .from_email_address(&self.from)
-            .destination(Destination::builder().to_addresses(&email.to).build())
+            .destination(Destination::builder().to_addresses(headers.to).build())
             .content(EmailContent::builder().simple(message.build()).build())
             .set_configuration_set_name(self.configuration_set.clone())
             .send()

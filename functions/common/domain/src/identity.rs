@@ -104,7 +104,10 @@ pub struct Caller {
 }
 
 impl Caller {
-    pub fn new(claims: Claims) -> Self {
+    /// The caller whose token carries `claims`, once they are checked
+    /// ([`Claims::checked`]); a refusal is the API's 401.
+    pub fn new(claims: Claims) -> Result<Self> {
+        let claims = claims.checked()?;
         let roles = claims
             .groups
             .iter()
@@ -115,11 +118,11 @@ impl Caller {
             .iter()
             .filter_map(|g| Team::from_group(g))
             .collect();
-        Self {
+        Ok(Self {
             claims,
             roles,
             teams,
-        }
+        })
     }
 
     pub fn id(&self) -> &str {
@@ -305,6 +308,36 @@ pub struct Claims {
 }
 
 impl Claims {
+    /// The claims this system uses, checked once, where the caller is built: `sub` by
+    /// the rule for ids (it becomes part of table and object keys: `uploads/<sub>/`
+    /// cannot then be a prefix of another user's files), `email` an address, `name` one
+    /// line, `phone_number` E.164, `custom:tier` an id and `custom:joined_at` a time.
+    /// Normalised as the same fields are when the website syncs a user.
+    pub fn checked(mut self) -> Result<Claims> {
+        self.sub = crate::validate::id("sub", &self.sub)?;
+        self.email = self
+            .email
+            .map(|e| crate::validate::email("email", &e))
+            .transpose()?;
+        self.name = self
+            .name
+            .map(|n| crate::validate::line("name", &n, 200))
+            .transpose()?;
+        self.phone_number = self
+            .phone_number
+            .map(|p| crate::validate::phone("phone_number", &p))
+            .transpose()?;
+        if let Some(tier) = &self.tier {
+            crate::validate::id("custom:tier", tier)?;
+        }
+        if self.joined_at.is_some() && self.joined_at().is_none() {
+            return Err(Rejection::invalid(
+                "custom:joined_at: Unix seconds or an RFC 3339 time",
+            ));
+        }
+        Ok(self)
+    }
+
     pub fn joined_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
         let text = self.joined_at.as_deref()?.trim();
         match text.parse::<i64>() {
@@ -392,5 +425,41 @@ mod tests {
         assert_eq!(flattened.groups, from_token.groups);
         assert_eq!(groups::parse_flat("agent,senior"), vec!["agent", "senior"]);
         assert!(groups::parse_flat("[]").is_empty());
+    }
+
+    #[test]
+    fn a_caller_is_built_only_from_claims_that_hold() {
+        let claims = |json: serde_json::Value| serde_json::from_value::<Claims>(json).unwrap();
+        let caller = Caller::new(claims(serde_json::json!({
+            "sub": "thandi", "email": " thandi@example.co.za ", "phone_number": "+27821234567",
+            "name": "Thandi", "custom:joined_at": "1767225600"
+        })))
+        .unwrap();
+        assert_eq!(caller.claims.email.as_deref(), Some("thandi@example.co.za"));
+        for (sub, field) in [
+            ("../x", "sub:"),
+            ("a#b", "sub:"),
+            ("USER#thandi", "sub:"),
+            ("eve/x", "sub:"),
+            ("", "sub:"),
+            ("line\nbreak", "sub:"),
+            ("rtl\u{202E}override", "sub:"),
+        ] {
+            let refused = Caller::new(claims(serde_json::json!({"sub": sub}))).unwrap_err();
+            assert!(refused.to_string().starts_with(field), "{sub:?}: {refused}");
+        }
+        let long = "a".repeat(5_000);
+        assert!(Caller::new(claims(serde_json::json!({"sub": long}))).is_err());
+        for (claim, value) in [
+            ("email", "thandi@example.com\r\nBcc: evil@x.test"),
+            ("name", "Thandi\r\nBcc: evil@x.test"),
+            ("phone_number", "0821234567"),
+            ("custom:tier", "gold#1"),
+            ("custom:joined_at", "last week"),
+        ] {
+            let refused =
+                Caller::new(claims(serde_json::json!({"sub": "u", claim: value}))).unwrap_err();
+            assert!(refused.to_string().starts_with(claim), "{claim}: {refused}");
+        }
     }
 }

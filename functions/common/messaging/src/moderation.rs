@@ -164,7 +164,7 @@ impl App {
         let author =
             Caller::new(held.sender.clone().ok_or_else(|| {
                 ApiError::conflict("the held message has no author to send it as")
-            })?);
+            })?)?;
         let key = Idempotency::new(
             held.sender_id.as_str(),
             &format!("held-{id}"),

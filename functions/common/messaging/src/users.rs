@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use tracing::instrument;
 
 use crate::app::App;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use domain::broadcast::{Recipient, SAYPRO_SUPPORT, normal};
 use domain::identity::{Access, Caller};
 use domain::{Contact, Conversation, Listing, validate};
@@ -60,32 +60,6 @@ pub struct UserRequest {
     pub location: Option<String>,
 }
 
-fn check_email(email: &str) -> ApiResult<String> {
-    let email = email.trim();
-    let ok = email.len() <= 254
-        && email
-            .split_once('@')
-            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
-        && !email.contains(char::is_whitespace);
-    if ok {
-        Ok(email.to_string())
-    } else {
-        Err(ApiError::invalid("email: not an email address"))
-    }
-}
-
-/// E.164: `+` and 8 to 15 digits.
-fn check_phone(phone: &str) -> ApiResult<String> {
-    let digits = phone.trim().strip_prefix('+').unwrap_or_default();
-    if (8..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) {
-        Ok(format!("+{digits}"))
-    } else {
-        Err(ApiError::invalid(
-            "phone: must be in international form, e.g. +27821234567",
-        ))
-    }
-}
-
 /// A listing's segment rows: the user who started a conversation about it, and how to
 /// reach them.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -113,8 +87,14 @@ impl App {
             id: validate::id("user_id", id)?,
             contact: Contact {
                 name: optional("name", request.name, 200)?,
-                email: request.email.as_deref().map(check_email).transpose()?,
-                phone: request.phone.as_deref().map(check_phone).transpose()?,
+                email: request
+                    .email
+                    .map(|e| validate::email("email", &e))
+                    .transpose()?,
+                phone: request
+                    .phone
+                    .map(|p| validate::phone("phone", &p))
+                    .transpose()?,
             },
             tier: request
                 .tier
@@ -177,23 +157,5 @@ impl App {
                 .await?;
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn emails_and_phones_are_checked_and_phones_kept_in_international_form() {
-        assert_eq!(
-            check_email(" thandi@example.co.za ").unwrap(),
-            "thandi@example.co.za"
-        );
-        assert!(check_email("thandi").is_err());
-        assert!(check_email("a b@example.com").is_err());
-        assert_eq!(check_phone("+27821234567").unwrap(), "+27821234567");
-        assert!(check_phone("0821234567").is_err());
-        assert!(check_phone("+27 82 123").is_err());
     }
 }

@@ -29,7 +29,7 @@ pub(super) fn authenticate(parts: &Parts, state: &AppState) -> Result<Caller, Ap
                 .map_err(|e| ApiError::Unauthorized(format!("Authorization: {e}")))?
         }
     };
-    Ok(Caller::new(claims))
+    Caller::new(claims).map_err(|e| ApiError::Unauthorized(format!("token: {e}")))
 }
 
 fn authorizer_claims(parts: &Parts) -> Option<Claims> {
