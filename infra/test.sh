@@ -7,7 +7,11 @@ cd "$(dirname "$0")/.."
 
 bash infra/bootstrap.sh
 
-port=${SAYPRO_MOTO_PORT:-$(python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")}
+free_port() {
+    python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"
+}
+
+port=${SAYPRO_MOTO_PORT:-$(free_port)}
 moto_log=$(mktemp)
 .venv/bin/moto_server -H 127.0.0.1 -p "$port" >"$moto_log" 2>&1 &
 moto_pid=$!
@@ -36,35 +40,38 @@ target/debug/local openapi > target/openapi.json
         { echo "web/src/api/schema.d.ts is stale: run \`npm run api\` in web/ and commit it" >&2; exit 1; }
     npx tsc --noEmit
 )
+# Starts a fresh in-memory dev server (extra flags: $@) on a free port; sets $server_url.
+# Every process started here is stopped on exit.
+pids="$moto_pid"
+trap 'kill $pids 2>/dev/null || true; rm -f "$moto_log"' EXIT
+start_dev_server() {
+    local port
+    port=$(free_port)
+    target/debug/local serve --memory --addr "127.0.0.1:$port" "$@" >"target/dev-server-$port.log" 2>&1 &
+    pids="$pids $!"
+    server_url="http://127.0.0.1:$port"
+    for _ in $(seq 1 100); do
+        curl -s -o /dev/null "$server_url/openapi.json" && return
+        sleep 0.2
+    done
+    cat "target/dev-server-$port.log" >&2
+    echo "the dev server did not start" >&2
+    exit 1
+}
+
 echo "== schemathesis: the OpenAPI document against the dev server (no 5xx, responses as documented)"
-api_port=$(python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
-api_log=$(mktemp)
-target/debug/local serve --memory --addr "127.0.0.1:$api_port" >"$api_log" 2>&1 &
-api_pid=$!
-trap 'kill $moto_pid $api_pid 2>/dev/null || true; rm -f "$moto_log" "$api_log"' EXIT
-for _ in $(seq 1 100); do
-    curl -s -o /dev/null "http://127.0.0.1:$api_port/openapi.json" && break
-    sleep 0.2
-done
+start_dev_server
 # One token reaches every route: a manager who is also a moderator.
 token=$(target/debug/local token --sub schemathesis --groups manager,moderator --hours 2)
-.venv/bin/schemathesis --no-color run "http://127.0.0.1:$api_port/openapi.json" \
+.venv/bin/schemathesis --no-color run "$server_url/openapi.json" \
     --header "Authorization: Bearer $token" \
     --checks not_a_server_error,response_schema_conformance \
     --phases examples,fuzzing --generation-deterministic --max-examples 30 \
     --workers 2
 
 echo "== the documentation's examples, run against a fresh dev server"
-docs_port=$(python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
-docs_log=$(mktemp)
-target/debug/local serve --memory --demo --addr "127.0.0.1:$docs_port" >"$docs_log" 2>&1 &
-docs_pid=$!
-trap 'kill $moto_pid $api_pid $docs_pid 2>/dev/null || true; rm -f "$moto_log" "$api_log" "$docs_log"' EXIT
-for _ in $(seq 1 100); do
-    curl -s -o /dev/null "http://127.0.0.1:$docs_port/openapi.json" && break
-    sleep 0.2
-done
-API="http://127.0.0.1:$docs_port" bash infra/check-examples.sh
+start_dev_server --demo
+API="$server_url" bash infra/check-examples.sh
 
 echo "== cfn-lint template.yaml"
 .venv/bin/cfn-lint template.yaml

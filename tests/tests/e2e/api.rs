@@ -766,21 +766,28 @@ async fn strict_input_months_control_characters_and_the_declared_body_type() {
 
     // A JSON body declared as something else is refused as such: 415.
     let body = json!({"type": "support", "category": "general", "subject": "Help", "body": "hi"});
-    let bearer = format!("Bearer {alice}");
-    for declared in ["text/plain", "application/x-www-form-urlencoded"] {
+    let (body, bearer) = (&body, format!("Bearer {alice}"));
+    let declared_as = |declared: &'static str| {
         let headers = [
-            ("authorization", bearer.as_str()),
-            ("content-type", declared),
+            ("authorization", bearer.clone()),
+            ("content-type", declared.into()),
         ];
-        let (code, _, answer) = app
-            .raw(
-                Method::POST,
-                "/v1/conversations",
-                &headers,
-                body.to_string().into_bytes(),
+        let app = &app;
+        async move {
+            let headers: Vec<(&str, &str)> =
+                headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+            let bytes = body.to_string().into_bytes();
+            let (code, _, answer) = app
+                .raw(Method::POST, "/v1/conversations", &headers, bytes)
+                .await;
+            (
+                code,
+                serde_json::from_slice::<serde_json::Value>(&answer).unwrap(),
             )
-            .await;
-        let answer: serde_json::Value = serde_json::from_slice(&answer).unwrap();
+        }
+    };
+    for declared in ["text/plain", "application/x-www-form-urlencoded"] {
+        let (code, answer) = declared_as(declared).await;
         assert_eq!(
             code,
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -788,18 +795,7 @@ async fn strict_input_months_control_characters_and_the_declared_body_type() {
         );
         assert_eq!(answer["error"]["code"], "unsupported_media_type");
     }
-    let headers = [
-        ("authorization", bearer.as_str()),
-        ("content-type", "application/json; charset=utf-8"),
-    ];
-    let (code, _, _) = app
-        .raw(
-            Method::POST,
-            "/v1/conversations",
-            &headers,
-            body.to_string().into_bytes(),
-        )
-        .await;
+    let (code, _) = declared_as("application/json; charset=utf-8").await;
     assert_eq!(code, StatusCode::CREATED);
     assert!(app.item_count() > items);
 }

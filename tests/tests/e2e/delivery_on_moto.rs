@@ -23,8 +23,8 @@ fn entries(section: &Value) -> Vec<Value> {
     }
 }
 
-#[tokio::test]
-async fn ses_sends_the_email_to_its_recipient_from_the_verified_sender() {
+/// A mailer on moto's SES whose sender (returned) is verified.
+async fn verified_mailer() -> (SesMailer, String) {
     let client = aws_sdk_sesv2::Client::new(&tests::moto_config().await);
     let from = format!("messages-{}@saypro.test", unique());
     client
@@ -33,7 +33,12 @@ async fn ses_sends_the_email_to_its_recipient_from_the_verified_sender() {
         .send()
         .await
         .unwrap();
-    let mailer = SesMailer::new(client, from.clone(), None);
+    (SesMailer::new(client, from.clone(), None), from)
+}
+
+#[tokio::test]
+async fn ses_sends_the_email_to_its_recipient_from_the_verified_sender() {
+    let (mailer, from) = verified_mailer().await;
     let to = format!("user-{}@example.co.za", unique());
     let email = Email {
         to: to.clone(),
@@ -62,15 +67,7 @@ async fn ses_sends_the_email_to_its_recipient_from_the_verified_sender() {
 
 #[tokio::test]
 async fn no_header_reaches_ses_with_a_line_break_in_it() {
-    let client = aws_sdk_sesv2::Client::new(&tests::moto_config().await);
-    let from = format!("messages-{}@saypro.test", unique());
-    client
-        .create_email_identity()
-        .email_identity(&from)
-        .send()
-        .await
-        .unwrap();
-    let mailer = SesMailer::new(client, from, None);
+    let (mailer, _) = verified_mailer().await;
     let to = format!("user-{}@example.co.za", unique());
     let email = |to: String| Email {
         to,

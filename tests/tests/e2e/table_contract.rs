@@ -334,24 +334,21 @@ async fn indexes_are_sparse_and_follow_updates(table: Arc<dyn Table>) {
 }
 
 async fn filters_drop_items_after_the_limit_counts_them(table: Arc<dyn Table>) {
-    table
-        .write(vec![put(item("F", "1", &[("colour", Value::s("red"))]))])
-        .await
-        .unwrap();
-    table
-        .write(vec![put(item(
+    let items = [
+        item("F", "1", &[("colour", Value::s("red"))]),
+        item(
             "F",
             "2",
             &[("colour", Value::s("blue")), ("owner", Value::s("x"))],
-        ))])
-        .await
-        .unwrap();
-    table
-        .write(vec![put(item(
+        ),
+        item(
             "F",
             "3",
             &[("colour", Value::s("red")), ("owner", Value::s("y"))],
-        ))])
+        ),
+    ];
+    table
+        .write(items.into_iter().map(put).collect())
         .await
         .unwrap();
     let red = Query::partition(Index::Table, "F")

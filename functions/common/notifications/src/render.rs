@@ -4,8 +4,7 @@
 
 use std::sync::LazyLock;
 
-use minijinja::syntax::SyntaxConfig;
-use minijinja::{Environment, UndefinedBehavior, Value};
+use minijinja::{Environment, Value};
 use serde::Serialize;
 
 use delivery::{Email, TextMessage};
@@ -58,18 +57,9 @@ fn headline(kind: NoticeKind, conversation: &Conversation) -> String {
     }
 }
 
-/// The templates, compiled in; being `.html`, they escape every value they write.
+/// The templates, compiled in (`domain::template::compiled`).
 static TEMPLATES: LazyLock<Result<Environment<'static>, String>> = LazyLock::new(|| {
-    let mut environment = Environment::new();
-    environment.set_undefined_behavior(UndefinedBehavior::Strict);
-    // Block tags on lines of their own leave no blank lines behind.
-    let syntax = SyntaxConfig::builder()
-        .trim_blocks(true)
-        .lstrip_blocks(true)
-        .build()
-        .map_err(|e| e.to_string())?;
-    environment.set_syntax(syntax);
-    for (name, source) in [
+    domain::template::compiled(&[
         ("layout.html", include_str!("../templates/layout.html")),
         (
             "notification.html",
@@ -77,12 +67,7 @@ static TEMPLATES: LazyLock<Result<Environment<'static>, String>> = LazyLock::new
         ),
         ("survey.html", include_str!("../templates/survey.html")),
         ("digest.html", include_str!("../templates/digest.html")),
-    ] {
-        environment
-            .add_template(name, source)
-            .map_err(|e| format!("{name}: {e:#}"))?;
-    }
-    Ok(environment)
+    ])
 });
 
 fn try_render(name: &str, view: &impl Serialize) -> Result<String, String> {

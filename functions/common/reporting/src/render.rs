@@ -9,8 +9,7 @@ use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use anyhow::anyhow;
-use minijinja::syntax::SyntaxConfig;
-use minijinja::{Environment, UndefinedBehavior, Value};
+use minijinja::{Environment, Value};
 use serde::Serialize;
 
 use crate::figures::{Cell, Chart, Figures, Table, WEEKDAYS};
@@ -62,30 +61,16 @@ pub fn csv(report: &MonthlyReport) -> String {
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
-/// The templates, compiled in; `.html` ones escape every value they write.
+/// The templates, compiled in (`domain::template::compiled`).
 static TEMPLATES: LazyLock<Result<Environment<'static>, String>> = LazyLock::new(|| {
-    let mut environment = Environment::new();
-    environment.set_undefined_behavior(UndefinedBehavior::Strict);
-    // Block tags on lines of their own leave no blank lines behind.
-    let syntax = SyntaxConfig::builder()
-        .trim_blocks(true)
-        .lstrip_blocks(true)
-        .build()
-        .map_err(|e| e.to_string())?;
-    environment.set_syntax(syntax);
-    for (name, source) in [
+    domain::template::compiled(&[
         ("report.html", include_str!("../templates/report.html")),
         (
             "bar_chart.html",
             include_str!("../templates/bar_chart.html"),
         ),
         ("heatmap.html", include_str!("../templates/heatmap.html")),
-    ] {
-        environment
-            .add_template(name, source)
-            .map_err(|e| format!("{name}: {e:#}"))?;
-    }
-    Ok(environment)
+    ])
 });
 
 /// SVG coordinates to a tenth of a pixel.
