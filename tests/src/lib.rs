@@ -6,8 +6,10 @@ mod app;
 mod http;
 mod interleaved;
 mod moto;
+mod socket;
 
 pub use app::*;
 pub use http::*;
 pub use interleaved::*;
 pub use moto::*;
+pub use socket::*;

@@ -118,5 +118,6 @@ pub async fn moto_notifier(app: &TestApp) -> common::notifications::Notifier {
             unsubscribe_url: "https://www.saypro.test/account".into(),
             sms_daily_cap: 100,
         },
+        realtime: None,
     }
 }

@@ -11,16 +11,18 @@ use aws_lambda_events::eventbridge::EventBridgeEvent;
 use axum::Router;
 use chrono::{DateTime, Utc};
 use delivery::poster::HttpPoster;
+use delivery::push::ApiGatewayPusher;
 use delivery::ses::SesMailer;
 use delivery::sns::SnsSms;
 use domain::clock::{Clock, SystemClock};
 use domain::pricing::PriceTable;
 use domain::webhook::Reach;
 use lambda_runtime::{LambdaEvent, service_fn};
-use messaging::{App, AppState, IdentitySource};
+use messaging::{App, AppState, IdentitySource, Sockets};
 use metering::{Meter, MeteredMailer, MeteredSms};
 use notifications::{Notifier, NotifyConfig};
 use objects::s3::S3Objects;
+use realtime::Realtime;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use store::table::Table;
@@ -108,7 +110,36 @@ pub async fn app(aws: &SdkConfig) -> anyhow::Result<AppState> {
         app.attachment_max_bytes = bytes;
     }
     app.prices = prices()?;
+    if let Some((realtime, url)) = realtime(aws, &app.table)? {
+        app.sockets = Some(Sockets { realtime, url });
+    }
     Ok(Arc::new(app))
+}
+
+/// Real-time sockets, where the function is given their API: `REALTIME_URL`, the
+/// WebSocket stage's `wss://{api}.execute-api.{region}.amazonaws.com/{stage}`, whose
+/// management API (the same address over https) pushes to connections.
+fn realtime(
+    aws: &SdkConfig,
+    table: &Arc<dyn Table>,
+) -> anyhow::Result<Option<(Arc<Realtime>, String)>> {
+    let Ok(url) = std::env::var("REALTIME_URL") else {
+        return Ok(None);
+    };
+    let endpoint = url
+        .strip_prefix("wss://")
+        .map(|rest| format!("https://{rest}"))
+        .ok_or_else(|| anyhow!("REALTIME_URL {url:?} is not a wss:// URL"))?;
+    let config = aws_sdk_apigatewaymanagement::config::Builder::from(aws)
+        .endpoint_url(endpoint)
+        .build();
+    let pusher = ApiGatewayPusher::new(aws_sdk_apigatewaymanagement::Client::from_conf(config));
+    let realtime = Realtime {
+        table: table.clone(),
+        pusher: Arc::new(pusher),
+        clock: Arc::new(SystemClock),
+    };
+    Ok(Some((Arc::new(realtime), url)))
 }
 
 /// `PRICE_TABLE` (JSON) if set, else the default prices.
@@ -150,8 +181,10 @@ pub async fn notifier(aws: &SdkConfig, meter: &Arc<Meter>) -> anyhow::Result<Not
             .parse()
             .context("SMS_DAILY_CAP is not a number")?,
     };
+    let table = table(aws).await?;
     Ok(Notifier {
-        table: table(aws).await?,
+        realtime: realtime(aws, &table)?.map(|(realtime, _)| realtime),
+        table,
         mailer: Arc::new(mailer(aws, meter)?),
         sms: Arc::new(MeteredSms {
             inner: Arc::new(sms),

@@ -22,6 +22,7 @@ pub use messaging;
 pub use metering;
 pub use notifications;
 pub use objects;
+pub use realtime;
 pub use reporting;
 pub use store;
 

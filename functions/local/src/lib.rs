@@ -2,6 +2,7 @@
 //! tokens and demo data, so the whole system runs on one machine with no AWS account.
 
 pub mod demo;
+pub mod socket;
 
 use common::metering::{Meter, MeteredMailer, MeteredSms};
 use std::path::Path;
@@ -15,6 +16,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use chrono::{DateTime, Utc};
 use common::delivery::outbox::{Outbox, Sent};
+use common::delivery::push::LocalPusher;
 use common::domain::attachment;
 use common::domain::clock::Clock;
 use common::domain::identity::Claims;
@@ -22,9 +24,11 @@ use common::domain::webhook::Reach;
 use common::http::{ErrorBody, JsonBody, NotFound, Params, Routes};
 use common::jwt;
 use common::messaging::SlaCheckOutcome;
+use common::messaging::Sockets;
 use common::notifications::{Notifier, NotifyConfig};
 use common::objects::Objects;
 use common::objects::local::{LocalObjects, Refused, SignedQuery};
+use common::realtime::Realtime;
 use common::reporting::Reports;
 use common::store::table::embedded::{EmbeddedTable, Feed};
 use common::store::table::{StreamRecord, Table};
@@ -253,6 +257,8 @@ pub struct Local {
     pub notifier: Arc<Notifier>,
     /// What this process used, as each Lambda function meters its own.
     pub meter: Arc<Meter>,
+    /// The open sockets, as API Gateway holds them on AWS.
+    pub pusher: Arc<LocalPusher>,
 }
 
 impl Local {
@@ -275,9 +281,19 @@ impl Local {
             }
             None => LocalObjects::in_memory(base_url, secret.as_bytes()),
         });
+        let pusher = Arc::new(LocalPusher::default());
+        let realtime = Arc::new(Realtime {
+            table: table.clone(),
+            pusher: pusher.clone(),
+            clock: clock.clone(),
+        });
         let mut app = App::new(table.clone(), clock.clone(), identity);
         app.objects = Some(objects.clone());
         app.webhook_reach = Reach::PublicAndThisMachine;
+        app.sockets = Some(Sockets {
+            realtime: realtime.clone(),
+            url: format!("{}{}", base_url.replacen("http", "ws", 1), socket::PATH),
+        });
         let app = Arc::new(app);
         let outbox_file = data.map(|folder| folder.join("outbox.jsonl"));
         let outbox = Arc::new(Outbox::new(outbox_file, clock.clone()));
@@ -302,6 +318,7 @@ impl Local {
             )),
             clock,
             config,
+            realtime: Some(realtime),
         });
         Self {
             app,
@@ -309,6 +326,7 @@ impl Local {
             objects,
             notifier,
             meter,
+            pusher,
         }
     }
 
@@ -322,6 +340,7 @@ impl Local {
         );
         app.objects = Some(objects);
         app.webhook_reach = self.app.webhook_reach;
+        app.sockets = self.app.sockets.clone();
         self.app = Arc::new(app);
         self
     }
@@ -331,8 +350,13 @@ impl Local {
         let document = Document(Arc::new(
             routes.openapi().to_pretty_json().unwrap_or_default(),
         ));
+        let sockets = axum::Router::new()
+            .route(socket::PATH, axum::routing::get(socket::open))
+            .with_state(self.app.clone());
         routes
             .into_router(self.app.clone())
+            .merge(sockets)
+            .layer(Extension(self.pusher.clone()))
             .layer(Extension(self.outbox.clone()))
             .layer(Extension(self.objects.clone()))
             .layer(Extension(document))

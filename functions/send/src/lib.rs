@@ -33,7 +33,7 @@ use common::messaging::UnreadCounts;
 use common::messaging::surveys::{NpsRequest, NpsStatus, Recorded, SurveyView};
 use common::messaging::{
     AttachmentRef, ConversationFilter, NewConversation, NewMessage, NotificationOrder, PageRequest,
-    ReadRequest, ReportRequest,
+    ReadRequest, ReportRequest, TicketView,
 };
 use common::{AppState, HttpResult};
 use serde::Deserialize;
@@ -55,6 +55,7 @@ pub fn routes() -> Routes {
         .on(Access::Person, routes!(mark_notification_read))
         .on(Access::Person, routes!(mark_all_notifications_read))
         .on(Access::Person, routes!(unread_counts))
+        .on(Access::Person, routes!(realtime_ticket))
         .on(Access::Person, routes!(export))
         .on(Access::Person, routes!(erase_messages))
         .on(Access::Person, routes!(get_preferences))
@@ -371,6 +372,23 @@ async fn mark_all_notifications_read(
 ) -> HttpResult<impl IntoResponse> {
     let marked = app.mark_all_notifications_read(&caller).await?;
     Ok(Json(Marked { marked }))
+}
+
+/// A one-time ticket for the real-time socket: open `url` (the ticket is in it) within 60 seconds.
+#[utoipa::path(
+    post,
+    path = "/v1/realtime/tickets",
+    operation_id = "createRealtimeTicket",
+    tag = "users",
+    responses(
+        (status = 201, description = "The ticket, and the socket's URL with it", body = TicketView),
+    )
+)]
+async fn realtime_ticket(
+    State(app): State<AppState>,
+    Authenticated(caller): Authenticated,
+) -> HttpResult<impl IntoResponse> {
+    Ok((StatusCode::CREATED, Json(app.open_ticket(&caller).await?)))
 }
 
 /// How many notifications were marked read.

@@ -384,6 +384,13 @@ fn routes(w: &World) -> Vec<(Method, &'static str, String, Option<Value>, Access
         ),
         (
             M::POST,
+            "/v1/realtime/tickets",
+            "/v1/realtime/tickets".into(),
+            None,
+            Person,
+        ),
+        (
+            M::POST,
             "/v1/notifications/{id}/read",
             format!("/v1/notifications/{m}/read"),
             None,

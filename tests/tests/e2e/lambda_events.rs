@@ -38,8 +38,17 @@ fn lambda_app_on(table: Arc<EmbeddedTable>) -> AppState {
 fn lambda_app_with_files(table: Arc<EmbeddedTable>) -> (AppState, Arc<LocalObjects>) {
     let clock = Arc::new(ManualClock::new(tests::tuesday_morning()));
     let files = Arc::new(LocalObjects::in_memory(local::DEFAULT_BASE_URL, b"unused"));
+    let realtime = common::realtime::Realtime {
+        table: table.clone(),
+        pusher: Arc::new(common::delivery::push::LocalPusher::default()),
+        clock: clock.clone(),
+    };
     let mut app = App::new(table, clock, IdentitySource::ApiGateway);
     app.objects = Some(files.clone());
+    app.sockets = Some(common::messaging::Sockets {
+        realtime: Arc::new(realtime),
+        url: "wss://ws123.execute-api.af-south-1.amazonaws.com/prod".into(),
+    });
     (Arc::new(app), files)
 }
 
@@ -163,6 +172,7 @@ async fn every_sample_event_reaches_its_route_with_the_authorizers_identity() {
         ("admin-reject-held", StatusCode::NOT_FOUND),
         ("admin-put-safety-policy", StatusCode::OK),
         ("get-preferences", StatusCode::OK),
+        ("create-realtime-ticket", StatusCode::CREATED),
         ("export-my-data", StatusCode::OK),
         ("put-preferences", StatusCode::OK),
     ];

@@ -19,6 +19,7 @@ mod membership;
 mod notifications;
 mod notify_events;
 mod privacy;
+mod realtime;
 mod reports;
 mod routing;
 mod s3_api;

@@ -1276,6 +1276,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/realtime/tickets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A one-time ticket for the real-time socket: open `url` (the ticket is in it) within 60 seconds.
+         * @description For: anyone signed in but the website's backend.
+         */
+        post: operations["createRealtimeTicket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/surveys/{token}": {
         parameters: {
             query?: never;
@@ -1535,6 +1555,7 @@ export interface components {
             /** Format: date-time */
             last_message_at: string;
             listing_id: string | null;
+            others_read_up_to: components["schemas"]["ReadMark"] | null;
             participants: string[];
             priority: components["schemas"]["Priority"];
             sla?: components["schemas"]["Sla"] | null;
@@ -2052,6 +2073,7 @@ export interface components {
                 /** Format: date-time */
                 last_message_at: string;
                 listing_id: string | null;
+                others_read_up_to: components["schemas"]["ReadMark"] | null;
                 participants: string[];
                 priority: components["schemas"]["Priority"];
                 sla?: components["schemas"]["Sla"] | null;
@@ -2330,6 +2352,12 @@ export interface components {
         RatingRecorded: {
             nps?: components["schemas"]["NpsAnswer"] | null;
             rating: components["schemas"]["Rating"];
+        };
+        /** @description How far one side of a conversation has read: the latest message they marked read. */
+        ReadMark: {
+            message_id: string;
+            /** Format: date-time */
+            read_at: string;
         };
         ReadRequest: {
             message_id: string;
@@ -2885,6 +2913,15 @@ export interface components {
         };
         /** @description A placeholder's value: text, or a number (written as text). */
         TextOrNumber: string | number;
+        /** @description `POST /v1/realtime/tickets`: a one-time ticket and the URL to open with it. */
+        TicketView: {
+            /** Format: date-time */
+            expires_at: string;
+            /** @description Works once, until `expires_at` (60 seconds). */
+            ticket: string;
+            /** @description The WebSocket URL, the ticket already in it (`?ticket=`). */
+            url: string;
+        };
         /**
          * @description One time (first response, response, resolution) in business and wall-clock time,
          *     against its target (counted in business time).
@@ -5564,6 +5601,29 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    createRealtimeTicket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The ticket, and the socket's URL with it */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketView"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             500: components["responses"]["Internal"];
         };
     };

@@ -4,6 +4,7 @@
 
 pub mod outbox;
 pub mod poster;
+pub mod push;
 pub mod ses;
 pub mod sns;
 

@@ -266,6 +266,7 @@ pub fn from_support(
         last_message_at: now,
         last_message_id: id,
         unread: BTreeMap::from([(user.clone(), 1), (ADMIN_SIDE.to_string(), 0)]),
+        read_marks: BTreeMap::new(),
         contacts: BTreeMap::from([(user, recipient.contact.clone())]),
         sla: None,
         resolved_at: None,

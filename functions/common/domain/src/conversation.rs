@@ -88,6 +88,13 @@ pub struct Contact {
 /// The key in [`Conversation::unread`] for the admin team's side of a support conversation.
 pub const ADMIN_SIDE: &str = "@admins";
 
+/// How far one side of a conversation has read: the latest message they marked read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ReadMark {
+    pub message_id: String,
+    pub read_at: DateTime<Utc>,
+}
+
 /// A conversation as stored: the META item, and a copy in each participant's inbox row.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Conversation {
@@ -109,6 +116,9 @@ pub struct Conversation {
     pub last_message_id: String,
     /// Unread messages per participant (and [`ADMIN_SIDE`]).
     pub unread: BTreeMap<String, u32>,
+    /// How far each participant (and [`ADMIN_SIDE`]) has read: the others' "Seen".
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub read_marks: BTreeMap<String, ReadMark>,
     /// Contacts of whoever has written, by user id.
     #[serde(default)]
     pub contacts: BTreeMap<String, Contact>,
@@ -259,6 +269,33 @@ impl Conversation {
     pub fn unread_for(&self, reader: &str) -> u32 {
         self.unread.get(reader).copied().unwrap_or(0)
     }
+
+    /// `reader` read up to `message_id` at `at`; false if they had read as far already
+    /// (a mark never moves back). Message ids are ULIDs: later sorts after.
+    pub fn mark_read(&mut self, reader: &str, message_id: &str, at: DateTime<Utc>) -> bool {
+        let advanced = self
+            .read_marks
+            .get(reader)
+            .is_none_or(|mark| mark.message_id.as_str() < message_id);
+        if advanced {
+            let mark = ReadMark {
+                message_id: message_id.to_string(),
+                read_at: at,
+            };
+            self.read_marks.insert(reader.to_string(), mark);
+        }
+        advanced
+    }
+
+    /// How far the others have read, as `reader` sees it: the furthest mark of anyone
+    /// but them (for a user of a support conversation, the admin side's).
+    pub fn others_read_up_to(&self, reader: &str) -> Option<&ReadMark> {
+        self.read_marks
+            .iter()
+            .filter(|(who, _)| *who != reader)
+            .map(|(_, mark)| mark)
+            .max_by(|a, b| a.message_id.cmp(&b.message_id))
+    }
 }
 
 #[cfg(any(test, feature = "testing"))]
@@ -285,6 +322,7 @@ impl Conversation {
             last_message_at: DateTime::UNIX_EPOCH,
             last_message_id: "m".into(),
             unread: BTreeMap::new(),
+            read_marks: BTreeMap::new(),
             contacts: BTreeMap::new(),
             sla: None,
             resolved_at: None,
@@ -315,6 +353,9 @@ pub struct ConversationView {
     pub created_at: DateTime<Utc>,
     pub last_message_at: DateTime<Utc>,
     pub unread_count: u32,
+    /// How far the other side has read ("Seen"); the admin side reads as the team.
+    #[schema(required = true)]
+    pub others_read_up_to: Option<ReadMark>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sla: Option<SlaView>,
 }
@@ -355,6 +396,7 @@ impl ConversationView {
             created_at: c.created_at,
             last_message_at: c.last_message_at,
             unread_count: c.unread_for(reader),
+            others_read_up_to: c.others_read_up_to(reader).cloned(),
             sla: c.sla.as_ref().map(|s| SlaView {
                 first_response_due: s.first_response_due,
                 next_response_due: s.next_response_due,

@@ -17,6 +17,7 @@ pub mod message;
 pub mod notice;
 pub mod preferences;
 pub mod pricing;
+pub mod realtime;
 pub mod redact;
 mod rejection;
 pub mod report;

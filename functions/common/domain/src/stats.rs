@@ -616,6 +616,7 @@ mod tests {
             last_message_at: created,
             last_message_id: "m1".into(),
             unread: BTreeMap::new(),
+            read_marks: BTreeMap::new(),
             contacts: BTreeMap::new(),
             sla: Some(Sla::start(
                 created,

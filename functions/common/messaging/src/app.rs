@@ -51,6 +51,8 @@ pub struct App {
     /// Where webhooks may be registered to go: public https on AWS (the default), this
     /// machine too on the dev server.
     pub webhook_reach: Reach,
+    /// Real-time sockets, where this function serves or relays them.
+    pub sockets: Option<crate::Sockets>,
 }
 
 pub type AppState = Arc<App>;
@@ -74,6 +76,7 @@ impl App {
             attachment_max_bytes: attachment::DEFAULT_MAX_BYTES,
             prices: PriceTable::default(),
             webhook_reach: Reach::Public,
+            sockets: None,
         }
     }
 }

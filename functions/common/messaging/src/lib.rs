@@ -18,6 +18,7 @@ mod listings;
 mod moderation;
 mod notifications;
 mod privacy;
+mod realtime;
 mod reports;
 mod routing_rules;
 mod safety;
@@ -43,6 +44,7 @@ pub use moderation::{
 };
 pub use notifications::{NotificationOrder, UnreadCounts};
 pub use privacy::{Erased, Export, ExportedConversation};
+pub use realtime::{Sockets, TicketView};
 pub use reports::{CloseReport, ModeratorView, Report, ReportInContext, ReportRequest};
 pub use routing_rules::{VersionedMembership, VersionedRules};
 pub use safety::VersionedSafety;

@@ -395,6 +395,7 @@ impl App {
             last_message_at: now,
             last_message_id: String::new(),
             unread: BTreeMap::new(),
+            read_marks: BTreeMap::new(),
             contacts: BTreeMap::from([(
                 "sample-user".to_string(),
                 domain::Contact {

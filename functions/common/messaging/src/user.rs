@@ -362,6 +362,7 @@ impl App {
             last_message_at: now,
             last_message_id: message.id.clone(),
             unread: BTreeMap::from([(ADMIN_SIDE.to_string(), 1), (caller.id().to_string(), 0)]),
+            read_marks: BTreeMap::new(),
             contacts: BTreeMap::from([(caller.id().to_string(), caller.contact())]),
             sla: Some(Sla::start(now, priority, category, &targets)),
             resolved_at: None,
@@ -440,6 +441,7 @@ impl App {
             last_message_at: now,
             last_message_id: message.id.clone(),
             unread: BTreeMap::from([(caller.id().to_string(), 0), (listing.seller_id.clone(), 1)]),
+            read_marks: BTreeMap::new(),
             contacts: BTreeMap::from([(caller.id().to_string(), caller.contact())]),
             sla: None,
             resolved_at: None,
@@ -832,12 +834,14 @@ impl App {
                 self.unread_after(id, &message_id, reader, include_internal)
                     .await?
             };
-            // Marking an older message read never raises the count.
+            // Marking an older message read never raises the count, nor moves the mark
+            // the other side sees back.
             let unread = counted.min(conversation.unread_for(reader));
-            if unread == conversation.unread_for(reader) {
+            let mut changed = conversation.clone();
+            let advanced = changed.mark_read(reader, &message_id, self.clock.now());
+            if unread == conversation.unread_for(reader) && !advanced {
                 return Ok(());
             }
-            let mut changed = conversation.clone();
             changed.unread.insert(reader.to_string(), unread);
             changed.version += 1;
             // Conditioned on the version counted against: a message arriving meanwhile

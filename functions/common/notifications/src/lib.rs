@@ -5,6 +5,7 @@
 
 mod notifier;
 pub mod pipeline;
+mod push;
 pub mod render;
 mod stats;
 pub mod suppression;

@@ -27,6 +27,8 @@ pub struct Notifier {
     pub webhooks: Arc<dyn WebhookPoster>,
     pub clock: Arc<dyn Clock>,
     pub config: NotifyConfig,
+    /// Open sockets to push to, where there are any.
+    pub realtime: Option<Arc<realtime::Realtime>>,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -99,6 +99,7 @@ impl Notifier {
     async fn record(&self, record: &StreamRecord) -> Result<Counted, NotifyError> {
         let counted = self.count_change(record).await?;
         if let Kind::Conversation { .. } = Kind::of(&record.key) {
+            self.push_conversation(record).await;
             self.status_change(record).await?;
             return Ok(counted);
         }
@@ -119,6 +120,7 @@ impl Notifier {
         };
         let conversation: Conversation = from_item(item)?;
         let counted = Self::count_message(&record.id, &message, &conversation);
+        self.push_message(&conversation, &message).await;
         let events = webhooks::message_events(&message, &conversation);
         self.deliver_webhooks(
             &events,
@@ -261,7 +263,9 @@ impl Notifier {
             .write(vec![inbox::create(&to.id, &notification)?])
             .await
         {
-            Ok(()) | Err(TableError::ConditionFailed { .. }) => {}
+            Ok(()) => self.push_notification(&to.id, &notification).await,
+            // Created by an earlier try of this record: pushed then.
+            Err(TableError::ConditionFailed { .. }) => {}
             Err(other) => return Err(other.into()),
         }
 

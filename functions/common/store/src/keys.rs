@@ -13,6 +13,8 @@
 //! | configuration document | `CONFIG#<kind>` | `CURRENT` |
 //! | template, webhook | `CONFIG#template`, `CONFIG#webhook` | `<id>` |
 //! | daily stats | `STATS#<yyyy-mm>` | `<yyyy-mm-dd>#<dimension>[#times]` |
+//! | WebSocket ticket, connection | `TICKET#<sha256>`, `CONN#<id>` | `TICKET`, `CONNECTION` |
+//! | a connection in an audience | `CONNS#USER#<uid>`, `CONNS#TEAM#<team>` | `<connection id>` |
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use domain::Status;
@@ -437,6 +439,39 @@ pub fn monthly_report_key(month: &str) -> Key {
 
 pub fn monthly_report_sent_key(month: &str, manager: &str) -> Key {
     Key::new(format!("MONTHLY#{month}"), format!("SENT#{manager}"))
+}
+
+// ----- real-time connections -----------------------------------------------------
+
+/// A WebSocket ticket, under the SHA-256 of the ticket (a table reader cannot use it).
+pub fn ticket_key(ticket: &str) -> Key {
+    Key::new(
+        format!(
+            "TICKET#{}",
+            domain::digest::hex(&domain::digest::sha256(ticket.as_bytes()))
+        ),
+        "TICKET",
+    )
+}
+
+/// A connection's own item: who it is, and the audience rows to delete with it.
+pub fn connection_key(connection_id: &str) -> Key {
+    Key::new(format!("CONN#{connection_id}"), "CONNECTION")
+}
+
+/// Where a user's connections are listed (events of their conversations).
+pub fn user_connections_partition(user: &str) -> String {
+    format!("CONNS#USER#{user}")
+}
+
+/// Where the connections of admins who work a team are listed.
+pub fn team_connections_partition(team: Team) -> String {
+    format!("CONNS#TEAM#{team}")
+}
+
+/// A connection's row in one audience partition.
+pub fn audience_row_key(partition: &str, connection_id: &str) -> Key {
+    Key::new(partition, connection_id)
 }
 
 // ----- what a stream record's key is ---------------------------------------------

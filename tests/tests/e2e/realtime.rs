@@ -1,0 +1,261 @@
+//! Real-time push over a real WebSocket, against the dev server's router on 127.0.0.1:
+//! tickets are single-use and short-lived, and every event reaches exactly the sockets
+//! of those who could read its object now.
+
+use axum::http::StatusCode;
+use common::domain::realtime::Listener;
+use common::store::keys::{audience_row_key, user_connections_partition};
+use serde_json::{Value, json};
+use tests::{Socket, TestApp};
+
+fn of_type<'a>(events: &'a [Value], kind: &str) -> Vec<&'a Value> {
+    events.iter().filter(|e| e["type"] == kind).collect()
+}
+
+#[tokio::test]
+async fn a_ticket_opens_one_socket_once_within_a_minute() {
+    let app = TestApp::in_memory();
+    let addr = app.serve().await;
+    let thandi = app.token("thandi", &[]);
+    let ticket = app.ticket(&thandi).await;
+    let secret = ticket["ticket"].as_str().unwrap();
+    assert_eq!(secret.len(), 40);
+    assert_eq!(
+        ticket["url"],
+        format!("ws://127.0.0.1:3000/v1/realtime?ticket={secret}")
+    );
+    let expires =
+        chrono::DateTime::parse_from_rfc3339(ticket["expires_at"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        expires - app.clock_now().fixed_offset(),
+        chrono::Duration::seconds(60)
+    );
+
+    let mut socket = Socket::open(addr, secret).await.expect("opens once");
+    assert_eq!(Socket::open(addr, secret).await.err(), Some(401), "used");
+    for made_up in ["", "0000000000000000000000000000000000000000", "x%23y"] {
+        assert_eq!(Socket::open(addr, made_up).await.err(), Some(401));
+    }
+    let late = app.ticket(&thandi).await;
+    app.clock.advance(chrono::Duration::seconds(61));
+    let late = late["ticket"].as_str().unwrap();
+    assert_eq!(Socket::open(addr, late).await.err(), Some(401), "expired");
+
+    // The socket answers pings, and says what was wrong with an action.
+    socket.send(json!({"action": "ping"})).await;
+    socket.send(json!({"action": "shout"})).await;
+    let events = socket.events().await;
+    assert_eq!(events[0], json!({"type": "pong"}));
+    assert_eq!(events[1]["type"], "error", "{}", events[1]);
+
+    // Tickets are for people: not the website's backend, not anonymous callers.
+    let website = app.token("website", &["service"]);
+    let (code, _) = app.post("/v1/realtime/tickets", &website, json!({})).await;
+    assert_eq!(code, StatusCode::FORBIDDEN);
+    let (code, _) = app
+        .call(axum::http::Method::POST, "/v1/realtime/tickets", None, None)
+        .await;
+    assert_eq!(code, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_support_message_reaches_its_user_and_its_teams_admins_and_no_one_else() {
+    let app = TestApp::in_memory();
+    let addr = app.serve().await;
+    let thandi = app.token("thandi", &[]);
+    let sam = app.token("sam", &["agent", "team-support"]);
+    let id = app.support(&thandi, "general", "How do I renew?").await;
+    app.deliver().await;
+
+    let mut user = app.socket(addr, &thandi).await;
+    let mut author = app.socket(addr, &sam).await;
+    let mut same_team = app
+        .socket(addr, &app.token("lindiwe", &["agent", "team-support"]))
+        .await;
+    let mut senior = app.socket(addr, &app.token("sue", &["senior"])).await;
+    let mut other_team = app
+        .socket(addr, &app.token("bongi", &["agent", "team-billing"]))
+        .await;
+    let mut stranger = app.socket(addr, &app.token("eve", &[])).await;
+    let mut moderator = app.socket(addr, &app.token("mo", &["moderator"])).await;
+
+    let (code, reply) = app
+        .post_reply(&sam, &id, json!({"body": "My Ads, then Renew."}))
+        .await;
+    assert_eq!(code, StatusCode::CREATED, "{reply}");
+    assert!(app.deliver().await.is_empty());
+
+    let events = user.events().await;
+    let created = of_type(&events, "message.created");
+    assert_eq!(created.len(), 1, "{events:?}");
+    assert_eq!(created[0]["conversation_id"], id.as_str());
+    assert_eq!(created[0]["message"]["body"], "My Ads, then Renew.");
+    let notified = of_type(&events, "notification.created");
+    assert_eq!(notified[0]["notification"]["conversation_id"], id.as_str());
+    let updated = of_type(&events, "conversation.updated");
+    assert_eq!(
+        updated[0]["conversation"]["status"], "pending",
+        "{events:?}"
+    );
+    assert_eq!(updated[0]["conversation"]["unread_count"], 1);
+
+    let events = author.events().await;
+    assert!(
+        of_type(&events, "message.created").is_empty(),
+        "not to its author"
+    );
+    assert_eq!(
+        of_type(&events, "conversation.updated")[0]["conversation"]["unread_count"],
+        0
+    );
+    for admin in [&mut same_team, &mut senior] {
+        let events = admin.events().await;
+        assert_eq!(of_type(&events, "message.created").len(), 1, "{events:?}");
+    }
+    for outsider in [&mut other_team, &mut stranger, &mut moderator] {
+        assert_eq!(outsider.events().await, Vec::<Value>::new());
+    }
+
+    // An internal note reaches the team, never the user.
+    app.post_reply(&sam, &id, json!({"body": "VIP customer", "internal": true}))
+        .await;
+    app.deliver().await;
+    assert!(of_type(&user.events().await, "message.created").is_empty());
+    let events = senior.events().await;
+    let notes = of_type(&events, "message.created");
+    assert_eq!(notes[0]["message"]["internal"], true, "{events:?}");
+    assert_eq!(stranger.events().await, Vec::<Value>::new());
+}
+
+#[tokio::test]
+async fn a_buyer_and_seller_hear_each_other_and_no_admin_hears_them() {
+    let app = TestApp::in_memory();
+    let addr = app.serve().await;
+    app.listing("L1", "sipho", "active").await;
+    let thandi = app.token("thandi", &[]);
+    let sipho = app.token("sipho", &[]);
+    let mut seller = app.socket(addr, &sipho).await;
+    let mut manager = app.socket(addr, &app.token("max", &["manager"])).await;
+    let mut stranger = app.socket(addr, &app.token("eve", &[])).await;
+    let id = app
+        .direct(&thandi, "L1", "Is the couch still for sale?")
+        .await;
+    app.deliver().await;
+    let events = seller.events().await;
+    assert_eq!(of_type(&events, "message.created").len(), 1, "{events:?}");
+    assert_eq!(manager.events().await, Vec::<Value>::new());
+    assert_eq!(stranger.events().await, Vec::<Value>::new());
+
+    // Typing is relayed to the other side only, and only by those who may see it.
+    let mut buyer = app.socket(addr, &thandi).await;
+    buyer
+        .send(json!({"action": "typing", "conversation_id": id, "state": "on"}))
+        .await;
+    let typing = seller.events().await;
+    assert_eq!(
+        typing,
+        [json!({"type": "typing", "conversation_id": id, "user_id": "thandi", "state": "on"})]
+    );
+    assert_eq!(buyer.events().await, Vec::<Value>::new(), "not echoed");
+    stranger
+        .send(json!({"action": "typing", "conversation_id": id, "state": "on"}))
+        .await;
+    stranger
+        .send(json!({"action": "typing", "conversation_id": "../x", "state": "on"}))
+        .await;
+    assert_eq!(seller.events().await, Vec::<Value>::new(), "dropped");
+    assert_eq!(stranger.events().await, Vec::<Value>::new());
+}
+
+#[tokio::test]
+async fn reading_sends_the_other_side_a_receipt_and_shows_in_the_conversation() {
+    let app = TestApp::in_memory();
+    let addr = app.serve().await;
+    let thandi = app.token("thandi", &[]);
+    let sam = app.token("sam", &["agent", "team-support"]);
+    let id = app.support(&thandi, "general", "How do I renew?").await;
+    let (_, reply) = app
+        .post_reply(&sam, &id, json!({"body": "My Ads, then Renew."}))
+        .await;
+    app.deliver().await;
+    let mut user = app.socket(addr, &thandi).await;
+    let mut admin = app.socket(addr, &sam).await;
+
+    let message_id = reply["id"].as_str().unwrap();
+    let (code, _) = app
+        .post(
+            &format!("/v1/conversations/{id}/read"),
+            &thandi,
+            json!({"message_id": message_id}),
+        )
+        .await;
+    assert!(code.is_success(), "{code}");
+    app.deliver().await;
+    let events = admin.events().await;
+    let receipts = of_type(&events, "conversation.read");
+    assert_eq!(receipts.len(), 1, "{events:?}");
+    assert_eq!(receipts[0]["reader_id"], "thandi");
+    assert_eq!(receipts[0]["message_id"], message_id);
+    assert!(
+        of_type(&user.events().await, "conversation.read").is_empty(),
+        "own read"
+    );
+
+    // In the REST view too: the admin side sees how far the user read.
+    let (_, seen) = app
+        .get(&format!("/v1/admin/conversations/{id}"), &sam)
+        .await;
+    let seen = if seen["conversation"].is_object() {
+        &seen["conversation"]
+    } else {
+        &seen
+    };
+    assert_eq!(
+        seen["others_read_up_to"]["message_id"], message_id,
+        "{seen}"
+    );
+
+    // The admin side reads as the team: the user learns that it was read, not by whom.
+    let (_, first) = app
+        .get(&format!("/v1/conversations/{id}/messages"), &thandi)
+        .await;
+    let question = first["items"][0]["id"].as_str().unwrap().to_string();
+    let (code, _) = app
+        .post(
+            &format!("/v1/admin/conversations/{id}/read"),
+            &sam,
+            json!({"message_id": question}),
+        )
+        .await;
+    assert!(code.is_success(), "{code}");
+    app.deliver().await;
+    let events = user.events().await;
+    let receipts = of_type(&events, "conversation.read");
+    assert_eq!(receipts[0]["reader_id"], "@admins", "{events:?}");
+}
+
+#[tokio::test]
+async fn a_connection_found_gone_is_forgotten() {
+    let app = TestApp::in_memory();
+    let thandi = app.token("thandi", &[]);
+    let id = app.support(&thandi, "general", "How do I renew?").await;
+    app.deliver().await;
+    let sockets = app.system.app.sockets.as_ref().unwrap();
+    let listener = Listener {
+        user_id: "thandi".into(),
+        admin: false,
+        teams: Vec::new(),
+    };
+    // Registered, but no socket behind it (as after a lost $disconnect on AWS).
+    sockets.realtime.connect("stale", &listener).await.unwrap();
+    let row = audience_row_key(&user_connections_partition("thandi"), "stale");
+    assert!(app.table.get(&row, true).await.unwrap().is_some());
+    let sam = app.token("sam", &["agent", "team-support"]);
+    app.post_reply(&sam, &id, json!({"body": "Hello"})).await;
+    assert!(
+        app.deliver().await.is_empty(),
+        "a gone connection is no failure"
+    );
+    assert!(sockets.realtime.listener("stale").await.unwrap().is_none());
+    assert!(app.table.get(&row, true).await.unwrap().is_none());
+}
