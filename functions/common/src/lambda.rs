@@ -10,6 +10,7 @@ use aws_config::SdkConfig;
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use axum::Router;
 use chrono::{DateTime, Utc};
+use connections::Connections;
 use delivery::poster::HttpPoster;
 use delivery::push::ApiGatewayPusher;
 use delivery::ses::SesMailer;
@@ -22,7 +23,6 @@ use messaging::{App, AppState, IdentitySource, Sockets};
 use metering::{Meter, MeteredMailer, MeteredSms};
 use notifications::{Notifier, NotifyConfig};
 use objects::s3::S3Objects;
-use realtime::Realtime;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use store::table::Table;
@@ -122,7 +122,7 @@ pub async fn app(aws: &SdkConfig) -> anyhow::Result<AppState> {
 fn realtime(
     aws: &SdkConfig,
     table: &Arc<dyn Table>,
-) -> anyhow::Result<Option<(Arc<Realtime>, String)>> {
+) -> anyhow::Result<Option<(Arc<Connections>, String)>> {
     let Ok(url) = std::env::var("REALTIME_URL") else {
         return Ok(None);
     };
@@ -134,7 +134,7 @@ fn realtime(
         .endpoint_url(endpoint)
         .build();
     let pusher = ApiGatewayPusher::new(aws_sdk_apigatewaymanagement::Client::from_conf(config));
-    let realtime = Realtime {
+    let realtime = Connections {
         table: table.clone(),
         pusher: Arc::new(pusher),
         clock: Arc::new(SystemClock),

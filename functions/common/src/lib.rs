@@ -16,13 +16,13 @@
 //! | [`notifications`] | the stream's consumer: notifications, webhooks, surveys, daily stats |
 //! | [`reporting`] | the monthly report, dashboard and costs |
 
+pub use connections;
 pub use delivery;
 pub use domain;
 pub use messaging;
 pub use metering;
 pub use notifications;
 pub use objects;
-pub use realtime;
 pub use reporting;
 pub use store;
 

@@ -15,6 +15,7 @@ use axum::extract::{DefaultBodyLimit, Path as UrlPath, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use chrono::{DateTime, Utc};
+use common::connections::Connections;
 use common::delivery::outbox::{Outbox, Sent};
 use common::delivery::push::LocalPusher;
 use common::domain::attachment;
@@ -28,7 +29,6 @@ use common::messaging::Sockets;
 use common::notifications::{Notifier, NotifyConfig};
 use common::objects::Objects;
 use common::objects::local::{LocalObjects, Refused, SignedQuery};
-use common::realtime::Realtime;
 use common::reporting::Reports;
 use common::store::table::embedded::{EmbeddedTable, Feed};
 use common::store::table::{StreamRecord, Table};
@@ -282,7 +282,7 @@ impl Local {
             None => LocalObjects::in_memory(base_url, secret.as_bytes()),
         });
         let pusher = Arc::new(LocalPusher::default());
-        let realtime = Arc::new(Realtime {
+        let realtime = Arc::new(Connections {
             table: table.clone(),
             pusher: pusher.clone(),
             clock: clock.clone(),

@@ -38,7 +38,7 @@ fn lambda_app_on(table: Arc<EmbeddedTable>) -> AppState {
 fn lambda_app_with_files(table: Arc<EmbeddedTable>) -> (AppState, Arc<LocalObjects>) {
     let clock = Arc::new(ManualClock::new(tests::tuesday_morning()));
     let files = Arc::new(LocalObjects::in_memory(local::DEFAULT_BASE_URL, b"unused"));
-    let realtime = common::realtime::Realtime {
+    let realtime = common::connections::Connections {
         table: table.clone(),
         pusher: Arc::new(common::delivery::push::LocalPusher::default()),
         clock: clock.clone(),

@@ -20,6 +20,7 @@ mod notifications;
 mod notify_events;
 mod privacy;
 mod realtime;
+mod realtime_on_aws;
 mod reports;
 mod routing;
 mod s3_api;

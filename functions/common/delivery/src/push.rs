@@ -47,10 +47,14 @@ impl Pusher for ApiGatewayPusher {
             .await;
         match sent {
             Ok(_) => Ok(()),
+            // API Gateway names it GoneException; the status alone says as much.
             Err(error)
                 if error
                     .as_service_error()
-                    .is_some_and(|e| e.is_gone_exception()) =>
+                    .is_some_and(|e| e.is_gone_exception())
+                    || error
+                        .raw_response()
+                        .is_some_and(|r| r.status().as_u16() == 410) =>
             {
                 Err(PushError::Gone)
             }

@@ -8,16 +8,16 @@ use tracing::instrument;
 
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
+use connections::Connections;
 use domain::identity::{Access, Caller};
 use domain::realtime::{Action, Event, Listener};
 use domain::validate;
-use realtime::Realtime;
 use std::sync::Arc;
 
 /// Where sockets are served and how they are reached.
 #[derive(Clone)]
 pub struct Sockets {
-    pub realtime: Arc<Realtime>,
+    pub realtime: Arc<Connections>,
     /// The WebSocket URL clients open, before `?ticket=`.
     pub url: String,
 }

@@ -28,7 +28,7 @@ pub struct Notifier {
     pub clock: Arc<dyn Clock>,
     pub config: NotifyConfig,
     /// Open sockets to push to, where there are any.
-    pub realtime: Option<Arc<realtime::Realtime>>,
+    pub realtime: Option<Arc<connections::Connections>>,
 }
 
 #[derive(Debug, thiserror::Error)]

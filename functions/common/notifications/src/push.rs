@@ -85,7 +85,7 @@ impl Notifier {
     }
 }
 
-fn log_failure(pushed: anyhow::Result<realtime::Pushed>, event: &str) {
+fn log_failure(pushed: anyhow::Result<connections::Pushed>, event: &str) {
     if let Err(error) = pushed {
         tracing::warn!(event, error = %format!("{error:#}"), "push failed");
     }

@@ -62,7 +62,7 @@ pub struct Pushed {
     pub failed: usize,
 }
 
-pub struct Realtime {
+pub struct Connections {
     pub table: Arc<dyn Table>,
     pub pusher: Arc<dyn Pusher>,
     pub clock: Arc<dyn Clock>,
@@ -85,7 +85,7 @@ fn with_ttl(mut item: Item, expires_at: DateTime<Utc>) -> Item {
     item
 }
 
-impl Realtime {
+impl Connections {
     /// Issues a one-time ticket for `listener`, good for [`TICKET_SECONDS`].
     pub async fn issue_ticket(&self, listener: &Listener) -> anyhow::Result<Ticket> {
         let ticket = new_ticket();
