@@ -105,7 +105,11 @@ impl TestApp {
             SECRET,
             None,
             local::DEFAULT_BASE_URL,
-        );
+        )
+        // Emails go at once unless a test waits for them to be read first
+        // ([`TestApp::with_email_delay`]): the suites about what an email says read it
+        // right after the stream has run.
+        .with_email_delay(0);
         Self {
             router: system.router(),
             clock,
@@ -114,6 +118,13 @@ impl TestApp {
             system,
             feed: None,
         }
+    }
+
+    /// The same system with message emails waiting `minutes` to be read in the app.
+    pub fn with_email_delay(mut self, minutes: i64) -> Self {
+        self.system = self.system.with_email_delay(minutes);
+        self.router = self.system.router();
+        self
     }
 
     /// The same system with its files on another store (S3 on moto).

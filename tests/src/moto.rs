@@ -117,6 +117,7 @@ pub async fn moto_notifier(app: &TestApp) -> common::notifications::Notifier {
             site_url: "https://www.saypro.test".into(),
             unsubscribe_url: "https://www.saypro.test/account".into(),
             sms_daily_cap: 100,
+            email_delay: chrono::Duration::zero(),
         },
         realtime: None,
     }

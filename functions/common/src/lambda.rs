@@ -16,6 +16,7 @@ use delivery::push::ApiGatewayPusher;
 use delivery::ses::SesMailer;
 use delivery::sns::SnsSms;
 use domain::clock::{Clock, SystemClock};
+use domain::preferences::DEFAULT_EMAIL_DELAY_MINUTES;
 use domain::pricing::PriceTable;
 use domain::webhook::Reach;
 use lambda_runtime::{LambdaEvent, service_fn};
@@ -180,6 +181,9 @@ pub async fn notifier(aws: &SdkConfig, meter: &Arc<Meter>) -> anyhow::Result<Not
         sms_daily_cap: env("SMS_DAILY_CAP")?
             .parse()
             .context("SMS_DAILY_CAP is not a number")?,
+        email_delay: chrono::Duration::minutes(
+            env_number("EMAIL_DELAY_MINUTES", 0..=1440)?.unwrap_or(DEFAULT_EMAIL_DELAY_MINUTES),
+        ),
     };
     let table = table(aws).await?;
     Ok(Notifier {

@@ -21,11 +21,13 @@ use common::delivery::push::LocalPusher;
 use common::domain::attachment;
 use common::domain::clock::Clock;
 use common::domain::identity::Claims;
+use common::domain::preferences::DEFAULT_EMAIL_DELAY_MINUTES;
 use common::domain::webhook::Reach;
 use common::http::{ErrorBody, JsonBody, NotFound, Params, Routes};
 use common::jwt;
 use common::messaging::SlaCheckOutcome;
 use common::messaging::Sockets;
+use common::notifications::pipeline::DueEmails;
 use common::notifications::{Notifier, NotifyConfig};
 use common::objects::Objects;
 use common::objects::local::{LocalObjects, Refused, SignedQuery};
@@ -73,6 +75,7 @@ pub fn routes() -> Routes {
         .open(routes!(download))
         .open(routes!(outbox))
         .open(routes!(run_sla_check))
+        .open(routes!(deliver_due))
         .open(routes!(run_monthly_report))
 }
 
@@ -172,6 +175,31 @@ async fn run_sla_check(
 ) -> HttpResult<axum::Json<SlaCheckOutcome>> {
     let now = request.time.unwrap_or_else(|| app.clock.now());
     Ok(axum::Json(app.sla_check(now).await?))
+}
+
+/// Dev server: every message email waiting to be read first that is due by `time`, as
+/// notify's schedule sends them on AWS: those still unread go, the read ones are dropped.
+#[utoipa::path(
+    post,
+    path = "/local/deliver-due",
+    operation_id = "localDeliverDue",
+    tag = "local",
+    request_body = ScheduleRequest,
+    responses(
+        (status = 200, description = "What was sent, and what reading made unnecessary", body = DueEmails),
+    )
+)]
+async fn deliver_due(
+    State(app): State<AppState>,
+    Extension(notifier): Extension<Arc<Notifier>>,
+    JsonBody(request): JsonBody<ScheduleRequest>,
+) -> HttpResult<axum::Json<DueEmails>> {
+    let now = request.time.unwrap_or_else(|| app.clock.now());
+    let done = notifier
+        .send_due_emails(now)
+        .await
+        .map_err(|e| ApiError::Unexpected(e.into()))?;
+    Ok(axum::Json(done))
 }
 
 /// Dev server: what S3 does with a presigned PUT (store the body if it is the upload
@@ -301,6 +329,7 @@ impl Local {
             site_url: base_url.into(),
             unsubscribe_url: format!("{base_url}/account/notifications"),
             sms_daily_cap: 500,
+            email_delay: chrono::Duration::minutes(DEFAULT_EMAIL_DELAY_MINUTES),
         };
         let meter = Meter::new("local", 128);
         let notifier = Arc::new(Notifier {
@@ -330,6 +359,15 @@ impl Local {
         }
     }
 
+    /// The same system with message emails waiting `minutes` to be read first (0: at
+    /// once; `SAYPRO_EMAIL_DELAY_MINUTES` for the dev server).
+    pub fn with_email_delay(mut self, minutes: i64) -> Self {
+        let mut notifier = (*self.notifier).clone();
+        notifier.config.email_delay = chrono::Duration::minutes(minutes);
+        self.notifier = Arc::new(notifier);
+        self
+    }
+
     /// The same system with its attachments on another store (S3, in the tests against
     /// moto). The dev server's own file routes stay, unused.
     pub fn with_objects(mut self, objects: Arc<dyn Objects>) -> Self {
@@ -357,6 +395,7 @@ impl Local {
             .into_router(self.app.clone())
             .merge(sockets)
             .layer(Extension(self.pusher.clone()))
+            .layer(Extension(self.notifier.clone()))
             .layer(Extension(self.outbox.clone()))
             .layer(Extension(self.objects.clone()))
             .layer(Extension(document))
@@ -439,7 +478,8 @@ impl Local {
     }
 
     /// The schedules AWS runs on EventBridge, every `every`: the SLA check, and notify's
-    /// release of SMS held for quiet hours, digests when due and webhook retries.
+    /// release of SMS held for quiet hours, digests and message emails when due, and
+    /// webhook retries.
     pub fn spawn_schedule(&self, every: Duration) -> tokio::task::JoinHandle<()> {
         let (app, notifier) = (self.app.clone(), self.notifier.clone());
         tokio::spawn(async move {
@@ -454,6 +494,9 @@ impl Local {
                 }
                 if let Err(error) = notifier.send_digests(now).await {
                     tracing::warn!(error = %error, "sending digests failed; will try again");
+                }
+                if let Err(error) = notifier.send_due_emails(now).await {
+                    tracing::warn!(error = %error, "sending emails due failed; will try again");
                 }
                 if let Err(error) = notifier.retry_webhooks(now).await {
                     tracing::warn!(error = %error, "retrying webhooks failed; will try again");

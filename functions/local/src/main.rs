@@ -38,6 +38,9 @@ enum Command {
         /// print tokens for them.
         #[arg(long)]
         demo: bool,
+        /// Minutes a message's email waits to be read in the app first (0: at once).
+        #[arg(long, env = "SAYPRO_EMAIL_DELAY_MINUTES", default_value_t = common::domain::preferences::DEFAULT_EMAIL_DELAY_MINUTES)]
+        email_delay_minutes: i64,
     },
     /// Print a dev token (HS256) for trying the API by hand.
     Token {
@@ -114,6 +117,7 @@ async fn main() -> anyhow::Result<()> {
             data,
             memory,
             demo,
+            email_delay_minutes,
         } => {
             init_tracing();
             let data = (!memory).then_some(data.as_path());
@@ -133,7 +137,8 @@ async fn main() -> anyhow::Result<()> {
                 &cli.secret,
                 data,
                 &base_url,
-            );
+            )
+            .with_email_delay(email_delay_minutes);
             system.spawn_stream_consumers(feed);
             system.spawn_schedule(std::time::Duration::from_secs(60));
             system.spawn_expiry(table, std::time::Duration::from_secs(60));

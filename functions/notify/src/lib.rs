@@ -47,8 +47,14 @@ pub async fn handle(notifier: &Notifier, event: LambdaEvent<Value>) -> Result<Va
             let now = scheduled_at(&schedule, notifier.clock.as_ref());
             let released = notifier.release_held(now).await?;
             let digests = notifier.send_digests(now).await?;
+            let emails = notifier.send_due_emails(now).await?;
             let webhooks = notifier.retry_webhooks(now).await?;
-            Ok(json!({ "released": released, "digests": digests, "webhooks_retried": webhooks }))
+            Ok(json!({
+                "released": released,
+                "digests": digests,
+                "emails": emails,
+                "webhooks_retried": webhooks,
+            }))
         }
         other => Err(format!("notify does not handle events from {other:?}").into()),
     }

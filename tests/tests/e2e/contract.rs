@@ -342,7 +342,7 @@ fn request(w: &World, operation: &str, path: &str) -> (String, &'static str, Opt
         }
         "rateConversation" | "answerSurvey" => Some(json!({"stars": 4})),
         "answerNps" => Some(json!({"score": 9})),
-        "localSlaCheck" | "localMonthlyReport" => Some(json!({})),
+        "localSlaCheck" | "localMonthlyReport" | "localDeliverDue" => Some(json!({})),
         _ => None,
     };
     match operation {

@@ -259,3 +259,81 @@ async fn a_connection_found_gone_is_forgotten() {
     assert!(sockets.realtime.listener("stale").await.unwrap().is_none());
     assert!(app.table.get(&row, true).await.unwrap().is_none());
 }
+
+/// The emails the outbox holds for `user`, by subject.
+fn emails_to(app: &TestApp, user: &str) -> Vec<String> {
+    let address = format!("{user}@example.co.za");
+    app.system
+        .outbox
+        .sent()
+        .into_iter()
+        .filter(|s| s.to == address)
+        .filter_map(|s| s.subject)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_reply_read_in_the_app_within_five_minutes_is_not_emailed_and_an_unread_one_is_once() {
+    let app = TestApp::in_memory().with_email_delay(5);
+    let thandi = app.token("thandi", &[]);
+    let sam = app.token("sam", &["agent", "team-support"]);
+    let id = app.support(&thandi, "general", "How do I renew?").await;
+    app.deliver().await;
+
+    let (_, read) = app
+        .post_reply(&sam, &id, json!({"body": "My Ads, then Renew."}))
+        .await;
+    app.post_reply(&sam, &id, json!({"body": "Anything else?"}))
+        .await;
+    // The stream delivers its records twice: each email still waits once.
+    let records = app.take_records();
+    assert!(app.system.notifier.process(&records).await.is_empty());
+    assert!(app.system.notifier.process(&records).await.is_empty());
+    assert!(emails_to(&app, "thandi").is_empty(), "nothing yet");
+
+    // Thandi reads the first reply in the app (not the second) within the five minutes.
+    let (code, _) = app
+        .post(
+            &format!("/v1/conversations/{id}/read"),
+            &thandi,
+            json!({"message_id": read["id"]}),
+        )
+        .await;
+    assert!(code.is_success());
+    let early = app.clock_now() + chrono::Duration::minutes(4);
+    let due = app.system.notifier.send_due_emails(early).await.unwrap();
+    assert_eq!((due.sent, due.read), (0, 0), "not due yet");
+
+    let (code, done) = app
+        .call(
+            axum::http::Method::POST,
+            "/local/deliver-due",
+            None,
+            Some(json!({"time": app.clock_now() + chrono::Duration::minutes(6)})),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{done}");
+    assert_eq!(done, json!({"sent": 1, "read": 1}));
+    assert_eq!(emails_to(&app, "thandi"), ["SayPro Support replied: Help"]);
+    let again = app
+        .system
+        .notifier
+        .send_due_emails(app.clock_now() + chrono::Duration::minutes(6))
+        .await
+        .unwrap();
+    assert_eq!((again.sent, again.read), (0, 0), "sent once");
+
+    // Someone who asked for email at once gets it at once.
+    let (code, _) = app
+        .call(
+            axum::http::Method::PUT,
+            "/v1/me/preferences",
+            Some(&thandi),
+            Some(json!({"email_timing": "immediately"})),
+        )
+        .await;
+    assert!(code.is_success());
+    app.post_reply(&sam, &id, json!({"body": "Done?"})).await;
+    app.deliver().await;
+    assert_eq!(emails_to(&app, "thandi").len(), 2);
+}

@@ -519,3 +519,33 @@ async fn pending_pauses_the_clock_and_reopening_restarts_it() {
     );
     assert_eq!(timeline["next_step"]["action"], "warn");
 }
+
+#[tokio::test]
+async fn sla_alerts_go_at_once_while_a_message_email_waits_to_be_read() {
+    let app = TestApp::in_memory().with_email_delay(5);
+    let (agent, _, _) = staff(&app, "d").await;
+    let start = app.clock_now();
+    urgent(&app, "thandi", "Charged twice").await;
+    assert!(app.deliver().await.is_empty());
+    assert!(
+        sent_to(&app, &agent, Channel::Email).is_empty(),
+        "the new message's email waits to see whether it is read"
+    );
+    let warned = start + Duration::minutes(192);
+    assert_eq!(check(&app, warned).await["warned"], 1);
+    assert!(app.deliver().await.is_empty());
+    assert_eq!(
+        sent_to(&app, &agent, Channel::Email),
+        ["Answer due soon: Charged twice"]
+    );
+    // Nobody read it in the app: its email goes, once, with the alert before it.
+    let due = app.system.notifier.send_due_emails(warned).await.unwrap();
+    assert_eq!((due.sent, due.read), (1, 0));
+    assert_eq!(
+        sent_to(&app, &agent, Channel::Email),
+        [
+            "Answer due soon: Charged twice",
+            "New message: Charged twice"
+        ]
+    );
+}

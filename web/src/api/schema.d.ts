@@ -4,6 +4,26 @@
  */
 
 export interface paths {
+    "/local/deliver-due": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Dev server: every message email waiting to be read first that is due by `time`, as
+         *     notify's schedule sends them on AWS: those still unread go, the read ones are dropped.
+         */
+        post: operations["localDeliverDue"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/local/monthly-report": {
         parameters: {
             query?: never;
@@ -1693,6 +1713,12 @@ export interface components {
         };
         /** @enum {string} */
         DeliveryState: "delivered" | "retrying" | "failed";
+        /** @description What a run of [`Notifier::send_due_emails`] did. */
+        DueEmails: {
+            /** @description Read in the app before they were due: not sent. */
+            read: number;
+            sent: number;
+        };
         /**
          * @description The same text from one sender to more than `max_conversations` conversations within
          *     an hour is held; short texts ("Is it still available?") are exempt.
@@ -1703,6 +1729,11 @@ export interface components {
             max_conversations: number;
             min_chars: number;
         };
+        /**
+         * @description When a message's email goes.
+         * @enum {string}
+         */
+        EmailTiming: "when_unread" | "immediately";
         /** @description What an erasure changed. */
         Erased: {
             conversations: number;
@@ -2257,6 +2288,8 @@ export interface components {
             /** @description One email a day summarising messages, instead of one email per message. */
             digest?: boolean;
             email?: boolean;
+            /** @description A message's email only if it stays unread a few minutes (the default), or at once. */
+            email_timing?: components["schemas"]["EmailTiming"];
             quiet_hours?: components["schemas"]["QuietHours"] | null;
             /** @description SMS reach admins only; users are told by email and in the app. */
             sms?: components["schemas"]["SmsPreference"];
@@ -3279,6 +3312,34 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    localDeliverDue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScheduleRequest"];
+            };
+        };
+        responses: {
+            /** @description What was sent, and what reading made unnecessary */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DueEmails"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["Internal"];
+        };
+    };
     localMonthlyReport: {
         parameters: {
             query?: never;

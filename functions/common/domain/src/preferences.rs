@@ -1,11 +1,26 @@
 //! Notification preferences, their defaults, and which channels a notice takes.
 
-use chrono::{DateTime, NaiveTime, Utc};
+use chrono::{DateTime, Duration, NaiveTime, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use crate::Contact;
-use crate::notice::Notice;
+use crate::notice::{Notice, NoticeKind};
+
+/// How long a message's email waits, by default, for the message to be read in the app.
+pub const DEFAULT_EMAIL_DELAY_MINUTES: i64 = 5;
+
+/// When a message's email goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EmailTiming {
+    /// After a few minutes (`EmailDelayMinutes`), and only if the message is still
+    /// unread then: reading it in the app, on any device, cancels the email.
+    #[default]
+    WhenUnread,
+    /// As soon as the message is stored.
+    Immediately,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -44,6 +59,9 @@ pub struct Preferences {
     /// One email a day summarising messages, instead of one email per message.
     #[serde(default)]
     pub digest: bool,
+    /// A message's email only if it stays unread a few minutes (the default), or at once.
+    #[serde(default)]
+    pub email_timing: EmailTiming,
 }
 
 fn yes() -> bool {
@@ -62,6 +80,7 @@ impl Default for Preferences {
             quiet_hours: None,
             time_zone: default_time_zone(),
             digest: false,
+            email_timing: EmailTiming::WhenUnread,
         }
     }
 }
@@ -163,10 +182,29 @@ pub fn channels(
     Channels { email, sms }
 }
 
+/// How long a message's email waits for the message to be read first: `delay` for what
+/// someone wrote in a conversation (a user's message, a reply, a direct message) unless
+/// the recipient asked for email at once; nothing for the rest (SLA alerts go at once,
+/// announcements and survey invitations are the email).
+pub fn email_delay(
+    kind: NoticeKind,
+    preferences: &Preferences,
+    delay: Duration,
+) -> Option<Duration> {
+    let conversational = matches!(
+        kind,
+        NoticeKind::UserMessage | NoticeKind::AdminReply | NoticeKind::DirectMessage
+    );
+    (conversational
+        && preferences.email_timing == EmailTiming::WhenUnread
+        && delay > Duration::zero())
+    .then_some(delay)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::notice::{Audience, NoticeKind};
+    use crate::notice::Audience;
 
     use crate::times::utc as at;
 
@@ -285,6 +323,37 @@ mod tests {
             london.quiet_until(at("2026-11-24T21:30:00Z")),
             None,
             "21:30 in London is before 22:00"
+        );
+    }
+
+    #[test]
+    fn a_message_email_waits_to_be_read_unless_asked_for_at_once_and_alerts_never_wait() {
+        let five = Duration::minutes(5);
+        let mut preferences = Preferences::default();
+        assert_eq!(
+            email_delay(NoticeKind::AdminReply, &preferences, five),
+            Some(five)
+        );
+        assert_eq!(
+            email_delay(NoticeKind::DirectMessage, &preferences, five),
+            Some(five)
+        );
+        assert_eq!(
+            email_delay(NoticeKind::SlaEscalation, &preferences, five),
+            None
+        );
+        assert_eq!(
+            email_delay(NoticeKind::Announcement, &preferences, five),
+            None
+        );
+        assert_eq!(
+            email_delay(NoticeKind::AdminReply, &preferences, Duration::zero()),
+            None
+        );
+        preferences.email_timing = EmailTiming::Immediately;
+        assert_eq!(
+            email_delay(NoticeKind::AdminReply, &preferences, five),
+            None
         );
     }
 }

@@ -17,6 +17,9 @@ pub struct NotifyConfig {
     pub unsubscribe_url: String,
     /// At most this many SMS a day (UTC), whatever happens: the spend guard.
     pub sms_daily_cap: u32,
+    /// How long a message's email waits to see whether the message is read in the app
+    /// first (`EmailDelayMinutes`); zero sends at once.
+    pub email_delay: chrono::Duration,
 }
 
 #[derive(Clone)]

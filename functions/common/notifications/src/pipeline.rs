@@ -11,22 +11,30 @@ use super::notifier::{Notifier, NotifyError};
 use super::render::{self, DigestEntry, Links};
 use super::stats::Counted;
 use super::webhooks;
-use delivery::{SendError, TextMessage};
+use delivery::{Email, SendError, TextMessage};
 use domain::directory::Member;
 use domain::notice::Notification;
 use domain::notice::{Audience, Notice, notices_for};
-use domain::preferences::{Preferences, SmsTiming, channels, digest_due};
+use domain::preferences::{Preferences, SmsTiming, channels, digest_due, email_delay};
 use domain::redact::redact;
 use domain::webhook::WebhookEvent;
 use domain::{Contact, Conversation, Message, Status};
 use store::inbox;
 use store::keys::{
-    DIGESTS_DUE, HELD_SMS, Kind, digest_due_key, digest_entry_key, digest_partition, held_sms_key,
-    preferences_key, profile_key, role_partition, sent_marker_key, sms_sent_key, suppression_key,
-    team_partition,
+    DIGESTS_DUE, EMAILS_DUE, HELD_SMS, Kind, digest_due_key, digest_entry_key, digest_partition,
+    email_due_key, held_sms_key, notification_key, preferences_key, profile_key, role_partition,
+    sent_marker_key, sms_sent_key, suppression_key, team_partition,
 };
 use store::table::{Condition, Key, Query, SortKey, StreamRecord, TableError, WriteOp, from_item};
 use store::{self, conversation_key, record_write};
+
+/// What a run of [`Notifier::send_due_emails`] did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct DueEmails {
+    pub sent: usize,
+    /// Read in the app before they were due: not sent.
+    pub read: usize,
+}
 
 /// A claim older than this is taken to be from a worker that died mid-send.
 const CLAIM_LEASE_SECONDS: i64 = 120;
@@ -66,6 +74,29 @@ struct HeldSms {
 #[derive(Serialize, Deserialize)]
 struct DigestDue {
     user: String,
+}
+
+/// A message's email, waiting to see whether the message is read in the app first.
+#[derive(Serialize, Deserialize)]
+struct WaitingEmail {
+    marker: String,
+    email: Email,
+    /// Whose in-app notification of it (its id is the message's): read there, the
+    /// email is not sent.
+    recipient: String,
+    conversation_id: String,
+    /// Whose read mark in the conversation counts: the recipient's, or the admin side's.
+    reader: String,
+    message_id: String,
+}
+
+/// Whose reading counts for `to`: an admin who is not a participant reads as the team.
+fn reader_of(to: &Recipient, conversation: &Conversation) -> String {
+    if to.admin && !conversation.is_participant(&to.id) {
+        domain::conversation::ADMIN_SIDE.to_string()
+    } else {
+        to.id.clone()
+    }
 }
 
 impl Notifier {
@@ -310,7 +341,20 @@ impl Notifier {
                     &links,
                 );
                 let marker = format!("{}#{}#email", message.id, to.id);
-                self.once(&marker, || self.mailer.send(&email)).await
+                match email_delay(notice.kind, &preferences, self.config.email_delay) {
+                    Some(delay) => {
+                        let waiting = WaitingEmail {
+                            marker,
+                            email,
+                            recipient: to.id.clone(),
+                            conversation_id: conversation.id.clone(),
+                            reader: reader_of(to, conversation),
+                            message_id: message.id.clone(),
+                        };
+                        self.wait(now + delay, &waiting).await
+                    }
+                    None => self.once(&marker, || self.mailer.send(&email)).await,
+                }
             };
             if let Err(e) = sent {
                 outcome = Err(e);
@@ -479,6 +523,79 @@ impl Notifier {
             Ok(()) | Err(TableError::ConditionFailed { .. }) => Ok(()),
             Err(other) => Err(other.into()),
         }
+    }
+
+    /// Keeps a message's email until `due` (once per marker, however often the record
+    /// is processed).
+    async fn wait(&self, due: DateTime<Utc>, waiting: &WaitingEmail) -> Result<(), NotifyError> {
+        let key = email_due_key(due, &waiting.marker);
+        match self
+            .table
+            .write(vec![record_write(
+                &key,
+                waiting,
+                Some(Condition::NotExists),
+            )?])
+            .await
+        {
+            Ok(()) | Err(TableError::ConditionFailed { .. }) => Ok(()),
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    /// Sends the waiting message emails due by `now` whose message is still unread (in
+    /// the conversation and as a notification), each once; the read ones are dropped.
+    /// Run on notify's schedule and by `POST /local/deliver-due`. Returns how many were
+    /// sent and how many reading made unnecessary.
+    pub async fn send_due_emails(&self, now: DateTime<Utc>) -> Result<DueEmails, NotifyError> {
+        let query = Query::partition(store::table::Index::Table, EMAILS_DUE)
+            .sort(SortKey::Le(format!("{}~", store::sortable_time(now))));
+        let (items, _) = store::page(self.table.as_ref(), query, 100)
+            .await
+            .map_err(|e| anyhow::anyhow!("reading emails due: {e}"))?;
+        let mut done = DueEmails::default();
+        for item in items {
+            let key = Key::of(&item)?;
+            let waiting: WaitingEmail = from_item(item)?;
+            if self.was_read(&waiting).await? {
+                done.read += 1;
+            } else {
+                self.once(&waiting.marker, || self.mailer.send(&waiting.email))
+                    .await?;
+                done.sent += 1;
+            }
+            self.table
+                .write(vec![WriteOp::Delete {
+                    key,
+                    condition: None,
+                }])
+                .await?;
+        }
+        Ok(done)
+    }
+
+    /// Whether the recipient read the message: their read mark in the conversation is at
+    /// it or past it, or they marked its notification read.
+    async fn was_read(&self, waiting: &WaitingEmail) -> Result<bool, NotifyError> {
+        let notification = notification_key(&waiting.recipient, &waiting.message_id);
+        let (conversation, notification) = futures_util::future::join(
+            self.table
+                .get(&conversation_key(&waiting.conversation_id), false),
+            self.table.get(&notification, false),
+        )
+        .await;
+        let read_in_conversation = match conversation? {
+            Some(item) => from_item::<Conversation>(item)?
+                .read_marks
+                .get(&waiting.reader)
+                .is_some_and(|mark| mark.message_id >= waiting.message_id),
+            None => true,
+        };
+        let read_as_notification = match notification? {
+            Some(item) => from_item::<Notification>(item)?.read,
+            None => false,
+        };
+        Ok(read_in_conversation || read_as_notification)
     }
 
     /// Keeps a message for the recipient's next digest, and makes sure the digest is due.

@@ -282,6 +282,14 @@ pub fn held_sms_key(until: DateTime<Utc>, marker: &str) -> Key {
     Key::new(HELD_SMS, format!("{}#{marker}", sortable_time(until)))
 }
 
+/// Message emails waiting to see whether their message is read first:
+/// `<due time>#<marker>`.
+pub const EMAILS_DUE: &str = "EMAILS_DUE";
+
+pub fn email_due_key(due: DateTime<Utc>, marker: &str) -> Key {
+    Key::new(EMAILS_DUE, format!("{}#{marker}", sortable_time(due)))
+}
+
 /// Who has a digest due when: `<due time>#<user>`.
 pub const DIGESTS_DUE: &str = "DIGESTS_DUE";
 
