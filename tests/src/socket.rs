@@ -66,6 +66,11 @@ impl Socket {
             .unwrap();
     }
 
+    /// Closes the socket, as a browser tab does.
+    pub async fn close(mut self) {
+        let _ = self.stream.close(None).await;
+    }
+
     /// Every event that arrives until none has for a moment.
     pub async fn events(&mut self) -> Vec<Value> {
         let mut events = Vec::new();

@@ -14,11 +14,14 @@
 //!    memory.
 //! 7. Reports: items read for a month's report at 1,000 and 100,000 messages, and the
 //!    metered cost of 10,000 conversations of 6 messages.
+//! 8. Real-time push: latency from a POST's answer to the event at 1, 100 and 1,000
+//!    sockets, the fan-out's cost, and memory with the sockets open.
 
 mod broadcast;
 mod group_commit;
 mod notify;
 mod operations;
+mod push;
 mod reports;
 mod server;
 mod sla;
@@ -44,8 +47,8 @@ pub struct Options {
     /// The secret the bench's tokens are signed with (the dev server it starts uses it).
     #[arg(long, env = "SAYPRO_JWT_SECRET", default_value = local::DEFAULT_JWT_SECRET, hide_default_value = true)]
     pub secret: String,
-    /// Run one section only: operations, sla, notify, broadcast, reports, group-commit
-    /// or server.
+    /// Run one section only: operations, sla, notify, broadcast, reports, group-commit,
+    /// server or push.
     #[arg(long)]
     pub only: Option<String>,
 }
@@ -72,6 +75,9 @@ async fn main() -> anyhow::Result<()> {
     }
     if run("reports") {
         reports::reports(secret).await?;
+    }
+    if run("push") {
+        push::push(secret).await?;
     }
     if run("group-commit") {
         group_commit::group_commit(&options, secret).await?;

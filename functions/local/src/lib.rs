@@ -1,6 +1,7 @@
 //! The dev server: every HTTP function in one process on the embedded store, with dev
 //! tokens and demo data, so the whole system runs on one machine with no AWS account.
 
+pub mod asyncapi;
 pub mod demo;
 pub mod socket;
 
@@ -71,6 +72,7 @@ pub fn routes() -> Routes {
         .merge(listings::routes())
         .merge(reports::routes())
         .open(routes!(openapi))
+        .open(routes!(asyncapi))
         .open((schemas, paths, upload_route.layer(upload_limit)))
         .open(routes!(download))
         .open(routes!(outbox))
@@ -82,6 +84,18 @@ pub fn routes() -> Routes {
 /// The API document of every route the dev server serves.
 pub fn openapi_document() -> String {
     routes().openapi().to_pretty_json().unwrap_or_default()
+}
+
+/// The real-time protocol's AsyncAPI 3 document.
+#[utoipa::path(
+    get,
+    path = "/asyncapi.json",
+    operation_id = "asyncapi",
+    tag = "local",
+    responses((status = 200, description = "The AsyncAPI 3 document of the socket", body = Object))
+)]
+async fn asyncapi() -> axum::Json<serde_json::Value> {
+    axum::Json(asyncapi::document())
 }
 
 /// The document this server serves, made once when the router is built.

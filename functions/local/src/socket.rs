@@ -41,7 +41,7 @@ pub async fn open(
         }
     };
     Ok(upgrade.on_upgrade(move |socket| async move {
-        serve(&app, &listener, socket, frames).await;
+        serve(&app, &listener, &connection_id, socket, frames).await;
         pusher.close(&connection_id);
         if let Err(error) = app.socket_closed(&connection_id).await {
             tracing::warn!(error = %error, "forgetting a closed socket failed");
@@ -53,6 +53,7 @@ pub async fn open(
 async fn serve(
     app: &AppState,
     listener: &Listener,
+    connection_id: &str,
     mut socket: WebSocket,
     mut frames: tokio::sync::mpsc::UnboundedReceiver<String>,
 ) {
@@ -71,7 +72,7 @@ async fn serve(
                     Some(Ok(Frame::Close(_)) | Err(_)) | None => return,
                 };
                 let answer = match serde_json::from_str::<Action>(&text) {
-                    Ok(action) => match app.socket_action(listener, action).await {
+                    Ok(action) => match app.socket_action(listener, connection_id, action).await {
                         Ok(answer) => answer,
                         Err(error) => Some(Event::error(&error.to_string())),
                     },

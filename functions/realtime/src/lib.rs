@@ -55,7 +55,7 @@ pub async fn handle(
             };
             let text = request.body.unwrap_or_default();
             let reply = match serde_json::from_str::<Action>(&text) {
-                Ok(action) => app.socket_action(&listener, action).await?,
+                Ok(action) => app.socket_action(&listener, connection, action).await?,
                 Err(error) => Some(Event::error(&format!("action: {error}"))),
             };
             if let Some(reply) = reply {

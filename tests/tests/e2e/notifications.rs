@@ -273,7 +273,7 @@ async fn preferences_turn_email_off_and_quiet_hours_hold_sms_until_morning() {
     assert_eq!(code, StatusCode::OK);
     assert_eq!(
         defaults,
-        json!({"email": true, "sms": "urgent", "quiet_hours": null, "time_zone": "Africa/Johannesburg", "digest": false})
+        json!({"email": true, "sms": "urgent", "quiet_hours": null, "time_zone": "Africa/Johannesburg", "digest": false, "email_timing": "when_unread"})
     );
     let quiet = json!({"email": false, "sms": "all", "quiet_hours": {"start": "22:00", "end": "07:00"}, "time_zone": "Africa/Johannesburg"});
     let (code, saved) = app

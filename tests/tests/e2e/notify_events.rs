@@ -131,7 +131,7 @@ async fn stream_feedback_and_schedule_events_do_what_they_say_once() {
 
     assert_eq!(
         handle(notifier, event("schedule", &[])).await,
-        json!({"released": 0, "digests": 0, "webhooks_retried": 0})
+        json!({"released": 0, "digests": 0, "emails": {"sent": 0, "read": 0}, "webhooks_retried": 0})
     );
 }
 

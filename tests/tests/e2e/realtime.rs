@@ -337,3 +337,149 @@ async fn a_reply_read_in_the_app_within_five_minutes_is_not_emailed_and_an_unrea
     app.deliver().await;
     assert_eq!(emails_to(&app, "thandi").len(), 2);
 }
+
+#[tokio::test]
+async fn every_event_sent_is_as_the_asyncapi_document_describes_it() {
+    let app = TestApp::in_memory();
+    let addr = app.serve().await;
+    let (code, document) = app
+        .call(axum::http::Method::GET, "/asyncapi.json", None, None)
+        .await;
+    assert_eq!(code, StatusCode::OK);
+    assert_eq!(document["asyncapi"], "3.0.0");
+    let mut root = json!({"$ref": "#/components/schemas/Event"});
+    root["components"] = document["components"].clone();
+    let events = jsonschema::draft202012::new(&root).expect("a valid JSON Schema");
+
+    app.listing("L1", "sipho", "active").await;
+    let thandi = app.token("thandi", &[]);
+    let sipho = app.token("sipho", &[]);
+    let mut buyer = app.socket(addr, &thandi).await;
+    let mut seller = app.socket(addr, &sipho).await;
+    let id = app
+        .direct(&thandi, "L1", "Is the couch still for sale?")
+        .await;
+    app.deliver().await;
+    let (_, messages) = app
+        .get(&format!("/v1/conversations/{id}/messages"), &sipho)
+        .await;
+    app.post(
+        &format!("/v1/conversations/{id}/read"),
+        &sipho,
+        json!({"message_id": messages["items"][0]["id"]}),
+    )
+    .await;
+    app.deliver().await;
+    seller
+        .send(json!({"action": "typing", "conversation_id": id, "state": "on"}))
+        .await;
+    seller.send(json!({"action": "ping"})).await;
+    seller.send(json!({"action": "typing"})).await;
+
+    let mut sent = buyer.events().await;
+    sent.extend(seller.events().await);
+    let kinds: std::collections::BTreeSet<&str> =
+        sent.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "conversation.read",
+            "conversation.updated",
+            "error",
+            "message.created",
+            "notification.created",
+            "pong",
+            "typing",
+            "unread.changed"
+        ]
+        .into(),
+        "{sent:?}"
+    );
+    for event in &sent {
+        let errors: Vec<String> = events.iter_errors(event).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{event}: {errors:?}");
+    }
+}
+
+#[tokio::test]
+async fn admins_see_which_admins_are_on_and_who_has_a_conversation_open_and_users_see_neither() {
+    let app = TestApp::in_memory();
+    let addr = app.serve().await;
+    let thandi = app.token("thandi", &[]);
+    let id = app.support(&thandi, "general", "How do I renew?").await;
+    app.deliver().await;
+    let sam = app.token("sam", &["agent", "team-support"]);
+    let mut colleague = app
+        .socket(addr, &app.token("lindiwe", &["agent", "team-support"]))
+        .await;
+    let mut other_team = app
+        .socket(addr, &app.token("bongi", &["agent", "team-billing"]))
+        .await;
+    let mut user = app.socket(addr, &thandi).await;
+    let online = |who: &str| json!({"type": "presence", "user_id": who, "status": "online"});
+
+    let mut console = app.socket(addr, &sam).await;
+    assert_eq!(colleague.events().await, [online("sam")]);
+    // The console says it is on, and is told who else is.
+    console
+        .send(json!({"action": "presence", "status": "online"}))
+        .await;
+    assert_eq!(console.events().await, [online("lindiwe")]);
+    assert_eq!(colleague.events().await, [online("sam")]);
+
+    console
+        .send(json!({"action": "viewing", "conversation_id": id, "state": "on"}))
+        .await;
+    assert_eq!(
+        colleague.events().await,
+        [json!({"type": "viewing", "conversation_id": id, "user_id": "sam", "state": "on"})]
+    );
+    // A user can neither announce viewing nor learn of it.
+    user.send(json!({"action": "viewing", "conversation_id": id, "state": "on"}))
+        .await;
+    user.send(json!({"action": "presence", "status": "online"}))
+        .await;
+    assert_eq!(console.events().await, Vec::<Value>::new());
+    assert_eq!(user.events().await, Vec::<Value>::new());
+    assert_eq!(other_team.events().await, Vec::<Value>::new());
+
+    console.close().await;
+    assert_eq!(
+        colleague.events().await,
+        [json!({"type": "presence", "user_id": "sam", "status": "offline"})]
+    );
+    assert_eq!(user.events().await, Vec::<Value>::new());
+}
+
+#[tokio::test]
+async fn the_badges_follow_notifications_created_and_read() {
+    let app = TestApp::in_memory();
+    let addr = app.serve().await;
+    let thandi = app.token("thandi", &[]);
+    let sam = app.token("sam", &["agent", "team-support"]);
+    let id = app.support(&thandi, "general", "How do I renew?").await;
+    app.deliver().await;
+    let mut user = app.socket(addr, &thandi).await;
+    let mut other_device = app.socket(addr, &thandi).await;
+    let (_, reply) = app
+        .post_reply(&sam, &id, json!({"body": "My Ads, then Renew."}))
+        .await;
+    app.deliver().await;
+    let counts = json!({"total": 1, "conversations": {id.clone(): 1}});
+    for socket in [&mut user, &mut other_device] {
+        let events = socket.events().await;
+        assert_eq!(
+            of_type(&events, "unread.changed")[0]["counts"],
+            counts,
+            "{events:?}"
+        );
+    }
+    let path = format!("/v1/notifications/{}/read", reply["id"].as_str().unwrap());
+    let (code, _) = app.post(&path, &thandi, json!({})).await;
+    assert!(code.is_success(), "{code}");
+    let events = other_device.events().await;
+    assert_eq!(
+        events,
+        [json!({"type": "unread.changed", "counts": {"total": 0, "conversations": {}}})]
+    );
+}

@@ -4,6 +4,23 @@
  */
 
 export interface paths {
+    "/asyncapi.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The real-time protocol's AsyncAPI 3 document. */
+        get: operations["asyncapi"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/local/deliver-due": {
         parameters: {
             query?: never;
@@ -2981,6 +2998,13 @@ export interface components {
             /** Format: double */
             p90_minutes?: number | null;
         };
+        /**
+         * @description The notices a stored message gives rise to. Internal notes notify nobody outside the
+         *     team, and the team works them in the queue, so they notify nobody at all; except the
+         *     SLA check's, which are its warnings and escalations.
+         *     How many notifications are unread (`GET /v1/notifications/unread-counts`, and the
+         *     `unread.changed` event): the badges.
+         */
         UnreadCounts: {
             /** @description Unread notifications per conversation id. */
             conversations: {
@@ -3312,6 +3336,27 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    asyncapi: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The AsyncAPI 3 document of the socket */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            500: components["responses"]["Internal"];
+        };
+    };
     localDeliverDue: {
         parameters: {
             query?: never;

@@ -252,6 +252,56 @@ impl Connections {
         self.push_all(frames).await
     }
 
+    /// How many connections `user` has open.
+    pub async fn open_by(&self, user: &str) -> anyhow::Result<usize> {
+        Ok(self.rows(&user_connections_partition(user)).await?.len())
+    }
+
+    /// The admins connected on `teams` (each once, by id).
+    pub async fn admins_on(
+        &self,
+        teams: &[domain::identity::Team],
+    ) -> anyhow::Result<Vec<Listener>> {
+        let mut admins = BTreeMap::new();
+        for team in teams {
+            for row in self.rows(&team_connections_partition(*team)).await? {
+                admins
+                    .entry(row.listener.user_id.clone())
+                    .or_insert(row.listener);
+            }
+        }
+        Ok(admins.into_values().collect())
+    }
+
+    /// Pushes `event` to the connections of admins on `teams` but `except`'s.
+    pub async fn to_admins(
+        &self,
+        teams: &[domain::identity::Team],
+        except: &str,
+        event: &Event,
+    ) -> anyhow::Result<Pushed> {
+        let frame = event.to_json();
+        let mut connections = BTreeMap::new();
+        for team in teams {
+            for row in self.rows(&team_connections_partition(*team)).await? {
+                if row.listener.admin && row.listener.user_id != except {
+                    connections.insert(row.connection_id, frame.clone());
+                }
+            }
+        }
+        self.push_all(connections.into_iter().collect()).await
+    }
+
+    /// Pushes `event` to one connection.
+    pub async fn to_connection(
+        &self,
+        connection_id: &str,
+        event: &Event,
+    ) -> anyhow::Result<Pushed> {
+        self.push_all(vec![(connection_id.to_string(), event.to_json())])
+            .await
+    }
+
     /// Every connection listed in an audience partition.
     async fn rows(&self, partition: &str) -> anyhow::Result<Vec<AudienceRow>> {
         let mut rows = Vec::new();

@@ -1,5 +1,7 @@
 //! Who hears about a new message: the rules, as pure functions.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -50,6 +52,15 @@ pub struct Notice {
 /// The notices a stored message gives rise to. Internal notes notify nobody outside the
 /// team, and the team works them in the queue, so they notify nobody at all; except the
 /// SLA check's, which are its warnings and escalations.
+/// How many notifications are unread (`GET /v1/notifications/unread-counts`, and the
+/// `unread.changed` event): the badges.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct UnreadCounts {
+    pub total: u32,
+    /// Unread notifications per conversation id.
+    pub conversations: BTreeMap<String, u32>,
+}
+
 pub fn notices_for(message: &Message, conversation: &Conversation) -> Vec<Notice> {
     let urgent = conversation.priority == crate::Priority::Urgent;
     if let (SenderRole::System, Some(alert)) = (message.sender_role, message.sla_alert) {

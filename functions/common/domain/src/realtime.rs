@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::conversation::{ADMIN_SIDE, Conversation, ConversationType, ConversationView};
 use crate::identity::{Caller, Team};
 use crate::message::Message;
-use crate::notice::Notification;
+use crate::notice::{Notification, UnreadCounts};
 
 /// How long a ticket may wait for its socket: it is spent on the upgrade.
 pub const TICKET_SECONDS: i64 = 60;
@@ -20,10 +20,6 @@ pub const TICKET_SECONDS: i64 = 60;
 pub fn connection_expiry(connected_at: DateTime<Utc>) -> DateTime<Utc> {
     connected_at + Duration::hours(2) + Duration::minutes(10)
 }
-
-/// A typing indicator that is not refreshed goes off after this long (the client's
-/// job to send `off`; receivers time it out too).
-pub const TYPING_SECONDS: i64 = 6;
 
 /// Who a connection belongs to, as their token said when the ticket was issued: what
 /// deciding who hears an event needs, kept with the connection.
@@ -100,6 +96,15 @@ pub enum Toggle {
     Off,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Presence {
+    Online,
+    /// Connected, but the console has been idle (the client says so).
+    Away,
+    Offline,
+}
+
 /// What the server sends, one JSON text frame each.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "type")]
@@ -130,9 +135,25 @@ pub enum Event {
         user_id: String,
         state: Toggle,
     },
+    /// An admin came online, stepped away or went offline (admins only: the console's
+    /// "who is on"). On connecting, an admin gets one for each admin of their teams
+    /// already on.
+    #[serde(rename = "presence")]
+    Presence { user_id: String, status: Presence },
+    /// Another admin opened or left a conversation (admins only: so two do not answer
+    /// at once).
+    #[serde(rename = "viewing")]
+    Viewing {
+        conversation_id: String,
+        user_id: String,
+        state: Toggle,
+    },
     /// A new in-app notification of the receiver's.
     #[serde(rename = "notification.created")]
     NotificationCreated { notification: Notification },
+    /// The receiver's unread counts changed (as `GET /v1/notifications/unread-counts`).
+    #[serde(rename = "unread.changed")]
+    UnreadChanged { counts: UnreadCounts },
     /// The answer to a ping.
     #[serde(rename = "pong")]
     Pong,
@@ -163,6 +184,15 @@ pub enum Action {
         conversation_id: String,
         state: Toggle,
     },
+    /// An admin has a conversation open, or left it: relayed to the other admins who
+    /// may see it.
+    Viewing {
+        conversation_id: String,
+        state: Toggle,
+    },
+    /// An admin is away from the console, or back (`online`): relayed to the admins of
+    /// their teams.
+    Presence { status: Presence },
     /// Keeps the connection open (API Gateway closes one idle for 10 minutes).
     Ping,
 }

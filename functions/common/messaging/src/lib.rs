@@ -37,12 +37,13 @@ pub use automation::{AutoAnswer, AutomationRules, VersionedAutomation};
 pub use broadcasts::{BroadcastRequest, BroadcastView};
 pub use config::{Replacement, Versioned};
 pub use directory::AgentChanges;
+pub use domain::notice::UnreadCounts;
 pub use idempotency::{Created, Idempotency};
 pub use listings::ListingRequest;
 pub use moderation::{
     Block, BlockRequest, Gate, Held, HeldNotice, HeldRequest, HeldStatus, WarnRequest,
 };
-pub use notifications::{NotificationOrder, UnreadCounts};
+pub use notifications::NotificationOrder;
 pub use privacy::{Erased, Export, ExportedConversation};
 pub use realtime::{Sockets, TicketView};
 pub use reports::{CloseReport, ModeratorView, Report, ReportInContext, ReportRequest};

@@ -1,9 +1,7 @@
 //! In-app notifications and notification preferences, for users and admins alike; and
 //! the admins' directory rows that let a team be notified.
 
-use std::collections::BTreeMap;
-
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use tracing::instrument;
 
 use super::{Page, PageRequest};
@@ -11,7 +9,7 @@ use crate::app::App;
 use crate::error::{ApiError, ApiResult};
 use domain::directory::Member;
 use domain::identity::{Caller, Role};
-use domain::notice::Notification;
+use domain::notice::{Notification, UnreadCounts};
 use domain::preferences::{Preferences, SmsPreference};
 use store::inbox;
 use store::keys::{member_key, preferences_key, role_partition, team_partition};
@@ -28,16 +26,6 @@ pub enum NotificationOrder {
     Newest,
     UnreadFirst,
 }
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct UnreadCounts {
-    pub total: u32,
-    /// Unread notifications per conversation id.
-    pub conversations: BTreeMap<String, u32>,
-}
-
-/// How many unread notifications the counts look at; past that, `total` saturates.
-const UNREAD_COUNT_LIMIT: usize = 1_000;
 
 impl App {
     #[instrument(skip_all, fields(caller = caller.id()))]
@@ -116,7 +104,10 @@ impl App {
             .write(vec![inbox::mark_read(caller.id(), id)])
             .await
         {
-            Ok(()) => Ok(()),
+            Ok(()) => {
+                self.push_unread_counts(caller.id()).await;
+                Ok(())
+            }
             Err(TableError::ConditionFailed { .. }) => Err(ApiError::not_found("notification")),
             Err(other) => Err(other.into()),
         }
@@ -144,28 +135,16 @@ impl App {
                 Err(other) => return Err(other.into()),
             }
         }
+        if !ids.is_empty() {
+            self.push_unread_counts(caller.id()).await;
+        }
         Ok(ids.len())
     }
 
     #[instrument(skip_all, fields(caller = caller.id()))]
     pub async fn unread_counts(&self, caller: &Caller) -> ApiResult<UnreadCounts> {
         caller.require_person()?;
-        let query = Query::partition(Index::Gsi1, store::keys::unread_partition(caller.id()));
-        let (items, _) = store::page(self.table.as_ref(), query, UNREAD_COUNT_LIMIT).await?;
-        let mut counts = UnreadCounts {
-            total: 0,
-            conversations: BTreeMap::new(),
-        };
-        for item in items {
-            if let Some(conversation) = item.get("conversation_id").and_then(Value::as_s) {
-                counts.total += 1;
-                *counts
-                    .conversations
-                    .entry(conversation.to_string())
-                    .or_default() += 1;
-            }
-        }
-        Ok(counts)
+        Ok(inbox::unread_counts(self.table.as_ref(), caller.id()).await?)
     }
 
     #[instrument(skip_all, fields(caller = caller.id()))]

@@ -10,7 +10,7 @@ use crate::app::App;
 use crate::error::{ApiError, ApiResult};
 use connections::Connections;
 use domain::identity::{Access, Caller};
-use domain::realtime::{Action, Event, Listener};
+use domain::realtime::{Action, Event, Listener, Presence};
 use domain::validate;
 use std::sync::Arc;
 
@@ -61,11 +61,31 @@ impl App {
             .await?
             .ok_or_else(|| ApiError::Unauthorized("ticket: missing, used or expired".into()))?;
         realtime.connect(connection_id, &listener).await?;
+        // The other admins learn that they came, on their first socket. (Nothing can be
+        // pushed to the new socket itself until API Gateway has opened it: it asks who
+        // is on with its first `presence` action.)
+        if listener.admin && realtime.open_by(&listener.user_id).await? == 1 {
+            let on = presence(&listener.user_id, Presence::Online);
+            realtime
+                .to_admins(&listener.teams, &listener.user_id, &on)
+                .await?;
+        }
         Ok(listener)
     }
 
     pub async fn socket_closed(&self, connection_id: &str) -> ApiResult<()> {
-        Ok(self.sockets()?.realtime.disconnect(connection_id).await?)
+        let realtime = &self.sockets()?.realtime;
+        let listener = realtime.listener(connection_id).await?;
+        realtime.disconnect(connection_id).await?;
+        if let Some(listener) = listener.filter(|l| l.admin)
+            && realtime.open_by(&listener.user_id).await? == 0
+        {
+            let off = presence(&listener.user_id, Presence::Offline);
+            realtime
+                .to_admins(&listener.teams, &listener.user_id, &off)
+                .await?;
+        }
+        Ok(())
     }
 
     /// An action a socket sent; what to answer it with, if anything. An action on a
@@ -73,22 +93,60 @@ impl App {
     pub async fn socket_action(
         &self,
         listener: &Listener,
+        connection_id: &str,
         action: Action,
     ) -> ApiResult<Option<Event>> {
         match action {
             Action::Ping => Ok(Some(Event::Pong)),
+            // An admin's console says it is on (answered with who else is) or away.
+            Action::Presence { status } => {
+                if !listener.admin || status == Presence::Offline {
+                    return Ok(None);
+                }
+                let realtime = &self.sockets()?.realtime;
+                let event = presence(&listener.user_id, status);
+                realtime
+                    .to_admins(&listener.teams, &listener.user_id, &event)
+                    .await?;
+                for other in realtime.admins_on(&listener.teams).await? {
+                    if other.user_id != listener.user_id {
+                        let on = presence(&other.user_id, Presence::Online);
+                        realtime.to_connection(connection_id, &on).await?;
+                    }
+                }
+                Ok(None)
+            }
+            Action::Viewing {
+                conversation_id,
+                state,
+            } => {
+                let Some(conversation) = self.visible_to(listener, &conversation_id).await? else {
+                    return Ok(None);
+                };
+                if !listener.works(&conversation) {
+                    return Ok(None);
+                }
+                let viewer = listener.user_id.clone();
+                self.sockets()?
+                    .realtime
+                    .to_conversation(&conversation, |other| {
+                        (other.user_id != viewer && other.works(&conversation)).then(|| {
+                            Event::Viewing {
+                                conversation_id: conversation.id.clone(),
+                                user_id: viewer.clone(),
+                                state,
+                            }
+                        })
+                    })
+                    .await?;
+                Ok(None)
+            }
             Action::Typing {
                 conversation_id,
                 state,
             } => {
-                let Ok(id) = validate::id("conversation_id", &conversation_id) else {
+                let Some(conversation) = self.visible_to(listener, &conversation_id).await? else {
                     return Ok(None);
-                };
-                let conversation = match self.load_conversation(&id, |c| listener.may_see(c)).await
-                {
-                    Ok(conversation) => conversation,
-                    Err(ApiError::NotFound(_)) => return Ok(None),
-                    Err(other) => return Err(other),
                 };
                 let typist = listener.user_id.clone();
                 self.sockets()?
@@ -104,5 +162,47 @@ impl App {
                 Ok(None)
             }
         }
+    }
+
+    /// Tells `user`'s sockets their unread counts changed (their badges), where this
+    /// function has sockets. Best effort: the REST counts are the record.
+    pub(crate) async fn push_unread_counts(&self, user: &str) {
+        let Some(sockets) = &self.sockets else {
+            return;
+        };
+        let pushed = match store::inbox::unread_counts(self.table.as_ref(), user).await {
+            Ok(counts) => {
+                let event = Event::UnreadChanged { counts };
+                sockets.realtime.to_user(user, &event).await.map(drop)
+            }
+            Err(error) => Err(anyhow::anyhow!("{error}")),
+        };
+        if let Err(error) = pushed {
+            tracing::warn!(error = %format!("{error:#}"), "pushing unread counts failed");
+        }
+    }
+
+    /// The conversation an action names, if the listener may see it (else nothing: the
+    /// action is dropped, as if the conversation did not exist).
+    async fn visible_to(
+        &self,
+        listener: &Listener,
+        conversation_id: &str,
+    ) -> ApiResult<Option<domain::Conversation>> {
+        let Ok(id) = validate::id("conversation_id", conversation_id) else {
+            return Ok(None);
+        };
+        match self.load_conversation(&id, |c| listener.may_see(c)).await {
+            Ok(conversation) => Ok(Some(conversation)),
+            Err(ApiError::NotFound(_)) => Ok(None),
+            Err(other) => Err(other),
+        }
+    }
+}
+
+fn presence(user: &str, status: Presence) -> Event {
+    Event::Presence {
+        user_id: user.to_string(),
+        status,
     }
 }

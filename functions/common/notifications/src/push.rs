@@ -29,7 +29,7 @@ impl Notifier {
         log_failure(pushed, "message.created");
     }
 
-    /// A notification was created for `user`.
+    /// A notification was created for `user`: it, and their new unread counts.
     pub(super) async fn push_notification(&self, user: &str, notification: &Notification) {
         let Some(realtime) = &self.realtime else {
             return;
@@ -38,6 +38,13 @@ impl Notifier {
             notification: notification.clone(),
         };
         log_failure(realtime.to_user(user, &event).await, "notification.created");
+        match store::inbox::unread_counts(self.table.as_ref(), user).await {
+            Ok(counts) => {
+                let event = Event::UnreadChanged { counts };
+                log_failure(realtime.to_user(user, &event).await, "unread.changed");
+            }
+            Err(error) => tracing::warn!(error = %error, "counting unread notifications failed"),
+        }
     }
 
     /// A conversation's item changed: each who may see it gets it as they see it, and

@@ -1,11 +1,32 @@
 //! In-app notifications as stored: one item per recipient and message, newest first in
 //! the recipient's partition, and in a sparse index while unread.
 
-use domain::notice::Notification;
+use domain::notice::{Notification, UnreadCounts};
 
 use crate::keys::{notification_key, unread_partition};
+use crate::paging::{ListError, page};
 use crate::record_item;
-use crate::table::{Change, Condition, Index, Item, Value, WriteOp};
+use crate::table::{Change, Condition, Index, Item, Query, Table, Value, WriteOp};
+
+/// How many unread notifications the counts look at; past that, `total` saturates.
+const UNREAD_COUNT_LIMIT: usize = 1_000;
+
+/// A recipient's unread counts: one query of the sparse unread index.
+pub async fn unread_counts(table: &dyn Table, recipient: &str) -> Result<UnreadCounts, ListError> {
+    let query = Query::partition(Index::Gsi1, unread_partition(recipient));
+    let (items, _) = page(table, query, UNREAD_COUNT_LIMIT).await?;
+    let mut counts = UnreadCounts::default();
+    for item in items {
+        if let Some(conversation) = item.get("conversation_id").and_then(Value::as_s) {
+            counts.total += 1;
+            *counts
+                .conversations
+                .entry(conversation.to_string())
+                .or_default() += 1;
+        }
+    }
+    Ok(counts)
+}
 
 /// The write that stores a notification once (a replayed record changes nothing).
 pub fn create(recipient: &str, notification: &Notification) -> anyhow::Result<WriteOp> {
