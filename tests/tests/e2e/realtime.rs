@@ -8,6 +8,15 @@ use common::store::keys::{audience_row_key, user_connections_partition};
 use serde_json::{Value, json};
 use tests::{Socket, TestApp};
 
+/// Thandi's support question, delivered: her token, agent Sam's (team support), its id.
+async fn thandi_asks(app: &TestApp) -> (String, String, String) {
+    let thandi = app.token("thandi", &[]);
+    let sam = app.token("sam", &["agent", "team-support"]);
+    let id = app.support(&thandi, "general", "How do I renew?").await;
+    app.deliver().await;
+    (thandi, sam, id)
+}
+
 fn of_type<'a>(events: &'a [Value], kind: &str) -> Vec<&'a Value> {
     events.iter().filter(|e| e["type"] == kind).collect()
 }
@@ -62,10 +71,7 @@ async fn a_ticket_opens_one_socket_once_within_a_minute() {
 async fn a_support_message_reaches_its_user_and_its_teams_admins_and_no_one_else() {
     let app = TestApp::in_memory();
     let addr = app.serve().await;
-    let thandi = app.token("thandi", &[]);
-    let sam = app.token("sam", &["agent", "team-support"]);
-    let id = app.support(&thandi, "general", "How do I renew?").await;
-    app.deliver().await;
+    let (thandi, sam, id) = thandi_asks(&app).await;
 
     let mut user = app.socket(addr, &thandi).await;
     let mut author = app.socket(addr, &sam).await;
@@ -275,10 +281,7 @@ fn emails_to(app: &TestApp, user: &str) -> Vec<String> {
 #[tokio::test]
 async fn a_reply_read_in_the_app_within_five_minutes_is_not_emailed_and_an_unread_one_is_once() {
     let app = TestApp::in_memory().with_email_delay(5);
-    let thandi = app.token("thandi", &[]);
-    let sam = app.token("sam", &["agent", "team-support"]);
-    let id = app.support(&thandi, "general", "How do I renew?").await;
-    app.deliver().await;
+    let (thandi, sam, id) = thandi_asks(&app).await;
 
     let (_, read) = app
         .post_reply(&sam, &id, json!({"body": "My Ads, then Renew."}))
@@ -455,10 +458,7 @@ async fn admins_see_which_admins_are_on_and_who_has_a_conversation_open_and_user
 async fn the_badges_follow_notifications_created_and_read() {
     let app = TestApp::in_memory();
     let addr = app.serve().await;
-    let thandi = app.token("thandi", &[]);
-    let sam = app.token("sam", &["agent", "team-support"]);
-    let id = app.support(&thandi, "general", "How do I renew?").await;
-    app.deliver().await;
+    let (thandi, sam, id) = thandi_asks(&app).await;
     let mut user = app.socket(addr, &thandi).await;
     let mut other_device = app.socket(addr, &thandi).await;
     let (_, reply) = app

@@ -68,6 +68,13 @@ pub struct Connections {
     pub clock: Arc<dyn Clock>,
 }
 
+/// An event as sent: JSON text, shared by every connection it goes to.
+pub type Frame = Arc<str>;
+
+pub fn frame(event: &Event) -> Frame {
+    event.to_json().into()
+}
+
 /// A fresh 160-bit secret.
 fn new_ticket() -> String {
     format!(
@@ -203,13 +210,13 @@ impl Connections {
         Ok(())
     }
 
-    /// Pushes what `event_for` makes of each connection that may see `conversation`
-    /// (none for a listener it returns `None` for). `event_for` is asked only for
-    /// listeners [`Listener::may_see`] admits.
+    /// Pushes what `frame_for` gives each connection that may see `conversation` (none
+    /// where it gives `None`); it is asked only for listeners [`Listener::may_see`]
+    /// admits. Frames are shared: an event the same for many receivers is serialized once.
     pub async fn to_conversation(
         &self,
         conversation: &Conversation,
-        event_for: impl Fn(&Listener) -> Option<Event>,
+        frame_for: impl Fn(&Listener) -> Option<Frame>,
     ) -> anyhow::Result<Pushed> {
         let mut partitions: Vec<String> = conversation
             .participants
@@ -232,17 +239,17 @@ impl Connections {
         {
             connections.entry(row.connection_id).or_insert(row.listener);
         }
-        let frames: Vec<(String, String)> = connections
+        let frames: Vec<(String, Frame)> = connections
             .into_iter()
             .filter(|(_, listener)| listener.may_see(conversation))
-            .filter_map(|(id, listener)| Some((id, event_for(&listener)?.to_json())))
+            .filter_map(|(id, listener)| Some((id, frame_for(&listener)?)))
             .collect();
         self.push_all(frames).await
     }
 
     /// Pushes `event` to every connection of `user`.
     pub async fn to_user(&self, user: &str, event: &Event) -> anyhow::Result<Pushed> {
-        let frame = event.to_json();
+        let frame = frame(event);
         let frames = self
             .rows(&user_connections_partition(user))
             .await?
@@ -280,7 +287,7 @@ impl Connections {
         except: &str,
         event: &Event,
     ) -> anyhow::Result<Pushed> {
-        let frame = event.to_json();
+        let frame = frame(event);
         let mut connections = BTreeMap::new();
         for team in teams {
             for row in self.rows(&team_connections_partition(*team)).await? {
@@ -298,7 +305,7 @@ impl Connections {
         connection_id: &str,
         event: &Event,
     ) -> anyhow::Result<Pushed> {
-        self.push_all(vec![(connection_id.to_string(), event.to_json())])
+        self.push_all(vec![(connection_id.to_string(), frame(event))])
             .await
     }
 
@@ -323,7 +330,7 @@ impl Connections {
     /// forgotten. Push is best effort: a failed push is logged, not retried (a client
     /// that missed an event fetches it over REST when it reconnects), so it never holds
     /// up the stream.
-    async fn push_all(&self, frames: Vec<(String, String)>) -> anyhow::Result<Pushed> {
+    async fn push_all(&self, frames: Vec<(String, Frame)>) -> anyhow::Result<Pushed> {
         let results = join_all(
             frames
                 .iter()

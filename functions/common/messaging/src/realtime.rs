@@ -8,7 +8,7 @@ use tracing::instrument;
 
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
-use connections::Connections;
+use connections::{Connections, frame};
 use domain::identity::{Access, Caller};
 use domain::realtime::{Action, Event, Listener, Presence};
 use domain::validate;
@@ -126,17 +126,16 @@ impl App {
                 if !listener.works(&conversation) {
                     return Ok(None);
                 }
-                let viewer = listener.user_id.clone();
+                let viewing = frame(&Event::Viewing {
+                    conversation_id: conversation.id.clone(),
+                    user_id: listener.user_id.clone(),
+                    state,
+                });
                 self.sockets()?
                     .realtime
                     .to_conversation(&conversation, |other| {
-                        (other.user_id != viewer && other.works(&conversation)).then(|| {
-                            Event::Viewing {
-                                conversation_id: conversation.id.clone(),
-                                user_id: viewer.clone(),
-                                state,
-                            }
-                        })
+                        (other.user_id != listener.user_id && other.works(&conversation))
+                            .then(|| viewing.clone())
                     })
                     .await?;
                 Ok(None)
@@ -148,15 +147,15 @@ impl App {
                 let Some(conversation) = self.visible_to(listener, &conversation_id).await? else {
                     return Ok(None);
                 };
-                let typist = listener.user_id.clone();
+                let typing = frame(&Event::Typing {
+                    conversation_id: conversation.id.clone(),
+                    user_id: listener.user_id.clone(),
+                    state,
+                });
                 self.sockets()?
                     .realtime
                     .to_conversation(&conversation, |other| {
-                        (other.user_id != typist).then(|| Event::Typing {
-                            conversation_id: conversation.id.clone(),
-                            user_id: typist.clone(),
-                            state,
-                        })
+                        (other.user_id != listener.user_id).then(|| typing.clone())
                     })
                     .await?;
                 Ok(None)

@@ -5,7 +5,11 @@
 
 use domain::conversation::ConversationView;
 use domain::notice::Notification;
-use domain::realtime::{Event, Listener};
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use connections::{Frame, frame};
+use domain::realtime::Event;
 use domain::{Conversation, Message};
 use store::table::{StreamRecord, from_item};
 
@@ -17,13 +21,23 @@ impl Notifier {
         let Some(realtime) = &self.realtime else {
             return;
         };
+        // Two views at most: the admin team's, and the participants'.
+        let created = |message: Message| {
+            frame(&Event::MessageCreated {
+                conversation_id: conversation.id.clone(),
+                message,
+            })
+        };
+        let as_written = created(message.clone());
+        let as_participants_see_it = created(message.clone().as_participants_see_it());
         let pushed = realtime
             .to_conversation(conversation, |listener| {
-                (listener.user_id != message.sender_id && listener.may_read(conversation, message))
-                    .then(|| Event::MessageCreated {
-                        conversation_id: conversation.id.clone(),
-                        message: listener.view_of(conversation, message),
-                    })
+                let hears = listener.user_id != message.sender_id
+                    && listener.may_read(conversation, message);
+                hears.then(|| match listener.works(conversation) {
+                    true => as_written.clone(),
+                    false => as_participants_see_it.clone(),
+                })
             })
             .await;
         log_failure(pushed, "message.created");
@@ -58,14 +72,18 @@ impl Notifier {
         };
         let before: Option<Conversation> = record.old.clone().and_then(|old| from_item(old).ok());
         let now = self.clock.now();
-        let view = |listener: &Listener| {
-            ConversationView::new(&conversation, &listener.reader(&conversation), now)
-        };
+        // One view per reader (each participant's own, the admin side's), made once.
+        let views: Mutex<BTreeMap<String, Frame>> = Mutex::default();
         let updated = realtime
             .to_conversation(&conversation, |listener| {
-                Some(Event::ConversationUpdated {
-                    conversation: view(listener),
-                })
+                let reader = listener.reader(&conversation);
+                let mut views = views.lock().unwrap_or_else(|e| e.into_inner());
+                let view = views.entry(reader).or_insert_with_key(|reader| {
+                    frame(&Event::ConversationUpdated {
+                        conversation: ConversationView::new(&conversation, reader, now),
+                    })
+                });
+                Some(view.clone())
             })
             .await;
         log_failure(updated, "conversation.updated");
@@ -77,14 +95,15 @@ impl Notifier {
             if unchanged {
                 continue;
             }
+            let receipt = frame(&Event::ConversationRead {
+                conversation_id: conversation.id.clone(),
+                reader_id: reader.clone(),
+                message_id: mark.message_id.clone(),
+                read_at: mark.read_at,
+            });
             let receipt = realtime
                 .to_conversation(&conversation, |listener| {
-                    (listener.reader(&conversation) != *reader).then(|| Event::ConversationRead {
-                        conversation_id: conversation.id.clone(),
-                        reader_id: reader.clone(),
-                        message_id: mark.message_id.clone(),
-                        read_at: mark.read_at,
-                    })
+                    (listener.reader(&conversation) != *reader).then(|| receipt.clone())
                 })
                 .await;
             log_failure(receipt, "conversation.read");
