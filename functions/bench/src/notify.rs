@@ -17,7 +17,10 @@ use crate::support::*;
 pub(crate) async fn notifications(options: &Options, secret: &str) -> anyhow::Result<()> {
     let table = Arc::new(EmbeddedTable::in_memory());
     let mut feed = table.subscribe();
-    let system = bench_system(table.clone(), Arc::new(SystemClock), secret).await?;
+    // Emails at once, as before delayed email: what a message costs when it is emailed.
+    let system = bench_system(table.clone(), Arc::new(SystemClock), secret)
+        .await?
+        .with_email_delay(0);
     let router = system.router();
     for agent in ["bench-agent-1", "bench-agent-2"] {
         call(

@@ -169,6 +169,15 @@ impl App {
         let Some(sockets) = &self.sockets else {
             return;
         };
+        // The counts cost a query of the unread index: only for someone with a socket.
+        match sockets.realtime.open_by(user).await {
+            Ok(0) => return,
+            Ok(_) => {}
+            Err(error) => {
+                tracing::warn!(error = %format!("{error:#}"), "reading connections failed");
+                return;
+            }
+        }
         let pushed = match store::inbox::unread_counts(self.table.as_ref(), user).await {
             Ok(counts) => {
                 let event = Event::UnreadChanged { counts };

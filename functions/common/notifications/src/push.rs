@@ -51,7 +51,13 @@ impl Notifier {
         let event = Event::NotificationCreated {
             notification: notification.clone(),
         };
-        log_failure(realtime.to_user(user, &event).await, "notification.created");
+        let pushed = realtime.to_user(user, &event).await;
+        // The counts cost a query of the unread index: only for someone with a socket.
+        let connected = pushed.as_ref().is_ok_and(|p| p.frames > 0);
+        log_failure(pushed, "notification.created");
+        if !connected {
+            return;
+        }
         match store::inbox::unread_counts(self.table.as_ref(), user).await {
             Ok(counts) => {
                 let event = Event::UnreadChanged { counts };
