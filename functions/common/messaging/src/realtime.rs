@@ -116,49 +116,32 @@ impl App {
                 }
                 Ok(None)
             }
+            // Admins only, to the other admins working the conversation.
             Action::Viewing {
                 conversation_id,
                 state,
             } => {
-                let Some(conversation) = self.visible_to(listener, &conversation_id).await? else {
-                    return Ok(None);
-                };
-                if !listener.works(&conversation) {
-                    return Ok(None);
-                }
-                let viewing = frame(&Event::Viewing {
-                    conversation_id: conversation.id.clone(),
-                    user_id: listener.user_id.clone(),
+                let event = |conversation_id, user_id| Event::Viewing {
+                    conversation_id,
+                    user_id,
                     state,
-                });
-                self.sockets()?
-                    .realtime
-                    .to_conversation(&conversation, |other| {
-                        (other.user_id != listener.user_id && other.works(&conversation))
-                            .then(|| viewing.clone())
-                    })
-                    .await?;
-                Ok(None)
+                };
+                self.relay(listener, &conversation_id, event, |conversation, other| {
+                    listener.works(conversation) && other.works(conversation)
+                })
+                .await
             }
             Action::Typing {
                 conversation_id,
                 state,
             } => {
-                let Some(conversation) = self.visible_to(listener, &conversation_id).await? else {
-                    return Ok(None);
-                };
-                let typing = frame(&Event::Typing {
-                    conversation_id: conversation.id.clone(),
-                    user_id: listener.user_id.clone(),
+                let event = |conversation_id, user_id| Event::Typing {
+                    conversation_id,
+                    user_id,
                     state,
-                });
-                self.sockets()?
-                    .realtime
-                    .to_conversation(&conversation, |other| {
-                        (other.user_id != listener.user_id).then(|| typing.clone())
-                    })
-                    .await?;
-                Ok(None)
+                };
+                self.relay(listener, &conversation_id, event, |_, _| true)
+                    .await
             }
         }
     }
@@ -188,6 +171,30 @@ impl App {
         if let Err(error) = pushed {
             tracing::warn!(error = %format!("{error:#}"), "pushing unread counts failed");
         }
+    }
+
+    /// Relays what `listener` does in a conversation (the event made of its id and
+    /// theirs) to the others who may see it and whom `to` admits. Nothing, and no error,
+    /// for a conversation they may not see.
+    async fn relay(
+        &self,
+        listener: &Listener,
+        conversation_id: &str,
+        event: impl Fn(String, String) -> Event,
+        to: impl Fn(&domain::Conversation, &Listener) -> bool,
+    ) -> ApiResult<Option<Event>> {
+        let Some(conversation) = self.visible_to(listener, conversation_id).await? else {
+            return Ok(None);
+        };
+        let relayed = frame(&event(conversation.id.clone(), listener.user_id.clone()));
+        self.sockets()?
+            .realtime
+            .to_conversation(&conversation, |other| {
+                (other.user_id != listener.user_id && to(&conversation, other))
+                    .then(|| relayed.clone())
+            })
+            .await?;
+        Ok(None)
     }
 
     /// The conversation an action names, if the listener may see it (else nothing: the
