@@ -5,8 +5,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use common::domain::clock::ManualClock;
+use common::domain::clock::{Clock, ManualClock};
 use common::domain::identity::Claims;
+use common::domain::preferences::DEFAULT_EMAIL_DELAY_MINUTES;
 use common::reporting::Reports;
 use common::store::table::Table;
 use common::store::table::embedded::EmbeddedTable;
@@ -21,16 +22,19 @@ use crate::support::*;
 pub(crate) async fn month_of_traffic(
     secret: &str,
     conversations: usize,
+    reading: Reading,
 ) -> anyhow::Result<(local::Local, Arc<EmbeddedTable>, Arc<ManualClock>)> {
     let table = Arc::new(EmbeddedTable::in_memory());
     let mut feed = table.subscribe();
     let october = chrono::DateTime::parse_from_rfc3339("2026-10-01T06:00:00Z")?.to_utc();
     let clock = Arc::new(ManualClock::new(october));
-    // Every message emailed, as if none were read in the app within the delay: the
-    // month's upper bound.
+    let delay = match reading {
+        Reading::EmailAtOnce => 0,
+        Reading::InTheApp { .. } => DEFAULT_EMAIL_DELAY_MINUTES,
+    };
     let system = bench_system(table.clone(), clock.clone(), secret)
         .await?
-        .with_email_delay(0);
+        .with_email_delay(delay);
     let router = system.metered_router();
     // Tokens live a day at most: each conversation's people get theirs when it starts.
     let month_token = |sub: &str, groups: &[&str], issued| {
@@ -69,12 +73,30 @@ pub(crate) async fn month_of_traffic(
             .as_str()
             .context("id")?
             .to_string();
+        // Who reads in the app within the delay: agents always (the console marks what
+        // they answer), this share of users (the rest get the replies by email).
+        let user_reads = match reading {
+            Reading::EmailAtOnce => false,
+            Reading::InTheApp { users_percent } => i % 100 < users_percent,
+        };
+        let mut last = created["message"]["id"]
+            .as_str()
+            .context("message id")?
+            .to_string();
         for (step, at) in steps.iter().enumerate().skip(1) {
             clock.set(start + *at);
+            let (reader, path) = match step % 2 {
+                1 => (agent, format!("/v1/admin/conversations/{id}/read")),
+                _ => (&user, format!("/v1/conversations/{id}/read")),
+            };
+            if reading != Reading::EmailAtOnce && (step % 2 == 1 || user_reads) {
+                let read = json!({"message_id": last});
+                call(&router, request("POST", &path, reader, Some(&read))).await?;
+            }
             if step % 2 == 1 {
                 let status = if step == 5 { "resolved" } else { "pending" };
                 let reply = json!({"body": "Open My Ads and choose Renew.", "status": status});
-                call(
+                let answered = call(
                     &router,
                     request(
                         "POST",
@@ -84,9 +106,11 @@ pub(crate) async fn month_of_traffic(
                     ),
                 )
                 .await?;
+                last = answered["id"].as_str().context("reply id")?.to_string();
             } else {
                 let more = json!({"body": "Thanks, and what does it cost?"});
-                post_message(&router, &id, &user, &more).await?;
+                let sent = post_message(&router, &id, &user, &more).await?;
+                last = sent["id"].as_str().context("message id")?.to_string();
             }
         }
         pending.extend(
@@ -123,7 +147,32 @@ pub(crate) async fn month_of_traffic(
         }
     }
     clock.set(chrono::DateTime::parse_from_rfc3339("2026-11-01T04:00:00Z")?.to_utc());
+    // The emails that waited go now if still unread, as notify's schedule sends them
+    // (100 a run).
+    loop {
+        let due = meter
+            .invocation(
+                table.as_ref(),
+                clock.as_ref(),
+                false,
+                system.notifier.send_due_emails(clock.now()),
+            )
+            .await?;
+        if due.sent + due.read == 0 {
+            break;
+        }
+    }
     Ok((system, table, clock))
+}
+
+/// How the month's people read what they are sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reading {
+    /// Every message emailed at once (no delay): the month's upper bound.
+    EmailAtOnce,
+    /// Emails wait 5 minutes; agents read every message they answer in the console, and
+    /// this share of users read the replies in the app within the delay.
+    InTheApp { users_percent: usize },
 }
 
 /// Reports: what building a month's report reads at 1,000 and at 100,000 messages (it
@@ -136,7 +185,8 @@ pub(crate) async fn reports(secret: &str) -> anyhow::Result<()> {
     );
     for conversations in [167, 16_667] {
         let started = Instant::now();
-        let (system, table, _) = month_of_traffic(secret, conversations).await?;
+        let (system, table, _) =
+            month_of_traffic(secret, conversations, Reading::EmailAtOnce).await?;
         let generated = started.elapsed();
         let before = table.metrics().snapshot();
         let began = Instant::now();
@@ -155,7 +205,19 @@ pub(crate) async fn reports(secret: &str) -> anyhow::Result<()> {
             built.report.first_response.business.median_minutes,
         );
     }
-    let (system, table, clock) = month_of_traffic(secret, 10_000).await?;
+    for reading in [
+        Reading::EmailAtOnce,
+        Reading::InTheApp { users_percent: 60 },
+    ] {
+        month_cost(secret, reading).await?;
+    }
+    println!();
+    Ok(())
+}
+
+/// The metered cost of 10,000 conversations × 6 messages, read as `reading` says.
+async fn month_cost(secret: &str, reading: Reading) -> anyhow::Result<()> {
+    let (system, table, clock) = month_of_traffic(secret, 10_000, reading).await?;
     system.meter.flush(table.as_ref(), clock.as_ref()).await;
     let finance = caller("bench-finance", &["finance"])?;
     let cost = Reports(&system.app)
@@ -163,6 +225,7 @@ pub(crate) async fn reports(secret: &str) -> anyhow::Result<()> {
         .await?;
     let usage = &cost.usage;
     let by = &cost.by_service;
+    println!("  {reading:?}:");
     println!(
         "  metered cost of 10,000 conversations × 6 messages ({} API requests, {} invocations, {:.0} RRU, {} WRU, {:.1} GB-s at 128 MB, {} emails):",
         usage.api_requests,
@@ -188,6 +251,5 @@ pub(crate) async fn reports(secret: &str) -> anyhow::Result<()> {
     println!(
         "    (Lambda compute is this process's handler time billed at 128 MB: an estimate of Lambda's, not a measurement of it.)"
     );
-    println!();
     Ok(())
 }
