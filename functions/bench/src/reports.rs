@@ -146,9 +146,9 @@ pub(crate) async fn month_of_traffic(
             bail!("{} records failed", failed.len());
         }
     }
-    clock.set(chrono::DateTime::parse_from_rfc3339("2026-11-01T04:00:00Z")?.to_utc());
-    // The emails that waited go now if still unread, as notify's schedule sends them
-    // (100 a run).
+    // The emails that waited go if still unread, as notify's schedule sends them (100 a
+    // run), within the month they belong to.
+    clock.set(chrono::DateTime::parse_from_rfc3339("2026-10-31T23:59:00Z")?.to_utc());
     loop {
         let due = meter
             .invocation(
@@ -162,6 +162,7 @@ pub(crate) async fn month_of_traffic(
             break;
         }
     }
+    clock.set(chrono::DateTime::parse_from_rfc3339("2026-11-01T04:00:00Z")?.to_utc());
     Ok((system, table, clock))
 }
 

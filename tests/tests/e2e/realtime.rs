@@ -483,3 +483,40 @@ async fn the_badges_follow_notifications_created_and_read() {
         [json!({"type": "unread.changed", "counts": {"total": 0, "conversations": {}}})]
     );
 }
+
+#[tokio::test]
+async fn a_conversation_answered_and_resolved_while_its_user_is_away_emails_each_reply() {
+    let app = TestApp::in_memory().with_email_delay(5);
+    let (thandi, sam, id) = thandi_asks(&app).await;
+    let (_, question) = app
+        .get(&format!("/v1/admin/conversations/{id}/messages"), &sam)
+        .await;
+    let read = json!({"message_id": question["items"][0]["id"]});
+    app.post(&format!("/v1/admin/conversations/{id}/read"), &sam, read)
+        .await;
+    app.post_reply(
+        &sam,
+        &id,
+        json!({"body": "My Ads, then Renew.", "status": "pending"}),
+    )
+    .await;
+    app.post_message(&thandi, &id, "Thanks, and what does it cost?")
+        .await;
+    app.post_reply(&sam, &id, json!({"body": "Nothing.", "status": "resolved"}))
+        .await;
+    assert!(app.deliver().await.is_empty());
+    let later = app.clock_now() + chrono::Duration::minutes(6);
+    let due = app.system.notifier.send_due_emails(later).await.unwrap();
+    // Both replies to Thandi, and her follow-up to Sam, who had read only the question.
+    assert_eq!((due.sent, due.read), (3, 0));
+    // The survey went at once, on resolving; the replies after their five minutes.
+    assert_eq!(
+        emails_to(&app, "thandi"),
+        [
+            "How did we do? Help",
+            "SayPro Support replied: Help",
+            "SayPro Support replied: Help"
+        ]
+    );
+    assert_eq!(emails_to(&app, "sam").len(), 1);
+}
