@@ -6,6 +6,7 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message as Frame;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use crate::TestApp;
@@ -50,7 +51,10 @@ impl Socket {
     /// Opens a socket with `ticket`; the refusal's HTTP status if the upgrade is refused.
     pub async fn open(addr: std::net::SocketAddr, ticket: &str) -> Result<Socket, u16> {
         let url = format!("ws://{addr}/v1/realtime?ticket={ticket}");
-        match tokio_tungstenite::connect_async(url).await {
+        // A small read buffer, as a browser's: tungstenite zeroes its 128 KiB default on
+        // every read.
+        let config = WebSocketConfig::default().read_buffer_size(4 * 1024);
+        match tokio_tungstenite::connect_async_with_config(url, Some(config), false).await {
             Ok((stream, _)) => Ok(Socket { stream }),
             Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
                 Err(response.status().as_u16())
@@ -64,6 +68,22 @@ impl Socket {
             .send(Frame::Text(action.to_string().into()))
             .await
             .unwrap();
+    }
+
+    /// Sends raw text (an action too large, say).
+    pub async fn send_text(&mut self, text: String) {
+        self.stream.send(Frame::Text(text.into())).await.unwrap();
+    }
+
+    /// Whether the server has closed the socket: its close frame, or the connection gone.
+    pub async fn closed(&mut self) -> bool {
+        loop {
+            match tokio::time::timeout(WAIT, self.stream.next()).await {
+                Err(_) => return false,
+                Ok(None | Some(Err(_)) | Some(Ok(Frame::Close(_)))) => return true,
+                Ok(Some(Ok(_))) => continue,
+            }
+        }
     }
 
     /// Closes the socket, as a browser tab does.

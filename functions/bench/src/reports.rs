@@ -73,8 +73,9 @@ pub(crate) async fn month_of_traffic(
             .as_str()
             .context("id")?
             .to_string();
-        // Who reads in the app within the delay: agents always (the console marks what
-        // they answer), this share of users (the rest get the replies by email).
+        // Who reads in the app, a minute after each message (within the delay): agents
+        // always (the console is open while they work), this share of users (the rest get
+        // the replies by email).
         let user_reads = match reading {
             Reading::EmailAtOnce => false,
             Reading::InTheApp { users_percent } => i % 100 < users_percent,
@@ -83,34 +84,33 @@ pub(crate) async fn month_of_traffic(
             .as_str()
             .context("message id")?
             .to_string();
-        for (step, at) in steps.iter().enumerate().skip(1) {
-            clock.set(start + *at);
-            let (reader, path) = match step % 2 {
-                1 => (agent, format!("/v1/admin/conversations/{id}/read")),
-                _ => (&user, format!("/v1/conversations/{id}/read")),
+        for (step, at) in steps.iter().enumerate() {
+            // Even steps are the user's messages, odd ones the agent's answers.
+            let from_user = step % 2 == 0;
+            if step > 0 {
+                clock.set(start + *at);
+                last = if from_user {
+                    let more = json!({"body": "Thanks, and what does it cost?"});
+                    let sent = post_message(&router, &id, &user, &more).await?;
+                    sent["id"].as_str().context("message id")?.to_string()
+                } else {
+                    let status = if step == 5 { "resolved" } else { "pending" };
+                    let reply = json!({"body": "Open My Ads and choose Renew.", "status": status});
+                    let path = format!("/v1/admin/conversations/{id}/replies");
+                    let answered =
+                        call(&router, request("POST", &path, agent, Some(&reply))).await?;
+                    answered["id"].as_str().context("reply id")?.to_string()
+                };
+            }
+            let (reader, path) = if from_user {
+                (agent, format!("/v1/admin/conversations/{id}/read"))
+            } else {
+                (&user, format!("/v1/conversations/{id}/read"))
             };
-            if reading != Reading::EmailAtOnce && (step % 2 == 1 || user_reads) {
+            if reading != Reading::EmailAtOnce && (from_user || user_reads) {
+                clock.set(start + *at + chrono::Duration::minutes(1));
                 let read = json!({"message_id": last});
                 call(&router, request("POST", &path, reader, Some(&read))).await?;
-            }
-            if step % 2 == 1 {
-                let status = if step == 5 { "resolved" } else { "pending" };
-                let reply = json!({"body": "Open My Ads and choose Renew.", "status": status});
-                let answered = call(
-                    &router,
-                    request(
-                        "POST",
-                        &format!("/v1/admin/conversations/{id}/replies"),
-                        agent,
-                        Some(&reply),
-                    ),
-                )
-                .await?;
-                last = answered["id"].as_str().context("reply id")?.to_string();
-            } else {
-                let more = json!({"body": "Thanks, and what does it cost?"});
-                let sent = post_message(&router, &id, &user, &more).await?;
-                last = sent["id"].as_str().context("message id")?.to_string();
             }
         }
         pending.extend(
@@ -147,8 +147,9 @@ pub(crate) async fn month_of_traffic(
         }
     }
     // The emails that waited go if still unread, as notify's schedule sends them (100 a
-    // run), within the month they belong to.
-    clock.set(chrono::DateTime::parse_from_rfc3339("2026-10-31T23:59:00Z")?.to_utc());
+    // run), within the month they belong to: reports count days in South African time,
+    // so 23:59 UTC on the 31st would already be November's.
+    clock.set(chrono::DateTime::parse_from_rfc3339("2026-10-31T12:00:00Z")?.to_utc());
     loop {
         let due = meter
             .invocation(

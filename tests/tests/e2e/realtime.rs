@@ -56,6 +56,14 @@ async fn a_ticket_opens_one_socket_once_within_a_minute() {
     let events = socket.events().await;
     assert_eq!(events[0], json!({"type": "pong"}));
     assert_eq!(events[1]["type"], "error", "{}", events[1]);
+    // A frame past API Gateway's 32 KB closes the socket, as it would there.
+    let typing =
+        json!({"action": "typing", "conversation_id": "x".repeat(33 * 1024), "state": "on"});
+    socket.send_text(typing.to_string()).await;
+    assert!(
+        socket.closed().await,
+        "an oversized frame closes the socket"
+    );
 
     // Tickets are for people: not the website's backend, not anonymous callers.
     let website = app.token("website", &["service"]);
