@@ -404,6 +404,50 @@ async fn every_call_is_metered_as_one_round_trip_with_capacity(table: Arc<dyn Ta
     assert!(used.read_units >= 1.0, "{used:?}");
 }
 
+async fn batches_read_and_write_many_items_each_on_its_own(table: Arc<dyn Table>) {
+    // 30 puts: two BatchWriteItem calls of at most 25.
+    let puts: Vec<WriteOp> = (0..30)
+        .map(|n| put(item("B", &format!("{n:02}"), &[("n", Value::n(n))])))
+        .collect();
+    let before = table.metrics().snapshot();
+    table.write_each(puts).await.unwrap();
+    assert_eq!((table.metrics().snapshot() - before).round_trips, 2);
+    // 120 keys (and one missing): two BatchGetItem calls of at most 100.
+    let mut keys: Vec<Key> = (0..30).map(|n| Key::new("B", format!("{n:02}"))).collect();
+    keys.extend((0..90).map(|n| Key::new("B", format!("missing{n}"))));
+    let before = table.metrics().snapshot();
+    let mut found = table.get_many(&keys).await.unwrap();
+    assert_eq!((table.metrics().snapshot() - before).round_trips, 2);
+    found.sort_by_key(|i| i["sk"].as_s().unwrap().to_string());
+    assert_eq!(found.len(), 30);
+    assert_eq!(found[7]["n"], Value::n(7));
+    // Deletes go the same way; conditions and updates are refused, nothing written.
+    let deletes = (0..10)
+        .map(|n| WriteOp::Delete {
+            key: Key::new("B", format!("{n:02}")),
+            condition: None,
+        })
+        .collect();
+    table.write_each(deletes).await.unwrap();
+    let conditional = vec![
+        put(item("B", "new", &[])),
+        WriteOp::Put {
+            item: item("B", "other", &[]),
+            condition: Some(Condition::NotExists),
+        },
+    ];
+    assert!(matches!(
+        table.write_each(conditional).await,
+        Err(TableError::Invalid(_))
+    ));
+    let left = table
+        .query(&Query::partition(Index::Table, "B"))
+        .await
+        .unwrap();
+    assert_eq!(left.items.len(), 20);
+    assert_eq!(sks(&left.items)[0], "10");
+}
+
 macro_rules! contract {
     ($adapter:ident, $make:expr) => {
         mod $adapter {
@@ -418,6 +462,7 @@ macro_rules! contract {
             contract!(@case $make, filters_drop_items_after_the_limit_counts_them);
             contract!(@case $make, a_start_key_from_another_partition_is_refused);
             contract!(@case $make, every_call_is_metered_as_one_round_trip_with_capacity);
+            contract!(@case $make, batches_read_and_write_many_items_each_on_its_own);
         }
     };
     (@case $make:expr, $name:ident) => {

@@ -23,6 +23,7 @@ mod rejection;
 pub mod report;
 pub mod routing;
 pub mod safety;
+pub mod search;
 pub mod sla;
 pub mod sla_policy;
 pub mod stats;

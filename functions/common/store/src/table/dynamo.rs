@@ -8,14 +8,15 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, ConsumedCapacity, Delete,
-    GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType, Put,
-    ReturnConsumedCapacity, ScalarAttributeType, TransactWriteItem, Update,
+    DeleteRequest, GlobalSecondaryIndex, KeySchemaElement, KeyType, KeysAndAttributes, Projection,
+    ProjectionType, Put, PutRequest, ReturnConsumedCapacity, ScalarAttributeType,
+    TransactWriteItem, Update, WriteRequest,
 };
 
 use super::schema::{PK, SK};
 use super::{
-    Change, Condition, Consumed, Filter, Index, Item, Key, Page, Query, SortKey, Table, TableError,
-    TableMetrics, Value, WriteOp, check_start,
+    Change, Condition, Consumed, Filter, GET_MANY_KEYS, Index, Item, Key, Page, Query, SortKey,
+    Table, TableError, TableMetrics, Value, WRITE_EACH_OPS, WriteOp, check_start, check_write_each,
 };
 
 pub struct DynamoTable {
@@ -184,12 +185,138 @@ impl Table for DynamoTable {
         }
     }
 
+    async fn get_many(&self, keys: &[Key]) -> Result<Vec<Item>, TableError> {
+        let calls = keys
+            .chunks(GET_MANY_KEYS)
+            .map(|chunk| self.batch_get(chunk));
+        let mut found = Vec::new();
+        for items in futures_util::future::join_all(calls).await {
+            found.extend(items?);
+        }
+        Ok(found)
+    }
+
+    async fn write_each(&self, ops: Vec<WriteOp>) -> Result<(), TableError> {
+        check_write_each(&ops)?;
+        for chunk in ops.chunks(WRITE_EACH_OPS) {
+            let requests = chunk
+                .iter()
+                .map(|op| write_request(op.clone()))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            self.batch_write(requests).await?;
+        }
+        Ok(())
+    }
+
     fn metrics(&self) -> &TableMetrics {
         &self.metrics
     }
 }
 
+/// BatchGetItem and BatchWriteItem may leave part of a request unprocessed (throttled):
+/// it is sent again, backing off, this many times at most.
+const BATCH_ATTEMPTS: u32 = 6;
+
+fn backoff(attempt: u32) -> std::time::Duration {
+    std::time::Duration::from_millis(25 << attempt.min(5))
+}
+
+fn write_request(op: WriteOp) -> anyhow::Result<WriteRequest> {
+    Ok(match op {
+        WriteOp::Put { item, .. } => WriteRequest::builder()
+            .put_request(
+                PutRequest::builder()
+                    .set_item(Some(to_attributes(item)))
+                    .build()?,
+            )
+            .build(),
+        WriteOp::Delete { key, .. } => WriteRequest::builder()
+            .delete_request(
+                DeleteRequest::builder()
+                    .set_key(Some(key_attributes(&key)))
+                    .build()?,
+            )
+            .build(),
+        _ => anyhow::bail!("only puts and deletes go in a batch"),
+    })
+}
+
 impl DynamoTable {
+    /// One BatchGetItem of at most [`GET_MANY_KEYS`] keys, until nothing is left unprocessed.
+    async fn batch_get(&self, keys: &[Key]) -> Result<Vec<Item>, TableError> {
+        let mut pending = KeysAndAttributes::builder()
+            .set_keys(Some(keys.iter().map(key_attributes).collect()))
+            .consistent_read(false)
+            .build()
+            .context("a batch of keys")?;
+        let mut found = Vec::new();
+        for attempt in 0..BATCH_ATTEMPTS {
+            let output = self
+                .client
+                .batch_get_item()
+                .request_items(&self.table_name, pending)
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                .send()
+                .await
+                .map_err(|error| self.failed(error))?;
+            let units: f64 = output
+                .consumed_capacity()
+                .iter()
+                .filter_map(|c| c.capacity_units())
+                .sum();
+            self.metrics.record(Consumed {
+                read_half_units: (units * 2.0).round() as u64,
+                write_units: 0,
+            });
+            let mut responses = output.responses.unwrap_or_default();
+            for item in responses.remove(&self.table_name).unwrap_or_default() {
+                found.push(from_attributes(item)?);
+            }
+            match output
+                .unprocessed_keys
+                .and_then(|mut left| left.remove(&self.table_name))
+            {
+                Some(left) if !left.keys().is_empty() => {
+                    pending = left;
+                    tokio::time::sleep(backoff(attempt)).await;
+                }
+                _ => return Ok(found),
+            }
+        }
+        Err(TableError::Unexpected(anyhow::anyhow!(
+            "dynamodb left keys unprocessed after {BATCH_ATTEMPTS} attempts"
+        )))
+    }
+
+    /// One BatchWriteItem of at most [`WRITE_EACH_OPS`] writes, until nothing is left.
+    async fn batch_write(&self, mut pending: Vec<WriteRequest>) -> Result<(), TableError> {
+        for attempt in 0..BATCH_ATTEMPTS {
+            let output = self
+                .client
+                .batch_write_item()
+                .request_items(&self.table_name, pending)
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                .send()
+                .await
+                .map_err(|error| self.failed(error))?;
+            self.metrics
+                .record(write_consumed(output.consumed_capacity()));
+            match output
+                .unprocessed_items
+                .and_then(|mut left| left.remove(&self.table_name))
+            {
+                Some(left) if !left.is_empty() => {
+                    pending = left;
+                    tokio::time::sleep(backoff(attempt)).await;
+                }
+                _ => return Ok(()),
+            }
+        }
+        Err(TableError::Unexpected(anyhow::anyhow!(
+            "dynamodb left writes unprocessed after {BATCH_ATTEMPTS} attempts"
+        )))
+    }
+
     async fn write_one(&self, op: WriteOp) -> Result<(), TableError> {
         // The three single-item writes differ only in their first setters: each takes the
         // condition and the expression's names and values, reports its capacity, and

@@ -228,6 +228,52 @@ pub trait Table: Send + Sync + 'static {
     async fn query(&self, query: &Query) -> Result<Page, TableError>;
     /// Applies one change, or several as one all-or-nothing transaction.
     async fn write(&self, ops: Vec<WriteOp>) -> Result<(), TableError>;
+    /// Reads many items at once, eventually consistent (BatchGetItem: up to
+    /// [`GET_MANY_KEYS`] keys a round trip); the items found, in no particular order.
+    async fn get_many(&self, keys: &[Key]) -> Result<Vec<Item>, TableError> {
+        let mut found = Vec::new();
+        for key in keys {
+            found.extend(self.get(key, false).await?);
+        }
+        Ok(found)
+    }
+    /// Applies unconditional puts and deletes each on its own, not as a transaction
+    /// (BatchWriteItem: up to [`WRITE_EACH_OPS`] a round trip, 1 unit a KB, not 2): for
+    /// writes that are idempotent and need no atomicity, such as the search index's.
+    async fn write_each(&self, ops: Vec<WriteOp>) -> Result<(), TableError> {
+        for op in ops {
+            self.write(vec![op]).await?;
+        }
+        Ok(())
+    }
     /// Round trips and capacity consumed since the table was opened.
     fn metrics(&self) -> &TableMetrics;
+}
+
+/// BatchGetItem's limit of keys a call.
+pub const GET_MANY_KEYS: usize = 100;
+/// BatchWriteItem's limit of writes a call.
+pub const WRITE_EACH_OPS: usize = 25;
+
+/// Refuses what [`Table::write_each`] cannot do: conditions, updates and checks.
+pub fn check_write_each(ops: &[WriteOp]) -> Result<(), TableError> {
+    let plain = ops.iter().all(|op| {
+        matches!(
+            op,
+            WriteOp::Put {
+                condition: None,
+                ..
+            } | WriteOp::Delete {
+                condition: None,
+                ..
+            }
+        )
+    });
+    if plain {
+        Ok(())
+    } else {
+        Err(TableError::Invalid(
+            "write_each takes unconditional puts and deletes only".into(),
+        ))
+    }
 }

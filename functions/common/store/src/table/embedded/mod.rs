@@ -52,8 +52,8 @@ use tokio::sync::mpsc;
 use super::capacity::{item_size, read_half_units};
 use super::schema::TTL;
 use super::{
-    Condition, Consumed, Index, Item, Key, Page, Query, StreamRecord, Table, TableError,
-    TableMetrics, Value, WriteOp, key_item,
+    Condition, Consumed, GET_MANY_KEYS, Index, Item, Key, Page, Query, StreamRecord, Table,
+    TableError, TableMetrics, Value, WRITE_EACH_OPS, WriteOp, check_write_each, key_item,
 };
 pub use feed::{Feed, KeyFilter};
 use journal::Journal;
@@ -370,6 +370,50 @@ impl Table for EmbeddedTable {
             self.commit(&mut state, effects)?
         };
         if let (Some(journal), Some(seq)) = (&self.journal, seq) {
+            journal.wait_durable(seq).await?;
+        }
+        Ok(())
+    }
+
+    async fn get_many(&self, keys: &[Key]) -> Result<Vec<Item>, TableError> {
+        let mut found = Vec::new();
+        for chunk in keys.chunks(GET_MANY_KEYS) {
+            let state = self.core.lock();
+            // BatchGetItem bills each item on its own, rounded up to 4 KB.
+            let mut half_units = 0;
+            for key in chunk {
+                if let Some(item) = state.get(key) {
+                    half_units += read_half_units(item_size(&item), false);
+                    found.push(item);
+                }
+            }
+            drop(state);
+            self.metrics.record(Consumed {
+                read_half_units: half_units,
+                write_units: 0,
+            });
+        }
+        Ok(found)
+    }
+
+    async fn write_each(&self, ops: Vec<WriteOp>) -> Result<(), TableError> {
+        check_write_each(&ops)?;
+        let mut last_seq = None;
+        for chunk in ops.chunks(WRITE_EACH_OPS) {
+            let mut state = self.core.lock();
+            let planned = plan(&state, chunk, false);
+            let units = match &planned {
+                Ok(effects) => effects.iter().map(|e| e.units).sum(),
+                Err((_, units)) => *units,
+            };
+            self.metrics.record(Consumed {
+                read_half_units: 0,
+                write_units: units,
+            });
+            let effects = planned.map_err(|(error, _)| error)?;
+            last_seq = self.commit(&mut state, effects)?.or(last_seq);
+        }
+        if let (Some(journal), Some(seq)) = (&self.journal, last_seq) {
             journal.wait_durable(seq).await?;
         }
         Ok(())
