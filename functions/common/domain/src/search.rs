@@ -16,9 +16,11 @@
 
 use std::collections::BTreeSet;
 
+use chrono::{DateTime, Utc};
 use unicode_segmentation::UnicodeSegmentation;
 
-use crate::{Rejection, Result};
+use crate::identity::Team;
+use crate::{Conversation, ConversationType, Message, Rejection, Result};
 
 /// A query may be at most this long, in characters.
 pub const MAX_QUERY_CHARS: usize = 200;
@@ -368,6 +370,97 @@ pub struct Snippet {
     pub text: String,
     /// `[start, end)` of each matched word, in characters of `text`.
     pub highlights: Vec<[usize; 2]>,
+}
+
+/// Who may find a document; the index is partitioned by it, so a search reads only the
+/// caller's own scopes.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Scope {
+    /// A participant: what they can read of their conversations.
+    User(String),
+    /// A team's admins: its support conversations, internal notes included.
+    Team(Team),
+    /// Moderators: every buyer–seller thread.
+    Market,
+}
+
+/// A text to be found by, and what it belongs to: a message, or a conversation's own
+/// words (`message_id` none: its subject, its listing's title and, for the admin team,
+/// who wrote it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Document {
+    pub conversation_id: String,
+    pub message_id: Option<String>,
+    pub at: DateTime<Utc>,
+    pub text: String,
+}
+
+/// The scopes a message is found in, with its text: none once hidden or erased;
+/// internal notes only the team's.
+pub fn message_documents(conversation: &Conversation, message: &Message) -> Vec<(Scope, Document)> {
+    if message.hidden || message.erased || message.body.trim().is_empty() {
+        return Vec::new();
+    }
+    let document = Document {
+        conversation_id: conversation.id.clone(),
+        message_id: Some(message.id.clone()),
+        at: message.created_at,
+        text: message.body.clone(),
+    };
+    let mut scopes = Vec::new();
+    if !message.internal {
+        scopes.extend(conversation.participants.iter().cloned().map(Scope::User));
+        if conversation.kind == ConversationType::Direct {
+            scopes.push(Scope::Market);
+        }
+    }
+    if let (ConversationType::Support, Some(team)) = (conversation.kind, conversation.team) {
+        scopes.push(Scope::Team(team));
+    }
+    scopes
+        .into_iter()
+        .map(|scope| (scope, document.clone()))
+        .collect()
+}
+
+/// The scopes a conversation's own words are found in: its subject and listing title
+/// for everyone who may see it; for its team also the name, email and id of the user
+/// who started it (admins find "the user who wrote about…").
+pub fn conversation_documents(
+    conversation: &Conversation,
+    listing_title: Option<&str>,
+) -> Vec<(Scope, Document)> {
+    let seen_by_all = [conversation.subject.as_str(), listing_title.unwrap_or("")].join("\n");
+    let document = |text: String| Document {
+        conversation_id: conversation.id.clone(),
+        message_id: None,
+        at: conversation.created_at,
+        text,
+    };
+    let mut documents: Vec<(Scope, Document)> = conversation
+        .participants
+        .iter()
+        .map(|p| (Scope::User(p.clone()), document(seen_by_all.clone())))
+        .collect();
+    match (conversation.kind, conversation.team) {
+        (ConversationType::Direct, _) => {
+            documents.push((Scope::Market, document(seen_by_all)));
+        }
+        (ConversationType::Support, Some(team)) => {
+            let starter = &conversation.created_by;
+            let contact = conversation.contacts.get(starter);
+            let about = [
+                Some(seen_by_all.as_str()),
+                Some(starter.as_str()),
+                contact.and_then(|c| c.name.as_deref()),
+                contact.and_then(|c| c.email.as_deref()),
+            ];
+            let text = about.into_iter().flatten().collect::<Vec<_>>().join("\n");
+            documents.push((Scope::Team(team), document(text)));
+        }
+        (ConversationType::Support, None) => {}
+    }
+    documents
 }
 
 #[cfg(test)]

@@ -306,6 +306,54 @@ pub fn digest_entry_key(user: &str, message_id: &str) -> Key {
     Key::new(digest_partition(user), message_id)
 }
 
+// ----- search ------------------------------------------------------------------------
+
+/// The index entries of one scope whose terms share a group (`domain::search::group`):
+/// a word-prefix query reads one such partition per word, newest first.
+pub fn search_partition(scope: &domain::search::Scope, group: &str) -> String {
+    use domain::search::Scope;
+    match scope {
+        Scope::User(user) => format!("SEARCH#U#{user}#{group}"),
+        Scope::Team(team) => format!("SEARCH#T#{}#{group}", team.as_str()),
+        Scope::Market => format!("SEARCH#M#{group}"),
+    }
+}
+
+/// A document's place in the index, the same in every group and scope:
+/// `<time>#<conversation>#<message, or "-" for the conversation's own words>`. Entries
+/// add `#<passage>`.
+pub fn search_document_sort(document: &domain::search::Document) -> String {
+    format!(
+        "{}#{}#{}",
+        sortable_time(document.at),
+        document.conversation_id,
+        document.message_id.as_deref().unwrap_or("-")
+    )
+}
+
+pub fn search_entry_key(
+    scope: &domain::search::Scope,
+    group: &str,
+    document: &domain::search::Document,
+    passage: usize,
+) -> Key {
+    Key::new(
+        search_partition(scope, group),
+        format!("{}#{passage}", search_document_sort(document)),
+    )
+}
+
+/// The conversation and message an entry's sort key names (`None`: not an entry's).
+pub fn search_entry_of(sk: &str) -> Option<(&str, &str, Option<&str>)> {
+    let mut parts = sk.rsplitn(4, '#');
+    let _passage = parts.next()?;
+    let message = parts.next()?;
+    let conversation = parts.next()?;
+    let at = parts.next()?;
+    let document = &sk[..at.len() + conversation.len() + message.len() + 2];
+    Some((document, conversation, (message != "-").then_some(message)))
+}
+
 // ----- configuration, templates, webhooks ---------------------------------------
 
 /// A versioned configuration document (`sla-policy`, `routing`, ...).

@@ -7,6 +7,7 @@ mod audience;
 pub mod inbox;
 pub mod keys;
 mod paging;
+pub mod search;
 pub mod stats;
 pub mod table;
 

@@ -160,7 +160,7 @@ impl Table for DynamoTable {
             .set_limit(query.limit.map(|l| l as i32))
             .set_exclusive_start_key(query.start.clone().map(to_attributes))
             .scan_index_forward(!query.descending)
-            .consistent_read(query.index == Index::Table)
+            .consistent_read(query.consistent)
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await

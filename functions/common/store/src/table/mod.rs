@@ -117,6 +117,9 @@ pub struct Query {
     /// Exclusive start: the `last` key of the previous page.
     pub start: Option<Item>,
     pub descending: bool,
+    /// Strongly consistent (twice the read units): table queries are, unless asked
+    /// otherwise; index queries cannot be.
+    pub consistent: bool,
 }
 
 impl Query {
@@ -129,7 +132,13 @@ impl Query {
             limit: None,
             start: None,
             descending: false,
+            consistent: index == Index::Table,
         }
+    }
+    /// Half the read units, for reads that may miss the last second's writes.
+    pub fn eventually_consistent(mut self) -> Self {
+        self.consistent = false;
+        self
     }
     pub fn sort(mut self, sort: SortKey) -> Self {
         self.sort = Some(sort);
@@ -223,8 +232,8 @@ pub fn check_start(query: &Query) -> Result<(), TableError> {
 pub trait Table: Send + Sync + 'static {
     /// Reads one item; `consistent` asks for a strongly consistent read (twice the cost).
     async fn get(&self, key: &Key, consistent: bool) -> Result<Option<Item>, TableError>;
-    /// Reads one page of a partition. Index queries are eventually consistent, table
-    /// queries strongly consistent.
+    /// Reads one page of a partition, strongly consistent if the query says so
+    /// ([`Query::consistent`]: table queries by default; index queries never).
     async fn query(&self, query: &Query) -> Result<Page, TableError>;
     /// Applies one change, or several as one all-or-nothing transaction.
     async fn write(&self, ops: Vec<WriteOp>) -> Result<(), TableError>;

@@ -52,8 +52,8 @@ use tokio::sync::mpsc;
 use super::capacity::{item_size, read_half_units};
 use super::schema::TTL;
 use super::{
-    Condition, Consumed, GET_MANY_KEYS, Index, Item, Key, Page, Query, StreamRecord, Table,
-    TableError, TableMetrics, Value, WRITE_EACH_OPS, WriteOp, check_write_each, key_item,
+    Condition, Consumed, GET_MANY_KEYS, Item, Key, Page, Query, StreamRecord, Table, TableError,
+    TableMetrics, Value, WRITE_EACH_OPS, WriteOp, check_write_each, key_item,
 };
 pub use feed::{Feed, KeyFilter};
 use journal::Journal;
@@ -344,8 +344,7 @@ impl Table for EmbeddedTable {
             }
         }
         drop(state);
-        // Table queries are strongly consistent, index queries eventually consistent.
-        let consistent = query.index == Index::Table;
+        let consistent = query.consistent;
         self.metrics.record(Consumed {
             read_half_units: read_half_units(bytes, consistent),
             write_units: 0,

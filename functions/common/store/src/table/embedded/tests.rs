@@ -2,6 +2,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::*;
+use crate::table::Index;
 
 fn dir() -> std::path::PathBuf {
     std::env::temp_dir().join(format!("saypro-embedded-{}", ulid::Ulid::new()))
