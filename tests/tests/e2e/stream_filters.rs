@@ -89,9 +89,12 @@ fn notify_hears_messages_conversations_listings_and_ratings_only() {
         "NotifyFunction",
         &record("notify", "stream-idempotency-expired")
     ));
-    let mut deleted_message = record("notify", "stream-user-message");
-    deleted_message["eventName"] = "REMOVE".into();
-    assert!(!invoked("NotifyFunction", &deleted_message));
+    // A message hidden, erased or expired changes what search finds.
+    for change in ["MODIFY", "REMOVE"] {
+        let mut changed = record("notify", "stream-user-message");
+        changed["eventName"] = change.into();
+        assert!(invoked("NotifyFunction", &changed), "a message's {change}");
+    }
 }
 
 #[test]

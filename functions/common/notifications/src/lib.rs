@@ -7,6 +7,7 @@ mod notifier;
 pub mod pipeline;
 mod push;
 pub mod render;
+mod search;
 mod stats;
 pub mod suppression;
 mod survey;
@@ -15,12 +16,14 @@ pub mod webhooks;
 pub use notifier::{Notifier, NotifyConfig, NotifyError};
 
 /// The records notify is invoked for: what template.yaml's stream filter lets through
-/// (new messages; conversation and listing items, any change; ratings and NPS answers).
-/// The dev server and the bench apply it so that they see what Lambda would.
+/// (messages, conversation and listing items, any change: new messages notify, and
+/// search follows every change; ratings and NPS answers). The dev server and the bench
+/// apply it so that they see what Lambda would.
 pub fn hears(record: &store::table::StreamRecord) -> bool {
     use store::keys::{MESSAGE_PREFIX, META, NPS_PREFIX, RATING_PREFIX};
     let sk = record.key.sk.as_str();
-    let new_message =
-        record.old.is_none() && record.new.is_some() && sk.starts_with(MESSAGE_PREFIX);
-    new_message || sk == META || sk.starts_with(RATING_PREFIX) || sk.starts_with(NPS_PREFIX)
+    [MESSAGE_PREFIX, RATING_PREFIX, NPS_PREFIX]
+        .iter()
+        .any(|prefix| sk.starts_with(prefix))
+        || sk == META
 }

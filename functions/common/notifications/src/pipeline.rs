@@ -130,15 +130,18 @@ impl Notifier {
     async fn record(&self, record: &StreamRecord) -> Result<Counted, NotifyError> {
         let counted = self.count_change(record).await?;
         if let Kind::Conversation { .. } = Kind::of(&record.key) {
+            self.index_conversation(record).await?;
             self.push_conversation(record).await;
             self.status_change(record).await?;
             return Ok(counted);
         }
-        // Only newly stored messages notify anyone.
-        let (None, Some(new)) = (&record.old, &record.new) else {
+        let Kind::Message { .. } = Kind::of(&record.key) else {
             return Ok(counted);
         };
-        let Kind::Message { .. } = Kind::of(&record.key) else {
+        // Only newly stored messages notify anyone; changed ones (hidden, erased) and
+        // removed ones change what search finds.
+        let (None, Some(new)) = (&record.old, &record.new) else {
+            self.index_message(record, None).await?;
             return Ok(counted);
         };
         let message: Message = from_item(new.clone())?;
@@ -151,6 +154,7 @@ impl Notifier {
         };
         let conversation: Conversation = from_item(item)?;
         let counted = Self::count_message(&record.id, &message, &conversation);
+        self.index_message(record, Some(&conversation)).await?;
         self.push_message(&conversation, &message).await;
         let events = webhooks::message_events(&message, &conversation);
         self.deliver_webhooks(

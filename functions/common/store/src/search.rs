@@ -47,7 +47,10 @@ pub fn entries(scope: &Scope, document: &Document, expires_at: i64) -> Vec<(Key,
 /// scope and expiry): the entries no longer wanted deleted, the new or changed ones
 /// put. Nothing when nothing changed, so a record processed twice writes nothing twice
 /// (and the same entries are overwritten, never duplicated).
-pub fn changes(before: &[(Scope, Document, i64)], after: &[(Scope, Document, i64)]) -> Vec<WriteOp> {
+pub fn changes(
+    before: &[(Scope, Document, i64)],
+    after: &[(Scope, Document, i64)],
+) -> Vec<WriteOp> {
     let index = |documents: &[(Scope, Document, i64)]| -> HashMap<Key, Item> {
         documents
             .iter()
@@ -328,7 +331,9 @@ mod tests {
         let mut found = Vec::new();
         let now = Utc::now();
         loop {
-            let page = find(&table, &scopes, &query, &window, 20, now).await.unwrap();
+            let page = find(&table, &scopes, &query, &window, 20, now)
+                .await
+                .unwrap();
             found.extend(page.candidates.iter().take(20).cloned());
             let next = match page.candidates.get(20) {
                 Some(_) => Some(page.candidates[19].position.clone()),
