@@ -154,6 +154,18 @@ impl TestApp {
         jwt::sign(&claims, SECRET.as_bytes())
     }
 
+    /// A user's token with their name and email, as the website's sign-in gives them.
+    pub fn token_with(&self, sub: &str, name: &str, email: &str) -> String {
+        let claims = Claims {
+            sub: sub.into(),
+            exp: Some((self.clock_now() + Duration::days(1)).timestamp()),
+            email: Some(email.into()),
+            name: Some(name.into()),
+            ..Claims::default()
+        };
+        jwt::sign(&claims, SECRET.as_bytes())
+    }
+
     /// A token for a user of a membership tier (`custom:tier`), or none.
     pub fn member_token(&self, sub: &str, tier: Option<&str>) -> String {
         let claims = Claims {

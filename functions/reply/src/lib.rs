@@ -35,6 +35,7 @@ use common::messaging::ReportInContext;
 use common::messaging::SlaTimeline;
 use common::messaging::Template;
 use common::messaging::WebhookView;
+use common::messaging::{AdminSearchFilter, SearchHit, SearchPage};
 use common::messaging::{
     AgentChanges, AttachmentRef, AutomationRules, BlockRequest, BroadcastRequest, CloseReport,
     ConversationChanges, PageRequest, QueueFilter, QueueSort, ReadRequest, Replacement,
@@ -48,6 +49,7 @@ use utoipa_axum::routes;
 pub fn routes() -> Routes {
     Routes::default()
         .on(Access::Admin, routes!(queue))
+        .on(Access::AdminOrModerator, routes!(admin_search))
         .on(Access::Admin, routes!(get_conversation))
         .on(Access::Admin, routes!(update_conversation))
         .on(Access::Admin, routes!(list_messages))
@@ -227,6 +229,70 @@ struct QueueQuery {
     #[serde(default)]
     #[param(inline)]
     sort: QueueSort,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct AdminSearchQuery {
+    /// What to find, as in `GET /v1/search`; or a conversation's id; or a user's id,
+    /// name or email.
+    #[param(min_length = 1, max_length = 200)]
+    q: String,
+    /// Results a page, 1 to 50 (20 by default).
+    limit: Option<u32>,
+    cursor: Option<String>,
+    /// One of the caller's teams (all of them by default).
+    #[param(inline)]
+    team: Option<Team>,
+    #[param(inline)]
+    status: Option<Status>,
+    #[param(inline)]
+    category: Option<Category>,
+    /// `me`, `none`, or an admin's id.
+    assignee: Option<String>,
+    /// Written at or after this time.
+    since: Option<chrono::DateTime<chrono::Utc>>,
+    /// Written before this time.
+    until: Option<chrono::DateTime<chrono::Utc>>,
+    /// Moderators (and managers): why they search buyer–seller threads. With it, the
+    /// search reads those threads instead of the support queue, and is audited.
+    #[param(max_length = 500)]
+    reason: Option<String>,
+}
+
+/// Search support conversations of the caller's teams (seniors and managers: all),
+/// internal notes included; find one by its id, or by the user's id, name or email.
+/// Moderators search buyer–seller threads, with a `reason`. Newest first; a page may
+/// hold fewer than `limit` results and still have a `next_cursor`.
+#[utoipa::path(
+    get,
+    path = "/v1/admin/search",
+    operation_id = "adminSearch",
+    tag = "admins",
+    params(AdminSearchQuery),
+    responses(
+        (status = 200, description = "A page of results", body = Page<SearchHit>),
+    )
+)]
+async fn admin_search(
+    State(app): State<AppState>,
+    Authenticated(caller): Authenticated,
+    Params(query): Params<AdminSearchQuery>,
+) -> HttpResult<impl IntoResponse> {
+    let page = SearchPage::parse(query.limit, query.cursor.as_deref())?;
+    let filter = AdminSearchFilter {
+        team: query.team,
+        status: query.status,
+        category: query.category,
+        assignee: query.assignee,
+        since: query.since,
+        until: query.until,
+        reason: query.reason,
+    };
+    Ok(Json(
+        app.admin_search(&caller, &query.q, filter, page).await?,
+    ))
 }
 
 /// The queue of the caller's teams (all teams for seniors and managers).

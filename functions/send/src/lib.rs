@@ -35,6 +35,7 @@ use common::messaging::{
     AttachmentRef, ConversationFilter, NewConversation, NewMessage, NotificationOrder, PageRequest,
     ReadRequest, ReportRequest, TicketView,
 };
+use common::messaging::{SearchHit, SearchPage};
 use common::{AppState, HttpResult};
 use serde::Deserialize;
 use utoipa_axum::routes;
@@ -43,6 +44,7 @@ pub fn routes() -> Routes {
     Routes::default()
         .on(Access::Person, routes!(create_conversation))
         .on(Access::Person, routes!(list_conversations))
+        .on(Access::Person, routes!(search))
         .on(Access::Person, routes!(get_conversation))
         .on(Access::Person, routes!(list_messages))
         .on(Access::Person, routes!(post_message))
@@ -137,6 +139,42 @@ async fn list_conversations(
         kind: query.kind,
     };
     Ok(Json(app.list_conversations(&caller, filter, page).await?))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct SearchQuery {
+    /// What to find: words (all must match, in any order; from three letters they
+    /// match as prefixes), `"a phrase"`; case and accents do not matter. At most 200
+    /// characters and 10 words.
+    #[param(min_length = 1, max_length = 200)]
+    q: String,
+    /// Results a page, 1 to 50 (20 by default).
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+/// Search the caller's own conversations: the messages they can read, subjects and
+/// listing titles. Newest first; a page may hold fewer than `limit` results and still
+/// have a `next_cursor`.
+#[utoipa::path(
+    get,
+    path = "/v1/search",
+    operation_id = "search",
+    tag = "users",
+    params(SearchQuery),
+    responses(
+        (status = 200, description = "A page of results", body = Page<SearchHit>),
+    )
+)]
+async fn search(
+    State(app): State<AppState>,
+    Authenticated(caller): Authenticated,
+    Params(query): Params<SearchQuery>,
+) -> HttpResult<impl IntoResponse> {
+    let page = SearchPage::parse(query.limit, query.cursor.as_deref())?;
+    Ok(Json(app.search(&caller, &query.q, page).await?))
 }
 
 #[utoipa::path(

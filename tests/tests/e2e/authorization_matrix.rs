@@ -63,6 +63,8 @@ enum Access {
     Supervisor,
     /// Finance and managers.
     FinanceOrManager,
+    /// Admins and moderators (search).
+    AdminOrModerator,
     /// Anyone holding the link (the emailed survey): no bearer token needed, and a link
     /// that does not exist is a 404 for everyone.
     Link,
@@ -141,6 +143,10 @@ fn expected(access: Access, role: Role) -> Expect {
         Access::FinanceOrManager => match role {
             Finance | Manager => Allowed,
             _ => forbidden,
+        },
+        Access::AdminOrModerator => match admin || role == Moderator {
+            true => Allowed,
+            false => forbidden,
         },
         Access::Link => hidden,
     }
@@ -301,6 +307,20 @@ fn routes(w: &World) -> Vec<(Method, &'static str, String, Option<Value>, Access
             format!("/v1/conversations/{s}"),
             None,
             Participant,
+        ),
+        (
+            M::GET,
+            "/v1/search",
+            "/v1/search?q=private".into(),
+            None,
+            Person,
+        ),
+        (
+            M::GET,
+            "/v1/admin/search",
+            "/v1/admin/search?q=private".into(),
+            None,
+            AdminOrModerator,
         ),
         (
             M::GET,

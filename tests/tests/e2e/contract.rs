@@ -308,6 +308,9 @@ fn request(w: &World, operation: &str, path: &str) -> (String, &'static str, Opt
             concrete.push_str("?reason=a%20report");
         }
     }
+    if operation == "search" || operation == "adminSearch" {
+        concrete.push_str("?q=help");
+    }
     let body = match operation {
         "createConversation" => Some(json!({"type": "direct", "listing_id": "L1", "body": "hi"})),
         "postMessage" => Some(json!({"body": "more"})),

@@ -25,6 +25,7 @@ mod reports;
 mod routing;
 mod s3_api;
 mod safety;
+mod search;
 mod sla;
 mod sla_policy;
 mod stream_filters;

@@ -723,6 +723,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search support conversations of the caller's teams (seniors and managers: all),
+         *     internal notes included; find one by its id, or by the user's id, name or email.
+         *     Moderators search buyer–seller threads, with a `reason`. Newest first; a page may
+         *     hold fewer than `limit` results and still have a `next_cursor`.
+         * @description For: admins and moderators.
+         */
+        get: operations["adminSearch"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/sla-policy": {
         parameters: {
             query?: never;
@@ -1327,6 +1350,28 @@ export interface paths {
          * @description For: anyone signed in but the website's backend.
          */
         post: operations["createRealtimeTicket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search the caller's own conversations: the messages they can read, subjects and
+         *     listing titles. Newest first; a page may hold fewer than `limit` results and still
+         *     have a `next_cursor`.
+         * @description For: anyone signed in but the website's backend.
+         */
+        get: operations["search"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2249,6 +2294,36 @@ export interface components {
             next_cursor?: string | null;
         };
         /** @description One page of a list, as the API returns it. */
+        Page_SearchHit: {
+            items: {
+                /**
+                 * Format: date-time
+                 * @description When the matched message was written (or the conversation started).
+                 */
+                at: string;
+                conversation: components["schemas"]["Conversation"];
+                conversation_id: string;
+                /**
+                 * @description The matched words in `snippet`: `[start, end)` in characters (Unicode scalar
+                 *     values), to highlight without trusting HTML.
+                 */
+                highlights: number[][];
+                /**
+                 * @description The message matched; null when the conversation's own words did (its subject,
+                 *     its listing's title, or for admins who started it).
+                 */
+                message_id: string | null;
+                /**
+                 * @description The other side's name where known: a buyer–seller thread's other participant;
+                 *     for admins, the user who started the conversation.
+                 */
+                other_party: string | null;
+                /** @description The matched text, shortened around the first hit (`…` where cut). */
+                snippet: string;
+            }[];
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list, as the API returns it. */
         Page_Template: {
             items: {
                 /** @description MiniJinja (Jinja2) text: {{user.first_name}}, {{listing.title}}, {{listing.location}}, {{listing.id}}, {{conversation.id}}, {{conversation.subject}}, {{conversation.category}}, {{agent.name}}, {{agent.first_name}}, {{today}}, {{team}}, {{var.<name>}} given when replying; a fallback: {{user.first_name | "there"}} */
@@ -2726,6 +2801,36 @@ export interface components {
              * @description As if the schedule fired at this time; now if absent.
              */
             time?: string | null;
+        };
+        /**
+         * @description One result: where the match is, the matched text around it, and the conversation as
+         *     the caller sees it.
+         */
+        SearchHit: {
+            /**
+             * Format: date-time
+             * @description When the matched message was written (or the conversation started).
+             */
+            at: string;
+            conversation: components["schemas"]["Conversation"];
+            conversation_id: string;
+            /**
+             * @description The matched words in `snippet`: `[start, end)` in characters (Unicode scalar
+             *     values), to highlight without trusting HTML.
+             */
+            highlights: number[][];
+            /**
+             * @description The message matched; null when the conversation's own words did (its subject,
+             *     its listing's title, or for admins who started it).
+             */
+            message_id: string | null;
+            /**
+             * @description The other side's name where known: a buyer–seller thread's other participant;
+             *     for admins, the user who started the conversation.
+             */
+            other_party: string | null;
+            /** @description The matched text, shortened around the first hit (`…` where cut). */
+            snippet: string;
         };
         /** @description Who receives a broadcast. */
         Segment: {
@@ -4576,6 +4681,54 @@ export interface operations {
             500: components["responses"]["Internal"];
         };
     };
+    adminSearch: {
+        parameters: {
+            query: {
+                /**
+                 * @description What to find, as in `GET /v1/search`; or a conversation's id; or a user's id,
+                 *     name or email.
+                 */
+                q: string;
+                /** @description Results a page, 1 to 50 (20 by default). */
+                limit?: number;
+                cursor?: string;
+                /** @description One of the caller's teams (all of them by default). */
+                team?: "support" | "sales" | "technical" | "billing";
+                status?: "open" | "pending" | "resolved";
+                category?: "general" | "complaint" | "technical" | "payment" | "account";
+                /** @description `me`, `none`, or an admin's id. */
+                assignee?: string;
+                /** @description Written at or after this time. */
+                since?: string;
+                /** @description Written before this time. */
+                until?: string;
+                /**
+                 * @description Moderators (and managers): why they search buyer–seller threads. With it, the
+                 *     search reads those threads instead of the support queue, and is audited.
+                 */
+                reason?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of results */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_SearchHit"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+        };
+    };
     getSlaPolicy: {
         parameters: {
             query?: never;
@@ -5728,6 +5881,40 @@ export interface operations {
                     "application/json": components["schemas"]["TicketView"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    search: {
+        parameters: {
+            query: {
+                /**
+                 * @description What to find: words (all must match, in any order; from three letters they
+                 *     match as prefixes), `"a phrase"`; case and accents do not matter. At most 200
+                 *     characters and 10 words.
+                 */
+                q: string;
+                /** @description Results a page, 1 to 50 (20 by default). */
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of results */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_SearchHit"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             500: components["responses"]["Internal"];

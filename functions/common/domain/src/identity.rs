@@ -206,6 +206,8 @@ pub enum Access {
     Manager,
     /// Moderators and managers.
     Moderator,
+    /// Admins and moderators (search: support conversations, or buyer–seller threads).
+    AdminOrModerator,
     /// Finance and managers.
     FinanceOrManager,
     /// The website's own backend.
@@ -223,6 +225,7 @@ impl Access {
             Access::Supervisor => has(Role::Senior) || has(Role::Manager),
             Access::Manager => has(Role::Manager),
             Access::Moderator => has(Role::Moderator) || has(Role::Manager),
+            Access::AdminOrModerator => caller.is_admin() || has(Role::Moderator),
             Access::FinanceOrManager => has(Role::Finance) || has(Role::Manager),
             Access::Service => has(Role::Service),
         }
@@ -238,6 +241,7 @@ impl Access {
             Access::Supervisor => "seniors and managers",
             Access::Manager => "managers",
             Access::Moderator => "moderators and managers",
+            Access::AdminOrModerator => "admins and moderators",
             Access::FinanceOrManager => "finance and managers",
             Access::Service => "the website's backend (group service)",
         }
@@ -253,6 +257,7 @@ impl Access {
             Access::Supervisor => "this route is for seniors and managers",
             Access::Manager => "this route is for managers",
             Access::Moderator => "this route is for moderators and managers",
+            Access::AdminOrModerator => "this route is for admins and moderators",
             Access::FinanceOrManager => "this route is for finance and managers",
             Access::Service => "this route is for the website's backend (group service)",
         }

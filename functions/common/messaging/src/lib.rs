@@ -22,6 +22,7 @@ mod realtime;
 mod reports;
 mod routing_rules;
 mod safety;
+mod search;
 mod sla_check;
 mod sla_policy;
 pub mod surveys;
@@ -49,6 +50,7 @@ pub use realtime::{Sockets, TicketView};
 pub use reports::{CloseReport, ModeratorView, Report, ReportInContext, ReportRequest};
 pub use routing_rules::{VersionedMembership, VersionedRules};
 pub use safety::VersionedSafety;
+pub use search::{AdminSearchFilter, MAX_SEARCH_LIMIT, SearchHit, SearchPage};
 pub use sla_check::{SlaCheckOutcome, SlaTimeline};
 pub use sla_policy::SlaPolicy;
 pub use templates::{
