@@ -16,6 +16,8 @@
 //!    metered cost of 10,000 conversations of 6 messages.
 //! 8. Real-time push: latency from a POST's answer to the event at 1, 100 and 1,000
 //!    sockets, the fan-out's cost, and memory with the sockets open.
+//! 9. Search: what indexing a message costs beside its own writes, and queries at
+//!    10,000, 100,000 and 1,000,000 indexed messages beside a brute-force scan.
 
 mod broadcast;
 mod group_commit;
@@ -23,6 +25,7 @@ mod notify;
 mod operations;
 mod push;
 mod reports;
+mod search;
 mod server;
 mod sla;
 mod support;
@@ -48,7 +51,7 @@ pub struct Options {
     #[arg(long, env = "SAYPRO_JWT_SECRET", default_value = local::DEFAULT_JWT_SECRET, hide_default_value = true)]
     pub secret: String,
     /// Run one section only: operations, sla, notify, broadcast, reports, group-commit,
-    /// server or push.
+    /// server, push or search.
     #[arg(long)]
     pub only: Option<String>,
 }
@@ -78,6 +81,9 @@ async fn main() -> anyhow::Result<()> {
     }
     if run("push") {
         push::push(secret).await?;
+    }
+    if run("search") {
+        search::search(secret).await?;
     }
     if run("group-commit") {
         group_commit::group_commit(&options, secret).await?;
