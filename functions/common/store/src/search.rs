@@ -107,7 +107,7 @@ pub struct Found {
 
 /// Entries read per partition in the first round, and in each further one.
 const FIRST_READ: u32 = 100;
-const FURTHER_READ: u32 = 400;
+const FURTHER_READ: u32 = 1_000;
 /// Rounds of reads at most (each round's queries go at once): the page's hydration is
 /// the request's third round trip.
 const ROUNDS: usize = 2;
