@@ -430,8 +430,8 @@ pub fn message_documents(conversation: &Conversation, message: &Message) -> Vec<
 }
 
 /// The scopes a conversation's own words are found in: its subject and listing title
-/// for everyone who may see it; for its team also the name, email and id of the user
-/// who started it (admins find "the user who wrote about…").
+/// for everyone who may see it; for its team also the name and email of the user who
+/// started it (admins find "the user who wrote about…").
 pub fn conversation_documents(
     conversation: &Conversation,
     listing_title: Option<&str>,
@@ -453,11 +453,10 @@ pub fn conversation_documents(
             documents.push((Scope::Market, document(seen_by_all)));
         }
         (ConversationType::Support, Some(team)) => {
-            let starter = &conversation.created_by;
-            let contact = conversation.contacts.get(starter);
+            // (The starter's id is looked up, not indexed: ids split into fragments.)
+            let contact = conversation.contacts.get(&conversation.created_by);
             let about = [
                 Some(seen_by_all.as_str()),
-                Some(starter.as_str()),
                 contact.and_then(|c| c.name.as_deref()),
                 contact.and_then(|c| c.email.as_deref()),
             ];

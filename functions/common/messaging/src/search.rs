@@ -20,8 +20,9 @@ use domain::conversation::ConversationView;
 use domain::identity::{Access, Caller, Team};
 use domain::search::{Scope, SearchQuery};
 use domain::{Category, Conversation, ConversationType, Message, Status, validate};
+use store::keys::{INBOX_ROW_PREFIX, user_partition};
 use store::search::{Candidate, Window, find};
-use store::table::{Item, Value, from_item};
+use store::table::{Index, Item, Query, SortKey, Value, from_item};
 use store::{Cursor, conversation_key, message_key};
 
 /// Results a page holds at most: with their conversations, one batch read of 100 keys.
@@ -56,6 +57,14 @@ impl SearchPage {
         };
         Ok(Self { limit, before })
     }
+}
+
+/// Whether `q` could be an id (one token of an id's characters, with a digit or a
+/// dash in it): then it is also looked up as a conversation's or a user's.
+fn looks_like_an_id(q: &str) -> bool {
+    validate::id("q", q).is_ok()
+        && q.chars()
+            .any(|c| c.is_ascii_digit() || c == '-' || c == '_')
 }
 
 fn cursor(before: String) -> Cursor {
@@ -222,7 +231,7 @@ impl App {
     }
 
     /// Admins: their teams' support conversations (seniors and managers: all), internal
-    /// notes included, and a conversation by its id. With a `reason`, moderators (and
+    /// notes included, and a conversation by its id or a user's by theirs. With a `reason`, moderators (and
     /// managers) search buyer–seller threads instead, and the search is audited.
     #[instrument(skip_all, fields(caller = caller.id()))]
     pub async fn admin_search(
@@ -287,40 +296,61 @@ impl App {
                 (Searcher::Admin(caller, &filter), scopes)
             }
         };
-        // A conversation's id finds it (ids are not indexed: they share prefixes by time).
-        if page.before.is_none()
-            && let Some(found) = self.by_id(searcher, q.trim()).await?
-        {
-            return Ok(Page::new(vec![found], None));
+        // An id finds its conversation, or the conversations of the user it names (ids
+        // are not indexed: a conversation's share prefixes by time, a user's split into
+        // fragments). Looked up beside the search, so it costs no round trip of its own.
+        let text = self.run_search(searcher, &scopes, &query, window, page.limit);
+        if page.before.is_none() && looks_like_an_id(q.trim()) {
+            let (referenced, text) =
+                futures_util::future::join(self.by_reference(searcher, q.trim()), text).await;
+            let referenced = referenced?;
+            if !referenced.is_empty() {
+                return Ok(Page::new(referenced, None));
+            }
+            return text;
         }
-        self.run_search(searcher, &scopes, &query, window, page.limit)
-            .await
+        text.await
     }
 
-    /// The conversation whose id `q` is, if the searcher may see it.
-    async fn by_id(&self, searcher: Searcher<'_>, q: &str) -> ApiResult<Option<SearchHit>> {
-        let is_id = q.len() == 26 && q.chars().all(|c| c.is_ascii_alphanumeric());
-        if !is_id {
-            return Ok(None);
+    /// The conversation whose id `q` is, or the latest conversations of the user whose
+    /// id it is, that the searcher may see.
+    async fn by_reference(&self, searcher: Searcher<'_>, q: &str) -> ApiResult<Vec<SearchHit>> {
+        let key = conversation_key(q);
+        let conversation = self.table.get(&key, false);
+        let inbox = Query::partition(Index::Table, user_partition(q))
+            .sort(SortKey::BeginsWith(INBOX_ROW_PREFIX.into()))
+            .limit(MAX_SEARCH_LIMIT as u32)
+            .eventually_consistent();
+        let started = self.table.query(&inbox);
+        let (conversation, started) = futures_util::future::join(conversation, started).await;
+        let mut found: Vec<Conversation> = Vec::new();
+        if let Some(item) = conversation? {
+            found.push(from_item(item)?);
         }
-        let Some(item) = self.table.get(&conversation_key(q), false).await? else {
-            return Ok(None);
-        };
-        let conversation: Conversation = from_item(item)?;
-        if !searcher.may_see(&conversation) {
-            return Ok(None);
+        for item in started?.items {
+            let conversation: Conversation = from_item(item)?;
+            if conversation.created_by == q {
+                found.push(conversation);
+            }
         }
-        let (view, other_party) = searcher.view(&conversation, self.clock.now());
-        let text = searcher.conversation_text(&conversation);
-        Ok(Some(SearchHit {
-            conversation_id: conversation.id.clone(),
-            message_id: None,
-            snippet: text,
-            highlights: Vec::new(),
-            at: conversation.created_at,
-            other_party,
-            conversation: view,
-        }))
+        found.retain(|c| searcher.may_see(c));
+        found.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        let now = self.clock.now();
+        Ok(found
+            .into_iter()
+            .map(|conversation| {
+                let (view, other_party) = searcher.view(&conversation, now);
+                SearchHit {
+                    conversation_id: conversation.id.clone(),
+                    message_id: None,
+                    snippet: searcher.conversation_text(&conversation),
+                    highlights: Vec::new(),
+                    at: conversation.created_at,
+                    other_party,
+                    conversation: view,
+                }
+            })
+            .collect())
     }
 
     /// Reads the index, then the page's conversations and messages in one batch, and
