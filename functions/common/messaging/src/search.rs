@@ -334,7 +334,7 @@ impl App {
             }
         }
         found.retain(|c| searcher.may_see(c));
-        found.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        found.sort_by_key(|c| std::cmp::Reverse(c.created_at));
         let now = self.clock.now();
         Ok(found
             .into_iter()
