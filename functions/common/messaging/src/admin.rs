@@ -77,6 +77,18 @@ pub(super) fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     Option::<T>::deserialize(d).map(Some)
 }
 
+/// The teams a queue or search reads: the one asked for, which must be the caller's,
+/// or all the caller works.
+pub(super) fn teams_to_read(caller: &Caller, team: Option<Team>) -> ApiResult<Vec<Team>> {
+    match team {
+        Some(team) if !caller.works_team(team) => Err(ApiError::forbidden(format!(
+            "team: you do not work the {team} queue"
+        ))),
+        Some(team) => Ok(vec![team]),
+        None => Ok(caller.queue_teams()),
+    }
+}
+
 /// Admins see support conversations of the teams they work.
 pub(super) fn admin_may_see(caller: &Caller, conversation: &Conversation) -> bool {
     conversation.kind == ConversationType::Support
@@ -94,15 +106,7 @@ impl App {
         page: PageRequest,
     ) -> ApiResult<Page<ConversationView>> {
         caller.require_admin()?;
-        let teams = match filter.team {
-            Some(team) if !caller.works_team(team) => {
-                return Err(ApiError::forbidden(format!(
-                    "team: you do not work the {team} queue"
-                )));
-            }
-            Some(team) => vec![team],
-            None => caller.queue_teams(),
-        };
+        let teams = teams_to_read(caller, filter.team)?;
         let status = filter.status.unwrap_or(Status::Open);
         let (index, descending) = match filter.sort {
             QueueSort::Due => (Index::Gsi1, false),

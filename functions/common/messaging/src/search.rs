@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tracing::instrument;
 
-use super::admin::admin_may_see;
+use super::admin::{admin_may_see, teams_to_read};
 use super::{Page, PageRequest};
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
@@ -283,15 +283,7 @@ impl App {
                         "reason: moderators search buyer–seller threads and say why (reason)",
                     ));
                 }
-                let teams = match filter.team {
-                    Some(team) if !caller.works_team(team) => {
-                        return Err(ApiError::forbidden(format!(
-                            "team: you do not work the {team} queue"
-                        )));
-                    }
-                    Some(team) => vec![team],
-                    None => caller.queue_teams(),
-                };
+                let teams = teams_to_read(caller, filter.team)?;
                 let scopes = teams.into_iter().map(Scope::Team).collect();
                 (Searcher::Admin(caller, &filter), scopes)
             }

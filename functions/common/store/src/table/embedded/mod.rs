@@ -297,6 +297,23 @@ impl EmbeddedTable {
         Ok(None)
     }
 
+    /// Plans `ops` (all or nothing when `transactional`), meters them as DynamoDB
+    /// would, and applies them; the journal sequence to wait for, if durable.
+    fn apply(&self, ops: &[WriteOp], transactional: bool) -> Result<Option<u64>, TableError> {
+        let mut state = self.core.lock();
+        let planned = plan(&state, ops, transactional);
+        let units = match &planned {
+            Ok(effects) => effects.iter().map(|e| e.units).sum(),
+            Err((_, units)) => *units,
+        };
+        self.metrics.record(Consumed {
+            read_half_units: 0,
+            write_units: units,
+        });
+        let effects = planned.map_err(|(error, _)| error)?;
+        self.commit(&mut state, effects)
+    }
+
     #[cfg(test)]
     fn journal(&self) -> &Journal {
         self.journal.as_ref().expect("a durable table")
@@ -354,20 +371,7 @@ impl Table for EmbeddedTable {
 
     async fn write(&self, ops: Vec<WriteOp>) -> Result<(), TableError> {
         let transactional = ops.len() > 1;
-        let seq = {
-            let mut state = self.core.lock();
-            let planned = plan(&state, &ops, transactional);
-            let units = match &planned {
-                Ok(effects) => effects.iter().map(|e| e.units).sum(),
-                Err((_, units)) => *units,
-            };
-            self.metrics.record(Consumed {
-                read_half_units: 0,
-                write_units: units,
-            });
-            let effects = planned.map_err(|(error, _)| error)?;
-            self.commit(&mut state, effects)?
-        };
+        let seq = self.apply(&ops, transactional)?;
         if let (Some(journal), Some(seq)) = (&self.journal, seq) {
             journal.wait_durable(seq).await?;
         }
@@ -399,18 +403,7 @@ impl Table for EmbeddedTable {
         check_write_each(&ops)?;
         let mut last_seq = None;
         for chunk in ops.chunks(WRITE_EACH_OPS) {
-            let mut state = self.core.lock();
-            let planned = plan(&state, chunk, false);
-            let units = match &planned {
-                Ok(effects) => effects.iter().map(|e| e.units).sum(),
-                Err((_, units)) => *units,
-            };
-            self.metrics.record(Consumed {
-                read_half_units: 0,
-                write_units: units,
-            });
-            let effects = planned.map_err(|(error, _)| error)?;
-            last_seq = self.commit(&mut state, effects)?.or(last_seq);
+            last_seq = self.apply(chunk, false)?.or(last_seq);
         }
         if let (Some(journal), Some(seq)) = (&self.journal, last_seq) {
             journal.wait_durable(seq).await?;
