@@ -1,8 +1,10 @@
 # The two commands of the README, and the benchmark.
 .PHONY: run test bench
 
-# Run the whole system locally: every route on 127.0.0.1:3000, demo data, data in ./.saypro-data.
+# Run the whole system locally: every route on 127.0.0.1:3000, the admin console at
+# /console/, demo data, data in ./.saypro-data.
 run:
+	cd web && npm ci --no-audit --no-fund --loglevel=error && npm run build
 	cargo run -p local -- serve --demo
 
 # Every test and check: fmt, clippy -D warnings, all tests (moto server included),

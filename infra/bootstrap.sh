@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond the Rust toolchain, into the project only:
-# a Python venv at .venv with moto server (the AWS emulator), cfn-lint and schemathesis.
+# a Python venv at .venv with moto server (the AWS emulator), cfn-lint and schemathesis;
+# Node.js and npm (the console's build and tests; packages by web/package-lock.json);
+# Debian's Chromium for the browser tests (never a browser download).
 # Safe to run repeatedly: it reinstalls only when requirements.txt changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +14,10 @@ fi
 if ! command -v npm >/dev/null 2>&1; then
     echo "bootstrap: Node.js and npm missing, installing them with apt-get" >&2
     apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null
+fi
+if ! [ -x /usr/bin/chromium ]; then
+    echo "bootstrap: chromium missing, installing Debian's package with apt-get" >&2
+    apt-get update -qq && apt-get install -y -qq chromium >/dev/null
 fi
 for tool in curl jq; do
     if ! command -v "$tool" >/dev/null 2>&1; then

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one test-and-check command (README, .ci/run): installs what it needs, starts moto
-# server on 127.0.0.1, then runs fmt, clippy, every test (moto-backed included),
-# schemathesis against the dev server, and cfn-lint.
+# server on 127.0.0.1, then runs fmt, clippy, every test (moto-backed included), the
+# console's unit and browser tests, schemathesis against the dev server, and cfn-lint.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,6 +39,9 @@ target/debug/local openapi > target/openapi.json
     git diff --exit-code -- src/api/schema.d.ts ||
         { echo "web/src/api/schema.d.ts is stale: run \`npm run api\` in web/ and commit it" >&2; exit 1; }
     npx tsc --noEmit
+    echo "== the console: unit tests (Vitest), then its build"
+    npx vitest run
+    npx vite build
 )
 # Starts a fresh in-memory dev server (extra flags: $@) on a free port; sets $server_url.
 # Every process started here is stopped on exit.
@@ -72,6 +75,9 @@ token=$(target/debug/local token --sub schemathesis --groups manager,moderator -
 echo "== the documentation's examples, run against a fresh dev server"
 start_dev_server --demo
 API="$server_url" bash infra/check-examples.sh
+
+echo "== the console in headless Chromium, against the same server (screenshots in target/)"
+(cd web && SAYPRO_URL="$server_url" LOCAL=../target/debug/local node e2e/run.mjs)
 
 echo "== cfn-lint template.yaml"
 .venv/bin/cfn-lint template.yaml

@@ -38,6 +38,9 @@ enum Command {
         /// print tokens for them.
         #[arg(long)]
         demo: bool,
+        /// The admin console's build, served at /console/.
+        #[arg(long, env = "SAYPRO_CONSOLE_DIR", default_value = "web/dist/console")]
+        console_dir: PathBuf,
         /// Minutes a message's email waits to be read in the app first (0: at once).
         #[arg(long, env = "SAYPRO_EMAIL_DELAY_MINUTES", default_value_t = common::domain::preferences::DEFAULT_EMAIL_DELAY_MINUTES)]
         email_delay_minutes: i64,
@@ -117,6 +120,7 @@ async fn main() -> anyhow::Result<()> {
             data,
             memory,
             demo,
+            console_dir,
             email_delay_minutes,
         } => {
             init_tracing();
@@ -150,8 +154,15 @@ async fn main() -> anyhow::Result<()> {
                 None => "in memory".to_string(),
                 Some(folder) => format!("data in {}", folder.display()),
             };
-            tracing::info!("SayPro messaging listening on {base_url} ({where_})");
-            local::serve(listener, system.metered_router()).await
+            let console = local::console::router(local::console::Site {
+                dir: console_dir,
+                base_url: base_url.clone(),
+                secret: cli.secret.clone(),
+            });
+            tracing::info!(
+                "SayPro messaging listening on {base_url} ({where_}); the console: {base_url}/console/"
+            );
+            local::serve(listener, system.metered_router().merge(console)).await
         }
         Command::Openapi => {
             println!("{}", local::openapi_document());

@@ -2904,6 +2904,14 @@ export interface components {
              * @description Until resolved: when it should be.
              */
             resolution_due: string | null;
+            /** @description The running response clock is past its warning time and not yet breached. */
+            warned: boolean;
+            /**
+             * Format: date-time
+             * @description When the running response clock turns amber (the policy's warning share of its
+             *     time); null once the warning was given (then `warned`) or while no clock runs.
+             */
+            warning_at: string | null;
         };
         /**
          * @description What the SLA check does next to a conversation whose response clock runs.

@@ -372,6 +372,12 @@ pub struct SlaView {
     #[schema(required = true)]
     pub resolution_due: Option<DateTime<Utc>>,
     pub breached: bool,
+    /// When the running response clock turns amber (the policy's warning share of its
+    /// time); null once the warning was given (then `warned`) or while no clock runs.
+    #[schema(required = true)]
+    pub warning_at: Option<DateTime<Utc>>,
+    /// The running response clock is past its warning time and not yet breached.
+    pub warned: bool,
     pub escalation_level: u8,
     /// The SLA policy version these clocks run under.
     pub policy_version: u32,
@@ -403,6 +409,11 @@ impl ConversationView {
                 first_response_at: s.first_response_at,
                 resolution_due: s.resolution_due,
                 breached: s.is_breached(now),
+                warning_at: s.warn_at,
+                warned: s.awaiting_since.is_some()
+                    && s.warn_at.is_none_or(|at| at <= now)
+                    && s.escalation_level == 0
+                    && !s.is_breached(now),
                 escalation_level: s.escalation_level,
                 policy_version: s.policy_version,
             }),

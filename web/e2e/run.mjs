@@ -1,0 +1,181 @@
+// The console's end-to-end tests: Debian's Chromium, headless, driven by playwright-core,
+// against a dev server started with --demo (SAYPRO_URL), as an agent would use it.
+// Screenshots go to target/console-*.png; the page's weight and the queue's largest
+// contentful paint are printed (measured, not asserted).
+//
+//   SAYPRO_URL=http://127.0.0.1:3999 LOCAL=../target/debug/local node e2e/run.mjs
+import { execFileSync } from "node:child_process";
+import { readFileSync, readdirSync } from "node:fs";
+import { gzipSync } from "node:zlib";
+import assert from "node:assert/strict";
+import { chromium } from "playwright-core";
+
+const base = process.env.SAYPRO_URL ?? "http://127.0.0.1:3000";
+const local = process.env.LOCAL ?? "../target/debug/local";
+const shots = new URL("../../target/", import.meta.url).pathname;
+/** Marks this run's conversations, so a server used before does not confuse it. */
+const run = Date.now().toString(36);
+
+/** A dev token, as `local token` mints it. */
+function token(sub, groups = []) {
+  const args = ["token", "--sub", sub, "--name", sub];
+  if (groups.length) args.push("--groups", groups.join(","));
+  return execFileSync(local, args, { encoding: "utf8" }).trim();
+}
+
+async function api(method, path, bearer, body) {
+  const response = await fetch(base + path, {
+    method,
+    headers: { Authorization: `Bearer ${bearer}`, "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  assert.ok(response.ok, `${method} ${path}: ${response.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+const axe = readFileSync(new URL("../node_modules/axe-core/axe.min.js", import.meta.url), "utf8");
+
+/** No serious or critical accessibility violations on the page as it is now. */
+async function accessible(page, what) {
+  await page.evaluate(axe);
+  const found = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const result = await axe.run(document, { resultTypes: ["violations"] });
+    return result.violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  });
+  assert.deepEqual(found, [], `${what}: accessibility violations`);
+}
+
+const tests = [];
+const test = (name, run) => tests.push({ name, run });
+
+test("an agent signs in with a pasted token, answers a new conversation, and the user sees it", async (page) => {
+  const user = token("e2e-thandi");
+  const created = await api("POST", "/v1/conversations", user, {
+    type: "support",
+    category: "general",
+    subject: `Renewing my bakkie ad ${run}`,
+    body: "How do I renew my ad?",
+  });
+  const id = created.conversation.id;
+  await page.goto(`${base}/console/`);
+  await accessible(page, "sign-in");
+  await page.screenshot({ path: `${shots}console-sign-in.png`, fullPage: true });
+  await page.getByLabel("Token").fill(token("e2e-sam", ["agent", "team-support"]));
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  const row = page.getByRole("link", { name: `Renewing my bakkie ad ${run}` });
+  await row.waitFor();
+  await accessible(page, "queue");
+  await page.screenshot({ path: `${shots}console-queue.png`, fullPage: true });
+  await row.click();
+  await page.getByText("How do I renew my ad?").waitFor();
+  await page.getByLabel("Reply").fill("Open My Ads and choose Renew.");
+  await page.getByRole("button", { name: "Send" }).click();
+  await page.getByText("Open My Ads and choose Renew.").waitFor();
+  await accessible(page, "conversation");
+  await page.screenshot({ path: `${shots}console-conversation.png`, fullPage: true });
+  const seen = await api("GET", `/v1/conversations/${id}/messages`, user);
+  assert.ok(
+    seen.items.some((m) => m.body === "Open My Ads and choose Renew."),
+    "the user's view has the reply",
+  );
+  // Live: the user's next message appears without a reload.
+  await api("POST", `/v1/conversations/${id}/messages`, user, { body: "Thanks, found it!" });
+  await page.getByText("Thanks, found it!").waitFor({ timeout: 5_000 });
+});
+
+test("the demo people sign in with one click; a user without an admin role sees nothing", async (page) => {
+  await page.goto(`${base}/console/`);
+  await page.getByRole("button", { name: /Sign in as Sam, support agent/ }).click();
+  await page.getByRole("heading", { name: "Queue" }).waitFor();
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByLabel("Token").fill(token("e2e-lerato"));
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await page.getByRole("heading", { name: "No access" }).waitFor();
+  assert.equal(await page.getByRole("table").count(), 0);
+});
+
+test("nothing typed in the reply box is lost when a send fails", async (page, allow) => {
+  allow(/status of 400/);
+  const user = token("e2e-ayanda");
+  const created = await api("POST", "/v1/conversations", user, {
+    type: "support",
+    category: "general",
+    subject: "A question that will be resolved",
+    body: "Is this the right place?",
+  });
+  await page.goto(`${base}/console/`);
+  await page.getByLabel("Token").fill(token("e2e-sam", ["agent", "team-support"]));
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await page.goto(`${base}/console/#/c/${created.conversation.id}`);
+  await page.getByText("Is this the right place?").waitFor();
+  // A reply past the 5,000-character limit is refused: the message says why, the text stays.
+  const long = "x".repeat(5_001);
+  await page.getByLabel("Reply").fill(long);
+  await page.getByRole("button", { name: "Send" }).click();
+  await page.getByRole("alert").waitFor();
+  assert.equal(await page.getByLabel("Reply").inputValue(), long);
+});
+
+test("weight and speed: the console's JavaScript gzipped, and the queue's largest contentful paint", async (page) => {
+  const assets = new URL("../dist/console/assets/", import.meta.url);
+  const js = readdirSync(assets).filter((f) => f.endsWith(".js"));
+  const gzipped = js.reduce((sum, f) => sum + gzipSync(readFileSync(new URL(f, assets))).length, 0);
+  console.log(`    console JavaScript: ${(gzipped / 1024).toFixed(1)} KB gzipped (${js.length} file)`);
+  await page.goto(`${base}/console/`);
+  await page.getByLabel("Token").fill(token("e2e-sue", ["senior"]));
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await page.getByRole("heading", { name: "Queue" }).waitFor();
+  const lcp = await page.evaluate(
+    () =>
+      new Promise((resolve) => {
+        new PerformanceObserver((list) => {
+          const entries = list.getEntries();
+          resolve(entries[entries.length - 1].startTime);
+        }).observe({ type: "largest-contentful-paint", buffered: true });
+      }),
+  );
+  console.log(`    the queue's largest contentful paint: ${Math.round(lcp)} ms after the page began loading`);
+});
+
+const browser = await chromium.launch({
+  executablePath: "/usr/bin/chromium",
+  args: [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ],
+});
+let failed = 0;
+for (const { name, run } of tests) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = [];
+  const allowed = [];
+  page.on("console", (message) => message.type() === "error" && errors.push(message.text()));
+  page.setDefaultTimeout(10_000);
+  try {
+    await run(page, (pattern) => allowed.push(pattern));
+    errors.splice(0, errors.length, ...errors.filter((e) => !allowed.some((p) => p.test(e))));
+    assert.deepEqual(errors, [], "the page logged errors");
+    console.log(`ok   ${name}`);
+  } catch (error) {
+    failed += 1;
+    console.log(`FAIL ${name}\n     ${String(error?.message ?? error).split("\n").join("\n     ")}`);
+    await page.screenshot({ path: `${shots}console-failed-${tests.findIndex((t) => t.name === name)}.png` });
+  }
+  await context.close();
+}
+await browser.close();
+if (failed) {
+  console.log(`${failed} of ${tests.length} console tests failed`);
+  process.exit(1);
+}
+console.log(`all ${tests.length} console tests passed`);

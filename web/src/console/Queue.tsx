@@ -1,0 +1,128 @@
+// The queue: the caller's teams' conversations, soonest due first, filtered, with SLA
+// badges that count down, updated live.
+import { useEffect, useState } from "preact/hooks";
+import { type Api, type Conversation, errorMessage } from "../api/client";
+import { slaBadge } from "./sla";
+
+export interface Filters {
+  status: "open" | "pending" | "resolved";
+  team: "" | "support" | "sales" | "technical" | "billing";
+  category: "" | "general" | "payment" | "technical" | "complaint" | "account";
+  assignee: "" | "me" | "none";
+}
+
+export const DEFAULT_FILTERS: Filters = { status: "open", team: "", category: "", assignee: "" };
+
+export function Queue({ api, version, now }: { api: Api; version: number; now: Date }) {
+  const [filters, setFilters] = useState<Filters>(DEFAULT_FILTERS);
+  const [rows, setRows] = useState<Conversation[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    let current = true;
+    const query: Record<string, string> = { sort: "due", status: filters.status, limit: "50" };
+    if (filters.team) query.team = filters.team;
+    if (filters.category) query.category = filters.category;
+    if (filters.assignee) query.assignee = filters.assignee;
+    void api.GET("/v1/admin/conversations", { params: { query } }).then(({ data, error }) => {
+      if (!current) return;
+      if (data) {
+        setRows(data.items);
+        setError(null);
+      } else setError(errorMessage(error, "The queue could not be read."));
+    });
+    return () => {
+      current = false;
+    };
+  }, [api, filters, version]);
+  const choose = (field: keyof Filters) => (event: Event) =>
+    setFilters({ ...filters, [field]: (event.currentTarget as HTMLSelectElement).value });
+  return (
+    <main>
+      <h1>Queue</h1>
+      <form class="filters" aria-label="Filters">
+        <label>
+          Status
+          <select value={filters.status} onChange={choose("status")}>
+            <option value="open">Open</option>
+            <option value="pending">Pending</option>
+            <option value="resolved">Resolved</option>
+          </select>
+        </label>
+        <label>
+          Team
+          <select value={filters.team} onChange={choose("team")}>
+            <option value="">All my teams</option>
+            {["support", "sales", "technical", "billing"].map((t) => (
+              <option value={t}>{t}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Category
+          <select value={filters.category} onChange={choose("category")}>
+            <option value="">Any</option>
+            {["general", "payment", "technical", "complaint", "account"].map((c) => (
+              <option value={c}>{c}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Assignee
+          <select value={filters.assignee} onChange={choose("assignee")}>
+            <option value="">Anyone</option>
+            <option value="me">Me</option>
+            <option value="none">Nobody</option>
+          </select>
+        </label>
+      </form>
+      {error && (
+        <p role="alert" class="error">
+          {error}
+        </p>
+      )}
+      {rows && rows.length === 0 && <p>Nothing here: the queue is clear.</p>}
+      {rows && rows.length > 0 && (
+        <table class="queue">
+          <thead>
+            <tr>
+              <th scope="col">Subject</th>
+              <th scope="col">User</th>
+              <th scope="col">Category</th>
+              <th scope="col">Priority</th>
+              <th scope="col">Waiting</th>
+              <th scope="col">SLA</th>
+              <th scope="col">Unread</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((c) => {
+              const badge = slaBadge(c.sla, now);
+              return (
+                <tr key={c.id}>
+                  <td>
+                    <a href={`#/c/${c.id}`}>{c.subject}</a>
+                  </td>
+                  <td>{c.created_by}</td>
+                  <td>{c.category}</td>
+                  <td>{c.priority}</td>
+                  <td>{waited(c.last_message_at, now)}</td>
+                  <td>
+                    <span class={`badge ${badge.state}`}>{badge.label}</span>
+                  </td>
+                  <td>{c.unread_count > 0 ? <strong>{c.unread_count} new</strong> : ""}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+    </main>
+  );
+}
+
+function waited(since: string, now: Date): string {
+  const minutes = Math.max(0, Math.round((now.getTime() - new Date(since).getTime()) / 60_000));
+  if (minutes < 60) return `${minutes} min`;
+  if (minutes < 48 * 60) return `${Math.round(minutes / 60)} h`;
+  return `${Math.round(minutes / 1440)} days`;
+}

@@ -1,0 +1,63 @@
+// The console's socket: a one-time ticket, the events as they come, pings within API
+// Gateway's 10-minute idle limit, and a reconnect (with a catch-up) when it drops.
+import type { Api } from "../api/client";
+
+export interface LiveEvent {
+  type: string;
+  [field: string]: unknown;
+}
+
+const PING_MS = 4 * 60_000;
+
+export class Live {
+  private socket: WebSocket | null = null;
+  private ping: number | undefined;
+  private retry = 0;
+  private closed = false;
+
+  constructor(
+    private readonly api: Api,
+    private readonly onEvent: (event: LiveEvent) => void,
+    /** Called after a reconnect: fetch what may have been missed. */
+    private readonly onReconnect: () => void,
+  ) {}
+
+  async open(): Promise<void> {
+    const { data } = await this.api.POST("/v1/realtime/tickets", {});
+    if (!data || this.closed) return this.later();
+    const socket = new WebSocket(data.url);
+    this.socket = socket;
+    socket.onopen = () => {
+      if (this.retry > 0) this.onReconnect();
+      this.retry = 0;
+      socket.send(JSON.stringify({ action: "presence", status: "online" }));
+      this.ping = window.setInterval(() => socket.send(JSON.stringify({ action: "ping" })), PING_MS);
+    };
+    socket.onmessage = (message) => {
+      try {
+        this.onEvent(JSON.parse(String(message.data)) as LiveEvent);
+      } catch {
+        // Not an event of ours: ignored.
+      }
+    };
+    socket.onclose = () => {
+      window.clearInterval(this.ping);
+      if (!this.closed) this.later();
+    };
+  }
+
+  send(action: object): void {
+    if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(action));
+  }
+
+  close(): void {
+    this.closed = true;
+    this.socket?.close();
+  }
+
+  private later(): void {
+    this.retry += 1;
+    const wait = Math.min(30_000, 500 * 2 ** this.retry);
+    window.setTimeout(() => void this.open().catch(() => this.later()), wait);
+  }
+}

@@ -1,0 +1,96 @@
+// The admin console: sign in, then the queue and its conversations, live.
+import { render } from "preact";
+import { useEffect, useMemo, useState } from "preact/hooks";
+import { apiClient } from "../api/client";
+import { type Config, loadConfig } from "./config";
+import { ConversationPage } from "./ConversationPage";
+import { Live } from "./live";
+import { Queue } from "./Queue";
+import { type Session, restore, rolesOf, signOut } from "./session";
+import { SignIn } from "./SignIn";
+
+/** The page the hash names: `#/` the queue, `#/c/<id>` a conversation. */
+function useRoute(): string {
+  const [hash, setHash] = useState(location.hash);
+  useEffect(() => {
+    const changed = () => setHash(location.hash);
+    addEventListener("hashchange", changed);
+    return () => removeEventListener("hashchange", changed);
+  }, []);
+  return hash;
+}
+
+/** The time, every 15 seconds: SLA badges count down without a reload. */
+function useNow(): Date {
+  const [now, setNow] = useState(new Date());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(new Date()), 15_000);
+    return () => clearInterval(timer);
+  }, []);
+  return now;
+}
+
+function Console({ config, session, onSignOut }: { config: Config; session: Session; onSignOut: () => void }) {
+  const api = useMemo(() => apiClient(config.api, async () => session.token), [config, session]);
+  const [version, setVersion] = useState(0);
+  const route = useRoute();
+  const now = useNow();
+  useEffect(() => {
+    // Anything that changes a conversation refreshes what is on screen.
+    const refresh = () => setVersion((v) => v + 1);
+    const live = new Live(api, (event) => {
+      if (event.type === "message.created" || event.type === "conversation.updated") refresh();
+    }, refresh);
+    void live.open();
+    return () => live.close();
+  }, [api]);
+  const roles = rolesOf(session.claims);
+  const open = route.match(/^#\/c\/([A-Za-z0-9]+)$/)?.[1];
+  return (
+    <>
+      <header class="top">
+        <a href="#/" class="brand">
+          SayPro console
+        </a>
+        <span class="who">{session.claims.name ?? session.claims.sub}</span>
+        <button type="button" onClick={onSignOut}>
+          Sign out
+        </button>
+      </header>
+      {!roles.admin && !roles.moderator ? (
+        <main>
+          <h1>No access</h1>
+          <p role="alert">This account has no admin or moderator role, so the console has nothing to show it.</p>
+        </main>
+      ) : open ? (
+        <ConversationPage api={api} id={open} version={version} now={now} />
+      ) : (
+        <Queue api={api} version={version} now={now} />
+      )}
+    </>
+  );
+}
+
+function App({ config }: { config: Config }) {
+  const [session, setSession] = useState<Session | null>(restore());
+  if (!session) return <SignIn config={config} onSignedIn={setSession} />;
+  return (
+    <Console
+      config={config}
+      session={session}
+      onSignOut={() => {
+        signOut();
+        setSession(null);
+      }}
+    />
+  );
+}
+
+const root = document.getElementById("app");
+if (root) {
+  loadConfig()
+    .then((config) => render(<App config={config} />, root))
+    .catch((error: unknown) => {
+      root.textContent = error instanceof Error ? error.message : "The console could not start.";
+    });
+}

@@ -1,0 +1,22 @@
+import { describe, expect, it } from "vitest";
+import { decodeClaims, expired, groupsOf, rolesOf } from "./session";
+
+const token = (claims: object) =>
+  `x.${btoa(JSON.stringify(claims)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "")}.y`;
+
+describe("the session", () => {
+  it("reads the claims and the roles they give", () => {
+    const claims = decodeClaims(token({ sub: "sam", name: "Sam", exp: 10, "cognito:groups": ["agent", "team-support"] }));
+    expect(claims).toEqual({ sub: "sam", name: "Sam", exp: 10, groups: ["agent", "team-support"] });
+    expect(rolesOf(claims!)).toEqual({ admin: true, moderator: false, allTeams: false });
+    expect(rolesOf({ sub: "m", groups: ["manager"] })).toEqual({ admin: true, moderator: true, allTeams: true });
+    expect(rolesOf({ sub: "t", groups: [] }).admin).toBe(false);
+    expect(expired(claims!, 11)).toBe(true);
+  });
+
+  it("takes API Gateway's string of groups, and refuses what is not a token", () => {
+    expect(groupsOf("[agent team-billing]")).toEqual(["agent", "team-billing"]);
+    expect(decodeClaims("not a token")).toBeNull();
+    expect(decodeClaims(token({ name: "no sub" }))).toBeNull();
+  });
+});
