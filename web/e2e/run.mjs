@@ -58,9 +58,13 @@ test("an agent signs in with a pasted token, answers a new conversation, and the
     type: "support",
     category: "general",
     subject: `Renewing my bakkie ad ${run}`,
-    body: "How do I renew my ad?",
+    body: `How do I renew my ad? (${run})`,
   });
   const id = created.conversation.id;
+  await api("POST", "/v1/admin/templates", token("e2e-max", ["manager"]), {
+    name: `Renew ${run}`,
+    body: "Open My Ads and choose Renew, {{ user.first_name }}.",
+  });
   await page.goto(`${base}/console/`);
   await accessible(page, "sign-in");
   await page.screenshot({ path: `${shots}console-sign-in.png`, fullPage: true });
@@ -71,20 +75,50 @@ test("an agent signs in with a pasted token, answers a new conversation, and the
   await accessible(page, "queue");
   await page.screenshot({ path: `${shots}console-queue.png`, fullPage: true });
   await row.click();
-  await page.getByText("How do I renew my ad?").waitFor();
-  await page.getByLabel("Reply").fill("Open My Ads and choose Renew.");
+  await page.getByText(`How do I renew my ad? (${run})`).waitFor();
+  // "/" opens the templates; typing filters them; Enter previews the highlighted one.
+  await page.getByLabel("Reply").fill(`/${run}`);
+  await page.getByRole("option", { name: new RegExp(`Renew ${run}`) }).waitFor();
+  await page.getByLabel("Reply").press("Enter");
+  await page.getByText("Open My Ads and choose Renew, Thandi").waitFor();
   await page.getByRole("button", { name: "Send" }).click();
-  await page.getByText("Open My Ads and choose Renew.").waitFor();
+  await page.getByText("Open My Ads and choose Renew, e2e").waitFor();
   await accessible(page, "conversation");
   await page.screenshot({ path: `${shots}console-conversation.png`, fullPage: true });
   const seen = await api("GET", `/v1/conversations/${id}/messages`, user);
   assert.ok(
-    seen.items.some((m) => m.body === "Open My Ads and choose Renew."),
-    "the user's view has the reply",
+    seen.items.some((m) => m.body.startsWith("Open My Ads and choose Renew, e2e")),
+    `the user's view has the reply: ${JSON.stringify(seen.items.map((m) => m.body))}`,
   );
   // Live: the user's next message appears without a reload.
-  await api("POST", `/v1/conversations/${id}/messages`, user, { body: "Thanks, found it!" });
-  await page.getByText("Thanks, found it!").waitFor({ timeout: 5_000 });
+  await api("POST", `/v1/conversations/${id}/messages`, user, { body: `Thanks, found it! (${run})` });
+  await page.getByText(`Thanks, found it! (${run})`).waitFor({ timeout: 5_000 });
+});
+
+test("search from the top bar finds a conversation, its words marked", async (page) => {
+  const user = token("e2e-sipho");
+  await api("POST", "/v1/conversations", user, {
+    type: "support",
+    category: "general",
+    subject: `My listing photos ${run}`,
+    body: `The photos of my Corolla${run} will not upload`,
+  });
+  await page.goto(`${base}/console/`);
+  await page.getByLabel("Token").fill(token("e2e-sam", ["agent", "team-support"]));
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await page.getByLabel("Search conversations").fill(`COROLLA${run}`);
+  await page.getByRole("button", { name: "Search" }).click();
+  // Indexed from the stream within moments: search again until it is there.
+  for (let tries = 0; ; tries += 1) {
+    if (await page.locator("mark").count()) break;
+    assert.ok(tries < 20, "the search never found the message");
+    await page.waitForTimeout(250);
+    await page.reload();
+  }
+  assert.equal(await page.locator("mark").first().textContent(), `Corolla${run}`);
+  await page.getByRole("link", { name: `My listing photos ${run}` }).waitFor();
+  await accessible(page, "search");
+  await page.screenshot({ path: `${shots}console-search.png`, fullPage: true });
 });
 
 test("the demo people sign in with one click; a user without an admin role sees nothing", async (page) => {
@@ -104,14 +138,14 @@ test("nothing typed in the reply box is lost when a send fails", async (page, al
   const created = await api("POST", "/v1/conversations", user, {
     type: "support",
     category: "general",
-    subject: "A question that will be resolved",
-    body: "Is this the right place?",
+    subject: `A question that will be resolved ${run}`,
+    body: `Is this the right place? (${run})`,
   });
   await page.goto(`${base}/console/`);
   await page.getByLabel("Token").fill(token("e2e-sam", ["agent", "team-support"]));
   await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await page.goto(`${base}/console/#/c/${created.conversation.id}`);
-  await page.getByText("Is this the right place?").waitFor();
+  await page.getByText(`Is this the right place? (${run})`).waitFor();
   // A reply past the 5,000-character limit is refused: the message says why, the text stays.
   const long = "x".repeat(5_001);
   await page.getByLabel("Reply").fill(long);

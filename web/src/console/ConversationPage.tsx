@@ -3,6 +3,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { type Api, type Conversation, type Message, errorMessage } from "../api/client";
 import { slaBadge } from "./sla";
+import { matching, slashFilter, type Template } from "./templates";
 
 export function ConversationPage({ api, id, version, now }: { api: Api; id: string; version: number; now: Date }) {
   const [conversation, setConversation] = useState<Conversation | null>(null);
@@ -11,6 +12,28 @@ export function ConversationPage({ api, id, version, now }: { api: Api; id: stri
   const [draft, setDraft] = useState("");
   const [internal, setInternal] = useState(false);
   const [sending, setSending] = useState(false);
+  const [templates, setTemplates] = useState<Template[]>([]);
+  /** The template chosen for the reply, with its preview (sample values). */
+  const [chosen, setChosen] = useState<{ template: Template; preview: string } | null>(null);
+  const [highlighted, setHighlighted] = useState(0);
+
+  useEffect(() => {
+    void api.GET("/v1/admin/templates", {}).then(({ data }) => data && setTemplates(data.items));
+  }, [api]);
+  const filter = chosen ? null : slashFilter(draft);
+  const offered = filter === null ? [] : matching(templates, filter).slice(0, 8);
+
+  const choose = async (template: Template) => {
+    const { data, error } = await api.POST("/v1/admin/templates/{id}/preview", {
+      params: { path: { id: template.id } },
+      body: {},
+    });
+    if (data) {
+      setChosen({ template, preview: data.body });
+      setDraft("");
+      setError(null);
+    } else setError(errorMessage(error, "The template could not be previewed."));
+  };
 
   useEffect(() => {
     let current = true;
@@ -35,18 +58,37 @@ export function ConversationPage({ api, id, version, now }: { api: Api; id: stri
 
   const send = async (event: Event) => {
     event.preventDefault();
-    if (!draft.trim() || sending) return;
+    if ((!draft.trim() && !chosen) || sending) return;
     setSending(true);
+    const body = chosen
+      ? { template_id: chosen.template.id, internal }
+      : { body: draft, internal };
     const { data, error } = await api.POST("/v1/admin/conversations/{id}/replies", {
       params: { path: { id } },
-      body: { body: draft, internal },
+      body,
     });
     setSending(false);
     if (data) {
       setMessages((list) => [...list.filter((m) => m.id !== data.id), data]);
       setDraft("");
+      setChosen(null);
       setError(null);
     } else setError(errorMessage(error, "The reply was not sent; it is still in the box."));
+  };
+
+  const keys = (event: KeyboardEvent) => {
+    if (offered.length === 0) return;
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      const step = event.key === "ArrowDown" ? 1 : offered.length - 1;
+      setHighlighted((highlighted + step) % offered.length);
+    } else if (event.key === "Enter") {
+      event.preventDefault();
+      const template = offered[highlighted] ?? offered[0];
+      if (template) void choose(template);
+    } else if (event.key === "Escape") {
+      setDraft("");
+    }
   };
 
   const setStatus = async (status: "open" | "pending" | "resolved") => {
@@ -107,7 +149,49 @@ export function ConversationPage({ api, id, version, now }: { api: Api; id: stri
       )}
       <form class="reply" onSubmit={(e) => void send(e)}>
         <label for="reply">Reply</label>
-        <textarea id="reply" rows={4} value={draft} onInput={(e) => setDraft(e.currentTarget.value)} />
+        {chosen ? (
+          <div class="chosen" aria-live="polite">
+            <p>
+              Template <strong>{chosen.template.name}</strong> (shown with sample values; Send fills in this
+              conversation's):
+            </p>
+            <p class="body">{chosen.preview}</p>
+            <button type="button" onClick={() => setChosen(null)}>
+              Write my own instead
+            </button>
+          </div>
+        ) : (
+          <textarea
+            id="reply"
+            rows={4}
+            value={draft}
+            placeholder="Type / for a template"
+            aria-controls={offered.length > 0 ? "templates" : undefined}
+            onInput={(e) => {
+              setDraft(e.currentTarget.value);
+              setHighlighted(0);
+            }}
+            onKeyDown={keys}
+          />
+        )}
+        {offered.length > 0 && (
+          <ul id="templates" role="listbox" aria-label="Templates" class="templates">
+            {offered.map((t, n) => (
+              <li
+                key={t.id}
+                role="option"
+                aria-selected={n === highlighted}
+                onMouseDown={(e) => {
+                  e.preventDefault();
+                  void choose(t);
+                }}
+              >
+                <strong>{t.name}</strong> <span>{t.body.slice(0, 80)}</span>
+              </li>
+            ))}
+          </ul>
+        )}
+        {filter !== null && offered.length === 0 && <p class="hint">No template matches “{filter}”.</p>}
         <label class="toggle">
           <input type="checkbox" checked={internal} onChange={(e) => setInternal(e.currentTarget.checked)} />
           Internal note (only admins see it)

@@ -6,6 +6,7 @@ import { type Config, loadConfig } from "./config";
 import { ConversationPage } from "./ConversationPage";
 import { Live } from "./live";
 import { Queue } from "./Queue";
+import { SearchPage } from "./SearchPage";
 import { type Session, restore, rolesOf, signOut } from "./session";
 import { SignIn } from "./SignIn";
 
@@ -46,12 +47,28 @@ function Console({ config, session, onSignOut }: { config: Config; session: Sess
   }, [api]);
   const roles = rolesOf(session.claims);
   const open = route.match(/^#\/c\/([A-Za-z0-9]+)$/)?.[1];
+  const searched = route.startsWith("#/search?") ? new URLSearchParams(route.slice(9)).get("q") : null;
+  const [query, setQuery] = useState(searched ?? "");
   return (
     <>
       <header class="top">
         <a href="#/" class="brand">
           SayPro console
         </a>
+        {roles.admin && (
+          <form
+            role="search"
+            class="search"
+            onSubmit={(event) => {
+              event.preventDefault();
+              if (query.trim()) location.hash = `#/search?${new URLSearchParams({ q: query.trim() })}`;
+            }}
+          >
+            <label for="search">Search conversations</label>
+            <input id="search" type="search" value={query} onInput={(e) => setQuery(e.currentTarget.value)} />
+            <button type="submit">Search</button>
+          </form>
+        )}
         <span class="who">{session.claims.name ?? session.claims.sub}</span>
         <button type="button" onClick={onSignOut}>
           Sign out
@@ -62,6 +79,8 @@ function Console({ config, session, onSignOut }: { config: Config; session: Sess
           <h1>No access</h1>
           <p role="alert">This account has no admin or moderator role, so the console has nothing to show it.</p>
         </main>
+      ) : searched ? (
+        <SearchPage api={api} q={searched} />
       ) : open ? (
         <ConversationPage api={api} id={open} version={version} now={now} />
       ) : (
