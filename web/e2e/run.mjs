@@ -121,6 +121,44 @@ test("search from the top bar finds a conversation, its words marked", async (pa
   await page.screenshot({ path: `${shots}console-search.png`, fullPage: true });
 });
 
+test("two admins on one conversation see each other and the typing; assigning; Seen", async (page) => {
+  const user = token("e2e-naledi");
+  const created = await api("POST", "/v1/conversations", user, {
+    type: "support",
+    category: "general",
+    subject: `Two admins at once ${run}`,
+    body: `Can someone help? (${run})`,
+  });
+  const id = created.conversation.id;
+  const signIn = async (p, bearer) => {
+    await p.goto(`${base}/console/`);
+    await p.getByLabel("Token").fill(bearer);
+    await p.getByRole("button", { name: "Sign in", exact: true }).click();
+    await p.goto(`${base}/console/#/c/${id}`);
+    await p.getByText(`Can someone help? (${run})`).waitFor();
+  };
+  await signIn(page, token("e2e-sam", ["agent", "team-support"]));
+  const other = await page.context().browser().newContext();
+  const sue = await other.newPage();
+  await signIn(sue, token("e2e-sue", ["senior"]));
+  await page.getByText("Also open by e2e-sue").waitFor();
+  await sue.getByLabel("Reply").pressSequentially("On it");
+  await page.getByText("e2e-sue is typing…").waitFor();
+  await page.getByLabel("Assignee").selectOption({ label: "Me" });
+  await page.getByLabel("Assignee").evaluate((select) => select.value === "e2e-sam" || Promise.reject("not assigned"));
+  const admin = await api("GET", `/v1/admin/conversations/${id}`, token("e2e-sue", ["senior"]));
+  assert.equal(admin.assignee, "e2e-sam");
+  await page.getByLabel("Reply").fill(`Here to help (${run})`);
+  await page.getByRole("button", { name: "Send" }).click();
+  await page.getByText(`Here to help (${run})`).waitFor();
+  const messages = await api("GET", `/v1/conversations/${id}/messages`, user);
+  const last = messages.items[messages.items.length - 1];
+  await api("POST", `/v1/conversations/${id}/read`, user, { message_id: last.id });
+  await page.getByText("Seen by the user").waitFor();
+  await page.screenshot({ path: `${shots}console-two-admins.png`, fullPage: true });
+  await other.close();
+});
+
 test("the demo people sign in with one click; a user without an admin role sees nothing", async (page) => {
   await page.goto(`${base}/console/`);
   await page.getByRole("button", { name: /Sign in as Sam, support agent/ }).click();

@@ -1,11 +1,34 @@
 // One conversation: its messages (internal notes set apart), the reply box, and its
 // status. Nothing typed is lost when a send fails; the text stays until it is sent.
 import { useEffect, useState } from "preact/hooks";
-import { type Api, type Conversation, type Message, errorMessage } from "../api/client";
+import { type Api, type Conversation, type Message, type Schemas, errorMessage } from "../api/client";
 import { slaBadge } from "./sla";
 import { matching, slashFilter, type Template } from "./templates";
 
-export function ConversationPage({ api, id, version, now }: { api: Api; id: string; version: number; now: Date }) {
+export interface Presence {
+  /** Who else is typing in it, or has it open (their ids). */
+  typing: string[];
+  viewing: string[];
+}
+
+export function ConversationPage({
+  api,
+  id,
+  version,
+  now,
+  me,
+  presence,
+  send: tell,
+}: {
+  api: Api;
+  id: string;
+  version: number;
+  now: Date;
+  me: string;
+  presence: Presence;
+  /** A socket action (typing, viewing). */
+  send: (action: object) => void;
+}) {
   const [conversation, setConversation] = useState<Conversation | null>(null);
   const [messages, setMessages] = useState<Message[]>([]);
   const [error, setError] = useState<string | null>(null);
@@ -16,6 +39,25 @@ export function ConversationPage({ api, id, version, now }: { api: Api; id: stri
   /** The template chosen for the reply, with its preview (sample values). */
   const [chosen, setChosen] = useState<{ template: Template; preview: string } | null>(null);
   const [highlighted, setHighlighted] = useState(0);
+  const [agents, setAgents] = useState<Schemas["Agent"][]>([]);
+  const [typingSent, setTypingSent] = useState(0);
+
+  // Others see this admin has it open while the page shows it.
+  useEffect(() => {
+    tell({ action: "viewing", conversation_id: id, state: "on" });
+    return () => tell({ action: "viewing", conversation_id: id, state: "off" });
+  }, [id, tell]);
+  useEffect(() => {
+    void api.GET("/v1/admin/agents", {}).then(({ data }) => data && setAgents(data.items));
+  }, [api]);
+  /** Typing tells the others at most every 3 seconds (they drop it after 6 of silence). */
+  const typed = () => {
+    const at = Date.now();
+    if (at - typingSent > 3_000) {
+      tell({ action: "typing", conversation_id: id, state: "on" });
+      setTypingSent(at);
+    }
+  };
 
   useEffect(() => {
     void api.GET("/v1/admin/templates", {}).then(({ data }) => data && setTemplates(data.items));
@@ -91,14 +133,15 @@ export function ConversationPage({ api, id, version, now }: { api: Api; id: stri
     }
   };
 
-  const setStatus = async (status: "open" | "pending" | "resolved") => {
-    const { data, error } = await api.PATCH("/v1/admin/conversations/{id}", {
-      params: { path: { id } },
-      body: { status },
-    });
-    if (data) setConversation(data);
-    else setError(errorMessage(error, "The status was not changed."));
+  /** Any change of status, assignee, priority or category: the API's answer replaces it. */
+  const change = async (body: Schemas["ConversationChanges"]) => {
+    const { data, error } = await api.PATCH("/v1/admin/conversations/{id}", { params: { path: { id } }, body });
+    if (data) {
+      setConversation(data);
+      setError(null);
+    } else setError(errorMessage(error, "The change was not saved."));
   };
+  const setStatus = (status: "open" | "pending" | "resolved") => change({ status });
 
   if (!conversation) {
     return <main>{error ? <p role="alert" class="error">{error}</p> : <p>Loading…</p>}</main>;
@@ -114,6 +157,53 @@ export function ConversationPage({ api, id, version, now }: { api: Api; id: stri
         {conversation.created_by} · {conversation.category} · {conversation.priority} · {conversation.status}{" "}
         <span class={`badge ${badge.state}`}>{badge.label}</span>
       </p>
+      <form class="controls" aria-label="Conversation" onSubmit={(e) => e.preventDefault()}>
+        <label>
+          Assignee
+          <select
+            value={conversation.assignee ?? ""}
+            onChange={(e) => {
+              const value = e.currentTarget.value;
+              void change({ assignee: value === "" ? null : value });
+            }}
+          >
+            <option value="">Nobody</option>
+            <option value={me}>Me</option>
+            {agents
+              .filter((a) => a.id !== me && conversation.team !== null && a.teams.includes(conversation.team))
+              .map((a) => (
+                <option value={a.id}>{a.contact.name ?? a.id}</option>
+              ))}
+          </select>
+        </label>
+        <label>
+          Priority
+          <select
+            value={conversation.priority}
+            onChange={(e) => void change({ priority: e.currentTarget.value as Conversation["priority"] })}
+          >
+            {["normal", "urgent"].map((p) => (
+              <option value={p}>{p}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Category
+          <select
+            value={conversation.category}
+            onChange={(e) => void change({ category: e.currentTarget.value as Conversation["category"] })}
+          >
+            {["general", "payment", "technical", "complaint", "account"].map((c) => (
+              <option value={c}>{c}</option>
+            ))}
+          </select>
+        </label>
+      </form>
+      {presence.viewing.length > 0 && (
+        <p class="presence" aria-live="polite">
+          Also open by {presence.viewing.join(", ")}
+        </p>
+      )}
       <div class="actions">
         {conversation.status !== "pending" && (
           <button type="button" onClick={() => void setStatus("pending")}>
@@ -142,6 +232,12 @@ export function ConversationPage({ api, id, version, now }: { api: Api; id: stri
           </li>
         ))}
       </ol>
+      {seen(conversation, messages) && <p class="seen">Seen by the user</p>}
+      {presence.typing.length > 0 && (
+        <p class="typing" aria-live="polite">
+          {presence.typing.join(", ")} {presence.typing.length === 1 ? "is" : "are"} typing…
+        </p>
+      )}
       {error && (
         <p role="alert" class="error">
           {error}
@@ -170,6 +266,7 @@ export function ConversationPage({ api, id, version, now }: { api: Api; id: stri
             onInput={(e) => {
               setDraft(e.currentTarget.value);
               setHighlighted(0);
+              typed();
             }}
             onKeyDown={keys}
           />
@@ -205,4 +302,11 @@ export function ConversationPage({ api, id, version, now }: { api: Api; id: stri
       </form>
     </main>
   );
+}
+
+/** Whether the user has read the admin side's last message ("Seen"). */
+function seen(conversation: Conversation, messages: Message[]): boolean {
+  const mark = conversation.others_read_up_to;
+  const last = [...messages].reverse().find((m) => m.sender_role === "admin" && !m.internal);
+  return Boolean(mark && last && mark.message_id >= last.id);
 }

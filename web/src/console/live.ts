@@ -14,6 +14,8 @@ export class Live {
   private ping: number | undefined;
   private retry = 0;
   private closed = false;
+  /** Actions asked for before the socket opened: sent once it does. */
+  private waiting: object[] = [];
 
   constructor(
     private readonly api: Api,
@@ -31,6 +33,7 @@ export class Live {
       if (this.retry > 0) this.onReconnect();
       this.retry = 0;
       socket.send(JSON.stringify({ action: "presence", status: "online" }));
+      for (const action of this.waiting.splice(0)) socket.send(JSON.stringify(action));
       this.ping = window.setInterval(() => socket.send(JSON.stringify({ action: "ping" })), PING_MS);
     };
     socket.onmessage = (message) => {
@@ -48,6 +51,7 @@ export class Live {
 
   send(action: object): void {
     if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(action));
+    else this.waiting.push(action);
   }
 
   close(): void {

@@ -34,17 +34,48 @@ function useNow(): Date {
 function Console({ config, session, onSignOut }: { config: Config; session: Session; onSignOut: () => void }) {
   const api = useMemo(() => apiClient(config.api, async () => session.token), [config, session]);
   const [version, setVersion] = useState(0);
+  const [live, setLive] = useState<Live | null>(null);
+  /** Per conversation: who is typing (until when, ms) and who has it open. */
+  const [typing, setTyping] = useState<Record<string, Record<string, number>>>({});
+  const [viewing, setViewing] = useState<Record<string, string[]>>({});
   const route = useRoute();
   const now = useNow();
+  const [, setTick] = useState(0);
+  useEffect(() => {
+    // Typing shown goes once a typist has been silent for 6 seconds.
+    const timer = setInterval(() => setTick((t) => t + 1), 1_000);
+    return () => clearInterval(timer);
+  }, []);
   useEffect(() => {
     // Anything that changes a conversation refreshes what is on screen.
     const refresh = () => setVersion((v) => v + 1);
-    const live = new Live(api, (event) => {
-      if (event.type === "message.created" || event.type === "conversation.updated") refresh();
-    }, refresh);
-    void live.open();
-    return () => live.close();
+    const socket = new Live(
+      api,
+      (event) => {
+        const conversation = String(event.conversation_id ?? "");
+        const user = String(event.user_id ?? "");
+        if (event.type === "message.created" || event.type === "conversation.updated") refresh();
+        if (event.type === "message.created") {
+          setTyping((all) => ({ ...all, [conversation]: {} }));
+        } else if (event.type === "typing") {
+          setTyping((all) => ({
+            ...all,
+            [conversation]: { ...all[conversation], [user]: event.state === "on" ? Date.now() + 6_000 : 0 },
+          }));
+        } else if (event.type === "viewing") {
+          setViewing((all) => {
+            const others = (all[conversation] ?? []).filter((u) => u !== user);
+            return { ...all, [conversation]: event.state === "on" ? [...others, user] : others };
+          });
+        }
+      },
+      refresh,
+    );
+    setLive(socket);
+    void socket.open();
+    return () => socket.close();
   }, [api]);
+  const tell = useMemo(() => (action: object) => live?.send(action), [live]);
   const roles = rolesOf(session.claims);
   const open = route.match(/^#\/c\/([A-Za-z0-9]+)$/)?.[1];
   const searched = route.startsWith("#/search?") ? new URLSearchParams(route.slice(9)).get("q") : null;
@@ -82,7 +113,20 @@ function Console({ config, session, onSignOut }: { config: Config; session: Sess
       ) : searched ? (
         <SearchPage api={api} q={searched} />
       ) : open ? (
-        <ConversationPage api={api} id={open} version={version} now={now} />
+        <ConversationPage
+          api={api}
+          id={open}
+          version={version}
+          now={now}
+          me={session.claims.sub}
+          send={tell}
+          presence={{
+            typing: Object.entries(typing[open] ?? {})
+              .filter(([user, until]) => user !== session.claims.sub && until > Date.now())
+              .map(([user]) => user),
+            viewing: (viewing[open] ?? []).filter((user) => user !== session.claims.sub),
+          }}
+        />
       ) : (
         <Queue api={api} version={version} now={now} />
       )}
