@@ -159,6 +159,37 @@ test("two admins on one conversation see each other and the typing; assigning; S
   await other.close();
 });
 
+test("a moderator releases a held message, which then reaches the conversation", async (page) => {
+  // A buyer asks about the demo seller's listing; the seller answers like a scammer.
+  const user = token(`e2e-bheki-${run}`);
+  const seller = token("pieter");
+  const created = await api("POST", "/v1/conversations", user, {
+    type: "direct",
+    listing_id: "L-1001",
+    body: `Is it still for sale? (${run})`,
+  });
+  const id = created.conversation.id;
+  const held = await fetch(`${base}/v1/conversations/${id}/messages`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${seller}`, "Content-Type": "application/json" },
+    body: JSON.stringify({ body: `I am away, pay a deposit first to hold it and my courier brings it ${run}` }),
+  });
+  assert.equal(held.status, 202, "the filter holds it");
+  await page.goto(`${base}/console/`);
+  await page.getByLabel("Token").fill(token("e2e-mpho", ["moderator"]));
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  const item = page.getByRole("listitem").filter({ hasText: `my courier brings it ${run}` });
+  await item.waitFor();
+  await accessible(page, "held messages");
+  await page.screenshot({ path: `${shots}console-held.png`, fullPage: true });
+  await item.getByRole("button", { name: "Release" }).click();
+  await item.waitFor({ state: "detached" });
+  const messages = await api("GET", `/v1/conversations/${id}/messages`, user);
+  assert.ok(messages.items.some((m) => m.body.endsWith(`my courier brings it ${run}`)), "released into the conversation");
+  await page.getByRole("link", { name: "Audit log" }).click();
+  await page.getByRole("cell", { name: "held.released" }).first().waitFor();
+});
+
 test("the demo people sign in with one click; a user without an admin role sees nothing", async (page) => {
   await page.goto(`${base}/console/`);
   await page.getByRole("button", { name: /Sign in as Sam, support agent/ }).click();

@@ -5,6 +5,7 @@ import { apiClient } from "../api/client";
 import { type Config, loadConfig } from "./config";
 import { ConversationPage } from "./ConversationPage";
 import { Live } from "./live";
+import { AuditLog, HeldQueue, Reports } from "./Moderation";
 import { Queue } from "./Queue";
 import { SearchPage } from "./SearchPage";
 import { type Session, restore, rolesOf, signOut } from "./session";
@@ -100,6 +101,16 @@ function Console({ config, session, onSignOut }: { config: Config; session: Sess
             <button type="submit">Search</button>
           </form>
         )}
+        <nav aria-label="Pages">
+          {roles.admin && <a href="#/">Queue</a>}
+          {roles.moderator && (
+            <>
+              <a href="#/held">Held</a>
+              <a href="#/reports">Reports</a>
+              <a href="#/audit">Audit log</a>
+            </>
+          )}
+        </nav>
         <span class="who">{session.claims.name ?? session.claims.sub}</span>
         <button type="button" onClick={onSignOut}>
           Sign out
@@ -110,6 +121,14 @@ function Console({ config, session, onSignOut }: { config: Config; session: Sess
           <h1>No access</h1>
           <p role="alert">This account has no admin or moderator role, so the console has nothing to show it.</p>
         </main>
+      ) : route === "#/held" && roles.moderator ? (
+        <HeldQueue api={api} />
+      ) : route === "#/reports" && roles.moderator ? (
+        <Reports api={api} />
+      ) : route === "#/audit" && roles.moderator ? (
+        <AuditLog api={api} />
+      ) : !roles.admin ? (
+        <HeldQueue api={api} />
       ) : searched ? (
         <SearchPage api={api} q={searched} />
       ) : open ? (

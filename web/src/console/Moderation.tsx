@@ -1,0 +1,184 @@
+// The moderators' pages: messages the abuse filter held (release or reject), reports
+// (read in context, close with an outcome), and the audit log.
+import { useEffect, useState } from "preact/hooks";
+import { type Api, type Schemas, errorMessage } from "../api/client";
+
+type Held = Schemas["Held"];
+type Report = Schemas["Report"];
+type Outcome = Schemas["ReportOutcome"];
+
+function heldText(held: Held): string {
+  const request = held.request;
+  return request.kind === "message" ? request.body : `${request.request.subject ?? ""}: ${request.request.body}`;
+}
+
+export function HeldQueue({ api }: { api: Api }) {
+  const [items, setItems] = useState<Held[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [version, setVersion] = useState(0);
+  useEffect(() => {
+    void api.GET("/v1/admin/moderation/held", {}).then(({ data, error }) => {
+      if (data) setItems(data.items);
+      else setError(errorMessage(error, "The held messages could not be read."));
+    });
+  }, [api, version]);
+  const decide = async (id: string, decision: "release" | "reject") => {
+    const path = { params: { path: { id } } };
+    const { error } =
+      decision === "release"
+        ? await api.POST("/v1/admin/moderation/held/{id}/release", path)
+        : await api.POST("/v1/admin/moderation/held/{id}/reject", path);
+    if (error) setError(errorMessage(error, "That did not work."));
+    else setVersion((v) => v + 1);
+  };
+  return (
+    <main>
+      <h1>Held messages</h1>
+      {error && (
+        <p role="alert" class="error">
+          {error}
+        </p>
+      )}
+      {items && items.length === 0 && <p>No message is waiting.</p>}
+      <ol class="held">
+        {items?.map((held) => (
+          <li key={held.id}>
+            <p class="who">
+              {held.sender_id} · {new Date(held.created_at).toLocaleString()} · held because {held.reason}
+            </p>
+            <p class="body">{heldText(held)}</p>
+            <div class="actions">
+              <button type="button" onClick={() => void decide(held.id, "release")}>
+                Release
+              </button>
+              <button type="button" onClick={() => void decide(held.id, "reject")}>
+                Reject
+              </button>
+            </div>
+          </li>
+        ))}
+      </ol>
+    </main>
+  );
+}
+
+const OUTCOMES: [Outcome, string][] = [
+  ["dismissed", "Dismiss"],
+  ["message_hidden", "Hide the message"],
+  ["user_blocked", "Block the user"],
+  ["flagged_to_support", "Hand to support"],
+];
+
+export function Reports({ api }: { api: Api }) {
+  const [items, setItems] = useState<Report[] | null>(null);
+  const [open, setOpen] = useState<Schemas["ReportInContext"] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [version, setVersion] = useState(0);
+  useEffect(() => {
+    void api.GET("/v1/admin/moderation/reports", {}).then(({ data, error }) => {
+      if (data) setItems(data.items);
+      else setError(errorMessage(error, "The reports could not be read."));
+    });
+  }, [api, version]);
+  const read = async (id: string) => {
+    const { data, error } = await api.GET("/v1/admin/moderation/reports/{id}", { params: { path: { id } } });
+    if (data) setOpen(data);
+    else setError(errorMessage(error, "The report could not be read."));
+  };
+  const close = async (id: string, outcome: Outcome) => {
+    const { error } = await api.POST("/v1/admin/moderation/reports/{id}/close", {
+      params: { path: { id } },
+      body: { outcome },
+    });
+    if (error) setError(errorMessage(error, "The report was not closed."));
+    else {
+      setOpen(null);
+      setVersion((v) => v + 1);
+    }
+  };
+  return (
+    <main>
+      <h1>Reports</h1>
+      {error && (
+        <p role="alert" class="error">
+          {error}
+        </p>
+      )}
+      {items && items.length === 0 && <p>No report is open.</p>}
+      <ol class="reports">
+        {items?.map((report) => (
+          <li key={report.id}>
+            <p>
+              {report.reason} · about {report.reported_user} · reported by {report.reporter}{" "}
+              <button type="button" onClick={() => void read(report.id)}>
+                Read in context
+              </button>
+            </p>
+            {open?.report.id === report.id && (
+              <section aria-label="The conversation reported">
+                <ol class="messages">
+                  {open.messages.map((m) => (
+                    <li key={m.id} class={m.id === report.message_id ? "reported" : m.sender_role}>
+                      <p class="who">{m.sender_id}</p>
+                      <p class="body">{m.body}</p>
+                    </li>
+                  ))}
+                </ol>
+                <div class="actions">
+                  {OUTCOMES.map(([outcome, label]) => (
+                    <button type="button" onClick={() => void close(report.id, outcome)}>
+                      {label}
+                    </button>
+                  ))}
+                </div>
+              </section>
+            )}
+          </li>
+        ))}
+      </ol>
+    </main>
+  );
+}
+
+export function AuditLog({ api }: { api: Api }) {
+  const [items, setItems] = useState<Schemas["AuditEntry"][] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    void api.GET("/v1/admin/audit", {}).then(({ data, error }) => {
+      if (data) setItems(data.items);
+      else setError(errorMessage(error, "The audit log could not be read."));
+    });
+  }, [api]);
+  return (
+    <main>
+      <h1>Audit log</h1>
+      {error && (
+        <p role="alert" class="error">
+          {error}
+        </p>
+      )}
+      <table class="queue">
+        <thead>
+          <tr>
+            <th scope="col">When</th>
+            <th scope="col">Who</th>
+            <th scope="col">What</th>
+            <th scope="col">To</th>
+            <th scope="col">Why</th>
+          </tr>
+        </thead>
+        <tbody>
+          {items?.map((entry) => (
+            <tr key={entry.id}>
+              <td>{new Date(entry.at).toLocaleString()}</td>
+              <td>{entry.actor}</td>
+              <td>{entry.action}</td>
+              <td>{entry.target}</td>
+              <td>{entry.detail ?? ""}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </main>
+  );
+}
