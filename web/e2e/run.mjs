@@ -190,6 +190,33 @@ test("a moderator releases a held message, which then reaches the conversation",
   await page.getByRole("cell", { name: "held.released" }).first().waitFor();
 });
 
+test("an SLA badge turns red once the SLA check finds the clock breached", async (page) => {
+  const user = token("e2e-zanele");
+  const subject = `Charged twice ${run}`;
+  await api("POST", "/v1/conversations", user, {
+    type: "support",
+    category: "payment",
+    subject,
+    body: `I was charged twice (${run})`,
+  });
+  await page.goto(`${base}/console/`);
+  await page.getByLabel("Token").fill(token("e2e-sue", ["senior"]));
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  const row = page.getByRole("row").filter({ hasText: subject });
+  await row.getByText(/left$/).waitFor();
+  // Urgent: 4 hours. The check, run as if 5 hours later, breaches and escalates it.
+  const later = new Date(Date.now() + 5 * 3_600_000).toISOString();
+  const check = await fetch(`${base}/local/sla-check`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ time: later }),
+  });
+  assert.ok(check.ok, `the SLA check: ${check.status}`);
+  // The escalation's internal note reaches the socket: the row turns red without a reload.
+  await row.locator(".badge.breached").waitFor();
+  await page.screenshot({ path: `${shots}console-queue-breached.png`, fullPage: true });
+});
+
 test("the demo people sign in with one click; a user without an admin role sees nothing", async (page) => {
   await page.goto(`${base}/console/`);
   await page.getByRole("button", { name: /Sign in as Sam, support agent/ }).click();
