@@ -217,6 +217,29 @@ test("an SLA badge turns red once the SLA check finds the clock breached", async
   await page.screenshot({ path: `${shots}console-queue-breached.png`, fullPage: true });
 });
 
+test("keyboard: ? lists the shortcuts, e resolves and opens the next conversation", async (page) => {
+  const user = token("e2e-kagiso");
+  const first = await api("POST", "/v1/conversations", user, {
+    type: "support",
+    category: "general",
+    subject: `First of two ${run}`,
+    body: `One (${run})`,
+  });
+  await page.goto(`${base}/console/`);
+  await page.getByLabel("Token").fill(token("e2e-sam", ["agent", "team-support"]));
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await page.goto(`${base}/console/#/c/${first.conversation.id}`);
+  await page.getByText(`One (${run})`).waitFor();
+  await page.keyboard.press("?");
+  await page.getByRole("dialog", { name: "Keyboard shortcuts" }).waitFor();
+  await accessible(page, "shortcuts");
+  await page.keyboard.press("Escape");
+  await page.keyboard.press("e");
+  await page.waitForFunction((id) => !location.hash.endsWith(id), first.conversation.id);
+  const resolved = await api("GET", `/v1/conversations/${first.conversation.id}`, user);
+  assert.equal(resolved.status, "resolved");
+});
+
 test("the demo people sign in with one click; a user without an admin role sees nothing", async (page) => {
   await page.goto(`${base}/console/`);
   await page.getByRole("button", { name: /Sign in as Sam, support agent/ }).click();

@@ -41,6 +41,8 @@ export function ConversationPage({
   const [highlighted, setHighlighted] = useState(0);
   const [agents, setAgents] = useState<Schemas["Agent"][]>([]);
   const [typingSent, setTypingSent] = useState(0);
+  /** Bumped to read the conversation again (after a conflict). */
+  const [here, setVersionHere] = useState(0);
 
   // Others see this admin has it open while the page shows it.
   useEffect(() => {
@@ -96,7 +98,7 @@ export function ConversationPage({
     return () => {
       current = false;
     };
-  }, [api, id, version]);
+  }, [api, id, version, here]);
 
   const send = async (event: Event) => {
     event.preventDefault();
@@ -139,9 +141,21 @@ export function ConversationPage({
     if (data) {
       setConversation(data);
       setError(null);
+    } else if (error?.error.code === "conflict") {
+      setError("Someone changed this conversation at the same time: it is shown again as it is now.");
+      setVersionHere((v) => v + 1);
     } else setError(errorMessage(error, "The change was not saved."));
   };
   const setStatus = (status: "open" | "pending" | "resolved") => change({ status });
+  /** Resolves it, then opens the soonest-due open conversation of the queue (or the queue). */
+  const resolveAndNext = async () => {
+    await change({ status: "resolved" });
+    const { data } = await api.GET("/v1/admin/conversations", {
+      params: { query: { sort: "due", status: "open", limit: 2 } },
+    });
+    const next = data?.items.find((c) => c.id !== id);
+    location.hash = next ? `#/c/${next.id}` : "#/";
+  };
 
   if (!conversation) {
     return <main>{error ? <p role="alert" class="error">{error}</p> : <p>Loading…</p>}</main>;
@@ -211,9 +225,14 @@ export function ConversationPage({
           </button>
         )}
         {conversation.status !== "resolved" && (
-          <button type="button" onClick={() => void setStatus("resolved")}>
-            Resolve
-          </button>
+          <>
+            <button type="button" onClick={() => void setStatus("resolved")}>
+              Resolve
+            </button>
+            <button type="button" id="resolve-next" onClick={() => void resolveAndNext()}>
+              Resolve and open the next
+            </button>
+          </>
         )}
         {conversation.status === "resolved" && (
           <button type="button" onClick={() => void setStatus("open")}>

@@ -20,8 +20,9 @@ export class Live {
   constructor(
     private readonly api: Api,
     private readonly onEvent: (event: LiveEvent) => void,
-    /** Called after a reconnect: fetch what may have been missed. */
-    private readonly onReconnect: () => void,
+    /** Called each time the socket opens (the first time too): fetch what may have
+     *  changed before it was listening. */
+    private readonly onOpen: () => void,
   ) {}
 
   async open(): Promise<void> {
@@ -30,7 +31,7 @@ export class Live {
     const socket = new WebSocket(data.url);
     this.socket = socket;
     socket.onopen = () => {
-      if (this.retry > 0) this.onReconnect();
+      this.onOpen();
       this.retry = 0;
       socket.send(JSON.stringify({ action: "presence", status: "online" }));
       for (const action of this.waiting.splice(0)) socket.send(JSON.stringify(action));

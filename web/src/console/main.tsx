@@ -8,6 +8,7 @@ import { Live } from "./live";
 import { AuditLog, HeldQueue, Reports } from "./Moderation";
 import { Queue } from "./Queue";
 import { SearchPage } from "./SearchPage";
+import { SHORTCUTS, typingInField } from "./shortcuts";
 import { type Session, restore, rolesOf, signOut } from "./session";
 import { SignIn } from "./SignIn";
 
@@ -77,6 +78,28 @@ function Console({ config, session, onSignOut }: { config: Config; session: Sess
     return () => socket.close();
   }, [api]);
   const tell = useMemo(() => (action: object) => live?.send(action), [live]);
+  const [help, setHelp] = useState(false);
+  useEffect(() => {
+    let pending = "";
+    const keys = (event: KeyboardEvent) => {
+      if (event.key === "Escape") setHelp(false);
+      if (typingInField(event.target) || event.ctrlKey || event.metaKey || event.altKey) return;
+      const key = pending ? `${pending} ${event.key}` : event.key;
+      pending = "";
+      if (key === "?") setHelp((shown) => !shown);
+      else if (key === "s") {
+        event.preventDefault();
+        document.getElementById("search")?.focus();
+      } else if (key === "r") {
+        event.preventDefault();
+        document.getElementById("reply")?.focus();
+      } else if (key === "g q") location.hash = "#/";
+      else if (key === "g") pending = "g";
+      else if (key === "e") document.getElementById("resolve-next")?.click();
+    };
+    addEventListener("keydown", keys);
+    return () => removeEventListener("keydown", keys);
+  }, []);
   const roles = rolesOf(session.claims);
   const open = route.match(/^#\/c\/([A-Za-z0-9]+)$/)?.[1];
   const searched = route.startsWith("#/search?") ? new URLSearchParams(route.slice(9)).get("q") : null;
@@ -116,6 +139,24 @@ function Console({ config, session, onSignOut }: { config: Config; session: Sess
           Sign out
         </button>
       </header>
+      {help && (
+        <div role="dialog" aria-modal="false" aria-labelledby="shortcuts-heading" class="help">
+          <h2 id="shortcuts-heading">Keyboard shortcuts</h2>
+          <dl>
+            {SHORTCUTS.map((s) => (
+              <>
+                <dt>
+                  <kbd>{s.key}</kbd>
+                </dt>
+                <dd>{s.does}</dd>
+              </>
+            ))}
+          </dl>
+          <button type="button" onClick={() => setHelp(false)}>
+            Close
+          </button>
+        </div>
+      )}
       {!roles.admin && !roles.moderator ? (
         <main>
           <h1>No access</h1>
