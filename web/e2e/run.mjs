@@ -4,8 +4,10 @@
 // contentful paint are printed (measured, not asserted).
 //
 //   SAYPRO_URL=http://127.0.0.1:3999 LOCAL=../target/debug/local node e2e/run.mjs
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
+import { createHash, createHmac, randomBytes } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
+import { createServer } from "node:http";
 import { gzipSync } from "node:zlib";
 import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
@@ -238,6 +240,105 @@ test("keyboard: ? lists the shortcuts, e resolves and opens the next conversatio
   await page.waitForFunction((id) => !location.hash.endsWith(id), first.conversation.id);
   const resolved = await api("GET", `/v1/conversations/${first.conversation.id}`, user);
   assert.equal(resolved.status, "resolved");
+});
+
+/** The tests' own stand-in for Cognito's Hosted UI: authorize (approves at once, as if the
+ *  person signed in) and token (code with PKCE, and refresh), its ID tokens signed the
+ *  way the dev server verifies them. Records the grants it saw. */
+function standInCognito(clientId, secret) {
+  const codes = new Map();
+  const grants = [];
+  const b64 = (value) => Buffer.from(value).toString("base64url");
+  const idToken = () => {
+    const now = Math.floor(Date.now() / 1000);
+    const claims = {
+      sub: "e2e-cognito-agent",
+      name: "Cognito Agent",
+      email: "agent@saypro.test",
+      "cognito:groups": ["agent", "team-support"],
+      aud: clientId,
+      token_use: "id",
+      iat: now,
+      exp: now + 63, // refreshed a minute before it expires: within seconds here
+    };
+    const unsigned = `${b64(JSON.stringify({ alg: "HS256", typ: "JWT" }))}.${b64(JSON.stringify(claims))}`;
+    return `${unsigned}.${createHmac("sha256", secret).update(unsigned).digest("base64url")}`;
+  };
+  const server = createServer((request, response) => {
+    const url = new URL(request.url, "http://stand-in");
+    if (url.pathname === "/oauth2/authorize") {
+      const q = url.searchParams;
+      assert.equal(q.get("client_id"), clientId);
+      assert.equal(q.get("response_type"), "code");
+      assert.equal(q.get("code_challenge_method"), "S256");
+      const code = randomBytes(12).toString("hex");
+      codes.set(code, { challenge: q.get("code_challenge"), redirect: q.get("redirect_uri") });
+      response.writeHead(302, { Location: `${q.get("redirect_uri")}?code=${code}&state=${q.get("state")}` });
+      return response.end();
+    }
+    if (url.pathname === "/oauth2/token" && request.method === "POST") {
+      let body = "";
+      request.on("data", (chunk) => (body += chunk));
+      request.on("end", () => {
+        const form = new URLSearchParams(body);
+        const headers = { "Content-Type": "application/json", "Access-Control-Allow-Origin": "*" };
+        grants.push(form.get("grant_type"));
+        let ok = form.get("client_id") === clientId;
+        if (form.get("grant_type") === "authorization_code") {
+          const pending = codes.get(form.get("code"));
+          codes.delete(form.get("code"));
+          const challenge = createHash("sha256").update(form.get("code_verifier") ?? "").digest("base64url");
+          ok = ok && pending && pending.challenge === challenge && pending.redirect === form.get("redirect_uri");
+        } else ok = ok && form.get("refresh_token") === "stand-in-refresh";
+        response.writeHead(ok ? 200 : 400, headers);
+        response.end(
+          ok
+            ? JSON.stringify({ id_token: idToken(), access_token: "unused", refresh_token: "stand-in-refresh", expires_in: 63, token_type: "Bearer" })
+            : JSON.stringify({ error: "invalid_grant" }),
+        );
+      });
+      return;
+    }
+    response.writeHead(404).end();
+  });
+  return { server, grants };
+}
+
+test("on AWS: signing in through Cognito's Hosted UI with PKCE, the token refreshed before it expires", async (page) => {
+  const cognito = standInCognito("console-e2e", process.env.SAYPRO_JWT_SECRET ?? "saypro-local-dev-secret");
+  await new Promise((resolve) => cognito.server.listen(0, "127.0.0.1", resolve));
+  const authPort = cognito.server.address().port;
+  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const server = spawn(
+    local,
+    ["serve", "--memory", "--addr", `127.0.0.1:${port}`, "--console-dir", "dist/console",
+      "--cognito-domain", `http://127.0.0.1:${authPort}`, "--cognito-client-id", "console-e2e"],
+    { stdio: "ignore" },
+  );
+  try {
+    const site = `http://127.0.0.1:${port}`;
+    for (let tries = 0; ; tries += 1) {
+      const up = await fetch(`${site}/openapi.json`).then((r) => r.ok, () => false);
+      if (up) break;
+      assert.ok(tries < 100, "the Cognito dev server did not start");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await page.goto(`${site}/console/`);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("heading", { name: "Queue" }).waitFor();
+    assert.equal(new URL(page.url()).search, "", "the code is not left in the address");
+    await page.getByText("Cognito Agent").waitFor();
+    // Issued for 63 seconds, refreshed a minute before: within a few seconds.
+    for (let tries = 0; !cognito.grants.includes("refresh_token"); tries += 1) {
+      assert.ok(tries < 50, `no refresh: ${cognito.grants}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.deepEqual(cognito.grants.slice(0, 2), ["authorization_code", "refresh_token"]);
+    await page.getByRole("heading", { name: "Queue" }).waitFor();
+  } finally {
+    server.kill();
+    cognito.server.close();
+  }
 });
 
 test("the demo people sign in with one click; a user without an admin role sees nothing", async (page) => {

@@ -23,6 +23,9 @@ pub struct Site {
     /// The dev server's own address (`http://127.0.0.1:3000`).
     pub base_url: String,
     pub secret: String,
+    /// Sign in with a Cognito user pool's Hosted UI instead of the demo people: its
+    /// origin and the console's app client id.
+    pub cognito: Option<(String, String)>,
 }
 
 /// The console's routes (not the API's: they are not in the OpenAPI document).
@@ -42,9 +45,14 @@ pub fn router(site: Site) -> axum::Router {
 /// socket. No inline script or style, no other origin, no framing.
 fn policy(site: &Site) -> String {
     let socket = site.base_url.replacen("http", "ws", 1);
+    // The Hosted UI's token endpoint, where the console exchanges its code.
+    let auth = site
+        .cognito
+        .as_ref()
+        .map_or("", |(domain, _)| domain.as_str());
     format!(
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; \
-         connect-src 'self' {socket}; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+         connect-src 'self' {socket} {auth}; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     )
 }
 
@@ -79,8 +87,19 @@ async fn index(Extension(site): Extension<Arc<Site>>) -> Response {
 }
 
 /// The settings the page reads first: the API is this server; sign-in offers the demo
-/// people (tokens for 12 hours) and a pasted token.
+/// people (tokens for 12 hours) and a pasted token, or the Cognito Hosted UI.
 async fn config(Extension(site): Extension<Arc<Site>>) -> Response {
+    if let Some((domain, client_id)) = &site.cognito {
+        let redirect = format!("{}/console/", site.base_url);
+        let sign_in = json!({"kind": "cognito", "domain": domain, "client_id": client_id, "redirect_uri": redirect});
+        let settings = json!({"api": "", "sign_in": sign_in});
+        return served(
+            &site,
+            "application/json",
+            "no-store",
+            settings.to_string().into_bytes(),
+        );
+    }
     let now = SystemClock.now();
     let demo: Vec<_> = demo::PEOPLE
         .iter()

@@ -41,6 +41,13 @@ enum Command {
         /// The admin console's build, served at /console/.
         #[arg(long, env = "SAYPRO_CONSOLE_DIR", default_value = "web/dist/console")]
         console_dir: PathBuf,
+        /// Sign in to the console with this Cognito Hosted UI (its origin) instead of the
+        /// demo people; with --cognito-client-id.
+        #[arg(long, env = "SAYPRO_COGNITO_DOMAIN", requires = "cognito_client_id")]
+        cognito_domain: Option<String>,
+        /// The console's app client id in that user pool.
+        #[arg(long, env = "SAYPRO_COGNITO_CLIENT_ID", requires = "cognito_domain")]
+        cognito_client_id: Option<String>,
         /// Minutes a message's email waits to be read in the app first (0: at once).
         #[arg(long, env = "SAYPRO_EMAIL_DELAY_MINUTES", default_value_t = common::domain::preferences::DEFAULT_EMAIL_DELAY_MINUTES)]
         email_delay_minutes: i64,
@@ -121,6 +128,8 @@ async fn main() -> anyhow::Result<()> {
             memory,
             demo,
             console_dir,
+            cognito_domain,
+            cognito_client_id,
             email_delay_minutes,
         } => {
             init_tracing();
@@ -158,6 +167,7 @@ async fn main() -> anyhow::Result<()> {
                 dir: console_dir,
                 base_url: base_url.clone(),
                 secret: cli.secret.clone(),
+                cognito: cognito_domain.zip(cognito_client_id),
             });
             tracing::info!(
                 "SayPro messaging listening on {base_url} ({where_}); the console: {base_url}/console/"

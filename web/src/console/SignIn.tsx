@@ -1,5 +1,6 @@
 // Signing in: locally, the demo people and a field for a pasted token.
 import { useState } from "preact/hooks";
+import { authorizeUrl } from "./cognito";
 import type { Config } from "./config";
 import { type Session, signIn } from "./session";
 
@@ -11,7 +12,22 @@ export function SignIn({ config, onSignedIn }: { config: Config; onSignedIn: (s:
     if (session) onSignedIn(session);
     else setError("That token cannot be read, or it has expired.");
   };
-  const demo = config.sign_in.kind === "local" ? config.sign_in.demo : [];
+  if (config.sign_in.kind === "cognito") {
+    const cognito = config.sign_in;
+    return (
+      <main class="sign-in">
+        <h1>SayPro messaging console</h1>
+        <p>Sign in with your SayPro staff account.</p>
+        <button
+          type="button"
+          onClick={() => void authorizeUrl(cognito).then((url) => location.assign(url))}
+        >
+          Sign in
+        </button>
+      </main>
+    );
+  }
+  const demo = config.sign_in.demo;
   return (
     <main class="sign-in">
       <h1>SayPro messaging console</h1>

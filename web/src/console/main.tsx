@@ -9,7 +9,8 @@ import { AuditLog, HeldQueue, Reports } from "./Moderation";
 import { Queue } from "./Queue";
 import { SearchPage } from "./SearchPage";
 import { SHORTCUTS, typingInField } from "./shortcuts";
-import { type Session, restore, rolesOf, signOut } from "./session";
+import { completeSignIn, forget, logoutUrl, refresh } from "./cognito";
+import { type Session, restore, rolesOf, signIn, signOut } from "./session";
 import { SignIn } from "./SignIn";
 
 /** The page the hash names: `#/` the queue, `#/c/<id>` a conversation. */
@@ -194,8 +195,34 @@ function Console({ config, session, onSignOut }: { config: Config; session: Sess
   );
 }
 
-function App({ config }: { config: Config }) {
-  const [session, setSession] = useState<Session | null>(restore());
+/** The session after a Cognito return, a refresh, or what this tab kept. */
+async function startSession(config: Config): Promise<Session | null> {
+  if (config.sign_in.kind !== "cognito") return restore();
+  const returned = await completeSignIn(config.sign_in, location.search);
+  if (returned) {
+    history.replaceState(null, "", location.pathname + location.hash);
+    return signIn(returned.id_token);
+  }
+  return restore() ?? (await refresh(config.sign_in).then((t) => (t ? signIn(t.id_token) : null)));
+}
+
+function App({ config, initial }: { config: Config; initial: Session | null }) {
+  const [session, setSession] = useState<Session | null>(initial);
+  const cognito = config.sign_in.kind === "cognito" ? config.sign_in : null;
+  useEffect(() => {
+    // A minute before the token expires: a fresh one from Cognito, or signed out.
+    const exp = session?.claims.exp;
+    if (!session || exp === undefined) return;
+    const wait = Math.max(0, exp * 1000 - Date.now() - 60_000);
+    const timer = setTimeout(() => {
+      void (cognito ? refresh(cognito) : Promise.resolve(null)).then((tokens) => {
+        const next = tokens ? signIn(tokens.id_token) : null;
+        if (!next) signOut();
+        setSession(next);
+      });
+    }, wait);
+    return () => clearTimeout(timer);
+  }, [session, cognito]);
   if (!session) return <SignIn config={config} onSignedIn={setSession} />;
   return (
     <Console
@@ -204,6 +231,10 @@ function App({ config }: { config: Config }) {
       onSignOut={() => {
         signOut();
         setSession(null);
+        if (cognito) {
+          forget();
+          location.assign(logoutUrl(cognito));
+        }
       }}
     />
   );
@@ -212,7 +243,7 @@ function App({ config }: { config: Config }) {
 const root = document.getElementById("app");
 if (root) {
   loadConfig()
-    .then((config) => render(<App config={config} />, root))
+    .then(async (config) => render(<App config={config} initial={await startSession(config)} />, root))
     .catch((error: unknown) => {
       root.textContent = error instanceof Error ? error.message : "The console could not start.";
     });
