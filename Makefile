@@ -1,5 +1,5 @@
 # The two commands of the README, and the benchmark.
-.PHONY: run test bench
+.PHONY: run test bench deploy-web
 
 # Run the whole system locally: every route on 127.0.0.1:3000, the admin console at
 # /console/, demo data, data in ./.saypro-data.
@@ -16,3 +16,7 @@ test:
 bench:
 	cargo build --release -p local -p bench
 	target/release/bench
+
+# Put the admin console on AWS (the stack deployed with SAM first): STACK=<stack name>.
+deploy-web:
+	bash infra/deploy-web.sh
