@@ -9,7 +9,7 @@
 # Needs the AWS CLI with credentials for the stack's account, and Node.js.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-: "${STACK:?set STACK to the deployed stack's name}"
+: "${STACK:?set STACK to the name of the deployed stack}"
 
 output() {
     aws cloudformation describe-stacks --stack-name "$STACK" \
