@@ -79,6 +79,7 @@ API="$server_url" bash infra/check-examples.sh
 echo "== the console in headless Chromium, against the same server (screenshots in target/)"
 (cd web && SAYPRO_URL="$server_url" LOCAL=../target/debug/local node e2e/run.mjs)
 
-echo "== cfn-lint template.yaml"
+echo "== cfn-lint template.yaml, and the project's shell scripts parse"
 .venv/bin/cfn-lint template.yaml
+for script in infra/*.sh .ci/run; do bash -n "$script"; done
 echo "== all checks passed"

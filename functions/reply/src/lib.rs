@@ -20,7 +20,7 @@ use common::domain::routing::RoutingRules;
 use common::domain::safety::SafetyPolicy;
 use common::domain::sla_policy::SlaPolicyConfig;
 use common::domain::webhook::Delivery;
-use common::domain::{Category, Status};
+use common::domain::{Category, Priority, Status};
 use common::http::{
     Authenticated, Conflict, IdempotencyHeader, JsonBody, MessagesQuery, NotFound, Params, Routes,
 };
@@ -51,6 +51,7 @@ pub fn routes() -> Routes {
         .on(Access::Admin, routes!(queue))
         .on(Access::AdminOrModerator, routes!(admin_search))
         .on(Access::Admin, routes!(get_conversation))
+        .on(Access::Admin, routes!(user_conversations))
         .on(Access::Admin, routes!(update_conversation))
         .on(Access::Admin, routes!(list_messages))
         .on(Access::Admin, routes!(admin_download_attachment))
@@ -225,6 +226,8 @@ struct QueueQuery {
     team: Option<Team>,
     #[param(inline)]
     category: Option<Category>,
+    #[param(inline)]
+    priority: Option<Priority>,
     assignee: Option<String>,
     #[serde(default)]
     #[param(inline)]
@@ -295,6 +298,28 @@ async fn admin_search(
     ))
 }
 
+/// A user's support conversations that the caller works (all for seniors and
+/// managers), the newest first: "the user's other conversations" beside one.
+#[utoipa::path(
+    get,
+    path = "/v1/admin/users/{id}/conversations",
+    operation_id = "userConversations",
+    tag = "admins",
+    params(("id" = String, Path, description = "The user's id"), PageQuery),
+    responses(
+        (status = 200, description = "A page", body = Page<ConversationView>),
+    )
+)]
+async fn user_conversations(
+    State(app): State<AppState>,
+    Authenticated(caller): Authenticated,
+    Path(id): Path<String>,
+    Params(query): Params<PageQuery>,
+) -> HttpResult<impl IntoResponse> {
+    let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
+    Ok(Json(app.user_conversations(&caller, &id, page).await?))
+}
+
 /// The queue of the caller's teams (all teams for seniors and managers).
 #[utoipa::path(
     get,
@@ -316,6 +341,7 @@ async fn queue(
         status: query.status,
         team: query.team,
         category: query.category,
+        priority: query.priority,
         assignee: query.assignee,
         sort: query.sort,
     };

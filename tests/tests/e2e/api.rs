@@ -466,6 +466,16 @@ async fn the_queue_filters_sorts_and_merges_teams_page_by_page() {
         .get("/v1/admin/conversations?category=complaint", &sam)
         .await;
     assert_eq!(ids(&complaints), [complaint.as_str()]);
+    let (_, urgent) = app
+        .get("/v1/admin/conversations?priority=urgent", &sam)
+        .await;
+    assert_eq!(ids(&urgent), [account.as_str()]);
+    // Alice's other conversations, as the support team sees them: its own only, newest first.
+    let (_, hers) = app.get("/v1/admin/users/alice/conversations", &sam).await;
+    assert_eq!(
+        ids(&hers),
+        [account.clone(), complaint.clone(), general.clone()]
+    );
     app.patch(
         &format!("/v1/admin/conversations/{general}"),
         &sam,

@@ -324,6 +324,13 @@ fn routes(w: &World) -> Vec<(Method, &'static str, String, Option<Value>, Access
         ),
         (
             M::GET,
+            "/v1/admin/users/{id}/conversations",
+            "/v1/admin/users/alice/conversations".into(),
+            None,
+            Admin,
+        ),
+        (
+            M::GET,
             "/v1/conversations/{id}/messages",
             format!("/v1/conversations/{d}/messages"),
             None,

@@ -864,6 +864,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/users/{id}/conversations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A user's support conversations that the caller works (all for seniors and
+         *     managers), the newest first: "the user's other conversations" beside one.
+         * @description For: admins (groups agent, senior or manager).
+         */
+        get: operations["userConversations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/users/{id}/unblock": {
         parameters: {
             query?: never;
@@ -3956,6 +3977,7 @@ export interface operations {
                 status?: "open" | "pending" | "resolved";
                 team?: "support" | "sales" | "technical" | "billing";
                 category?: "general" | "complaint" | "technical" | "payment" | "account";
+                priority?: "normal" | "urgent";
                 assignee?: string;
                 sort?: "due" | "recent";
             };
@@ -5004,6 +5026,36 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    userConversations: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The user's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Conversation"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             500: components["responses"]["Internal"];
         };
     };

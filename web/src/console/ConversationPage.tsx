@@ -2,6 +2,7 @@
 // status. Nothing typed is lost when a send fails; the text stays until it is sent.
 import { useEffect, useState } from "preact/hooks";
 import { type Api, type Conversation, type Message, type Schemas, errorMessage } from "../api/client";
+import { Sidebar } from "./Sidebar";
 import { slaBadge } from "./sla";
 import { matching, slashFilter, type Template } from "./templates";
 
@@ -162,6 +163,7 @@ export function ConversationPage({
   }
   const badge = slaBadge(conversation.sla, now);
   return (
+    <div class="with-sidebar">
     <main class="conversation">
       <p>
         <a href="#/">← Queue</a>
@@ -320,6 +322,8 @@ export function ConversationPage({
         </span>
       </form>
     </main>
+    <Sidebar api={api} conversation={conversation} version={version} />
+    </div>
   );
 }
 

@@ -9,12 +9,32 @@ export interface Filters {
   team: "" | "support" | "sales" | "technical" | "billing";
   category: "" | "general" | "payment" | "technical" | "complaint" | "account";
   assignee: "" | "me" | "none";
+  priority: "" | "normal" | "urgent";
 }
 
-export const DEFAULT_FILTERS: Filters = { status: "open", team: "", category: "", assignee: "" };
+export const DEFAULT_FILTERS: Filters = { status: "open", team: "", category: "", assignee: "", priority: "" };
+
+/** Saved views: named filters, kept in this browser. */
+const VIEWS = "saypro.console.views";
+
+export function savedViews(): Record<string, Filters> {
+  try {
+    return JSON.parse(localStorage.getItem(VIEWS) ?? "{}") as Record<string, Filters>;
+  } catch {
+    return {};
+  }
+}
+
+function saveView(name: string, filters: Filters): Record<string, Filters> {
+  const views = { ...savedViews(), [name]: filters };
+  localStorage.setItem(VIEWS, JSON.stringify(views));
+  return views;
+}
 
 export function Queue({ api, version, now }: { api: Api; version: number; now: Date }) {
   const [filters, setFilters] = useState<Filters>(DEFAULT_FILTERS);
+  const [views, setViews] = useState(savedViews());
+  const [viewName, setViewName] = useState("");
   const [rows, setRows] = useState<Conversation[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
@@ -23,6 +43,7 @@ export function Queue({ api, version, now }: { api: Api; version: number; now: D
     if (filters.team) query.team = filters.team;
     if (filters.category) query.category = filters.category;
     if (filters.assignee) query.assignee = filters.assignee;
+    if (filters.priority) query.priority = filters.priority;
     void api.GET("/v1/admin/conversations", { params: { query } }).then(({ data, error }) => {
       if (!current) return;
       if (data) {
@@ -74,6 +95,34 @@ export function Queue({ api, version, now }: { api: Api; version: number; now: D
             <option value="none">Nobody</option>
           </select>
         </label>
+        <label>
+          Priority
+          <select value={filters.priority} onChange={choose("priority")}>
+            <option value="">Any</option>
+            <option value="urgent">Urgent</option>
+            <option value="normal">Normal</option>
+          </select>
+        </label>
+      </form>
+      <form
+        class="views"
+        aria-label="Saved views"
+        onSubmit={(event) => {
+          event.preventDefault();
+          if (viewName.trim()) setViews(saveView(viewName.trim(), filters));
+          setViewName("");
+        }}
+      >
+        {Object.entries(views).map(([name, saved]) => (
+          <button type="button" key={name} onClick={() => setFilters({ ...DEFAULT_FILTERS, ...saved })}>
+            {name}
+          </button>
+        ))}
+        <label>
+          Save these filters as
+          <input value={viewName} onInput={(e) => setViewName(e.currentTarget.value)} />
+        </label>
+        <button type="submit">Save view</button>
       </form>
       {error && (
         <p role="alert" class="error">

@@ -38,6 +38,7 @@ pub struct QueueFilter {
     pub status: Option<Status>,
     pub team: Option<Team>,
     pub category: Option<Category>,
+    pub priority: Option<Priority>,
     /// `me`, `none`, or a user id.
     pub assignee: Option<String>,
     pub sort: QueueSort,
@@ -116,6 +117,9 @@ impl App {
         let mut filters = Vec::new();
         if let Some(category) = filter.category {
             filters.push(Filter::Equals("category".into(), serde_value(&category)?));
+        }
+        if let Some(priority) = filter.priority {
+            filters.push(Filter::Equals("priority".into(), serde_value(&priority)?));
         }
         match filter.assignee.as_deref() {
             None => {}
@@ -210,6 +214,35 @@ impl App {
             ADMIN_SIDE,
             self.clock.now(),
         ))
+    }
+
+    /// A user's support conversations that the caller works, the newest first (one
+    /// query of the user's inbox rows; a page holds those the caller may see).
+    #[instrument(skip_all, fields(caller = caller.id(), user = user))]
+    pub async fn user_conversations(
+        &self,
+        caller: &Caller,
+        user: &str,
+        page: PageRequest,
+    ) -> ApiResult<Page<ConversationView>> {
+        caller.require_admin()?;
+        let user = validate::id("id", user)?;
+        let query = Query::partition(Index::Table, store::keys::user_partition(&user))
+            .sort(store::table::SortKey::BeginsWith(
+                store::keys::INBOX_ROW_PREFIX.into(),
+            ))
+            .descending(true)
+            .start(page.cursor.map(|c| c.0));
+        let (rows, next) = store::page(self.table.as_ref(), query, page.limit).await?;
+        let now = self.clock.now();
+        let mut views = Vec::new();
+        for row in rows {
+            let conversation: Conversation = from_item(row)?;
+            if admin_may_see(caller, &conversation) {
+                views.push(ConversationView::new(&conversation, ADMIN_SIDE, now));
+            }
+        }
+        Ok(Page::new(views, next))
     }
 
     #[instrument(skip_all, fields(caller = caller.id(), conversation = id))]
