@@ -2,6 +2,7 @@
 // status. Nothing typed is lost when a send fails; the text stays until it is sent.
 import { useEffect, useState } from "preact/hooks";
 import { type Api, type Conversation, type Message, type Schemas, errorMessage } from "../api/client";
+import { Attachments } from "./Attachments";
 import { Sidebar } from "./Sidebar";
 import { slaBadge } from "./sla";
 import { matching, slashFilter, type Template } from "./templates";
@@ -250,6 +251,7 @@ export function ConversationPage({
               {m.sender_id} · <time dateTime={m.created_at}>{new Date(m.created_at).toLocaleString()}</time>
             </p>
             <p class="body">{m.body}</p>
+            <Attachments api={api} conversation={id} message={m} />
           </li>
         ))}
       </ol>

@@ -36,6 +36,9 @@ export function Queue({ api, version, now }: { api: Api; version: number; now: D
   const [views, setViews] = useState(savedViews());
   const [viewName, setViewName] = useState("");
   const [rows, setRows] = useState<Conversation[] | null>(null);
+  const [next, setNext] = useState<string | null>(null);
+  /** How many pages are shown: a live refresh re-reads as many. */
+  const [pages, setPages] = useState(1);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     let current = true;
@@ -44,19 +47,31 @@ export function Queue({ api, version, now }: { api: Api; version: number; now: D
     if (filters.category) query.category = filters.category;
     if (filters.assignee) query.assignee = filters.assignee;
     if (filters.priority) query.priority = filters.priority;
-    void api.GET("/v1/admin/conversations", { params: { query } }).then(({ data, error }) => {
-      if (!current) return;
-      if (data) {
-        setRows(data.items);
-        setError(null);
-      } else setError(errorMessage(error, "The queue could not be read."));
-    });
+    const read = (cursor: string | null) =>
+      api.GET("/v1/admin/conversations", { params: { query: cursor ? { ...query, cursor } : query } });
+    void (async () => {
+      const all: Conversation[] = [];
+      let cursor: string | null = null;
+      for (let page = 0; page < pages; page += 1) {
+        const { data, error }: Awaited<ReturnType<typeof read>> = await read(cursor);
+        if (!current) return;
+        if (!data) return setError(errorMessage(error, "The queue could not be read."));
+        all.push(...data.items);
+        cursor = data.next_cursor ?? null;
+        if (!cursor) break;
+      }
+      setRows(all);
+      setNext(cursor);
+      setError(null);
+    })();
     return () => {
       current = false;
     };
-  }, [api, filters, version]);
-  const choose = (field: keyof Filters) => (event: Event) =>
+  }, [api, filters, version, pages]);
+  const choose = (field: keyof Filters) => (event: Event) => {
     setFilters({ ...filters, [field]: (event.currentTarget as HTMLSelectElement).value });
+    setPages(1);
+  };
   return (
     <main>
       <h1>Queue</h1>
@@ -164,6 +179,11 @@ export function Queue({ api, version, now }: { api: Api; version: number; now: D
             })}
           </tbody>
         </table>
+      )}
+      {next && (
+        <button type="button" onClick={() => setPages(pages + 1)}>
+          Show more
+        </button>
       )}
     </main>
   );
