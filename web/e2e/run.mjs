@@ -51,6 +51,13 @@ async function accessible(page, what) {
   assert.deepEqual(found, [], `${what}: accessibility violations`);
 }
 
+/** Signs in on the console's page with a pasted token, as a person would. */
+async function signInAs(page, bearer) {
+  await page.goto(`${base}/console/`);
+  await page.getByLabel("Token").fill(bearer);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+}
+
 const tests = [];
 const test = (name, run) => tests.push({ name, run });
 
@@ -120,9 +127,7 @@ test("a photo a user sent is previewed, and offered for download", async (page) 
     body: `Here it is (${run})`,
     attachments: [ticket.id],
   });
-  await page.goto(`${base}/console/`);
-  await page.getByLabel("Token").fill(token("e2e-sam", ["agent", "team-support"]));
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await signInAs(page, token("e2e-sam", ["agent", "team-support"]));
   await page.goto(`${base}/console/#/c/${created.conversation.id}`);
   await page.getByRole("img", { name: "bakkie.png (attached image)" }).waitFor();
   await page.getByRole("button", { name: /Download bakkie.png/ }).waitFor();
@@ -137,9 +142,7 @@ test("search from the top bar finds a conversation, its words marked", async (pa
     subject: `My listing photos ${run}`,
     body: `The photos of my Corolla${run} will not upload`,
   });
-  await page.goto(`${base}/console/`);
-  await page.getByLabel("Token").fill(token("e2e-sam", ["agent", "team-support"]));
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await signInAs(page, token("e2e-sam", ["agent", "team-support"]));
   await page.getByLabel("Search conversations").fill(`COROLLA${run}`);
   await page.getByRole("button", { name: "Search" }).click();
   // Indexed from the stream within moments: search again until it is there.
@@ -165,9 +168,7 @@ test("two admins on one conversation see each other and the typing; assigning; S
   });
   const id = created.conversation.id;
   const signIn = async (p, bearer) => {
-    await p.goto(`${base}/console/`);
-    await p.getByLabel("Token").fill(bearer);
-    await p.getByRole("button", { name: "Sign in", exact: true }).click();
+    await signInAs(p, bearer);
     await p.goto(`${base}/console/#/c/${id}`);
     await p.getByText(`Can someone help? (${run})`).waitFor();
   };
@@ -209,9 +210,7 @@ test("a moderator releases a held message, which then reaches the conversation",
     body: JSON.stringify({ body: `I am away, pay a deposit first to hold it and my courier brings it ${run}` }),
   });
   assert.equal(held.status, 202, "the filter holds it");
-  await page.goto(`${base}/console/`);
-  await page.getByLabel("Token").fill(token("e2e-mpho", ["moderator"]));
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await signInAs(page, token("e2e-mpho", ["moderator"]));
   const item = page.getByRole("listitem").filter({ hasText: `my courier brings it ${run}` });
   await item.waitFor();
   await accessible(page, "held messages");
@@ -233,9 +232,7 @@ test("an SLA badge turns red once the SLA check finds the clock breached", async
     subject,
     body: `I was charged twice (${run})`,
   });
-  await page.goto(`${base}/console/`);
-  await page.getByLabel("Token").fill(token("e2e-sue", ["senior"]));
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await signInAs(page, token("e2e-sue", ["senior"]));
   const row = page.getByRole("row").filter({ hasText: subject });
   await row.getByText(/left$/).waitFor();
   // Urgent: 4 hours. The check, run as if 5 hours later, breaches and escalates it.
@@ -259,9 +256,7 @@ test("keyboard: ? lists the shortcuts, e resolves and opens the next conversatio
     subject: `First of two ${run}`,
     body: `One (${run})`,
   });
-  await page.goto(`${base}/console/`);
-  await page.getByLabel("Token").fill(token("e2e-sam", ["agent", "team-support"]));
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await signInAs(page, token("e2e-sam", ["agent", "team-support"]));
   await page.goto(`${base}/console/#/c/${first.conversation.id}`);
   await page.getByText(`One (${run})`).waitFor();
   await page.keyboard.press("?");
@@ -393,9 +388,7 @@ test("nothing typed in the reply box is lost when a send fails", async (page, al
     subject: `A question that will be resolved ${run}`,
     body: `Is this the right place? (${run})`,
   });
-  await page.goto(`${base}/console/`);
-  await page.getByLabel("Token").fill(token("e2e-sam", ["agent", "team-support"]));
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await signInAs(page, token("e2e-sam", ["agent", "team-support"]));
   await page.goto(`${base}/console/#/c/${created.conversation.id}`);
   await page.getByText(`Is this the right place? (${run})`).waitFor();
   // A reply past the 5,000-character limit is refused: the message says why, the text stays.
@@ -425,9 +418,7 @@ test("weight and speed: the console's JavaScript gzipped, and the queue's larges
       ),
     );
   }
-  await page.goto(`${base}/console/`);
-  await page.getByLabel("Token").fill(token("e2e-sue", ["senior"]));
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await signInAs(page, token("e2e-sue", ["senior"]));
   await page.getByRole("heading", { name: "Queue" }).waitFor();
   const lcp = await page.evaluate(
     () =>

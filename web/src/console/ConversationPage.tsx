@@ -1,6 +1,8 @@
 // One conversation: its messages (internal notes set apart), the reply box, and its
 // status. Nothing typed is lost when a send fails; the text stays until it is sent.
 import { useEffect, useState } from "preact/hooks";
+import { CATEGORIES } from "./labels";
+import { Choice, ErrorLine } from "./parts";
 import { type Api, type Conversation, type Message, type Schemas, errorMessage } from "../api/client";
 import { Attachments } from "./Attachments";
 import { Sidebar } from "./Sidebar";
@@ -193,28 +195,18 @@ export function ConversationPage({
               ))}
           </select>
         </label>
-        <label>
-          Priority
-          <select
-            value={conversation.priority}
-            onChange={(e) => void change({ priority: e.currentTarget.value as Conversation["priority"] })}
-          >
-            {["normal", "urgent"].map((p) => (
-              <option value={p}>{p}</option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Category
-          <select
-            value={conversation.category}
-            onChange={(e) => void change({ category: e.currentTarget.value as Conversation["category"] })}
-          >
-            {["general", "payment", "technical", "complaint", "account"].map((c) => (
-              <option value={c}>{c}</option>
-            ))}
-          </select>
-        </label>
+        <Choice
+          label="Priority"
+          value={conversation.priority}
+          onChange={(value) => void change({ priority: value as Conversation["priority"] })}
+          options={[["normal", "normal"], ["urgent", "urgent"]]}
+        />
+        <Choice
+          label="Category"
+          value={conversation.category}
+          onChange={(value) => void change({ category: value as Conversation["category"] })}
+          options={CATEGORIES.map((c): [string, string] => [c, c])}
+        />
       </form>
       {presence.viewing.length > 0 && (
         <p class="presence" aria-live="polite">
@@ -261,11 +253,7 @@ export function ConversationPage({
           {presence.typing.join(", ")} {presence.typing.length === 1 ? "is" : "are"} typing…
         </p>
       )}
-      {error && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <ErrorLine message={error} />
       <form class="reply" onSubmit={(e) => void send(e)}>
         <label for="reply">Reply</label>
         {chosen ? (

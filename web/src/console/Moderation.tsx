@@ -1,6 +1,7 @@
 // The moderators' pages: messages the abuse filter held (release or reject), reports
 // (read in context, close with an outcome), and the audit log.
 import { useEffect, useState } from "preact/hooks";
+import { ErrorLine } from "./parts";
 import { type Api, type Schemas, errorMessage } from "../api/client";
 
 type Held = Schemas["Held"];
@@ -34,11 +35,7 @@ export function HeldQueue({ api }: { api: Api }) {
   return (
     <main>
       <h1>Held messages</h1>
-      {error && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <ErrorLine message={error} />
       {items && items.length === 0 && <p>No message is waiting.</p>}
       <ol class="held">
         {items?.map((held) => (
@@ -99,11 +96,7 @@ export function Reports({ api }: { api: Api }) {
   return (
     <main>
       <h1>Reports</h1>
-      {error && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <ErrorLine message={error} />
       {items && items.length === 0 && <p>No report is open.</p>}
       <ol class="reports">
         {items?.map((report) => (
@@ -152,11 +145,7 @@ export function AuditLog({ api }: { api: Api }) {
   return (
     <main>
       <h1>Audit log</h1>
-      {error && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <ErrorLine message={error} />
       <table class="queue">
         <thead>
           <tr>

@@ -2,6 +2,8 @@
 // badges that count down, updated live.
 import { useEffect, useState } from "preact/hooks";
 import { type Api, type Conversation, errorMessage } from "../api/client";
+import { CATEGORIES, TEAMS } from "./labels";
+import { Choice, ErrorLine } from "./parts";
 import { slaBadge } from "./sla";
 
 export interface Filters {
@@ -68,56 +70,44 @@ export function Queue({ api, version, now }: { api: Api; version: number; now: D
       current = false;
     };
   }, [api, filters, version, pages]);
-  const choose = (field: keyof Filters) => (event: Event) => {
-    setFilters({ ...filters, [field]: (event.currentTarget as HTMLSelectElement).value });
+  const choose = (field: keyof Filters) => (value: string) => {
+    setFilters({ ...filters, [field]: value });
     setPages(1);
   };
   return (
     <main>
       <h1>Queue</h1>
       <form class="filters" aria-label="Filters">
-        <label>
-          Status
-          <select value={filters.status} onChange={choose("status")}>
-            <option value="open">Open</option>
-            <option value="pending">Pending</option>
-            <option value="resolved">Resolved</option>
-          </select>
-        </label>
-        <label>
-          Team
-          <select value={filters.team} onChange={choose("team")}>
-            <option value="">All my teams</option>
-            {["support", "sales", "technical", "billing"].map((t) => (
-              <option value={t}>{t}</option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Category
-          <select value={filters.category} onChange={choose("category")}>
-            <option value="">Any</option>
-            {["general", "payment", "technical", "complaint", "account"].map((c) => (
-              <option value={c}>{c}</option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Assignee
-          <select value={filters.assignee} onChange={choose("assignee")}>
-            <option value="">Anyone</option>
-            <option value="me">Me</option>
-            <option value="none">Nobody</option>
-          </select>
-        </label>
-        <label>
-          Priority
-          <select value={filters.priority} onChange={choose("priority")}>
-            <option value="">Any</option>
-            <option value="urgent">Urgent</option>
-            <option value="normal">Normal</option>
-          </select>
-        </label>
+        <Choice
+          label="Status"
+          value={filters.status}
+          onChange={choose("status")}
+          options={[["open", "Open"], ["pending", "Pending"], ["resolved", "Resolved"]]}
+        />
+        <Choice
+          label="Team"
+          value={filters.team}
+          onChange={choose("team")}
+          options={[["", "All my teams"], ...TEAMS.map((t): [string, string] => [t, t])]}
+        />
+        <Choice
+          label="Category"
+          value={filters.category}
+          onChange={choose("category")}
+          options={[["", "Any"], ...CATEGORIES.map((c): [string, string] => [c, c])]}
+        />
+        <Choice
+          label="Assignee"
+          value={filters.assignee}
+          onChange={choose("assignee")}
+          options={[["", "Anyone"], ["me", "Me"], ["none", "Nobody"]]}
+        />
+        <Choice
+          label="Priority"
+          value={filters.priority}
+          onChange={choose("priority")}
+          options={[["", "Any"], ["urgent", "Urgent"], ["normal", "Normal"]]}
+        />
       </form>
       <form
         class="views"
@@ -139,11 +129,7 @@ export function Queue({ api, version, now }: { api: Api; version: number; now: D
         </label>
         <button type="submit">Save view</button>
       </form>
-      {error && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <ErrorLine message={error} />
       {rows && rows.length === 0 && <p>Nothing here: the queue is clear.</p>}
       {rows && rows.length > 0 && (
         <table class="queue">

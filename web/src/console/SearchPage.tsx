@@ -1,6 +1,7 @@
 // Search results from the top bar: the team's conversations matching what was typed,
 // each with its snippet, matched words marked.
 import { useEffect, useState } from "preact/hooks";
+import { ErrorLine } from "./parts";
 import { type Api, type Schemas, errorMessage } from "../api/client";
 import { pieces } from "./highlight";
 
@@ -26,11 +27,7 @@ export function SearchPage({ api, q }: { api: Api; q: string }) {
   return (
     <main>
       <h1>Search: {q}</h1>
-      {error && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <ErrorLine message={error} />
       {hits && hits.length === 0 && <p>Nothing found.</p>}
       {hits && hits.length > 0 && (
         <ol class="results">
