@@ -4,6 +4,7 @@
 # Run the whole system locally: every route on 127.0.0.1:3000, the admin console at
 # /console/, demo data, data in ./.saypro-data.
 run:
+	bash infra/bootstrap.sh
 	cd web && npm ci --no-audit --no-fund --loglevel=error && npm run build
 	cargo run -p local -- serve --demo
 
