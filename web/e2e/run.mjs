@@ -223,6 +223,32 @@ test("a moderator releases a held message, which then reaches the conversation",
   await page.getByRole("cell", { name: "held.released" }).first().waitFor();
 });
 
+test("a moderator blocks a user, whose messages are then refused, and unblocks them", async (page) => {
+  const user = token(`e2e-spammer-${run}`);
+  const created = await api("POST", "/v1/conversations", user, {
+    type: "support",
+    category: "general",
+    subject: `Spam ${run}`,
+    body: `First (${run})`,
+  });
+  await signInAs(page, token("e2e-mpho", ["moderator"]));
+  await page.getByRole("link", { name: "Users" }).click();
+  await page.getByLabel("User id").fill(`e2e-spammer-${run}`);
+  await page.getByLabel("Why block them").fill("Repeated spam");
+  await page.getByRole("button", { name: "Block", exact: true }).click();
+  await page.getByRole("status").filter({ hasText: "is blocked" }).waitFor();
+  await accessible(page, "users");
+  const refused = await fetch(`${base}/v1/conversations/${created.conversation.id}/messages`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${user}`, "Content-Type": "application/json" },
+    body: JSON.stringify({ body: `Again (${run})` }),
+  });
+  assert.equal(refused.status, 403, "a blocked user's message is refused");
+  await page.getByRole("button", { name: "Unblock" }).click();
+  await page.getByRole("status").filter({ hasText: "may write again" }).waitFor();
+  await api("POST", `/v1/conversations/${created.conversation.id}/messages`, user, { body: `Sorry (${run})` });
+});
+
 test("an SLA badge turns red once the SLA check finds the clock breached", async (page) => {
   const user = token("e2e-zanele");
   const subject = `Charged twice ${run}`;

@@ -1,7 +1,7 @@
 // One conversation: its messages (internal notes set apart), the reply box, and its
 // status. Nothing typed is lost when a send fails; the text stays until it is sent.
 import { useEffect, useState } from "preact/hooks";
-import { CATEGORIES } from "./labels";
+import { CATEGORIES, TEAMS } from "./labels";
 import { Choice, ErrorLine } from "./parts";
 import { type Api, type Conversation, type Message, type Schemas, errorMessage } from "../api/client";
 import { Attachments } from "./Attachments";
@@ -195,6 +195,12 @@ export function ConversationPage({
               ))}
           </select>
         </label>
+        <Choice
+          label="Team"
+          value={conversation.team ?? ""}
+          onChange={(value) => void change({ team: value as NonNullable<Conversation["team"]> })}
+          options={TEAMS.map((t): [string, string] => [t, t])}
+        />
         <Choice
           label="Priority"
           value={conversation.priority}

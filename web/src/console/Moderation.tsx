@@ -171,3 +171,60 @@ export function AuditLog({ api }: { api: Api }) {
     </main>
   );
 }
+
+/** A user: block or unblock them, or warn them (the warning arrives in their inbox). */
+export function Users({ api }: { api: Api }) {
+  const [user, setUser] = useState("");
+  const [reason, setReason] = useState("");
+  const [warning, setWarning] = useState("");
+  const [done, setDone] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const act = async (what: "block" | "unblock" | "warn") => {
+    const path = { params: { path: { id: user.trim() } } };
+    const { error } =
+      what === "block"
+        ? await api.POST("/v1/admin/users/{id}/block", { ...path, body: { reason } })
+        : what === "unblock"
+          ? await api.POST("/v1/admin/users/{id}/unblock", path)
+          : await api.POST("/v1/admin/users/{id}/warn", { ...path, body: { message: warning } });
+    if (error) {
+      setError(errorMessage(error, "That did not work."));
+      setDone(null);
+    } else {
+      setError(null);
+      setDone(what === "block" ? `${user} is blocked.` : what === "unblock" ? `${user} may write again.` : `${user} was warned.`);
+    }
+  };
+  return (
+    <main>
+      <h1>Users</h1>
+      <form class="moderate" onSubmit={(e) => e.preventDefault()}>
+        <label>
+          User id
+          <input value={user} onInput={(e) => setUser(e.currentTarget.value)} />
+        </label>
+        <label>
+          Why block them
+          <input value={reason} onInput={(e) => setReason(e.currentTarget.value)} />
+        </label>
+        <div class="actions">
+          <button type="button" onClick={() => void act("block")}>
+            Block
+          </button>
+          <button type="button" onClick={() => void act("unblock")}>
+            Unblock
+          </button>
+        </div>
+        <label>
+          Warning (arrives in their inbox, from SayPro Support)
+          <textarea rows={3} value={warning} onInput={(e) => setWarning(e.currentTarget.value)} />
+        </label>
+        <button type="button" onClick={() => void act("warn")}>
+          Warn
+        </button>
+      </form>
+      <ErrorLine message={error} />
+      {done && <p role="status">{done}</p>}
+    </main>
+  );
+}
