@@ -219,8 +219,16 @@ test("a moderator releases a held message, which then reaches the conversation",
   await item.waitFor({ state: "detached" });
   const messages = await api("GET", `/v1/conversations/${id}/messages`, user);
   assert.ok(messages.items.some((m) => m.body.endsWith(`my courier brings it ${run}`)), "released into the conversation");
+  // Reading the thread takes a reason, and the read is in the audit log.
+  await page.getByRole("link", { name: "Read a conversation" }).click();
+  await page.getByLabel("Conversation id").fill(id);
+  await page.getByLabel("Why (kept in the audit log)").fill(`checking ${run}`);
+  await page.getByRole("button", { name: "Read" }).click();
+  await page.getByText(`Is it still for sale? (${run})`).waitFor();
+  await accessible(page, "moderator read");
   await page.getByRole("link", { name: "Audit log" }).click();
   await page.getByRole("cell", { name: "held.released" }).first().waitFor();
+  await page.getByRole("cell", { name: `checking ${run}` }).waitFor();
 });
 
 test("a moderator blocks a user, whose messages are then refused, and unblocks them", async (page) => {

@@ -228,3 +228,52 @@ export function Users({ api }: { api: Api }) {
     </main>
   );
 }
+
+/** Reading any conversation, buyer–seller threads included, with a reason: audited. */
+export function ReadThread({ api }: { api: Api }) {
+  const [id, setId] = useState("");
+  const [reason, setReason] = useState("");
+  const [view, setView] = useState<Schemas["ModeratorView"] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const read = async (event: Event) => {
+    event.preventDefault();
+    const { data, error } = await api.GET("/v1/admin/moderation/conversations/{id}", {
+      params: { path: { id: id.trim() }, query: { reason } },
+    });
+    setView(data ?? null);
+    setError(data ? null : errorMessage(error, "The conversation could not be read."));
+  };
+  return (
+    <main>
+      <h1>Read a conversation</h1>
+      <form class="moderate" onSubmit={(e) => void read(e)}>
+        <label>
+          Conversation id
+          <input value={id} onInput={(e) => setId(e.currentTarget.value)} />
+        </label>
+        <label>
+          Why (kept in the audit log)
+          <input value={reason} onInput={(e) => setReason(e.currentTarget.value)} />
+        </label>
+        <button type="submit">Read</button>
+      </form>
+      <ErrorLine message={error} />
+      {view && (
+        <section aria-label="The conversation">
+          <h2>{view.conversation.subject}</h2>
+          <ol class="messages">
+            {view.messages.map((m) => (
+              <li key={m.id} class={m.hidden ? "reported" : m.sender_role}>
+                <p class="who">
+                  {m.sender_id}
+                  {m.hidden ? " · hidden by a moderator" : ""}
+                </p>
+                <p class="body">{m.body}</p>
+              </li>
+            ))}
+          </ol>
+        </section>
+      )}
+    </main>
+  );
+}

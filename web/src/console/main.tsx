@@ -5,7 +5,7 @@ import { apiClient } from "../api/client";
 import { type Config, loadConfig } from "./config";
 import { ConversationPage } from "./ConversationPage";
 import { Live } from "./live";
-import { AuditLog, HeldQueue, Reports, Users } from "./Moderation";
+import { AuditLog, HeldQueue, ReadThread, Reports, Users } from "./Moderation";
 import { Queue } from "./Queue";
 import { SearchPage } from "./SearchPage";
 import { SHORTCUTS, typingInField } from "./shortcuts";
@@ -132,6 +132,7 @@ function Console({ config, session, onSignOut }: { config: Config; session: Sess
               <a href="#/held">Held</a>
               <a href="#/reports">Reports</a>
               <a href="#/users">Users</a>
+              <a href="#/read">Read a conversation</a>
               <a href="#/audit">Audit log</a>
             </>
           )}
@@ -168,6 +169,8 @@ function Console({ config, session, onSignOut }: { config: Config; session: Sess
         <HeldQueue api={api} />
       ) : route === "#/reports" && roles.moderator ? (
         <Reports api={api} />
+      ) : route === "#/read" && roles.moderator ? (
+        <ReadThread api={api} />
       ) : route === "#/users" && roles.moderator ? (
         <Users api={api} />
       ) : route === "#/audit" && roles.moderator ? (
