@@ -257,6 +257,33 @@ test("a moderator blocks a user, whose messages are then refused, and unblocks t
   await api("POST", `/v1/conversations/${created.conversation.id}/messages`, user, { body: `Sorry (${run})` });
 });
 
+test("the safety policy: a stale save says so and keeps the edit; after a reload it saves", async (page, allow) => {
+  allow(/status of 409/);
+  const moderator = token("e2e-mpho", ["moderator"]);
+  await signInAs(page, moderator);
+  await page.getByRole("link", { name: "Safety policy" }).click();
+  const box = page.getByLabel(/Safety policy \(JSON, version \d+\)/);
+  await box.waitFor();
+  await page.waitForFunction(() => (document.querySelector("textarea")?.value ?? "").startsWith("{"));
+  // Someone else saves first.
+  const current = await api("GET", "/v1/admin/safety-policy", moderator);
+  await api("PUT", "/v1/admin/safety-policy", moderator, current);
+  const edited = JSON.parse(await box.inputValue());
+  edited.rate_limits.per_minute = edited.rate_limits.per_minute + 1;
+  await box.fill(JSON.stringify(edited, null, 2));
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByRole("alert").filter({ hasText: "newer version" }).waitFor();
+  assert.equal(JSON.parse(await box.inputValue()).rate_limits.per_minute, edited.rate_limits.per_minute, "the edit is kept");
+  await page.getByRole("button", { name: "Reload" }).click();
+  await page.waitForFunction((n) => JSON.parse(document.querySelector("textarea").value).rate_limits.per_minute !== n, edited.rate_limits.per_minute);
+  await box.fill(JSON.stringify(edited, null, 2));
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByRole("status").filter({ hasText: "Saved as version" }).waitFor();
+  await accessible(page, "safety policy");
+  const saved = await api("GET", "/v1/admin/safety-policy", moderator);
+  assert.equal(saved.policy.rate_limits.per_minute, edited.rate_limits.per_minute);
+});
+
 test("an SLA badge turns red once the SLA check finds the clock breached", async (page) => {
   const user = token("e2e-zanele");
   const subject = `Charged twice ${run}`;

@@ -277,3 +277,57 @@ export function ReadThread({ api }: { api: Api }) {
     </main>
   );
 }
+
+/** The safety policy (rate limits, the abuse filter's rules) as its JSON document; a
+ *  stale save says so and keeps the edit. */
+export function SafetyPolicy({ api }: { api: Api }) {
+  const [version, setVersion] = useState<number | null>(null);
+  const [text, setText] = useState("");
+  const [message, setMessage] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const load = async () => {
+    const { data, error } = await api.GET("/v1/admin/safety-policy", {});
+    if (data) {
+      setVersion(data.version);
+      setText(JSON.stringify(data.policy, null, 2));
+      setError(null);
+    } else setError(errorMessage(error, "The safety policy could not be read."));
+  };
+  useEffect(() => void load(), [api]);
+  const save = async (event: Event) => {
+    event.preventDefault();
+    let policy: Schemas["SafetyPolicy"];
+    try {
+      policy = JSON.parse(text) as Schemas["SafetyPolicy"];
+    } catch {
+      return setError("This is not valid JSON: nothing was saved.");
+    }
+    const { data, error } = await api.PUT("/v1/admin/safety-policy", { body: { version: version ?? 0, policy } });
+    if (data) {
+      setVersion(data.version);
+      setMessage(`Saved as version ${data.version}.`);
+      setError(null);
+    } else if (error?.error.code === "conflict") {
+      setError("Someone saved a newer version meanwhile: your edit is kept here. Reload to see theirs.");
+    } else setError(errorMessage(error, "The policy was not saved."));
+  };
+  return (
+    <main>
+      <h1>Safety policy</h1>
+      <form class="moderate" onSubmit={(e) => void save(e)}>
+        <label>
+          Safety policy (JSON, version {version ?? "…"})
+          <textarea rows={20} value={text} onInput={(e) => setText(e.currentTarget.value)} spellcheck={false} />
+        </label>
+        <div class="actions">
+          <button type="submit">Save</button>
+          <button type="button" onClick={() => void load()}>
+            Reload
+          </button>
+        </div>
+      </form>
+      <ErrorLine message={error} />
+      {message && <p role="status">{message}</p>}
+    </main>
+  );
+}

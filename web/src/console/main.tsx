@@ -5,7 +5,7 @@ import { apiClient } from "../api/client";
 import { type Config, loadConfig } from "./config";
 import { ConversationPage } from "./ConversationPage";
 import { Live } from "./live";
-import { AuditLog, HeldQueue, ReadThread, Reports, Users } from "./Moderation";
+import { AuditLog, HeldQueue, ReadThread, Reports, SafetyPolicy, Users } from "./Moderation";
 import { Queue } from "./Queue";
 import { SearchPage } from "./SearchPage";
 import { SHORTCUTS, typingInField } from "./shortcuts";
@@ -133,6 +133,7 @@ function Console({ config, session, onSignOut }: { config: Config; session: Sess
               <a href="#/reports">Reports</a>
               <a href="#/users">Users</a>
               <a href="#/read">Read a conversation</a>
+              <a href="#/safety">Safety policy</a>
               <a href="#/audit">Audit log</a>
             </>
           )}
@@ -173,6 +174,8 @@ function Console({ config, session, onSignOut }: { config: Config; session: Sess
         <ReadThread api={api} />
       ) : route === "#/users" && roles.moderator ? (
         <Users api={api} />
+      ) : route === "#/safety" && roles.moderator ? (
+        <SafetyPolicy api={api} />
       ) : route === "#/audit" && roles.moderator ? (
         <AuditLog api={api} />
       ) : !roles.admin ? (
