@@ -95,9 +95,10 @@ test("an agent signs in with a pasted token, answers a new conversation, and the
   await page.getByLabel("Reply").fill(`/${run}`);
   await page.getByRole("option", { name: new RegExp(`Renew ${run}`) }).waitFor();
   await page.getByLabel("Reply").press("Enter");
-  await page.getByText("Open My Ads and choose Renew, Thandi").waitFor();
+  // Previewed with this conversation's values, as it will be sent.
+  await page.locator(".chosen").getByText("Open My Ads and choose Renew, e2e-thandi.").waitFor();
   await page.getByRole("button", { name: "Send" }).click();
-  await page.getByText("Open My Ads and choose Renew, e2e").waitFor();
+  await page.getByRole("list", { name: "Messages" }).getByText("Open My Ads and choose Renew, e2e-thandi.").waitFor();
   await accessible(page, "conversation");
   await page.screenshot({ path: `${shots}console-conversation.png`, fullPage: true });
   const seen = await api("GET", `/v1/conversations/${id}/messages`, user);
@@ -177,6 +178,11 @@ test("two admins on one conversation see each other and the typing; assigning; S
   const sue = await other.newPage();
   await signIn(sue, token("e2e-sue", ["senior"]));
   await page.getByText("Also open by e2e-sue").waitFor();
+  // Typing in the reply box waits on nothing: measured as the browser handles each key.
+  const started = Date.now();
+  await page.getByLabel("Reply").pressSequentially("x".repeat(100), { delay: 0 });
+  console.log(`    typing in the reply box: ${((Date.now() - started) / 100).toFixed(1)} ms a keystroke (100 keys, the socket told at most every 3 s)`);
+  await page.getByLabel("Reply").fill("");
   await sue.getByLabel("Reply").pressSequentially("On it");
   await page.getByText("e2e-sue is typing…").waitFor();
   await page.getByLabel("Assignee").selectOption({ label: "Me" });
@@ -191,6 +197,10 @@ test("two admins on one conversation see each other and the typing; assigning; S
   await api("POST", `/v1/conversations/${id}/read`, user, { message_id: last.id });
   await page.getByText("Seen by the user").waitFor();
   await page.screenshot({ path: `${shots}console-two-admins.png`, fullPage: true });
+  // Back in the queue, the row says Sue has it open.
+  await page.getByRole("link", { name: "← Queue" }).click();
+  await page.getByLabel("Status").selectOption("pending"); // answered: it waits on the user
+  await page.getByRole("row").filter({ hasText: `Two admins at once ${run}` }).getByText("open by e2e-sue").waitFor();
   await other.close();
 });
 

@@ -611,9 +611,14 @@ struct PreviewRequest {
     #[serde(default)]
     #[schema(value_type = Option<common::messaging::VariablesSchema>)]
     variables: Option<Variables>,
+    /// Fill it as a reply in this conversation would be (one the caller works); sample
+    /// data without it.
+    #[serde(default)]
+    conversation_id: Option<String>,
 }
 
-/// The template filled with sample data and the given variables.
+/// The template filled as a reply in a conversation would be, or with sample data, and
+/// the given variables.
 #[utoipa::path(
     post,
     path = "/v1/admin/templates/{id}/preview",
@@ -633,8 +638,13 @@ async fn preview_template(
     JsonBody(request): JsonBody<PreviewRequest>,
 ) -> HttpResult<impl IntoResponse> {
     Ok(Json(
-        app.preview_template(&caller, &id, request.variables.as_ref())
-            .await?,
+        app.preview_template(
+            &caller,
+            &id,
+            request.variables.as_ref(),
+            request.conversation_id.as_deref(),
+        )
+        .await?,
     ))
 }
 

@@ -212,6 +212,27 @@ async fn a_preview_fills_the_template_with_sample_data() {
         preview["body"],
         "Hi Thandi, Toyota Corolla 1.6 2015 in Pretoria: Friday"
     );
+    // As a reply in a real conversation would be: its user's name; only one the caller works.
+    let naledi = app.token_with("naledi", "Naledi Dlamini", "naledi@example.co.za");
+    let id = app.support(&naledi, "general", "How do I renew?").await;
+    let simple = create(
+        &app,
+        &sam,
+        json!({"name": "Hi", "body": "Hi {{user.first_name}}."}),
+    )
+    .await;
+    let path = format!(
+        "/v1/admin/templates/{}/preview",
+        simple["id"].as_str().unwrap()
+    );
+    let (code, preview) = app.post(&path, &sam, json!({"conversation_id": id})).await;
+    assert_eq!(code, StatusCode::OK, "{preview}");
+    assert_eq!(preview["body"], "Hi Naledi.");
+    let bongi = app.token("bongi", &["agent", "team-billing"]);
+    let (code, _) = app
+        .post(&path, &bongi, json!({"conversation_id": id}))
+        .await;
+    assert_eq!(code, StatusCode::NOT_FOUND, "not the billing team's");
 }
 
 #[tokio::test]

@@ -834,7 +834,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * The template filled with sample data and the given variables.
+         * The template filled as a reply in a conversation would be, or with sample data, and
+         *     the given variables.
          * @description For: admins (groups agent, senior or manager).
          */
         post: operations["previewTemplate"];
@@ -2413,6 +2414,11 @@ export interface components {
             body: string;
         };
         PreviewRequest: {
+            /**
+             * @description Fill it as a reply in this conversation would be (one the caller works); sample
+             *     data without it.
+             */
+            conversation_id?: string | null;
             variables?: components["schemas"]["Variables"] | null;
         };
         PriceTable: {

@@ -40,7 +40,7 @@ export function ConversationPage({
   const [internal, setInternal] = useState(false);
   const [sending, setSending] = useState(false);
   const [templates, setTemplates] = useState<Template[]>([]);
-  /** The template chosen for the reply, with its preview (sample values). */
+  /** The template chosen for the reply, with its preview (this conversation's values). */
   const [chosen, setChosen] = useState<{ template: Template; preview: string } | null>(null);
   const [highlighted, setHighlighted] = useState(0);
   const [agents, setAgents] = useState<Schemas["Agent"][]>([]);
@@ -74,7 +74,7 @@ export function ConversationPage({
   const choose = async (template: Template) => {
     const { data, error } = await api.POST("/v1/admin/templates/{id}/preview", {
       params: { path: { id: template.id } },
-      body: {},
+      body: { conversation_id: id },
     });
     if (data) {
       setChosen({ template, preview: data.body });
@@ -265,8 +265,7 @@ export function ConversationPage({
         {chosen ? (
           <div class="chosen" aria-live="polite">
             <p>
-              Template <strong>{chosen.template.name}</strong> (shown with sample values; Send fills in this
-              conversation's):
+              Template <strong>{chosen.template.name}</strong>, as Send will post it:
             </p>
             <p class="body">{chosen.preview}</p>
             <button type="button" onClick={() => setChosen(null)}>

@@ -33,7 +33,18 @@ function saveView(name: string, filters: Filters): Record<string, Filters> {
   return views;
 }
 
-export function Queue({ api, version, now }: { api: Api; version: number; now: Date }) {
+export function Queue({
+  api,
+  version,
+  now,
+  viewing,
+}: {
+  api: Api;
+  version: number;
+  now: Date;
+  /** Who else has each conversation open. */
+  viewing: Record<string, string[]>;
+}) {
   const [filters, setFilters] = useState<Filters>(DEFAULT_FILTERS);
   const [views, setViews] = useState(savedViews());
   const [viewName, setViewName] = useState("");
@@ -151,6 +162,9 @@ export function Queue({ api, version, now }: { api: Api; version: number; now: D
                 <tr key={c.id}>
                   <td>
                     <a href={`#/c/${c.id}`}>{c.subject}</a>
+                    {(viewing[c.id] ?? []).length > 0 && (
+                      <span class="viewing"> · open by {(viewing[c.id] ?? []).join(", ")}</span>
+                    )}
                   </td>
                   <td>{c.created_by}</td>
                   <td>{c.category}</td>

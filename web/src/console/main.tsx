@@ -198,7 +198,14 @@ function Console({ config, session, onSignOut }: { config: Config; session: Sess
           }}
         />
       ) : (
-        <Queue api={api} version={version} now={now} />
+        <Queue
+          api={api}
+          version={version}
+          now={now}
+          viewing={Object.fromEntries(
+            Object.entries(viewing).map(([id, users]) => [id, users.filter((u) => u !== session.claims.sub)]),
+          )}
+        />
       )}
     </>
   );

@@ -367,17 +367,38 @@ impl App {
         }
     }
 
-    /// The template filled with sample data (a sample user, listing and conversation,
-    /// the caller as the agent), with `variables` on top.
+    /// The template filled as a reply in `conversation` would be (its user, its listing,
+    /// the caller as the agent), or with sample data, with `variables` on top.
     #[instrument(skip_all, fields(caller = caller.id(), template = id))]
     pub async fn preview_template(
         &self,
         caller: &Caller,
         id: &str,
         variables: Option<&Variables>,
+        conversation: Option<&str>,
     ) -> ApiResult<Preview> {
         caller.require_admin()?;
         let template = self.load_template(id).await?;
+        if let Some(conversation) = conversation {
+            validate::id("conversation_id", conversation)?;
+            let conversation = self
+                .load_conversation(conversation, |c| super::admin::admin_may_see(caller, c))
+                .await?;
+            let listing = match &conversation.listing_id {
+                Some(listing) => self.listing(listing).await?,
+                None => None,
+            };
+            let values = placeholder_values(
+                &conversation,
+                listing.as_ref(),
+                caller.claims.name.clone(),
+                self.today_text(),
+                variable_values(variables)?,
+            );
+            return Ok(Preview {
+                body: template::render(&template.body, &values)?,
+            });
+        }
         let now = self.clock.now();
         let sample = Conversation {
             id: "01JSAMPLECONVERSATION00000".into(),
