@@ -67,6 +67,7 @@ test("an agent signs in with a pasted token, answers a new conversation, and the
     type: "support",
     category: "general",
     subject: `Renewing my bakkie ad ${run}`,
+    listing_id: "L-1001",
     body: `How do I renew my ad? (${run})`,
   });
   const id = created.conversation.id;
@@ -91,6 +92,7 @@ test("an agent signs in with a pasted token, answers a new conversation, and the
   await page.screenshot({ path: `${shots}console-queue.png`, fullPage: true });
   await row.click();
   await page.getByText(`How do I renew my ad? (${run})`).waitFor();
+  await page.getByRole("heading", { name: "The listing" }).waitFor();
   // "/" opens the templates; typing filters them; Enter previews the highlighted one.
   await page.getByLabel("Reply").fill(`/${run}`);
   await page.getByRole("option", { name: new RegExp(`Renew ${run}`) }).waitFor();

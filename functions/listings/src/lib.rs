@@ -5,8 +5,8 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::IntoResponse;
 use common::domain::identity::Access;
-use common::http::{Authenticated, JsonBody, Routes};
-use common::messaging::{ListingRequest, UserRequest};
+use common::http::{Authenticated, JsonBody, NotFound, Routes};
+use common::messaging::{ListingRequest, PublicListing, UserRequest};
 use common::{AppState, HttpResult};
 
 use common::domain::listing::Listing;
@@ -16,11 +16,33 @@ use utoipa_axum::routes;
 pub fn routes() -> Routes {
     Routes::default()
         .on(Access::Service, routes!(put_listing))
+        .on(Access::SignedIn, routes!(get_listing))
         .on(Access::Service, routes!(put_user))
 }
 
 pub fn router(state: AppState) -> axum::Router {
     routes().into_router(state)
+}
+
+/// A listing's public details: title, category, location, status (never the seller's
+/// contact details), for the widget and the console.
+#[utoipa::path(
+    get,
+    path = "/v1/listings/{id}",
+    operation_id = "getListing",
+    tag = "website",
+    params(("id" = String, Path, description = "Listing id")),
+    responses(
+        (status = 200, description = "The listing", body = PublicListing),
+        (status = 404, response = NotFound),
+    )
+)]
+async fn get_listing(
+    State(app): State<AppState>,
+    Authenticated(caller): Authenticated,
+    Path(id): Path<String>,
+) -> HttpResult<impl IntoResponse> {
+    Ok(Json(app.public_listing(&caller, &id).await?))
 }
 
 /// Register or update a listing (group service).

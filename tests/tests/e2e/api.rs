@@ -809,3 +809,22 @@ async fn strict_input_months_control_characters_and_the_declared_body_type() {
     assert_eq!(code, StatusCode::CREATED);
     assert!(app.item_count() > items);
 }
+
+#[tokio::test]
+async fn anyone_signed_in_reads_a_listings_public_details_but_not_its_seller() {
+    let (app, alice, _) = alice_and_sam();
+    app.listing("L1", "bob", "active").await;
+    let (code, listing) = app.get("/v1/listings/L1", &alice).await;
+    assert_eq!(code, StatusCode::OK, "{listing}");
+    assert_eq!(
+        (
+            listing["title"].as_str(),
+            listing["location"].as_str(),
+            listing["status"].as_str()
+        ),
+        (Some("Listing L1"), Some("Pretoria"), Some("active"))
+    );
+    assert!(listing.get("seller_id").is_none(), "{listing}");
+    let (code, _) = app.get("/v1/listings/L404", &alice).await;
+    assert_eq!(code, StatusCode::NOT_FOUND);
+}

@@ -65,6 +65,8 @@ enum Access {
     FinanceOrManager,
     /// Admins and moderators (search).
     AdminOrModerator,
+    /// Anyone signed in (a listing's public details).
+    SignedIn,
     /// Anyone holding the link (the emailed survey): no bearer token needed, and a link
     /// that does not exist is a 404 for everyone.
     Link,
@@ -144,6 +146,7 @@ fn expected(access: Access, role: Role) -> Expect {
             Finance | Manager => Allowed,
             _ => forbidden,
         },
+        Access::SignedIn => Allowed,
         Access::AdminOrModerator => match admin || role == Moderator {
             true => Allowed,
             false => forbidden,
@@ -314,6 +317,13 @@ fn routes(w: &World) -> Vec<(Method, &'static str, String, Option<Value>, Access
             "/v1/search?q=private".into(),
             None,
             Person,
+        ),
+        (
+            M::GET,
+            "/v1/listings/{id}",
+            "/v1/listings/L1".into(),
+            None,
+            SignedIn,
         ),
         (
             M::GET,

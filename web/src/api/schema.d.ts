@@ -1183,7 +1183,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * A listing's public details: title, category, location, status (never the seller's
+         *     contact details), for the widget and the console.
+         * @description For: anyone signed in.
+         */
+        get: operations["getListing"];
         /**
          * Register or update a listing (group service).
          * @description For: the website's backend (group service).
@@ -2444,6 +2449,19 @@ export interface components {
         };
         /** @enum {string} */
         Priority: "normal" | "urgent";
+        /**
+         * @description A listing as anyone signed in may see it: what the website shows publicly, never
+         *     who sells it or how to reach them.
+         */
+        PublicListing: {
+            category: string;
+            id: string;
+            location: string;
+            status: components["schemas"]["ListingStatus"];
+            title: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
         QuietHours: {
             end: string;
             /** @description Local time, `HH:MM`; may be later than `end` (overnight). */
@@ -5639,6 +5657,34 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    getListing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Listing id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The listing */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicListing"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             500: components["responses"]["Internal"];
         };
     };

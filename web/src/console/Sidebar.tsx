@@ -5,6 +5,7 @@ import type { Api, Conversation, Schemas } from "../api/client";
 export function Sidebar({ api, conversation, version }: { api: Api; conversation: Conversation; version: number }) {
   const [others, setOthers] = useState<Conversation[]>([]);
   const [timeline, setTimeline] = useState<Schemas["SlaTimeline"] | null>(null);
+  const [listing, setListing] = useState<Schemas["PublicListing"] | null>(null);
   useEffect(() => {
     void api
       .GET("/v1/admin/users/{id}/conversations", { params: { path: { id: conversation.created_by } } })
@@ -12,9 +13,21 @@ export function Sidebar({ api, conversation, version }: { api: Api; conversation
     void api
       .GET("/v1/admin/conversations/{id}/sla", { params: { path: { id: conversation.id } } })
       .then(({ data }) => setTimeline(data ?? null));
-  }, [api, conversation.id, conversation.created_by, version]);
+    const listingId = conversation.listing_id;
+    if (listingId)
+      void api.GET("/v1/listings/{id}", { params: { path: { id: listingId } } }).then(({ data }) => setListing(data ?? null));
+    else setListing(null);
+  }, [api, conversation.id, conversation.created_by, conversation.listing_id, version]);
   return (
     <aside class="sidebar">
+      {listing && (
+        <section aria-labelledby="listing-heading">
+          <h2 id="listing-heading">The listing</h2>
+          <p>
+            {listing.title} · {listing.location} · {listing.category} · {listing.status}
+          </p>
+        </section>
+      )}
       <section aria-labelledby="others-heading">
         <h2 id="others-heading">The user's other conversations</h2>
         {others.length === 0 ? (
