@@ -38,8 +38,9 @@ use common::messaging::WebhookView;
 use common::messaging::{AdminSearchFilter, SearchHit, SearchPage};
 use common::messaging::{
     AgentChanges, AttachmentRef, AutomationRules, BlockRequest, BroadcastRequest, CloseReport,
-    ConversationChanges, PageRequest, QueueFilter, QueueSort, ReadRequest, Replacement,
-    ReplyRequest, TemplateFilter, TemplateRequest, Variables, WarnRequest, WebhookRequest,
+    ConversationChanges, PageRequest, QueueFilter, QueueSort, Reach, ReachRequest, ReadRequest,
+    Replacement, ReplyRequest, TemplateFilter, TemplateRequest, Variables, WarnRequest,
+    WebhookRequest,
 };
 use common::messaging::{Page, Versioned};
 use common::{AppState, HttpResult};
@@ -80,6 +81,7 @@ pub fn routes() -> Routes {
         .on(Access::Moderator, routes!(put_safety_policy))
         .on(Access::Supervisor, routes!(list_broadcasts))
         .on(Access::Supervisor, routes!(create_broadcast))
+        .on(Access::Supervisor, routes!(broadcast_reach))
         .on(Access::Supervisor, routes!(get_broadcast))
         .on(Access::Supervisor, routes!(cancel_broadcast))
         .on(Access::Admin, routes!(list_templates))
@@ -829,6 +831,25 @@ async fn create_broadcast(
     let key = key.for_request(&caller, "POST /v1/admin/broadcasts", &request)?;
     let broadcast = app.create_broadcast(&caller, request, key.as_ref()).await?;
     Ok((StatusCode::ACCEPTED, Json(broadcast)))
+}
+
+/// How many recipients a broadcast to a segment would reach if sent now (seniors and managers). Counted up to 10,000; past that `capped` is true and counting stops, so a huge registry is not read through on a click.
+#[utoipa::path(
+    post,
+    path = "/v1/admin/broadcasts/reach",
+    operation_id = "broadcastReach",
+    tag = "admins",
+    request_body = ReachRequest,
+    responses(
+        (status = 200, description = "The segment's reach", body = Reach),
+    )
+)]
+async fn broadcast_reach(
+    State(app): State<AppState>,
+    Authenticated(caller): Authenticated,
+    JsonBody(request): JsonBody<ReachRequest>,
+) -> HttpResult<Json<Reach>> {
+    Ok(Json(app.broadcast_reach(&caller, request).await?))
 }
 
 /// A broadcast and its progress (seniors and managers).

@@ -672,6 +672,13 @@ fn routes(w: &World) -> Vec<(Method, &'static str, String, Option<Value>, Access
             Broadcaster,
         ),
         (
+            M::POST,
+            "/v1/admin/broadcasts/reach",
+            "/v1/admin/broadcasts/reach".into(),
+            Some(json!({"segment": {"kind": "all"}})),
+            Broadcaster,
+        ),
+        (
             M::GET,
             "/v1/admin/broadcasts/{id}",
             format!("/v1/admin/broadcasts/{}", w.broadcast),

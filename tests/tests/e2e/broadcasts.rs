@@ -7,6 +7,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::http::{Method, StatusCode};
+use common::messaging::{AccountSource, UserAccount};
+use common::store::account_write;
 use common::store::table::embedded::EmbeddedTable;
 use common::store::table::{Condition, Key, Table, TableError, WriteOp};
 use lambda_runtime::{Context, LambdaEvent};
@@ -53,6 +55,19 @@ async fn send_broadcast(app: &TestApp, subject: &str, segment: Value) -> String 
     assert_eq!(code, StatusCode::ACCEPTED, "{created}");
     assert_eq!(created["status"], "queued");
     created["id"].as_str().unwrap().to_string()
+}
+
+/// What the broadcast form shows before sending: how many a segment would reach.
+async fn reach(app: &TestApp, segment: Value) -> (u64, bool) {
+    let body = json!({"segment": segment});
+    let (code, reach) = app
+        .post("/v1/admin/broadcasts/reach", &manager(app), body)
+        .await;
+    assert_eq!(code, StatusCode::OK, "{reach}");
+    (
+        reach["recipients"].as_u64().unwrap(),
+        reach["capped"].as_bool().unwrap(),
+    )
 }
 
 async fn progress(app: &TestApp, id: &str) -> Value {
@@ -205,7 +220,7 @@ async fn announcing_messaging_to_every_user_reaches_each_once_in_the_background_
 }
 
 #[tokio::test]
-async fn each_segment_reaches_exactly_its_users() {
+async fn each_segment_reaches_exactly_its_users_as_counted_beforehand() {
     let app = TestApp::in_memory();
     sync_users(&app, 12).await;
     app.listing("L1", "seller-sipho", "active").await; // vehicles, Pretoria
@@ -235,7 +250,9 @@ async fn each_segment_reaches_exactly_its_users() {
 
     let mut everyone: Vec<String> = (0..12).map(user_id).collect();
     everyone.extend(["ann", "ben", "cat", "ghost"].map(String::from));
+    let registered: Vec<&str> = everyone[..15].iter().map(String::as_str).collect();
     let cases = [
+        ("everyone", json!({"kind": "all"}), registered),
         (
             "premium",
             json!({"kind": "tier", "tier": "PREMIUM"}),
@@ -258,6 +275,11 @@ async fn each_segment_reaches_exactly_its_users() {
         ),
     ];
     for (subject, segment, expected) in cases {
+        assert_eq!(
+            reach(&app, segment.clone()).await,
+            (expected.len() as u64, false),
+            "{subject}"
+        );
         let id = send_broadcast(&app, subject, segment).await;
         assert!(app.run_stream().await.is_empty());
         let expected: BTreeSet<String> = expected.into_iter().map(String::from).collect();
@@ -538,6 +560,94 @@ async fn broadcasts_are_for_seniors_and_managers_and_bad_requests_store_nothing(
         .get("/v1/admin/broadcasts/01JNOSUCHBROADCAST0000000", &max)
         .await;
     assert_eq!(code, StatusCode::NOT_FOUND);
+}
+
+/// Puts `count` users in the registry at once, as the website's sync leaves them.
+async fn register(app: &TestApp, from: usize, count: usize) {
+    let ops = (from..from + count)
+        .map(|i| {
+            let account = UserAccount {
+                id: format!("bulk{i:05}"),
+                contact: Default::default(),
+                tier: Some("basic".into()),
+                location: None,
+                source: AccountSource::Website,
+                updated_at: app.clock_now(),
+            };
+            account_write(&account.id, account.tier.as_deref(), &account, None).unwrap()
+        })
+        .collect();
+    app.table.write_each(ops).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_huge_registry_is_counted_only_up_to_the_cap() {
+    let app = TestApp::in_memory();
+    register(&app, 0, 10_000).await;
+    assert_eq!(reach(&app, json!({"kind": "all"})).await, (10_000, false));
+    register(&app, 10_000, 1).await;
+    let before = app.table.metrics().snapshot();
+    assert_eq!(
+        reach(&app, json!({"kind": "tier", "tier": "basic"})).await,
+        (10_000, true)
+    );
+    let at_cap = app.table.metrics().snapshot() - before;
+
+    register(&app, 10_001, 10_000).await;
+    let before = app.table.metrics().snapshot();
+    assert_eq!(reach(&app, json!({"kind": "all"})).await, (10_000, true));
+    let twice_the_cap = app.table.metrics().snapshot() - before;
+    assert!(
+        twice_the_cap.read_units <= at_cap.read_units * 1.05,
+        "counting stops at the cap: {twice_the_cap:?} against {at_cap:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_reach_is_for_seniors_and_managers_and_its_segment_is_checked() {
+    let app = TestApp::in_memory();
+    let path = "/v1/admin/broadcasts/reach";
+    let agent = app.token("agent-sam", &["agent", "team-support"]);
+    for body in [
+        json!({"segment": {"kind": "all"}}),
+        json!({"segment": {"kind": "planet"}}),
+        json!("not a request"),
+    ] {
+        let (code, error) = app.post(path, &agent, body.clone()).await;
+        assert_eq!(code, StatusCode::FORBIDDEN, "{body}: {error}");
+        assert_eq!(error["error"]["code"], "forbidden");
+    }
+    let sue = app.token("sue", &["senior"]);
+    for (bad, field) in [
+        (
+            json!({"segment": {"kind": "users", "user_ids": []}}),
+            "segment.user_ids",
+        ),
+        (
+            json!({"segment": {"kind": "tier", "tier": "gold star"}}),
+            "segment.tier",
+        ),
+        (
+            json!({"segment": {"kind": "location", "location": " "}}),
+            "segment.location",
+        ),
+        (json!({"segment": {"kind": "planet"}}), "segment"),
+        (json!({}), "segment"),
+        (json!({"segment": {"kind": "all"}, "extra": 1}), "extra"),
+    ] {
+        let (code, error) = app.post(path, &sue, bad.clone()).await;
+        assert_eq!(code, StatusCode::BAD_REQUEST, "{bad}: {error}");
+        assert_eq!(error["error"]["code"], "invalid_request");
+        assert!(
+            tests::error_message(&error).contains(field),
+            "{bad}: {error}"
+        );
+    }
+    let (code, reach) = app
+        .post(path, &sue, json!({"segment": {"kind": "all"}}))
+        .await;
+    assert_eq!(code, StatusCode::OK, "{reach}");
+    assert_eq!(reach, json!({"recipients": 0, "capped": false}));
 }
 
 #[tokio::test]

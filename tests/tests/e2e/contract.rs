@@ -322,6 +322,7 @@ fn request(w: &World, operation: &str, path: &str) -> (String, &'static str, Opt
         "createBroadcast" => Some(
             json!({"subject": "s", "body": "b", "segment": {"kind": "users", "user_ids": ["alice"]}}),
         ),
+        "broadcastReach" => Some(json!({"segment": {"kind": "all"}})),
         "putSafetyPolicy" => {
             caller = "mpho";
             Some(json!({"version": 0, "policy": common::domain::safety::SafetyPolicy::default()}))

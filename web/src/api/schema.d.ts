@@ -250,6 +250,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/broadcasts/reach": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * How many recipients a broadcast to a segment would reach if sent now (seniors and managers). Counted up to 10,000; past that `capped` is true and counting stops, so a huge registry is not read through on a click.
+         * @description For: seniors and managers.
+         */
+        post: operations["broadcastReach"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/broadcasts/{id}": {
         parameters: {
             query?: never;
@@ -2523,6 +2543,20 @@ export interface components {
             nps?: components["schemas"]["NpsAnswer"] | null;
             rating: components["schemas"]["Rating"];
         };
+        /** @description How many recipients a broadcast to the segment would reach now. */
+        Reach: {
+            /** @description The segment has more than 10,000: counting stopped there */
+            capped: boolean;
+            /**
+             * Format: int32
+             * @description Recipients, counted up to 10,000
+             */
+            recipients: number;
+        };
+        /** @description A segment to count before sending to it. */
+        ReachRequest: {
+            segment: components["schemas"]["Segment"];
+        };
         /** @description How far one side of a conversation has read: the latest message they marked read. */
         ReadMark: {
             message_id: string;
@@ -3931,6 +3965,36 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    broadcastReach: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReachRequest"];
+            };
+        };
+        responses: {
+            /** @description The segment's reach */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Reach"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["Internal"];

@@ -3,8 +3,9 @@
 //! change of the broadcast's item on the table's stream (the `broadcast` function), so
 //! each step's progress write triggers the next, and a cancellation stops it.
 
+use anyhow::Context;
 use chrono::{DateTime, Utc};
-use futures_util::future::join_all;
+use futures_util::future::{join_all, try_join_all};
 use serde::{Deserialize, Serialize};
 use tracing::instrument;
 
@@ -18,7 +19,7 @@ use domain::broadcast::{
 use domain::identity::{Access, Caller};
 use domain::{Contact, Conversation, validate};
 use store::keys::Kind;
-use store::table::{Index, Item, Query, SortKey, StreamRecord, TableError, from_item};
+use store::table::{Index, Query, SortKey, StreamRecord, TableError, from_item};
 use store::{
     self, BROADCASTS, Cursor, SegmentKind, USER_SHARDS, account_key, broadcast_key,
     broadcast_write, conversation_writes, message_write, segment_partition, tier_prefix,
@@ -30,6 +31,11 @@ const CONCURRENT_WRITES: usize = 16;
 /// Writes of one recipient's conversation before they count as failed; the fan-out then
 /// moves on, so one recipient never holds up the rest (unless the whole step failed).
 const DELIVERY_ATTEMPTS: usize = 2;
+/// A segment's reach is counted up to this many recipients, so that a huge registry is
+/// not read through on a click; past it the answer says `capped`.
+const REACH_CAP: usize = 10_000;
+/// The most items one counting query asks for.
+const REACH_PAGE: usize = 1_000;
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -39,6 +45,31 @@ pub struct BroadcastRequest {
     #[schema(max_length = 5000)]
     pub body: String,
     pub segment: Segment,
+}
+
+/// A segment to count before sending to it.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReachRequest {
+    pub segment: Segment,
+}
+
+/// How many recipients a broadcast to the segment would reach now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Reach {
+    /// Recipients, counted up to 10,000
+    pub recipients: u32,
+    /// The segment has more than 10,000: counting stopped there
+    pub capped: bool,
+}
+
+impl Reach {
+    fn of(counted: usize) -> Self {
+        Self {
+            recipients: counted.min(REACH_CAP) as u32,
+            capped: counted > REACH_CAP,
+        }
+    }
 }
 
 /// A broadcast as the API shows it: its message, segment, status and progress.
@@ -128,6 +159,49 @@ impl App {
             .map(|item| Ok(from_item::<Broadcast>(item)?.into()))
             .collect::<ApiResult<_>>()?;
         Ok(Page::new(views, next))
+    }
+
+    /// How many recipients a broadcast to `segment` would reach if sent now, counted up
+    /// to 10,000 (`REACH_CAP`; past it: `capped`), by eventually consistent queries of the
+    /// segment's sources read side by side. A pasted list reaches each distinct id:
+    /// users not in the registry still get the inbox copy.
+    #[instrument(skip_all, fields(caller = caller.id()))]
+    pub async fn broadcast_reach(
+        &self,
+        caller: &Caller,
+        request: ReachRequest,
+    ) -> ApiResult<Reach> {
+        Access::Supervisor.check(caller)?;
+        let segment = request.segment.checked()?;
+        if let Segment::Users { user_ids } = &segment {
+            return Ok(Reach::of(user_ids.len()));
+        }
+        let mut reading: Vec<Query> = audience_sources(&segment)
+            .into_iter()
+            .map(Query::eventually_consistent)
+            .collect();
+        let mut counted = 0;
+        while !reading.is_empty() && counted <= REACH_CAP {
+            // Each source asks for its share of what is left up to one past the cap, so
+            // a segment far larger than the cap is read hardly beyond it.
+            let share = (REACH_CAP + 1 - counted)
+                .div_ceil(reading.len())
+                .min(REACH_PAGE);
+            let pages = try_join_all(reading.iter_mut().map(|query| {
+                query.limit = Some(share as u32);
+                self.table.query(query)
+            }))
+            .await?;
+            let mut more = Vec::with_capacity(reading.len());
+            for (query, page) in reading.into_iter().zip(pages) {
+                counted += page.items.len();
+                if let Some(last) = page.last {
+                    more.push(query.start(Some(last)));
+                }
+            }
+            reading = more;
+        }
+        Ok(Reach::of(counted))
     }
 
     #[instrument(skip_all, fields(caller = caller.id(), broadcast = id))]
@@ -287,54 +361,44 @@ impl App {
         segment: &Segment,
         cursor: &FanoutCursor,
     ) -> anyhow::Result<(Vec<Recipient>, Option<FanoutCursor>)> {
-        let start = |after: &Option<String>| -> anyhow::Result<Option<Item>> {
-            Ok(after
-                .as_deref()
-                .map(Cursor::decode)
-                .transpose()?
-                .map(|c| c.0))
-        };
-        let resume = |next: Option<Cursor>, source: u32, sources: u32| match next {
-            Some(after) => Some(FanoutCursor {
-                source,
-                after: Some(after.encode()),
-            }),
-            None if source + 1 < sources => Some(FanoutCursor {
-                source: source + 1,
-                after: None,
-            }),
-            None => None,
-        };
         match segment {
-            Segment::All | Segment::Tier { .. } => {
-                let mut query = Query::partition(Index::Gsi1, users_shard(cursor.source))
-                    .start(start(&cursor.after)?);
-                if let Segment::Tier { tier } = segment {
-                    query = query.sort(SortKey::BeginsWith(tier_prefix(tier)));
-                }
+            Segment::All
+            | Segment::Tier { .. }
+            | Segment::ListingCategory { .. }
+            | Segment::Location { .. } => {
+                let sources = audience_sources(segment);
+                let after = cursor
+                    .after
+                    .as_deref()
+                    .map(Cursor::decode)
+                    .transpose()?
+                    .map(|c| c.0);
+                let query = sources
+                    .get(cursor.source as usize)
+                    .context("the fan-out cursor is past its segment's sources")?
+                    .clone()
+                    .start(after);
                 let (items, next) =
                     store::page(self.table.as_ref(), query, self.broadcast_step_size).await?;
+                let registry = matches!(segment, Segment::All | Segment::Tier { .. });
                 let recipients = items
                     .into_iter()
-                    .map(|item| Ok(from_item::<UserAccount>(item)?.recipient()))
+                    .map(|item| match registry {
+                        true => Ok(from_item::<UserAccount>(item)?.recipient()),
+                        false => Ok(from_item::<SegmentMember>(item)?.recipient),
+                    })
                     .collect::<anyhow::Result<_>>()?;
-                Ok((recipients, resume(next, cursor.source, USER_SHARDS)))
-            }
-            Segment::ListingCategory { category: value }
-            | Segment::Location { location: value } => {
-                let kind = match segment {
-                    Segment::ListingCategory { .. } => SegmentKind::ListingCategory,
-                    _ => SegmentKind::Location,
+                let next = match next {
+                    Some(after) => Some(FanoutCursor {
+                        source: cursor.source,
+                        after: Some(after.encode()),
+                    }),
+                    None => (cursor.source as usize + 1 < sources.len()).then(|| FanoutCursor {
+                        source: cursor.source + 1,
+                        after: None,
+                    }),
                 };
-                let query = Query::partition(Index::Table, segment_partition(kind, value))
-                    .start(start(&cursor.after)?);
-                let (items, next) =
-                    store::page(self.table.as_ref(), query, self.broadcast_step_size).await?;
-                let recipients = items
-                    .into_iter()
-                    .map(|item| Ok(from_item::<SegmentMember>(item)?.recipient))
-                    .collect::<anyhow::Result<_>>()?;
-                Ok((recipients, resume(next, 0, 1)))
+                Ok((recipients, next))
             }
             Segment::Users { user_ids } => {
                 let offset = cursor.source as usize;
@@ -364,6 +428,32 @@ impl App {
                 Ok((recipients, next))
             }
         }
+    }
+}
+
+/// The queries that read a segment's audience, one a source (a fan-out cursor's
+/// `source` numbers them): each registry shard for everyone or a tier, the segment's
+/// own partition for a listing category or location; none for a pasted list.
+fn audience_sources(segment: &Segment) -> Vec<Query> {
+    let rows = |kind, value: &str| {
+        vec![Query::partition(
+            Index::Table,
+            segment_partition(kind, value),
+        )]
+    };
+    match segment {
+        Segment::All => (0..USER_SHARDS)
+            .map(|shard| Query::partition(Index::Gsi1, users_shard(shard)))
+            .collect(),
+        Segment::Tier { tier } => (0..USER_SHARDS)
+            .map(|shard| {
+                Query::partition(Index::Gsi1, users_shard(shard))
+                    .sort(SortKey::BeginsWith(tier_prefix(tier)))
+            })
+            .collect(),
+        Segment::ListingCategory { category } => rows(SegmentKind::ListingCategory, category),
+        Segment::Location { location } => rows(SegmentKind::Location, location),
+        Segment::Users { .. } => Vec::new(),
     }
 }
 

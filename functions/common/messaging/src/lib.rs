@@ -35,7 +35,7 @@ pub use admin::{ConversationChanges, QueueFilter, QueueSort, ReplyRequest};
 pub use attachments::{AttachmentRef, AttachmentTransfer};
 pub use audit::AuditEntry;
 pub use automation::{AutoAnswer, AutomationRules, VersionedAutomation};
-pub use broadcasts::{BroadcastRequest, BroadcastView};
+pub use broadcasts::{BroadcastRequest, BroadcastView, Reach, ReachRequest};
 pub use config::{Replacement, Versioned};
 pub use directory::AgentChanges;
 pub use domain::notice::UnreadCounts;
