@@ -1,8 +1,9 @@
 // The moderators' pages: messages the abuse filter held (release or reject), reports
 // (read in context, close with an outcome), and the audit log.
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useMemo, useState } from "preact/hooks";
 import { ErrorLine } from "./parts";
-import { type Api, type Schemas, errorMessage } from "../api/client";
+import { type Api, type ApiError, type Schemas, errorMessage } from "../api/client";
+import { type Versioned, VersionedForm } from "./versioned";
 
 type Held = Schemas["Held"];
 type Report = Schemas["Report"];
@@ -278,56 +279,36 @@ export function ReadThread({ api }: { api: Api }) {
   );
 }
 
-/** The safety policy (rate limits, the abuse filter's rules) as its JSON document; a
- *  stale save says so and keeps the edit. */
+/** The safety policy (rate limits, the abuse filter's rules) as its JSON document: the
+ *  draft is the text, read back as JSON only when saved. */
 export function SafetyPolicy({ api }: { api: Api }) {
-  const [version, setVersion] = useState<number | null>(null);
-  const [text, setText] = useState("");
-  const [message, setMessage] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const load = async () => {
-    const { data, error } = await api.GET("/v1/admin/safety-policy", {});
-    if (data) {
-      setVersion(data.version);
-      setText(JSON.stringify(data.policy, null, 2));
-      setError(null);
-    } else setError(errorMessage(error, "The safety policy could not be read."));
-  };
-  useEffect(() => void load(), [api]);
-  const save = async (event: Event) => {
-    event.preventDefault();
-    let policy: Schemas["SafetyPolicy"];
-    try {
-      policy = JSON.parse(text) as Schemas["SafetyPolicy"];
-    } catch {
-      return setError("This is not valid JSON: nothing was saved.");
-    }
-    const { data, error } = await api.PUT("/v1/admin/safety-policy", { body: { version: version ?? 0, policy } });
-    if (data) {
-      setVersion(data.version);
-      setMessage(`Saved as version ${data.version}.`);
-      setError(null);
-    } else if (error?.error.code === "conflict") {
-      setError("Someone saved a newer version meanwhile: your edit is kept here. Reload to see theirs.");
-    } else setError(errorMessage(error, "The policy was not saved."));
-  };
+  const [load, store] = useMemo(
+    () => [
+      async (): Promise<{ data?: Versioned<string>; error?: ApiError }> => {
+        const { data, error } = await api.GET("/v1/admin/safety-policy", {});
+        return data ? { data: { ...data, policy: JSON.stringify(data.policy, null, 2) } } : { error };
+      },
+      async (version: number, text: string): Promise<{ data?: Versioned<string>; error?: ApiError }> => {
+        let policy: Schemas["SafetyPolicy"];
+        try {
+          policy = JSON.parse(text) as Schemas["SafetyPolicy"];
+        } catch {
+          return { error: { error: { code: "invalid_request", message: "This is not valid JSON: nothing was saved." } } };
+        }
+        const { data, error } = await api.PUT("/v1/admin/safety-policy", { body: { version, policy } });
+        return data ? { data: { ...data, policy: JSON.stringify(data.policy, null, 2) } } : { error };
+      },
+    ],
+    [api],
+  );
   return (
-    <main>
-      <h1>Safety policy</h1>
-      <form class="moderate" onSubmit={(e) => void save(e)}>
+    <VersionedForm title="Safety policy" load={load} store={store} canSave>
+      {({ draft, edit }) => (
         <label>
-          Safety policy (JSON, version {version ?? "…"})
-          <textarea rows={20} value={text} onInput={(e) => setText(e.currentTarget.value)} spellcheck={false} />
+          Safety policy (JSON)
+          <textarea rows={20} value={draft} onInput={(e) => edit(() => e.currentTarget.value)} spellcheck={false} />
         </label>
-        <div class="actions">
-          <button type="submit">Save</button>
-          <button type="button" onClick={() => void load()}>
-            Reload
-          </button>
-        </div>
-      </form>
-      <ErrorLine message={error} />
-      {message && <p role="status">{message}</p>}
-    </main>
+      )}
+    </VersionedForm>
   );
 }

@@ -1,5 +1,5 @@
 // The admin console: sign in, then the queue and its conversations, live.
-import { render } from "preact";
+import { type JSX, render } from "preact";
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { apiClient } from "../api/client";
 import { type Config, loadConfig } from "./config";
@@ -22,6 +22,17 @@ function useRoute(): string {
     return () => removeEventListener("hashchange", changed);
   }, []);
   return hash;
+}
+
+type Managers = typeof import("./managers");
+
+/** The managers' pages, fetched the first time `wanted`. */
+function useManagers(wanted: boolean): Managers | null {
+  const [pages, setPages] = useState<Managers | null>(null);
+  useEffect(() => {
+    if (wanted && !pages) void import("./managers").then(setPages);
+  }, [wanted, pages]);
+  return pages;
 }
 
 /** The time, every 15 seconds: SLA badges count down without a reload. */
@@ -49,8 +60,12 @@ function Console({ config, session, onSignOut }: { config: Config; session: Sess
     const timer = setInterval(() => setTick((t) => t + 1), 1_000);
     return () => clearInterval(timer);
   }, []);
+  const roles = rolesOf(session.claims);
+  const works = roles.admin || roles.moderator;
   useEffect(() => {
-    // Anything that changes a conversation refreshes what is on screen.
+    // Anything that changes a conversation refreshes what is on screen (finance has no
+    // conversations: no socket).
+    if (!works) return;
     const refresh = () => setVersion((v) => v + 1);
     const socket = new Live(
       api,
@@ -77,7 +92,7 @@ function Console({ config, session, onSignOut }: { config: Config; session: Sess
     setLive(socket);
     void socket.open();
     return () => socket.close();
-  }, [api]);
+  }, [api, works]);
   const tell = useMemo(() => (action: object) => live?.send(action), [live]);
   const [help, setHelp] = useState(false);
   useEffect(() => {
@@ -101,10 +116,77 @@ function Console({ config, session, onSignOut }: { config: Config; session: Sess
     addEventListener("keydown", keys);
     return () => removeEventListener("keydown", keys);
   }, []);
-  const roles = rolesOf(session.claims);
   const open = route.match(/^#\/c\/([A-Za-z0-9]+)$/)?.[1];
   const searched = route.startsWith("#/search?") ? new URLSearchParams(route.slice(9)).get("q") : null;
   const [query, setQuery] = useState(searched ?? "");
+  const moderation: Record<string, () => JSX.Element> = {
+    "#/held": () => <HeldQueue api={api} />,
+    "#/reports": () => <Reports api={api} />,
+    "#/read": () => <ReadThread api={api} />,
+    "#/users": () => <Users api={api} />,
+    "#/safety": () => <SafetyPolicy api={api} />,
+    "#/audit": () => <AuditLog api={api} />,
+  };
+  /** Who may open each of the managers' pages, and the page. */
+  const managing: Record<string, [boolean, (m: Managers) => JSX.Element]> = {
+    "#/dashboard": [roles.supervisor, (m) => <m.Dashboard api={api} version={version} />],
+    "#/report": [roles.manager, (m) => <m.ReportPage api={api} now={now} />],
+    "#/cost": [roles.finance, (m) => <m.CostPage api={api} now={now} />],
+    "#/broadcasts": [roles.supervisor, (m) => <m.Broadcasts api={api} />],
+    "#/settings": [roles.supervisor, (m) => <m.SettingsIndex manager={roles.manager} />],
+    "#/settings/agents": [roles.supervisor, (m) => <m.AgentsPage api={api} canEdit={roles.manager} />],
+    "#/settings/templates": [roles.supervisor, (m) => <m.TemplatesPage api={api} />],
+    "#/settings/routing": [roles.supervisor, (m) => <m.RoutingRulesPage api={api} canSave={roles.manager} />],
+    "#/settings/sla": [roles.supervisor, (m) => <m.SlaPolicyPage api={api} canSave={roles.manager} />],
+    "#/settings/automation": [roles.supervisor, (m) => <m.AutomationPage api={api} canSave={roles.manager} />],
+    "#/settings/membership": [roles.supervisor, (m) => <m.MembershipPage api={api} canSave={roles.manager} />],
+    "#/settings/webhooks": [roles.manager, (m) => <m.WebhooksPage api={api} />],
+  };
+  const named = managing[route];
+  // Finance has one page: the cost, wherever they go.
+  const financeOnly = roles.finance && !roles.admin && !roles.moderator;
+  const wanted = named?.[0] ? named[1] : financeOnly ? (m: Managers) => <m.CostPage api={api} now={now} /> : null;
+  const managers = useManagers(wanted !== null);
+  const page = (): JSX.Element | null => {
+    if (wanted)
+      return managers ? (
+        wanted(managers)
+      ) : (
+        <main aria-busy="true">
+          <p>Loading…</p>
+        </main>
+      );
+    if (roles.moderator && moderation[route]) return moderation[route]();
+    if (!roles.admin) return roles.moderator ? <HeldQueue api={api} /> : null;
+    if (searched) return <SearchPage api={api} q={searched} />;
+    if (open)
+      return (
+        <ConversationPage
+          api={api}
+          id={open}
+          version={version}
+          now={now}
+          me={session.claims.sub}
+          send={tell}
+          presence={{
+            typing: Object.entries(typing[open] ?? {})
+              .filter(([user, until]) => user !== session.claims.sub && until > Date.now())
+              .map(([user]) => user),
+            viewing: (viewing[open] ?? []).filter((user) => user !== session.claims.sub),
+          }}
+        />
+      );
+    return (
+      <Queue
+        api={api}
+        version={version}
+        now={now}
+        viewing={Object.fromEntries(
+          Object.entries(viewing).map(([id, users]) => [id, users.filter((u) => u !== session.claims.sub)]),
+        )}
+      />
+    );
+  };
   return (
     <>
       <header class="top">
@@ -127,10 +209,19 @@ function Console({ config, session, onSignOut }: { config: Config; session: Sess
         )}
         <nav aria-label="Pages">
           {roles.admin && <a href="#/">Queue</a>}
+          {roles.supervisor && <a href="#/dashboard">Dashboard</a>}
+          {roles.manager && <a href="#/report">Monthly report</a>}
+          {roles.finance && <a href="#/cost">Cost</a>}
+          {roles.supervisor && (
+            <>
+              <a href="#/broadcasts">Broadcasts</a>
+              <a href="#/settings">Settings</a>
+            </>
+          )}
           {roles.moderator && (
             <>
               <a href="#/held">Held</a>
-              <a href="#/reports">Reports</a>
+              <a href="#/reports">Abuse reports</a>
               <a href="#/users">Users</a>
               <a href="#/read">Read a conversation</a>
               <a href="#/safety">Safety policy</a>
@@ -161,51 +252,11 @@ function Console({ config, session, onSignOut }: { config: Config; session: Sess
           </button>
         </div>
       )}
-      {!roles.admin && !roles.moderator ? (
+      {page() ?? (
         <main>
           <h1>No access</h1>
-          <p role="alert">This account has no admin or moderator role, so the console has nothing to show it.</p>
+          <p role="alert">This account has no role the console serves, so it has nothing to show it.</p>
         </main>
-      ) : route === "#/held" && roles.moderator ? (
-        <HeldQueue api={api} />
-      ) : route === "#/reports" && roles.moderator ? (
-        <Reports api={api} />
-      ) : route === "#/read" && roles.moderator ? (
-        <ReadThread api={api} />
-      ) : route === "#/users" && roles.moderator ? (
-        <Users api={api} />
-      ) : route === "#/safety" && roles.moderator ? (
-        <SafetyPolicy api={api} />
-      ) : route === "#/audit" && roles.moderator ? (
-        <AuditLog api={api} />
-      ) : !roles.admin ? (
-        <HeldQueue api={api} />
-      ) : searched ? (
-        <SearchPage api={api} q={searched} />
-      ) : open ? (
-        <ConversationPage
-          api={api}
-          id={open}
-          version={version}
-          now={now}
-          me={session.claims.sub}
-          send={tell}
-          presence={{
-            typing: Object.entries(typing[open] ?? {})
-              .filter(([user, until]) => user !== session.claims.sub && until > Date.now())
-              .map(([user]) => user),
-            viewing: (viewing[open] ?? []).filter((user) => user !== session.claims.sub),
-          }}
-        />
-      ) : (
-        <Queue
-          api={api}
-          version={version}
-          now={now}
-          viewing={Object.fromEntries(
-            Object.entries(viewing).map(([id, users]) => [id, users.filter((u) => u !== session.claims.sub)]),
-          )}
-        />
       )}
     </>
   );

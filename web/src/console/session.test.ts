@@ -8,8 +8,17 @@ describe("the session", () => {
   it("reads the claims and the roles they give", () => {
     const claims = decodeClaims(token({ sub: "sam", name: "Sam", exp: 10, "cognito:groups": ["agent", "team-support"] }));
     expect(claims).toEqual({ sub: "sam", name: "Sam", exp: 10, groups: ["agent", "team-support"] });
-    expect(rolesOf(claims!)).toEqual({ admin: true, moderator: false, allTeams: false });
-    expect(rolesOf({ sub: "m", groups: ["manager"] })).toEqual({ admin: true, moderator: true, allTeams: true });
+    const none = { admin: false, moderator: false, supervisor: false, manager: false, finance: false };
+    expect(rolesOf(claims!)).toEqual({ ...none, admin: true });
+    expect(rolesOf({ sub: "s", groups: ["senior"] })).toEqual({ ...none, admin: true, supervisor: true });
+    expect(rolesOf({ sub: "f", groups: ["finance"] })).toEqual({ ...none, finance: true });
+    expect(rolesOf({ sub: "m", groups: ["manager"] })).toEqual({
+      admin: true,
+      moderator: true,
+      supervisor: true,
+      manager: true,
+      finance: true,
+    });
     expect(rolesOf({ sub: "t", groups: [] }).admin).toBe(false);
     expect(expired(claims!, 11)).toBe(true);
   });

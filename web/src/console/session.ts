@@ -45,8 +45,12 @@ export function groupsOf(value: unknown): string[] {
 export interface Roles {
   admin: boolean;
   moderator: boolean;
-  /** Seniors and managers work every team. */
-  allTeams: boolean;
+  /** Seniors and managers: every team, the dashboard, broadcasts, the settings (to read). */
+  supervisor: boolean;
+  /** Managers: the report, and saving the settings. */
+  manager: boolean;
+  /** Finance (and managers): the cost page. */
+  finance: boolean;
 }
 
 export function rolesOf(claims: Claims): Roles {
@@ -54,7 +58,9 @@ export function rolesOf(claims: Claims): Roles {
   return {
     admin: has("agent") || has("senior") || has("manager"),
     moderator: has("moderator") || has("manager"),
-    allTeams: has("senior") || has("manager"),
+    supervisor: has("senior") || has("manager"),
+    manager: has("manager"),
+    finance: has("finance") || has("manager"),
   };
 }
 

@@ -1,0 +1,202 @@
+// Managers: the month's report (SCMR-5) as a page: the headline beside last month's, the
+// charts, the tables; a month picker; the CSV and the HTML report as emailed.
+import { useEffect, useState } from "preact/hooks";
+import { type Api, type Schemas, errorMessage } from "../api/client";
+import { Bars, Heatmap } from "./charts";
+import { save } from "./download";
+import { change, decimal, minutes, money, monthOf, percent } from "./format";
+import { ErrorLine } from "./parts";
+
+type Report = Schemas["MonthlyReport"];
+type Headline = Schemas["Headline"];
+
+/** The headline's figures: what each is called and how it reads. */
+const HEADLINE: [keyof Headline, string, (v: number) => string][] = [
+  ["messages", "Messages", String],
+  ["conversations", "Conversations", String],
+  ["first_response_median_minutes", "First response (median)", minutes],
+  ["average_response_minutes", "Response (average)", minutes],
+  ["resolution_median_minutes", "Resolution (median)", minutes],
+  ["sla_compliance", "SLA compliance", percent],
+  ["satisfaction", "Satisfaction (stars)", (v) => decimal(v)],
+  ["nps", "NPS", (v) => decimal(v, 0)],
+  ["complaint_resolution_rate", "Complaints resolved", percent],
+  ["cost", "Cost", (v) => money(v)],
+];
+
+export function ReportPage({ api, now }: { api: Api; now: Date }) {
+  const [month, setMonth] = useState(monthOf(now, -1));
+  const [report, setReport] = useState<Report | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    setReport(null);
+    void api.GET("/v1/admin/reports/{month}", { params: { path: { month } } }).then(({ data, error }) => {
+      // The route answers CSV and HTML too; without `format` it is the JSON.
+      setReport((data as Report | undefined) ?? null);
+      setError(data ? null : errorMessage(error, "The report could not be read."));
+    });
+  }, [api, month]);
+  const download = async (format: "csv" | "html") => {
+    const { data, error } = await api.GET("/v1/admin/reports/{month}", {
+      params: { path: { month }, query: { format } },
+      parseAs: "text",
+    });
+    if (data === undefined) return setError(errorMessage(error, "The file could not be made."));
+    const type = format === "csv" ? "text/csv" : "text/html";
+    save(`saypro-messaging-${month}.${format}`, type, data);
+  };
+  return (
+    <main>
+      <h1>Monthly report</h1>
+      <div class="views">
+        <label>
+          Month
+          <input type="month" value={month} max={monthOf(now)} onChange={(e) => setMonth(e.currentTarget.value)} />
+        </label>
+        <button type="button" onClick={() => void download("csv")}>
+          Download CSV
+        </button>
+        <button type="button" onClick={() => void download("html")}>
+          Download the HTML report (as emailed)
+        </button>
+      </div>
+      <ErrorLine message={error} />
+      {report && <ReportBody report={report} />}
+    </main>
+  );
+}
+
+function ReportBody({ report }: { report: Report }) {
+  const days = report.volumes.daily.map((d): [string, number] => [d.date.slice(8), d.messages]);
+  const stars = report.satisfaction.distribution.map((n, i): [string, number] => [`${i + 1}★`, n]);
+  return (
+    <>
+      <section aria-labelledby="headline-heading">
+        <h2 id="headline-heading">
+          {report.month} beside {report.previous_month}
+        </h2>
+        <table class="queue figures">
+          <thead>
+            <tr>
+              <th scope="col">Figure</th>
+              <th scope="col">{report.month}</th>
+              <th scope="col">{report.previous_month}</th>
+              <th scope="col">Change</th>
+            </tr>
+          </thead>
+          <tbody>
+            {HEADLINE.map(([key, name, show]) => {
+              const [now, before] = [report.headline[key] as number | null, report.previous[key] as number | null];
+              return (
+                <tr key={key}>
+                  <th scope="row">{name}</th>
+                  <td>{now === null || now === undefined ? "–" : show(now)}</td>
+                  <td>{before === null || before === undefined ? "–" : show(before)}</td>
+                  <td>{change(now, before, show)}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </section>
+      <section aria-labelledby="charts-heading">
+        <h2 id="charts-heading">Volume</h2>
+        <Bars title="Messages by day" values={days} labelEvery={5} />
+        <Heatmap cells={report.heatmap} />
+        <Bars title="Ratings by stars" values={stars} />
+      </section>
+      <section aria-labelledby="sla-heading">
+        <h2 id="sla-heading">SLA compliance</h2>
+        <table class="queue figures">
+          <thead>
+            <tr>
+              <th scope="col">Time</th>
+              <th scope="col">Target</th>
+              <th scope="col">Median (business)</th>
+              <th scope="col">Median (wall clock)</th>
+              <th scope="col">Within target</th>
+            </tr>
+          </thead>
+          <tbody>
+            {(
+              [
+                ["First response", report.first_response],
+                ["Response", report.response],
+                ["Resolution", report.resolution],
+              ] as const
+            ).map(([name, t]) => (
+              <tr key={name}>
+                <th scope="row">{name}</th>
+                <td>{minutes(t.target_minutes)}</td>
+                <td>{minutes(t.business.median_minutes)}</td>
+                <td>{minutes(t.wall_clock.median_minutes)}</td>
+                <td>{percent(t.within_target)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <p>
+          Responses on time: {report.sla.responses_on_time} of {report.sla.responses} (
+          {percent(report.sla.response_compliance)}); resolutions on time: {report.sla.resolutions_on_time} of{" "}
+          {report.sla.resolutions} ({percent(report.sla.resolution_compliance)}).
+        </p>
+      </section>
+      <section aria-labelledby="satisfaction-heading">
+        <h2 id="satisfaction-heading">Satisfaction</h2>
+        <p>
+          CSAT {percent(report.satisfaction.csat)} of {report.satisfaction.ratings} ratings (average{" "}
+          {decimal(report.satisfaction.average)} stars; clarity {decimal(report.satisfaction.clarity)}, timeliness{" "}
+          {decimal(report.satisfaction.timeliness)}, helpfulness {decimal(report.satisfaction.helpfulness)}). NPS{" "}
+          {decimal(report.nps.score, 0)} from {report.nps.answers} answers: {report.nps.promoters} promoters,{" "}
+          {report.nps.passives} passives, {report.nps.detractors} detractors.
+        </p>
+        <p>
+          Complaints: {report.complaints.received} received, {report.complaints.resolved} resolved. Listings:{" "}
+          {report.listings.listings_messaged} of {report.listings.active_listings} active listings messaged (
+          {percent(report.listings.share_messaged)}).
+        </p>
+      </section>
+      <Rows title="By agent" rows={report.agents} />
+      <Rows title="By team" rows={report.teams} />
+      <Rows title="By category" rows={report.categories} />
+    </>
+  );
+}
+
+function Rows({ title, rows }: { title: string; rows: Schemas["ReportRow"][] }) {
+  return (
+    <section>
+      <h2>{title}</h2>
+      <table class="queue figures">
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Opened</th>
+            <th scope="col">Responses</th>
+            <th scope="col">First response (median)</th>
+            <th scope="col">Response (average)</th>
+            <th scope="col">Resolved</th>
+            <th scope="col">SLA compliance</th>
+            <th scope="col">Ratings</th>
+            <th scope="col">Satisfaction</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((row) => (
+            <tr key={row.name}>
+              <th scope="row">{row.name}</th>
+              <td>{row.opened}</td>
+              <td>{row.responses}</td>
+              <td>{minutes(row.first_response_median_minutes)}</td>
+              <td>{minutes(row.average_response_minutes)}</td>
+              <td>{row.resolved}</td>
+              <td>{percent(row.sla_compliance)}</td>
+              <td>{row.ratings}</td>
+              <td>{decimal(row.satisfaction)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
