@@ -267,6 +267,8 @@ async fn every_sample_event_reaches_its_route_with_the_authorizers_identity() {
     }
     let (code, user) = invoke(&app, "put-user", &ids).await;
     assert_eq!(code, StatusCode::OK, "{user}");
+    let (code, reach) = invoke(&app, "admin-broadcast-reach", &ids).await;
+    assert_eq!(code, StatusCode::OK, "{reach}");
     let (code, broadcast) = invoke(&app, "admin-create-broadcast", &ids).await;
     assert_eq!(code, StatusCode::ACCEPTED, "{broadcast}");
     let (_, again) = invoke(&app, "admin-create-broadcast", &ids).await;
