@@ -533,7 +533,7 @@ fn notify_keys(_pk: &str, sk: &str) -> bool {
 }
 
 /// The keys broadcast's stream filter can let through: broadcasts, and conversations.
-fn broadcast_keys(pk: &str, sk: &str) -> bool {
+pub(crate) fn broadcast_keys(pk: &str, sk: &str) -> bool {
     pk.starts_with("BROADCAST#") || (pk.starts_with("CONV#") && sk == "META")
 }
 

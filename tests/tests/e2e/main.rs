@@ -12,6 +12,7 @@ mod concurrency;
 mod configuration;
 mod contract;
 mod delivery_on_moto;
+mod demo;
 mod directory;
 mod dynamodb_api;
 mod lambda_events;

@@ -1,5 +1,8 @@
 //! `serve --demo`: a small, realistic data set, created through the same operations the
-//! API calls, so a newcomer sees a live queue at once.
+//! API calls, so a newcomer sees a live queue at once, and the month before with a
+//! month's traffic ([`last_month`]), so the reports and the cost page have figures.
+
+pub mod last_month;
 
 use common::domain::identity::{Caller, Claims};
 use common::domain::{Category, ConversationType, ListingStatus, Status};
@@ -8,7 +11,7 @@ use common::messaging::{
     QueueFilter, ReplyRequest, UserRequest,
 };
 use common::store::record_write;
-use common::store::table::{Condition, Key, TableError};
+use common::store::table::{Condition, Key, Table, TableError};
 use common::{ApiError, App};
 
 /// A demo person: user id, display name, groups.
@@ -93,18 +96,70 @@ fn caller(sub: &str) -> anyhow::Result<Caller> {
     Ok(Caller::new(claims(person))?)
 }
 
-/// Seeds the demo data once per data folder.
-pub async fn seed(app: &App) -> anyhow::Result<bool> {
+/// A demo listing: id, title, seller, category, location, status.
+pub struct DemoListing {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub seller: &'static str,
+    pub category: &'static str,
+    pub location: &'static str,
+    pub status: ListingStatus,
+}
+
+/// The listings the website has registered.
+pub const LISTINGS: &[DemoListing] = &[
+    DemoListing {
+        id: "L-1001",
+        title: "Toyota Corolla 1.6 2015, 120 000 km",
+        seller: "pieter",
+        category: "vehicles",
+        location: "Pretoria",
+        status: ListingStatus::Active,
+    },
+    DemoListing {
+        id: "L-1002",
+        title: "3-bedroom house to rent in Soweto",
+        seller: "pieter",
+        category: "property",
+        location: "Johannesburg",
+        status: ListingStatus::Active,
+    },
+    DemoListing {
+        id: "L-1003",
+        title: "Samsung Galaxy S21, boxed",
+        seller: "lerato",
+        category: "electronics",
+        location: "Cape Town",
+        status: ListingStatus::Active,
+    },
+    DemoListing {
+        id: "L-1004",
+        title: "Oak dining table (sold)",
+        seller: "lerato",
+        category: "furniture",
+        location: "Durban",
+        status: ListingStatus::Inactive,
+    },
+];
+
+/// Claims the data folder for the demo: true the first time (seed it now), false once
+/// it was seeded.
+pub async fn claim(table: &dyn Table) -> anyhow::Result<bool> {
     let marker = record_write(
         &Key::new("DEMO", "SEEDED"),
         &serde_json::json!({}),
         Some(Condition::NotExists),
     )?;
-    match app.table.write(vec![marker]).await {
-        Ok(()) => {}
-        Err(TableError::ConditionFailed { .. }) => return Ok(false),
-        Err(other) => return Err(other.into()),
+    match table.write(vec![marker]).await {
+        Ok(()) => Ok(true),
+        Err(TableError::ConditionFailed { .. }) => Ok(false),
+        Err(other) => Err(other.into()),
     }
+}
+
+/// Seeds today's live queue (after [`claim`], and after [`last_month`]: the listings and
+/// users are the website's, synced again as it would).
+pub async fn seed(app: &App) -> anyhow::Result<()> {
     // Admins join their teams' directory on their first queue call; open each queue once
     // so the demo's team notifications reach them from the start.
     for admin in PEOPLE.iter().filter(|p| {
@@ -120,49 +175,15 @@ pub async fn seed(app: &App) -> anyhow::Result<bool> {
         .await?;
     }
     let website = caller("website")?;
-    let listings = [
-        (
-            "L-1001",
-            "Toyota Corolla 1.6 2015, 120 000 km",
-            "pieter",
-            "vehicles",
-            "Pretoria",
-            ListingStatus::Active,
-        ),
-        (
-            "L-1002",
-            "3-bedroom house to rent in Soweto",
-            "pieter",
-            "property",
-            "Johannesburg",
-            ListingStatus::Active,
-        ),
-        (
-            "L-1003",
-            "Samsung Galaxy S21, boxed",
-            "lerato",
-            "electronics",
-            "Cape Town",
-            ListingStatus::Active,
-        ),
-        (
-            "L-1004",
-            "Oak dining table (sold)",
-            "lerato",
-            "furniture",
-            "Durban",
-            ListingStatus::Inactive,
-        ),
-    ];
-    for (id, title, seller, category, location, status) in listings {
+    for listing in LISTINGS {
         let request = ListingRequest {
-            title: title.into(),
-            seller_id: seller.into(),
-            category: category.into(),
-            location: location.into(),
-            status,
+            title: listing.title.into(),
+            seller_id: listing.seller.into(),
+            category: listing.category.into(),
+            location: listing.location.into(),
+            status: listing.status,
         };
-        app.put_listing(&website, id, request).await?;
+        app.put_listing(&website, listing.id, request).await?;
     }
     // The website syncs its users, so broadcasts reach them.
     for (sub, tier, location) in [
@@ -277,7 +298,7 @@ pub async fn seed(app: &App) -> anyhow::Result<bool> {
         attachments: Vec::new(),
     };
     app.post_message(&pieter, &id, answer, None).await?;
-    Ok(true)
+    Ok(())
 }
 
 fn reply(body: &str, internal: bool, status: Option<Status>) -> ReplyRequest {
