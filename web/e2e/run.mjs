@@ -472,11 +472,14 @@ test("nothing typed in the reply box is lost when a send fails", async (page, al
   assert.equal(await page.getByLabel("Reply").inputValue(), long);
 });
 
-/** `yyyy-mm` of the month before today's (the one the demo seeds). */
+/** `yyyy-mm` of the month before this one in South African time (the one the demo seeds). */
 function lastMonth() {
-  const now = new Date();
-  const before = new Date(now.getFullYear(), now.getMonth() - 1, 1);
-  return `${before.getFullYear()}-${String(before.getMonth() + 1).padStart(2, "0")}`;
+  const [year, month] = new Intl.DateTimeFormat("en-CA", { timeZone: "Africa/Johannesburg", year: "numeric", month: "2-digit" })
+    .format(new Date())
+    .split("-")
+    .map(Number);
+  const before = new Date(Date.UTC(year, month - 2, 1));
+  return `${before.getUTCFullYear()}-${String(before.getUTCMonth() + 1).padStart(2, "0")}`;
 }
 
 test("a manager sees the dashboard, last month's report with its charts, and downloads its CSV", async (page) => {

@@ -383,6 +383,24 @@ impl Local {
         self
     }
 
+    /// The same system counting its use (requests, email, SMS) with `meter`, as another
+    /// system's use on the same table (the demo's last month, counted with the dev
+    /// server's meter so its use is not counted again as today's).
+    pub fn with_meter(mut self, meter: Arc<Meter>) -> Self {
+        let mut notifier = (*self.notifier).clone();
+        notifier.mailer = Arc::new(MeteredMailer {
+            inner: self.outbox.clone(),
+            meter: meter.clone(),
+        });
+        notifier.sms = Arc::new(MeteredSms {
+            inner: self.outbox.clone(),
+            meter: meter.clone(),
+        });
+        self.notifier = Arc::new(notifier);
+        self.meter = meter;
+        self
+    }
+
     /// The same system with its attachments on another store (S3, in the tests against
     /// moto). The dev server's own file routes stay, unused.
     pub fn with_objects(mut self, objects: Arc<dyn Objects>) -> Self {

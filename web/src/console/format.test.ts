@@ -15,8 +15,10 @@ describe("figures as managers read them", () => {
   });
 
   it("names months across a year's end, and changes with their sign", () => {
-    expect(monthOf(new Date(2026, 0, 15), -1)).toBe("2025-12");
-    expect(monthOf(new Date(2026, 11, 1))).toBe("2026-12");
+    expect(monthOf(new Date("2026-01-15T12:00:00Z"), -1)).toBe("2025-12");
+    expect(monthOf(new Date("2026-12-01T08:00:00Z"))).toBe("2026-12");
+    // 23:00 UTC on 30 November is already December in Johannesburg.
+    expect(monthOf(new Date("2026-11-30T23:00:00Z"))).toBe("2026-12");
     expect(change(0.9, 0.8, (v) => percent(v))).toBe("+10%");
     expect(change(3, 5, String)).toBe("−2");
     expect(change(3, null, String)).toBe("–");

@@ -24,16 +24,21 @@ export function decimal(value: number | null | undefined, digits = 1): string {
   return value === null || value === undefined ? NONE : value.toFixed(digits);
 }
 
-/** An amount in the price table's currency: cents shown, and tenths of a cent under a dollar. */
+/** An amount in the price table's currency: cents, and hundredths of a cent under ten cents (a conversation costs about one). */
 export function money(value: number | null | undefined, currency = "USD"): string {
   if (value === null || value === undefined) return NONE;
-  return `${currency} ${value.toFixed(Math.abs(value) < 1 && value !== 0 ? 4 : 2)}`;
+  return `${currency} ${value.toFixed(Math.abs(value) < 0.1 && value !== 0 ? 4 : 2)}`;
 }
 
-/** `yyyy-mm` of the month `offset` months from `date`'s (local time). */
+/** `yyyy-mm` of the month `offset` months from `date`'s, in South African time (the
+ *  reports' months), wherever the browser is. */
 export function monthOf(date: Date, offset = 0): string {
-  const shifted = new Date(date.getFullYear(), date.getMonth() + offset, 1);
-  return `${shifted.getFullYear()}-${String(shifted.getMonth() + 1).padStart(2, "0")}`;
+  const [year, month] = new Intl.DateTimeFormat("en-CA", { timeZone: "Africa/Johannesburg", year: "numeric", month: "2-digit" })
+    .format(date)
+    .split("-")
+    .map(Number);
+  const shifted = new Date(Date.UTC(year ?? 1970, (month ?? 1) - 1 + offset, 1));
+  return `${shifted.getUTCFullYear()}-${String(shifted.getUTCMonth() + 1).padStart(2, "0")}`;
 }
 
 /** The change from `before` to `now`, as "+3", "−12%" etc.; a dash when either is missing. */

@@ -23,7 +23,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveTime, TimeZone, Utc};
 use common::domain::HOME_TIME_ZONE;
 use common::domain::clock::{Clock, ManualClock};
 use common::domain::identity::Claims;
-use common::metering::{Meter, MeteredMailer, MeteredSms};
+use common::metering::Meter;
 use common::store::table::StreamRecord;
 use common::store::table::embedded::EmbeddedTable;
 use http_body_util::BodyExt;
@@ -65,18 +65,16 @@ pub async fn seed(
     let (start, end) = month_before(now)?;
     let feed = table.subscribe();
     let clock = Arc::new(ManualClock::new(start));
-    let system = counting_with(
-        Local::new(
-            table.clone(),
-            clock.clone(),
-            secret,
-            None,
-            crate::DEFAULT_BASE_URL,
-        )
-        // Nobody reads in the app here: every email goes at once, none waits for a run.
-        .with_email_delay(0),
-        meter,
-    );
+    let system = Local::new(
+        table.clone(),
+        clock.clone(),
+        secret,
+        None,
+        crate::DEFAULT_BASE_URL,
+    )
+    // Nobody reads in the app here: every email goes at once, none waits for a run.
+    .with_email_delay(0)
+    .with_meter(meter);
     let plan = plan::month(start, end);
     let mut month = Month {
         router: system.metered_router(),
@@ -128,22 +126,6 @@ fn local_month(at: DateTime<Utc>) -> String {
     at.with_timezone(&HOME_TIME_ZONE)
         .format("%Y-%m")
         .to_string()
-}
-
-/// `system` with its use counted by `meter`, its requests', invocations' and sends' alike.
-fn counting_with(mut system: Local, meter: Arc<Meter>) -> Local {
-    let mut notifier = (*system.notifier).clone();
-    notifier.mailer = Arc::new(MeteredMailer {
-        inner: system.outbox.clone(),
-        meter: meter.clone(),
-    });
-    notifier.sms = Arc::new(MeteredSms {
-        inner: system.outbox.clone(),
-        meter: meter.clone(),
-    });
-    system.notifier = Arc::new(notifier);
-    system.meter = meter;
-    system
 }
 
 /// Who signs in as `sub`: a demo person, one of the month's agents or members.
