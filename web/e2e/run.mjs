@@ -578,6 +578,45 @@ test("a senior sends a broadcast to a pasted list, seeing how many it reaches, a
   assert.ok(JSON.stringify(inbox).includes(`Maintenance on Sunday ${run}`), "the user has it in their inbox");
 });
 
+test("every settings page opens for a manager, accessible; a senior reads them without a Save", async (page) => {
+  await signInAs(page, token("e2e-max", ["manager"]));
+  await page.getByRole("link", { name: "Settings" }).click();
+  const pages = [
+    ["Agents", "agents"],
+    ["Templates", "templates"],
+    ["Routing rules", "routing"],
+    ["SLA policy", "sla"],
+    ["Automation", "automation"],
+    ["Membership rules", "membership"],
+    ["Webhooks", "webhooks"],
+  ];
+  for (const [name, shot] of pages) {
+    await page.goto(`${base}/console/#/settings`);
+    await page.getByRole("link", { name, exact: true }).click();
+    await page.getByRole("heading", { name, level: 1 }).waitFor();
+    await page.waitForLoadState("networkidle");
+    await accessible(page, name);
+    await page.screenshot({ path: `${shots}console-settings-${shot}.png`, fullPage: true });
+  }
+  // A template's preview fills it with sample values.
+  await page.goto(`${base}/console/#/settings/templates`);
+  await page.getByRole("button", { name: "New template" }).click();
+  await page.getByLabel("Name", { exact: true }).fill(`Renewal ${run}`);
+  await page.getByLabel(/^Text/).fill("Hi {{user.first_name}}, your ad {{listing.title}} is renewed.");
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByRole("button", { name: `Edit Renewal ${run}` }).click();
+  await page.getByRole("button", { name: "Preview with sample values" }).click();
+  await page.getByRole("region", { name: "Preview" }).getByText(/^Hi \S+, your ad .+ is renewed\.$/).waitFor();
+
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await signInAs(page, token("e2e-sue", ["senior"]));
+  await page.goto(`${base}/console/#/settings/routing`);
+  await page.getByText("Only managers change these.").waitFor();
+  assert.equal(await page.getByRole("button", { name: "Save" }).count(), 0, "a senior has no Save");
+  await page.goto(`${base}/console/#/settings`);
+  assert.equal(await page.getByRole("link", { name: "Webhooks" }).count(), 0, "webhooks are managers' only");
+});
+
 test("finance sees the cost page and no other; an agent sees no managers' page", async (page) => {
   await signInAs(page, token("e2e-fiona", ["finance"]));
   await page.getByRole("heading", { name: "Cost" }).waitFor();
