@@ -224,6 +224,20 @@ async fn last_month_leaves_nothing_waiting_and_the_live_demo_goes_on_top() {
         app.system.outbox.sent().is_empty(),
         "the month's email and SMS went to its own outbox, not the dev server's"
     );
+    // Silent conversations were closed with the team's template: its usage shows.
+    let (code, templates) = app
+        .get(
+            "/v1/admin/templates",
+            &app.token("manager-max", &["manager"]),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{templates}");
+    let used: Vec<_> = rows(&templates["items"])
+        .iter()
+        .filter(|t| t["usage_count"].as_i64() > Some(0))
+        .collect();
+    assert_eq!(used.len(), 1, "{templates}");
+    assert_eq!(used[0]["name"], "Closing: no reply from the user");
 
     // Today's live demo, seeded after it as `serve --demo` does.
     assert!(local::demo::claim(app.table.as_ref()).await.unwrap());

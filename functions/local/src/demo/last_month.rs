@@ -36,6 +36,7 @@ use crate::demo::{LISTINGS, PEOPLE, claims};
 use plan::Step;
 use script::{
     BROADCAST_BODY, BROADCAST_SUBJECT, BROADCAST_TIER, MEMBERS, MORE_AGENTS, MORE_LISTINGS,
+    TEMPLATES,
 };
 
 /// What was seeded.
@@ -85,6 +86,7 @@ pub async fn seed(
         secret: secret.to_string(),
         ids: vec![None; plan.conversations],
         next_run: start + Duration::hours(1),
+        closing_template: String::new(),
         seeded: SeededMonth {
             month: local_month(start),
             conversations: 0,
@@ -152,6 +154,8 @@ struct Month {
     ids: Vec<Option<String>>,
     /// When the schedules run next (hourly).
     next_run: DateTime<Utc>,
+    /// The template agents close a silent conversation with.
+    closing_template: String,
     seeded: SeededMonth,
 }
 
@@ -236,6 +240,20 @@ impl Month {
             self.call(Method::GET, "/v1/admin/conversations", admin, None)
                 .await?;
         }
+        for (i, (name, team, category, body)) in TEMPLATES.iter().enumerate() {
+            let template = json!({"name": name, "team": team, "category": category, "body": body});
+            let created = self
+                .call(
+                    Method::POST,
+                    "/v1/admin/templates",
+                    "manager-max",
+                    Some(template),
+                )
+                .await?;
+            if i == 0 {
+                self.closing_template = created["id"].as_str().context("template id")?.into();
+            }
+        }
         self.stream().await
     }
 
@@ -300,10 +318,9 @@ impl Month {
                 conversation,
                 agent,
             } => {
-                let path = format!("/v1/admin/conversations/{}", self.id(conversation)?);
-                let resolved = json!({"status": "resolved"});
-                self.call(Method::PATCH, &path, agent, Some(resolved))
-                    .await?;
+                let path = format!("/v1/admin/conversations/{}/replies", self.id(conversation)?);
+                let closing = json!({"template_id": self.closing_template, "status": "resolved"});
+                self.call(Method::POST, &path, agent, Some(closing)).await?;
             }
             Step::Confirm { conversation, user } => {
                 let path = format!("/v1/conversations/{}/resolve", self.id(conversation)?);

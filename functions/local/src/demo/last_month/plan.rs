@@ -54,7 +54,8 @@ pub enum Step {
         body: String,
         resolve: bool,
     },
-    /// An agent closes a conversation the user has not answered for days.
+    /// An agent closes a conversation the user has not answered for days, with the
+    /// closing template.
     Close {
         conversation: usize,
         agent: &'static str,

@@ -666,3 +666,26 @@ pub const BROADCAST_QUESTIONS: &[(&str, &str, &str)] = &[
         "We've credited the R24 difference to your SayPro wallet, {first}.",
     ),
 ];
+
+/// The team's reply templates, written by the manager on the month's first day. The
+/// first closes what a user left unanswered for three days, so its usage count grows.
+pub const TEMPLATES: &[(&str, Option<&str>, Option<&str>, &str)] = &[
+    (
+        "Closing: no reply from the user",
+        None,
+        None,
+        "Hi {{user.first_name | \"there\"}}, we haven't heard back from you, so we're closing this conversation. Reply here any time and it opens again.\n\n{{agent.first_name}}, SayPro Support",
+    ),
+    (
+        "Renewing an ad",
+        Some("support"),
+        Some("general"),
+        "Hi {{user.first_name | \"there\"}}, open My Ads and choose Renew next to the ad: it stays up for another 30 days, free.\n\n{{agent.first_name}}, SayPro Support",
+    ),
+    (
+        "Refund on its way",
+        Some("billing"),
+        Some("payment"),
+        "Hi {{user.first_name | \"there\"}}, we've refunded the payment: it reaches your card within 5 to 7 working days.\n\n{{agent.first_name}}, SayPro Billing",
+    ),
+];
