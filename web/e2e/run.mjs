@@ -598,6 +598,14 @@ test("every settings page opens for a manager, accessible; a senior reads them w
     await accessible(page, name);
     await page.screenshot({ path: `${shots}console-settings-${shot}.png`, fullPage: true });
   }
+  // An agent's capacity, set in the directory, is what the API then has.
+  await page.goto(`${base}/console/#/settings/agents`);
+  const capacity = page.getByLabel("Capacity of Sam (support agent)");
+  await capacity.fill("12");
+  await capacity.press("Tab");
+  await page.getByRole("status").filter({ hasText: "Sam (support agent): saved." }).waitFor();
+  const agents = await api("GET", "/v1/admin/agents", token("e2e-max", ["manager"]));
+  assert.equal(agents.items.find((a) => a.id === "agent-sam").capacity, 12);
   // A template's preview fills it with sample values.
   await page.goto(`${base}/console/#/settings/templates`);
   await page.getByRole("button", { name: "New template" }).click();

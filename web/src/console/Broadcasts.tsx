@@ -3,7 +3,7 @@
 // cancel.
 import { useEffect, useState } from "preact/hooks";
 import { type Api, type Schemas, errorMessage } from "../api/client";
-import { Choice, ErrorLine } from "./parts";
+import { Choice, ErrorLine, Head } from "./parts";
 
 type Segment = Schemas["Segment"];
 type Kind = Segment["kind"];
@@ -130,19 +130,7 @@ export function Broadcasts({ api }: { api: Api }) {
       <ErrorLine message={error} />
       <h2>Sent and sending</h2>
       <table class="queue">
-        <thead>
-          <tr>
-            <th scope="col">Subject</th>
-            <th scope="col">To</th>
-            <th scope="col">Status</th>
-            <th scope="col">Delivered</th>
-            <th scope="col">Failed</th>
-            <th scope="col">Started</th>
-            <th scope="col">
-              <span class="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
+        <Head columns={["Subject", "To", "Status", "Delivered", "Failed", "Started", ""]} />
         <tbody>
           {list.map((b) => (
             <tr key={b.id}>

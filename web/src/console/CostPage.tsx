@@ -5,7 +5,7 @@ import { type Api, type Schemas, errorMessage } from "../api/client";
 import { Bars } from "./charts";
 import { save } from "./download";
 import { csv, money, monthOf, percent } from "./format";
-import { ErrorLine } from "./parts";
+import { ErrorLine, Head } from "./parts";
 
 type CostReport = Schemas["CostReport"];
 
@@ -117,14 +117,7 @@ function Allocations({ title, rows, show }: { title: string; rows: Schemas["Allo
     <section>
       <h2>{title}</h2>
       <table class="queue figures">
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Conversations</th>
-            <th scope="col">Share</th>
-            <th scope="col">Cost</th>
-          </tr>
-        </thead>
+        <Head columns={["Name", "Conversations", "Share", "Cost"]} />
         <tbody>
           {rows.map((row) => (
             <tr key={row.name}>

@@ -3,7 +3,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { type Api, type Schemas, errorMessage } from "../api/client";
 import { minutes } from "./format";
-import { ErrorLine } from "./parts";
+import { ErrorLine, Head } from "./parts";
 
 export function Dashboard({ api, version }: { api: Api; version: number }) {
   const [now, setNow] = useState<Schemas["Dashboard"] | null>(null);
@@ -53,16 +53,7 @@ export function Dashboard({ api, version }: { api: Api; version: number }) {
           </ul>
           <table class="queue">
             <caption>By team, as of {new Date(now.generated_at).toLocaleTimeString()}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Team</th>
-                <th scope="col">Open</th>
-                <th scope="col">Pending</th>
-                <th scope="col">Due within the hour</th>
-                <th scope="col">Breached</th>
-                <th scope="col">Oldest waiting</th>
-              </tr>
-            </thead>
+            <Head columns={["Team", "Open", "Pending", "Due within the hour", "Breached", "Oldest waiting"]} />
             <tbody>
               {now.teams.map((team) => (
                 <tr key={team.team}>

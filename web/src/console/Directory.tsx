@@ -4,7 +4,8 @@
 import { useEffect, useState } from "preact/hooks";
 import { type Api, type Schemas, errorMessage } from "../api/client";
 import { CATEGORIES, TEAMS } from "./labels";
-import { Choice, ErrorLine } from "./parts";
+import { Choice, ErrorLine, Head, asOptions } from "./parts";
+import { Toggles } from "./fields";
 
 type Agent = Schemas["Agent"];
 
@@ -33,16 +34,7 @@ export function AgentsPage({ api, canEdit }: { api: Api; canEdit: boolean }) {
       <ErrorLine message={error} />
       {saved && <p role="status">{saved}</p>}
       <table class="queue">
-        <thead>
-          <tr>
-            <th scope="col">Agent</th>
-            <th scope="col">Teams</th>
-            <th scope="col">Open now</th>
-            <th scope="col">Capacity</th>
-            <th scope="col">Working hours</th>
-            <th scope="col">Away</th>
-          </tr>
-        </thead>
+        <Head columns={["Agent", "Teams", "Open now", "Capacity", "Working hours", "Away"]} />
         <tbody>
           {agents?.map((agent) => (
             <AgentRow key={agent.id} agent={agent} canEdit={canEdit} onChange={(c) => void change(agent, c)} />
@@ -144,18 +136,7 @@ export function TemplatesPage({ api }: { api: Api }) {
         />
       )}
       <table class="queue">
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Team</th>
-            <th scope="col">Category</th>
-            <th scope="col">Used</th>
-            <th scope="col">Placeholders</th>
-            <th scope="col">
-              <span class="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
+        <Head columns={["Name", "Team", "Category", "Used", "Placeholders", ""]} />
         <tbody>
           {templates?.map((t) => (
             <tr key={t.id}>
@@ -214,8 +195,8 @@ function TemplateForm({ api, template, onDone }: { api: Api; template: Template 
         Name
         <input value={name} onInput={(e) => setName(e.currentTarget.value)} />
       </label>
-      <Choice label="Team" value={team} options={[ANY, ...TEAMS.map((t): [string, string] => [t, t])]} onChange={setTeam} />
-      <Choice label="Category" value={category} options={[["", "any"], ...CATEGORIES.map((c): [string, string] => [c, c])]} onChange={setCategory} />
+      <Choice label="Team" value={team} options={[ANY, ...asOptions(TEAMS)]} onChange={setTeam} />
+      <Choice label="Category" value={category} options={[["", "any"], ...asOptions(CATEGORIES)]} onChange={setCategory} />
       <label>
         Text ({"{{user.first_name}}"}, {"{{listing.title}}"}, {"{{agent.first_name}}"}, {"{{var.name}}"} …)
         <textarea rows={6} value={body} onInput={(e) => setBody(e.currentTarget.value)} />
@@ -281,22 +262,7 @@ export function WebhooksPage({ api }: { api: Api }) {
           Endpoint (https://)
           <input type="url" value={url} onInput={(e) => setUrl(e.currentTarget.value)} />
         </label>
-        <fieldset class="days">
-          <legend>Events</legend>
-          {EVENTS.map((name) => (
-            <label class="toggle" key={name}>
-              <input
-                type="checkbox"
-                checked={events.includes(name)}
-                onChange={(e) => {
-                  const on = e.currentTarget.checked;
-                  setEvents((all) => EVENTS.filter((n) => (n === name ? on : all.includes(n))));
-                }}
-              />
-              {name}
-            </label>
-          ))}
-        </fieldset>
+        <Toggles legend="Events" all={EVENTS} chosen={events} onChange={setEvents} />
         <button type="submit">Register</button>
       </form>
       {secret && (
@@ -306,16 +272,7 @@ export function WebhooksPage({ api }: { api: Api }) {
       )}
       <ErrorLine message={error} />
       <table class="queue">
-        <thead>
-          <tr>
-            <th scope="col">Endpoint</th>
-            <th scope="col">Events</th>
-            <th scope="col">Since</th>
-            <th scope="col">
-              <span class="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
+        <Head columns={["Endpoint", "Events", "Since", ""]} />
         <tbody>
           {hooks?.map((hook) => (
             <tr key={hook.id}>

@@ -1,7 +1,7 @@
 // The moderators' pages: messages the abuse filter held (release or reject), reports
 // (read in context, close with an outcome), and the audit log.
 import { useEffect, useMemo, useState } from "preact/hooks";
-import { ErrorLine } from "./parts";
+import { ErrorLine, Head } from "./parts";
 import { type Api, type ApiError, type Schemas, errorMessage } from "../api/client";
 import { type Versioned, VersionedForm } from "./versioned";
 
@@ -148,15 +148,7 @@ export function AuditLog({ api }: { api: Api }) {
       <h1>Audit log</h1>
       <ErrorLine message={error} />
       <table class="queue">
-        <thead>
-          <tr>
-            <th scope="col">When</th>
-            <th scope="col">Who</th>
-            <th scope="col">What</th>
-            <th scope="col">To</th>
-            <th scope="col">Why</th>
-          </tr>
-        </thead>
+        <Head columns={["When", "Who", "What", "To", "Why"]} />
         <tbody>
           {items?.map((entry) => (
             <tr key={entry.id}>

@@ -3,7 +3,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { type Api, type Conversation, errorMessage } from "../api/client";
 import { CATEGORIES, TEAMS } from "./labels";
-import { Choice, ErrorLine } from "./parts";
+import { Choice, ErrorLine, Head } from "./parts";
 import { slaBadge } from "./sla";
 
 export interface Filters {
@@ -144,17 +144,7 @@ export function Queue({
       {rows && rows.length === 0 && <p>Nothing here: the queue is clear.</p>}
       {rows && rows.length > 0 && (
         <table class="queue">
-          <thead>
-            <tr>
-              <th scope="col">Subject</th>
-              <th scope="col">User</th>
-              <th scope="col">Category</th>
-              <th scope="col">Priority</th>
-              <th scope="col">Waiting</th>
-              <th scope="col">SLA</th>
-              <th scope="col">Unread</th>
-            </tr>
-          </thead>
+          <Head columns={["Subject", "User", "Category", "Priority", "Waiting", "SLA", "Unread"]} />
           <tbody>
             {rows.map((c) => {
               const badge = slaBadge(c.sla, now);

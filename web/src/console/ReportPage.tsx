@@ -5,7 +5,7 @@ import { type Api, type Schemas, errorMessage } from "../api/client";
 import { Bars, Heatmap } from "./charts";
 import { save } from "./download";
 import { change, decimal, minutes, money, monthOf, percent } from "./format";
-import { ErrorLine } from "./parts";
+import { ErrorLine, Head } from "./parts";
 
 type Report = Schemas["MonthlyReport"];
 type Headline = Schemas["Headline"];
@@ -76,14 +76,7 @@ function ReportBody({ report }: { report: Report }) {
           {report.month} beside {report.previous_month}
         </h2>
         <table class="queue figures">
-          <thead>
-            <tr>
-              <th scope="col">Figure</th>
-              <th scope="col">{report.month}</th>
-              <th scope="col">{report.previous_month}</th>
-              <th scope="col">Change</th>
-            </tr>
-          </thead>
+          <Head columns={["Figure", report.month, report.previous_month, "Change"]} />
           <tbody>
             {HEADLINE.map(([key, name, show]) => {
               const [now, before] = [report.headline[key] as number | null, report.previous[key] as number | null];
@@ -108,15 +101,7 @@ function ReportBody({ report }: { report: Report }) {
       <section aria-labelledby="sla-heading">
         <h2 id="sla-heading">SLA compliance</h2>
         <table class="queue figures">
-          <thead>
-            <tr>
-              <th scope="col">Time</th>
-              <th scope="col">Target</th>
-              <th scope="col">Median (business)</th>
-              <th scope="col">Median (wall clock)</th>
-              <th scope="col">Within target</th>
-            </tr>
-          </thead>
+          <Head columns={["Time", "Target", "Median (business)", "Median (wall clock)", "Within target"]} />
           <tbody>
             {(
               [
@@ -168,19 +153,7 @@ function Rows({ title, rows }: { title: string; rows: Schemas["ReportRow"][] }) 
     <section>
       <h2>{title}</h2>
       <table class="queue figures">
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Opened</th>
-            <th scope="col">Responses</th>
-            <th scope="col">First response (median)</th>
-            <th scope="col">Response (average)</th>
-            <th scope="col">Resolved</th>
-            <th scope="col">SLA compliance</th>
-            <th scope="col">Ratings</th>
-            <th scope="col">Satisfaction</th>
-          </tr>
-        </thead>
+        <Head columns={["Name", "Opened", "Responses", "First response (median)", "Response (average)", "Resolved", "SLA compliance", "Ratings", "Satisfaction"]} />
         <tbody>
           {rows.map((row) => (
             <tr key={row.name}>

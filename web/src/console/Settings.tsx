@@ -3,8 +3,9 @@
 import { useEffect, useMemo, useState } from "preact/hooks";
 import type { Api, Schemas } from "../api/client";
 import { CATEGORIES, TEAMS } from "./labels";
-import { Choice } from "./parts";
-import { VersionedForm, replaced, words } from "./versioned";
+import { Choice, asOptions } from "./parts";
+import { Items, Toggles, words } from "./fields";
+import { VersionedForm } from "./versioned";
 
 /** The settings pages a senior or manager may open, each in a line. */
 export function SettingsIndex({ manager }: { manager: boolean }) {
@@ -35,17 +36,23 @@ export function SettingsIndex({ manager }: { manager: boolean }) {
 type Sla = Schemas["SlaPolicyConfig"];
 type Calendar = Schemas["CalendarConfig"];
 const DAYS: Schemas["BusinessDay"][] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-const ANY_CATEGORY: [string, string][] = [["", "any category"], ...CATEGORIES.map((c): [string, string] => [c, c])];
-const PRIORITIES: [string, string][] = [
-  ["normal", "normal"],
-  ["urgent", "urgent"],
-];
+const ANY_CATEGORY: [string, string][] = [["", "any category"], ...asOptions(CATEGORIES)];
+const PRIORITIES = asOptions(["normal", "urgent"]);
 
 function NumberField({ label, value, onChange, min = 0, max }: { label: string; value: number | undefined; onChange: (v: number) => void; min?: number; max?: number }) {
   return (
     <label>
       {label}
       <input type="number" min={min} max={max} value={value ?? ""} onInput={(e) => onChange(Number(e.currentTarget.value))} />
+    </label>
+  );
+}
+
+function WordsField({ label, value, onChange }: { label: string; value: string[] | undefined; onChange: (v: string[]) => void }) {
+  return (
+    <label>
+      {label}
+      <input value={words.show(value)} onChange={(e) => onChange(words.read(e.currentTarget.value))} />
     </label>
   );
 }
@@ -83,12 +90,14 @@ export function SlaPolicyPage({ api, canSave }: { api: Api; canSave: boolean }) 
           </div>
           <h2>Response targets</h2>
           <p class="hint">The most specific rule wins: a category's rule before its priority's general rule.</p>
-          {draft.targets.map((target, i) => {
-            const set = (change: Partial<Schemas["TargetRule"]>) =>
-              edit((d) => ({ ...d, targets: replaced(d.targets, i, (t) => ({ ...t, ...change })) }));
-            return (
-              <fieldset class="row" key={i}>
-                <legend>Target {i + 1}</legend>
+          <Items
+            noun="target"
+            items={draft.targets}
+            onChange={(targets) => edit((d) => ({ ...d, targets }))}
+            fresh={(): Schemas["TargetRule"] => ({ priority: "normal", category: null, minutes: 1440, counting: "business_days", calendar: Object.keys(draft.calendars)[0] ?? "default" })}
+          >
+            {(target, set) => (
+              <>
                 <Choice label="Priority" value={target.priority} options={PRIORITIES} onChange={(v) => set({ priority: v as Schemas["Priority"] })} />
                 <Choice
                   label="Category"
@@ -106,32 +115,10 @@ export function SlaPolicyPage({ api, canSave }: { api: Api; canSave: boolean }) 
                   ]}
                   onChange={(v) => set({ counting: v as Schemas["Counting"] })}
                 />
-                <Choice
-                  label="Calendar"
-                  value={target.calendar}
-                  options={Object.keys(draft.calendars).map((name): [string, string] => [name, name])}
-                  onChange={(v) => set({ calendar: v })}
-                />
-                <button type="button" onClick={() => edit((d) => ({ ...d, targets: d.targets.filter((_, j) => j !== i) }))}>
-                  Remove target {i + 1}
-                </button>
-              </fieldset>
-            );
-          })}
-          <button
-            type="button"
-            onClick={() =>
-              edit((d) => ({
-                ...d,
-                targets: [
-                  ...d.targets,
-                  { priority: "normal", category: null, minutes: 1440, counting: "business_days", calendar: Object.keys(d.calendars)[0] ?? "default" },
-                ],
-              }))
-            }
-          >
-            Add a target
-          </button>
+                <Choice label="Calendar" value={target.calendar} options={asOptions(Object.keys(draft.calendars))} onChange={(v) => set({ calendar: v })} />
+              </>
+            )}
+          </Items>
           <h2>Calendars</h2>
           {Object.entries(draft.calendars).map(([name, calendar]) => (
             <CalendarFields
@@ -165,26 +152,7 @@ function CalendarFields({ name, calendar, onChange }: { name: string; calendar: 
           />
         </label>
       </div>
-      <fieldset class="days">
-        <legend>Business days</legend>
-        {DAYS.map((day) => (
-          <label class="toggle" key={day}>
-            <input
-              type="checkbox"
-              checked={calendar.business_days.includes(day)}
-              onChange={(e) =>
-                onChange({
-                  ...calendar,
-                  business_days: e.currentTarget.checked
-                    ? DAYS.filter((d) => d === day || calendar.business_days.includes(d))
-                    : calendar.business_days.filter((d) => d !== day),
-                })
-              }
-            />
-            {day}
-          </label>
-        ))}
-      </fieldset>
+      <Toggles legend="Business days" all={DAYS} chosen={calendar.business_days} onChange={(business_days) => onChange({ ...calendar, business_days })} />
       <label>
         Holidays (dates, yyyy-mm-dd, separated by commas)
         <textarea rows={2} value={words.show(calendar.holidays)} onChange={(e) => onChange({ ...calendar, holidays: words.read(e.currentTarget.value) })} />
@@ -208,22 +176,11 @@ export function RoutingRulesPage({ api, canSave }: { api: Api; canSave: boolean 
       {({ draft, edit }) => (
         <>
           <p class="hint">Tried in order; the first match wins; then the defaults (payment → billing, technical → technical, the rest → support).</p>
-          {draft.rules.map((rule, i) => {
-            const set = (change: Partial<Schemas["RoutingRule"]>) =>
-              edit((d) => ({ ...d, rules: replaced(d.rules, i, (r) => ({ ...r, ...change })) }));
-            return (
-              <fieldset class="row" key={i}>
-                <legend>Rule {i + 1}</legend>
-                <Choice
-                  label="Category"
-                  value={rule.category}
-                  options={CATEGORIES.map((c): [string, string] => [c, c])}
-                  onChange={(v) => set({ category: v as Schemas["Category"] })}
-                />
-                <label>
-                  Any of these words
-                  <input value={words.show(rule.keywords)} onChange={(e) => set({ keywords: words.read(e.currentTarget.value) })} />
-                </label>
+          <Items noun="rule" items={draft.rules} onChange={(rules) => edit((d) => ({ ...d, rules }))} fresh={(): Schemas["RoutingRule"] => ({ category: "general", team: "support", keywords: [] })}>
+            {(rule, set) => (
+              <>
+                <Choice label="Category" value={rule.category} options={asOptions(CATEGORIES)} onChange={(v) => set({ category: v as Schemas["Category"] })} />
+                <WordsField label="Any of these words" value={rule.keywords} onChange={(keywords) => set({ keywords })} />
                 <label>
                   Listing category
                   <input value={rule.listing_category ?? ""} onInput={(e) => set({ listing_category: e.currentTarget.value || null })} />
@@ -232,38 +189,22 @@ export function RoutingRulesPage({ api, canSave }: { api: Api; canSave: boolean 
                   User tier
                   <input value={rule.user_tier ?? ""} onInput={(e) => set({ user_tier: e.currentTarget.value || null })} />
                 </label>
-                <Choice label="Team" value={rule.team} options={TEAMS.map((t): [string, string] => [t, t])} onChange={(v) => set({ team: v as Schemas["Team"] })} />
+                <Choice label="Team" value={rule.team} options={asOptions(TEAMS)} onChange={(v) => set({ team: v as Schemas["Team"] })} />
                 <Choice
                   label="Priority"
                   value={rule.priority ?? ""}
                   options={[["", "the category's"], ...PRIORITIES]}
                   onChange={(v) => set({ priority: (v || null) as Schemas["Priority"] | null })}
                 />
-                <button type="button" onClick={() => edit((d) => ({ ...d, rules: d.rules.filter((_, j) => j !== i) }))}>
-                  Remove rule {i + 1}
-                </button>
-              </fieldset>
-            );
-          })}
-          <button type="button" onClick={() => edit((d) => ({ ...d, rules: [...d.rules, { category: "general", team: "support", keywords: [] }] }))}>
-            Add a rule
-          </button>
-          <fieldset class="days">
-            <legend>Assign new conversations automatically (to the available agent with the fewest open)</legend>
-            {TEAMS.map((team) => (
-              <label class="toggle" key={team}>
-                <input
-                  type="checkbox"
-                  checked={(draft.auto_assign ?? []).includes(team)}
-                  onChange={(e) => {
-                    const on = e.currentTarget.checked;
-                    edit((d) => ({ ...d, auto_assign: TEAMS.filter((t) => (t === team ? on : (d.auto_assign ?? []).includes(t))) }));
-                  }}
-                />
-                {team}
-              </label>
-            ))}
-          </fieldset>
+              </>
+            )}
+          </Items>
+          <Toggles
+            legend="Assign new conversations automatically (to the available agent with the fewest open)"
+            all={TEAMS}
+            chosen={draft.auto_assign ?? []}
+            onChange={(auto_assign) => edit((d) => ({ ...d, auto_assign }))}
+          />
         </>
       )}
     </VersionedForm>
@@ -294,38 +235,22 @@ export function AutomationPage({ api, canSave }: { api: Api; canSave: boolean })
           </label>
           <h2>Automatic answers</h2>
           <p class="hint">Tried in order; the first match answers with its template.</p>
-          {(draft.answers ?? []).map((answer, i) => {
-            const set = (change: Partial<Schemas["AutoAnswer"]>) =>
-              edit((d) => ({ ...d, answers: replaced(d.answers ?? [], i, (a) => ({ ...a, ...change })) }));
-            return (
-              <fieldset class="row" key={i}>
-                <legend>Answer {i + 1}</legend>
-                <Choice
-                  label="Category"
-                  value={answer.category}
-                  options={CATEGORIES.map((c): [string, string] => [c, c])}
-                  onChange={(v) => set({ category: v as Schemas["Category"] })}
-                />
-                <label>
-                  Any of these words
-                  <input value={words.show(answer.keywords)} onChange={(e) => set({ keywords: words.read(e.currentTarget.value) })} />
-                </label>
-                <Choice label="Template" value={answer.template_id} options={templates} onChange={(v) => set({ template_id: v })} />
-                <button type="button" onClick={() => edit((d) => ({ ...d, answers: (d.answers ?? []).filter((_, j) => j !== i) }))}>
-                  Remove answer {i + 1}
-                </button>
-              </fieldset>
-            );
-          })}
-          <button
-            type="button"
+          <Items
+            noun="answer"
+            article="an"
+            items={draft.answers ?? []}
+            onChange={(answers) => edit((d) => ({ ...d, answers }))}
+            fresh={(): Schemas["AutoAnswer"] => ({ category: "general", keywords: [], template_id: templates[0]?.[0] ?? "" })}
             disabled={templates.length === 0}
-            onClick={() =>
-              edit((d) => ({ ...d, answers: [...(d.answers ?? []), { category: "general", keywords: [], template_id: templates[0]?.[0] ?? "" }] }))
-            }
           >
-            Add an answer
-          </button>
+            {(answer, set) => (
+              <>
+                <Choice label="Category" value={answer.category} options={asOptions(CATEGORIES)} onChange={(v) => set({ category: v as Schemas["Category"] })} />
+                <WordsField label="Any of these words" value={answer.keywords} onChange={(keywords) => set({ keywords })} />
+                <Choice label="Template" value={answer.template_id} options={templates} onChange={(v) => set({ template_id: v })} />
+              </>
+            )}
+          </Items>
         </>
       )}
     </VersionedForm>
@@ -347,12 +272,9 @@ export function MembershipPage({ api, canSave }: { api: Api; canSave: boolean })
       {({ draft, edit }) => (
         <>
           <p class="hint">Who may start which kind of conversation. No rule: everyone signed in may.</p>
-          {draft.rules.map((rule, i) => {
-            const set = (change: Partial<Schemas["MembershipRule"]>) =>
-              edit((d) => ({ ...d, rules: replaced(d.rules, i, (r) => ({ ...r, ...change })) }));
-            return (
-              <fieldset class="row" key={i}>
-                <legend>Rule {i + 1}</legend>
+          <Items noun="rule" items={draft.rules} onChange={(rules) => edit((d) => ({ ...d, rules }))} fresh={(): Schemas["MembershipRule"] => ({ type: "direct", tiers: ["verified", "premium"] })}>
+            {(rule, set) => (
+              <>
                 <Choice
                   label="Conversation"
                   value={rule.type}
@@ -368,19 +290,10 @@ export function MembershipPage({ api, canSave }: { api: Api; canSave: boolean })
                   options={ANY_CATEGORY}
                   onChange={(v) => set({ category: (v || null) as Schemas["Category"] | null })}
                 />
-                <label>
-                  Tiers that may (separated by commas)
-                  <input value={words.show(rule.tiers)} onChange={(e) => set({ tiers: words.read(e.currentTarget.value) })} />
-                </label>
-                <button type="button" onClick={() => edit((d) => ({ ...d, rules: d.rules.filter((_, j) => j !== i) }))}>
-                  Remove rule {i + 1}
-                </button>
-              </fieldset>
-            );
-          })}
-          <button type="button" onClick={() => edit((d) => ({ ...d, rules: [...d.rules, { type: "direct", tiers: ["verified", "premium"] }] }))}>
-            Add a rule
-          </button>
+                <WordsField label="Tiers that may (separated by commas)" value={rule.tiers} onChange={(tiers) => set({ tiers })} />
+              </>
+            )}
+          </Items>
         </>
       )}
     </VersionedForm>

@@ -115,18 +115,3 @@ export function VersionedForm<T>({
     </main>
   );
 }
-
-/** A list of words as one line of text, and back: "a, b" ↔ ["a", "b"]. */
-export const words = {
-  show: (list: string[] | undefined) => (list ?? []).join(", "),
-  read: (text: string) =>
-    text
-      .split(",")
-      .map((w) => w.trim())
-      .filter(Boolean),
-};
-
-/** `list` with item `i` replaced by `change(item)`. */
-export function replaced<T>(list: T[], i: number, change: (item: T) => T): T[] {
-  return list.map((item, j) => (j === i ? change(item) : item));
-}
