@@ -186,14 +186,11 @@ impl Table for DynamoTable {
     }
 
     async fn get_many(&self, keys: &[Key]) -> Result<Vec<Item>, TableError> {
-        let calls = keys
-            .chunks(GET_MANY_KEYS)
-            .map(|chunk| self.batch_get(chunk));
-        let mut found = Vec::new();
-        for items in futures_util::future::join_all(calls).await {
-            found.extend(items?);
-        }
-        Ok(found)
+        self.batch_get_all(keys, false).await
+    }
+
+    async fn get_many_consistent(&self, keys: &[Key]) -> Result<Vec<Item>, TableError> {
+        self.batch_get_all(keys, true).await
     }
 
     async fn write_each(&self, ops: Vec<WriteOp>) -> Result<(), TableError> {
@@ -242,11 +239,23 @@ fn write_request(op: WriteOp) -> anyhow::Result<WriteRequest> {
 }
 
 impl DynamoTable {
+    /// BatchGetItem calls of at most [`GET_MANY_KEYS`] keys each, all at once.
+    async fn batch_get_all(&self, keys: &[Key], consistent: bool) -> Result<Vec<Item>, TableError> {
+        let calls = keys
+            .chunks(GET_MANY_KEYS)
+            .map(|chunk| self.batch_get(chunk, consistent));
+        let mut found = Vec::new();
+        for items in futures_util::future::join_all(calls).await {
+            found.extend(items?);
+        }
+        Ok(found)
+    }
+
     /// One BatchGetItem of at most [`GET_MANY_KEYS`] keys, until nothing is left unprocessed.
-    async fn batch_get(&self, keys: &[Key]) -> Result<Vec<Item>, TableError> {
+    async fn batch_get(&self, keys: &[Key], consistent: bool) -> Result<Vec<Item>, TableError> {
         let mut pending = KeysAndAttributes::builder()
             .set_keys(Some(keys.iter().map(key_attributes).collect()))
-            .consistent_read(false)
+            .consistent_read(consistent)
             .build()
             .context("a batch of keys")?;
         let mut found = Vec::new();

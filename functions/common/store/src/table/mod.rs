@@ -246,6 +246,15 @@ pub trait Table: Send + Sync + 'static {
         }
         Ok(found)
     }
+    /// As [`Table::get_many`], strongly consistent (twice the read units): for reads
+    /// that decide whether to write, so a write made just before is never missed.
+    async fn get_many_consistent(&self, keys: &[Key]) -> Result<Vec<Item>, TableError> {
+        let mut found = Vec::new();
+        for key in keys {
+            found.extend(self.get(key, true).await?);
+        }
+        Ok(found)
+    }
     /// Applies unconditional puts and deletes each on its own, not as a transaction
     /// (BatchWriteItem: up to [`WRITE_EACH_OPS`] a round trip, 1 unit a KB, not 2): for
     /// writes that are idempotent and need no atomicity, such as the search index's.

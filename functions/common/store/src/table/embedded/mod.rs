@@ -314,6 +314,28 @@ impl EmbeddedTable {
         self.commit(&mut state, effects)
     }
 
+    /// BatchGetItem, metered as DynamoDB bills it: a round trip per [`GET_MANY_KEYS`]
+    /// keys, each item found on its own, rounded up to 4 KB.
+    fn batch_get(&self, keys: &[Key], consistent: bool) -> Vec<Item> {
+        let mut found = Vec::new();
+        for chunk in keys.chunks(GET_MANY_KEYS) {
+            let state = self.core.lock();
+            let mut half_units = 0;
+            for key in chunk {
+                if let Some(item) = state.get(key) {
+                    half_units += read_half_units(item_size(&item), consistent);
+                    found.push(item);
+                }
+            }
+            drop(state);
+            self.metrics.record(Consumed {
+                read_half_units: half_units,
+                write_units: 0,
+            });
+        }
+        found
+    }
+
     #[cfg(test)]
     fn journal(&self) -> &Journal {
         self.journal.as_ref().expect("a durable table")
@@ -379,24 +401,11 @@ impl Table for EmbeddedTable {
     }
 
     async fn get_many(&self, keys: &[Key]) -> Result<Vec<Item>, TableError> {
-        let mut found = Vec::new();
-        for chunk in keys.chunks(GET_MANY_KEYS) {
-            let state = self.core.lock();
-            // BatchGetItem bills each item on its own, rounded up to 4 KB.
-            let mut half_units = 0;
-            for key in chunk {
-                if let Some(item) = state.get(key) {
-                    half_units += read_half_units(item_size(&item), false);
-                    found.push(item);
-                }
-            }
-            drop(state);
-            self.metrics.record(Consumed {
-                read_half_units: half_units,
-                write_units: 0,
-            });
-        }
-        Ok(found)
+        Ok(self.batch_get(keys, false))
+    }
+
+    async fn get_many_consistent(&self, keys: &[Key]) -> Result<Vec<Item>, TableError> {
+        Ok(self.batch_get(keys, true))
     }
 
     async fn write_each(&self, ops: Vec<WriteOp>) -> Result<(), TableError> {

@@ -564,3 +564,26 @@ fn a_stored_reply_takes_a_fraction_of_its_map_form() {
     assert!(compact < 1200, "{compact} bytes per reply");
     assert!(compact * 3 < as_maps, "{compact} vs {as_maps}");
 }
+
+/// BatchGetItem as DynamoDB bills it: a round trip per 100 keys, each item found ½ unit
+/// (eventually consistent) or 1 unit (strongly consistent) a 4 KB.
+#[tokio::test]
+async fn batch_reads_are_billed_per_item_and_twice_when_consistent() {
+    let table = EmbeddedTable::in_memory();
+    let puts = (0..30)
+        .map(|n| put(item("B", &format!("{n:03}"), &[])))
+        .collect();
+    table.write_each(puts).await.unwrap();
+    let keys: Vec<Key> = (0..150).map(|n| Key::new("B", format!("{n:03}"))).collect();
+    for (consistent, units) in [(false, 15.0), (true, 30.0)] {
+        let before = table.metrics().snapshot();
+        let found = if consistent {
+            table.get_many_consistent(&keys).await.unwrap()
+        } else {
+            table.get_many(&keys).await.unwrap()
+        };
+        let used = table.metrics().snapshot() - before;
+        assert_eq!(found.len(), 30);
+        assert_eq!((used.round_trips, used.read_units), (2, units));
+    }
+}
