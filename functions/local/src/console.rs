@@ -101,18 +101,13 @@ async fn config(Extension(site): Extension<Arc<Site>>) -> Response {
         );
     }
     let now = SystemClock.now();
-    // Tokens for the demo people only to this machine: a dev server listening elsewhere
-    // (with a secret of its own) must not hand a manager's token to whoever asks.
-    let this_machine = ["http://127.", "http://localhost", "http://[::1]"]
-        .iter()
-        .any(|p| site.base_url.starts_with(p));
     let demo: Vec<_> = demo::PEOPLE
         .iter()
-        .filter(|_| this_machine)
+        .filter(|_| on_this_machine(&site.base_url))
         .filter(|p| {
             p.groups
                 .iter()
-                .any(|g| ["agent", "senior", "manager", "moderator"].contains(g))
+                .any(|g| ["agent", "senior", "manager", "moderator", "finance"].contains(g))
         })
         .map(|person| {
             let (name, role) = person
@@ -130,6 +125,15 @@ async fn config(Extension(site): Extension<Arc<Site>>) -> Response {
         "no-store",
         settings.to_string().into_bytes(),
     )
+}
+
+/// Whether this server listens on this machine only. Tokens for the demo people go only
+/// there: a dev server listening elsewhere (with a secret of its own) must not hand a
+/// manager's token to whoever asks.
+pub(crate) fn on_this_machine(base_url: &str) -> bool {
+    ["http://127.", "http://localhost", "http://[::1]"]
+        .iter()
+        .any(|p| base_url.starts_with(p))
 }
 
 /// A file of the build; any other path is a page of the console (its index).

@@ -4,6 +4,7 @@
 pub mod asyncapi;
 pub mod console;
 pub mod demo;
+pub mod site;
 pub mod socket;
 
 use common::metering::{Meter, MeteredMailer, MeteredSms};

@@ -43,6 +43,10 @@ enum Command {
         /// The admin console's build, served at /console/.
         #[arg(long, env = "SAYPRO_CONSOLE_DIR", default_value = "web/dist/console")]
         console_dir: PathBuf,
+        /// The website's widget build, served at /widget/ (and on the demo site,
+        /// /local/site/).
+        #[arg(long, env = "SAYPRO_WIDGET_DIR", default_value = "web/dist/widget")]
+        widget_dir: PathBuf,
         /// Sign in to the console with this Cognito Hosted UI (its origin) instead of the
         /// demo people; with --cognito-client-id.
         #[arg(long, env = "SAYPRO_COGNITO_DOMAIN", requires = "cognito_client_id")]
@@ -130,6 +134,7 @@ async fn main() -> anyhow::Result<()> {
             memory,
             demo,
             console_dir,
+            widget_dir,
             cognito_domain,
             cognito_client_id,
             email_delay_minutes,
@@ -178,10 +183,16 @@ async fn main() -> anyhow::Result<()> {
                 secret: cli.secret.clone(),
                 cognito: cognito_domain.zip(cognito_client_id),
             });
+            let site = local::site::router(local::site::DemoSite {
+                app: system.app.clone(),
+                base_url: base_url.clone(),
+                secret: cli.secret.clone(),
+                widget_dir,
+            });
             tracing::info!(
-                "SayPro messaging listening on {base_url} ({where_}); the console: {base_url}/console/"
+                "SayPro messaging listening on {base_url} ({where_}); the console: {base_url}/console/; the demo site: {base_url}/local/site/"
             );
-            local::serve(listener, system.metered_router().merge(console)).await
+            local::serve(listener, system.metered_router().merge(console).merge(site)).await
         }
         Command::Openapi => {
             println!("{}", local::openapi_document());

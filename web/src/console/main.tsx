@@ -4,7 +4,7 @@ import { useEffect, useMemo, useState } from "preact/hooks";
 import { apiClient } from "../api/client";
 import { type Config, loadConfig } from "./config";
 import { ConversationPage } from "./ConversationPage";
-import { Live } from "./live";
+import { Live } from "../api/live";
 import { AuditLog, HeldQueue, ReadThread, Reports, SafetyPolicy, Users } from "./Moderation";
 import { Queue } from "./Queue";
 import { SearchPage } from "./SearchPage";
@@ -88,11 +88,12 @@ function Console({ config, session, onSignOut }: { config: Config; session: Sess
         }
       },
       refresh,
+      roles.admin,
     );
     setLive(socket);
     void socket.open();
     return () => socket.close();
-  }, [api, works]);
+  }, [api, works, roles.admin]);
   const tell = useMemo(() => (action: object) => live?.send(action), [live]);
   const [help, setHelp] = useState(false);
   useEffect(() => {

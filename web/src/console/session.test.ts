@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { decodeClaims, expired, groupsOf, rolesOf } from "./session";
+import { decodeClaims, groupsOf } from "../api/claims";
+import { expired, rolesOf } from "./session";
 
 const token = (claims: object) =>
   `x.${btoa(JSON.stringify(claims)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "")}.y`;

@@ -1,14 +1,7 @@
 // Who is signed in: the token (kept in session storage, so a closed tab signs out), the
 // claims it carries, and what the console may show them. The API checks every call
 // itself; this only decides which pages to offer.
-
-export interface Claims {
-  sub: string;
-  name?: string;
-  email?: string;
-  exp?: number;
-  groups: string[];
-}
+import { type Claims, decodeClaims } from "../api/claims";
 
 export interface Session {
   token: string;
@@ -16,31 +9,6 @@ export interface Session {
 }
 
 const KEY = "saypro.console.token";
-
-/** The claims of a JWT, unverified (the API verifies); null if it is not one. */
-export function decodeClaims(token: string): Claims | null {
-  const part = token.split(".")[1];
-  if (!part) return null;
-  try {
-    const json = atob(part.replace(/-/g, "+").replace(/_/g, "/"));
-    const raw = JSON.parse(json) as Record<string, unknown>;
-    if (typeof raw.sub !== "string") return null;
-    const claims: Claims = { sub: raw.sub, groups: groupsOf(raw["cognito:groups"]) };
-    if (typeof raw.name === "string") claims.name = raw.name;
-    if (typeof raw.email === "string") claims.email = raw.email;
-    if (typeof raw.exp === "number") claims.exp = raw.exp;
-    return claims;
-  } catch {
-    return null;
-  }
-}
-
-/** `cognito:groups` as a list: Cognito's array, or API Gateway's `[a b]` string. */
-export function groupsOf(value: unknown): string[] {
-  if (Array.isArray(value)) return value.filter((g): g is string => typeof g === "string");
-  if (typeof value === "string") return value.replace(/^\[|\]$/g, "").split(/[\s,]+/).filter(Boolean);
-  return [];
-}
 
 export interface Roles {
   admin: boolean;

@@ -14,6 +14,8 @@
 mod plan;
 mod script;
 
+pub use script::MORE_LISTINGS;
+
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -32,12 +34,9 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use tower::ServiceExt;
 
 use crate::Local;
-use crate::demo::{LISTINGS, PEOPLE, claims};
+use crate::demo::{PEOPLE, claims};
 use plan::Step;
-use script::{
-    BROADCAST_BODY, BROADCAST_SUBJECT, BROADCAST_TIER, MEMBERS, MORE_AGENTS, MORE_LISTINGS,
-    TEMPLATES,
-};
+use script::{BROADCAST_BODY, BROADCAST_SUBJECT, BROADCAST_TIER, MEMBERS, MORE_AGENTS, TEMPLATES};
 
 /// What was seeded.
 #[derive(Debug, Clone)]
@@ -205,7 +204,7 @@ impl Month {
     /// team notifications reach them).
     async fn open(&mut self, at: DateTime<Utc>) -> anyhow::Result<()> {
         self.clock.set(at);
-        for listing in LISTINGS.iter().chain(MORE_LISTINGS) {
+        for listing in crate::demo::all_listings() {
             let body = json!({
                 "title": listing.title,
                 "seller_id": listing.seller,

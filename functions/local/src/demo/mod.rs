@@ -91,7 +91,7 @@ pub fn claims(person: &Person) -> Claims {
     }
 }
 
-fn caller(sub: &str) -> anyhow::Result<Caller> {
+pub(crate) fn caller(sub: &str) -> anyhow::Result<Caller> {
     let person = PEOPLE.iter().find(|p| p.sub == sub).unwrap_or(&PEOPLE[0]);
     Ok(Caller::new(claims(person))?)
 }
@@ -104,6 +104,11 @@ pub struct DemoListing {
     pub category: &'static str,
     pub location: &'static str,
     pub status: ListingStatus,
+}
+
+/// Every listing the demo registers: today's and last month's.
+pub fn all_listings() -> impl Iterator<Item = &'static DemoListing> {
+    LISTINGS.iter().chain(last_month::MORE_LISTINGS)
 }
 
 /// The listings the website has registered.

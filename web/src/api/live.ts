@@ -1,6 +1,7 @@
-// The console's socket: a one-time ticket, the events as they come, pings within API
-// Gateway's 10-minute idle limit, and a reconnect (with a catch-up) when it drops.
-import type { Api } from "../api/client";
+// The socket the console and the widget share: a one-time ticket, the events as they
+// come, pings within API Gateway's 10-minute idle limit, and a reconnect (with a
+// catch-up) when it drops.
+import type { Api } from "./client";
 
 export interface LiveEvent {
   type: string;
@@ -23,6 +24,8 @@ export class Live {
     /** Called each time the socket opens (the first time too): fetch what may have
      *  changed before it was listening. */
     private readonly onOpen: () => void,
+    /** Admins say they are online as the socket opens (users have no presence). */
+    private readonly presence = false,
   ) {}
 
   async open(): Promise<void> {
@@ -33,7 +36,7 @@ export class Live {
     socket.onopen = () => {
       this.onOpen();
       this.retry = 0;
-      socket.send(JSON.stringify({ action: "presence", status: "online" }));
+      if (this.presence) socket.send(JSON.stringify({ action: "presence", status: "online" }));
       for (const action of this.waiting.splice(0)) socket.send(JSON.stringify(action));
       this.ping = window.setInterval(() => socket.send(JSON.stringify({ action: "ping" })), PING_MS);
     };
