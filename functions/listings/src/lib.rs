@@ -2,20 +2,29 @@
 //! messaged about) and its users (the registry broadcasts reach).
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::response::IntoResponse;
 use common::domain::identity::Access;
 use common::http::{Authenticated, JsonBody, NotFound, Routes};
-use common::messaging::{ListingRequest, PublicListing, UserRequest};
+use common::messaging::{
+    ListingRequest, ListingResults, ListingsRequest, PublicListing, UserRequest,
+};
 use common::{AppState, HttpResult};
 
 use common::domain::listing::Listing;
 use common::messaging::UserAccount;
 use utoipa_axum::routes;
 
+/// 100 listings at their longest (about 2.4 KB each as UTF-8) pass; the other routes
+/// keep the common limit.
+const LISTINGS_BODY_BYTES: usize = 512 * 1024;
+
 pub fn routes() -> Routes {
+    let (schemas, paths, bulk) = routes!(put_listings);
+    let bulk = bulk.layer(DefaultBodyLimit::max(LISTINGS_BODY_BYTES));
     Routes::default()
         .on(Access::Service, routes!(put_listing))
+        .on(Access::Service, (schemas, paths, bulk))
         .on(Access::SignedIn, routes!(get_listing))
         .on(Access::Service, routes!(put_user))
 }
@@ -64,6 +73,30 @@ async fn put_listing(
     JsonBody(request): JsonBody<ListingRequest>,
 ) -> HttpResult<impl IntoResponse> {
     Ok(Json(app.put_listing(&caller, &id, request).await?))
+}
+
+/// Register or update up to 100 listings at once (group service).
+///
+/// Each is checked as `PUT /v1/listings/{id}` checks one, and answered with a result, in
+/// the order sent: a refused listing refuses nothing else. A listing stored already
+/// exactly so is `unchanged` and not written again, so sending the same listings twice
+/// changes nothing.
+#[utoipa::path(
+    put,
+    path = "/v1/listings",
+    operation_id = "putListings",
+    tag = "website",
+    request_body = ListingsRequest,
+    responses(
+        (status = 200, description = "What became of each listing, in the order sent", body = ListingResults),
+    )
+)]
+async fn put_listings(
+    State(app): State<AppState>,
+    Authenticated(caller): Authenticated,
+    JsonBody(request): JsonBody<ListingsRequest>,
+) -> HttpResult<impl IntoResponse> {
+    Ok(Json(app.put_listings(&caller, request).await?))
 }
 
 /// Register or update a user for broadcasts: contact, membership tier, location (group service).

@@ -794,6 +794,15 @@ fn routes(w: &World) -> Vec<(Method, &'static str, String, Option<Value>, Access
         ),
         (
             M::PUT,
+            "/v1/listings",
+            "/v1/listings".into(),
+            Some(
+                json!({"items": [{"id": "L2", "title": "t", "seller_id": "bob", "category": "c", "location": "l", "status": "active"}]}),
+            ),
+            Service,
+        ),
+        (
+            M::PUT,
             "/v1/users/{id}",
             "/v1/users/eve".into(),
             Some(json!({"tier": "basic"})),

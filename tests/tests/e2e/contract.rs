@@ -336,6 +336,11 @@ fn request(w: &World, operation: &str, path: &str) -> (String, &'static str, Opt
         "putListing" => Some(
             json!({"title": "t", "seller_id": "bob", "category": "c", "location": "l", "status": "active"}),
         ),
+        // One listing refused, so that the refusal's shape is checked too.
+        "putListings" => Some(json!({"items": [
+            {"id": "L1", "title": "t", "seller_id": "bob", "category": "c", "location": "l", "status": "active"},
+            {"id": "L2", "title": "t", "seller_id": "bob", "category": "c", "location": "l", "status": "sold"},
+        ]})),
         "putPreferences" => Some(json!({"email": true})),
         "createTemplate" | "updateTemplate" => Some(json!({"name": "n", "body": "Thanks again"})),
         "previewTemplate" => Some(json!({})),
@@ -352,7 +357,7 @@ fn request(w: &World, operation: &str, path: &str) -> (String, &'static str, Opt
         _ => None,
     };
     match operation {
-        "putListing" | "putUser" => caller = "website",
+        "putListing" | "putListings" | "putUser" => caller = "website",
         "monthlyCost" => caller = "fiona",
         "adminMarkRead" | "reply" | "updateConversation" | "adminGetConversation" => caller = "sam",
         _ => {}

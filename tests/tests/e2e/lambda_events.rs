@@ -109,6 +109,19 @@ async fn every_sample_event_reaches_its_route_with_the_authorizers_identity() {
     let (app, files) = lambda_app_with_files(table.clone());
     let (code, listing) = invoke(&app, "put-listing", &[]).await;
     assert_eq!(code, StatusCode::OK, "{listing}");
+    let (code, synced) = invoke(&app, "put-listings", &[]).await;
+    assert_eq!(code, StatusCode::OK, "{synced}");
+    let outcomes: Vec<&str> = synced["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        outcomes,
+        ["unchanged", "created", "created"],
+        "L-1001 as put-listing stored it"
+    );
     let (code, created) = invoke(&app, "create-support-conversation", &[]).await;
     assert_eq!(code, StatusCode::CREATED, "{created}");
     assert_eq!(created["conversation"]["created_by"], "thandi");

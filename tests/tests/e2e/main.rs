@@ -16,6 +16,7 @@ mod demo;
 mod directory;
 mod dynamodb_api;
 mod lambda_events;
+mod listings_bulk;
 mod membership;
 mod notifications;
 mod notify_events;

@@ -40,7 +40,7 @@ pub use config::{Replacement, Versioned};
 pub use directory::AgentChanges;
 pub use domain::notice::UnreadCounts;
 pub use idempotency::{Created, Idempotency};
-pub use listings::{ListingRequest, PublicListing};
+pub use listings::{ListingRequest, ListingResults, ListingsRequest, PublicListing};
 pub use moderation::{
     Block, BlockRequest, Gate, Held, HeldNotice, HeldRequest, HeldStatus, WarnRequest,
 };
