@@ -115,6 +115,10 @@ struct ListQuery {
     #[serde(rename = "type")]
     #[param(inline)]
     kind: Option<ConversationType>,
+    /// Only the caller's conversations about this listing (support and buyer–seller):
+    /// the widget resumes the one there is. A page may then hold fewer than `limit`
+    /// and still carry a `next_cursor`.
+    listing_id: Option<String>,
 }
 
 /// The caller's conversations, most recent activity first.
@@ -137,6 +141,7 @@ async fn list_conversations(
     let filter = ConversationFilter {
         status: query.status,
         kind: query.kind,
+        listing_id: query.listing_id,
     };
     Ok(Json(app.list_conversations(&caller, filter, page).await?))
 }

@@ -203,6 +203,70 @@ async fn the_inbox_lists_most_recent_activity_first_in_pages_with_filters() {
 }
 
 #[tokio::test]
+async fn the_inbox_filtered_by_listing_holds_only_the_callers_conversations_about_it() {
+    let app = TestApp::in_memory();
+    let lerato = app.token("lerato", &[]);
+    app.listing("L1", "pieter", "active").await;
+    app.listing("L2", "naledi", "active").await;
+    let about_l1 = app
+        .direct(&lerato, "L1", "Is the bakkie still for sale?")
+        .await;
+    app.clock.advance(Duration::minutes(1));
+    let about_l2 = app
+        .direct(&lerato, "L2", "Is the fridge still for sale?")
+        .await;
+    app.clock.advance(Duration::minutes(1));
+    let (code, support) = app
+        .post(
+            "/v1/conversations",
+            &lerato,
+            json!({"type": "support", "category": "complaint", "subject": "The fridge", "body": "The seller does not answer", "listing_id": "L2"}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::CREATED, "{support}");
+    let support = support["conversation"]["id"].as_str().unwrap().to_string();
+    app.clock.advance(Duration::minutes(1));
+    app.support(&lerato, "general", "How do I renew my ad?")
+        .await;
+
+    let about = |token: &str, query: &str| {
+        let path = format!("/v1/conversations?{query}");
+        let token = token.to_string();
+        let app = &app;
+        async move {
+            let (code, page) = app.get(&path, &token).await;
+            assert_eq!(code, StatusCode::OK, "{page}");
+            page
+        }
+    };
+    let page = about(&lerato, "listing_id=L1").await;
+    assert_eq!(ids(&page), [about_l1.clone()]);
+    assert_eq!(page["items"][0]["listing_id"], "L1");
+    assert_eq!(page["next_cursor"], Value::Null);
+    let page = about(&lerato, "listing_id=L2").await;
+    assert_eq!(
+        ids(&page),
+        [support.clone(), about_l2.clone()],
+        "support and buyer–seller, newest first"
+    );
+    let page = about(&lerato, "listing_id=L2&type=direct").await;
+    assert_eq!(ids(&page), [about_l2.clone()]);
+    let first = about(&lerato, "listing_id=L2&limit=1").await;
+    assert_eq!(ids(&first), [support]);
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let next = about(&lerato, &format!("listing_id=L2&limit=1&cursor={cursor}")).await;
+    assert_eq!(ids(&next), [about_l2]);
+
+    // The seller sees the buyer's thread about their listing; no one else sees it.
+    let pieter = app.token("pieter", &[]);
+    assert_eq!(ids(&about(&pieter, "listing_id=L1").await), [about_l1]);
+    assert!(ids(&about(&pieter, "listing_id=L2").await).is_empty());
+    let thabo = app.token("thabo", &[]);
+    assert!(ids(&about(&thabo, "listing_id=L1").await).is_empty());
+    assert!(ids(&about(&lerato, "listing_id=L404").await).is_empty());
+}
+
+#[tokio::test]
 async fn messages_page_in_both_orders_and_internal_notes_stay_internal() {
     let (app, alice, sam) = alice_and_sam();
     let id = app.support(&alice, "general", "m0").await;
@@ -680,6 +744,7 @@ async fn every_route_validates_input_and_names_the_field() {
         "cursor=%%%",
         "status=closed",
         "type=x",
+        "listing_id=L%201",
         "colour=red",
     ] {
         let (code, error) = app.get(&format!("/v1/conversations?{query}"), &alice).await;

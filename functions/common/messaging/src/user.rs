@@ -81,6 +81,8 @@ pub struct ReadRequest {
 pub struct ConversationFilter {
     pub status: Option<Status>,
     pub kind: Option<ConversationType>,
+    /// Only conversations about this listing (support and buyer–seller).
+    pub listing_id: Option<String>,
 }
 
 /// What the abuse pipeline made of a user's message: what to store with it, and the
@@ -563,9 +565,20 @@ impl App {
         page: PageRequest,
     ) -> ApiResult<Page<ConversationView>> {
         caller.require_person()?;
+        let listing_id = filter
+            .listing_id
+            .as_deref()
+            .map(|id| validate::id("listing_id", id))
+            .transpose()?;
+        // The filters run on the caller's inbox rows (each a copy of the conversation):
+        // a page reads the inbox newest first until it has `limit` matches, at most a
+        // few round trips (see `store::page`), and may come back short with a cursor.
         let mut query = Query::partition(Index::Gsi1, inbox_partition(caller.id()))
             .descending(true)
             .start(page.cursor.map(|c| c.0));
+        if let Some(listing_id) = listing_id {
+            query = query.filter(Filter::Equals("listing_id".into(), Value::s(listing_id)));
+        }
         if let Some(status) = filter.status {
             query = query.filter(Filter::Equals("status".into(), Value::s(status.as_str())));
         }
