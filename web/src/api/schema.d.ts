@@ -1196,6 +1196,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/listings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Register or update up to 100 listings at once (group service).
+         * @description Each is checked as `PUT /v1/listings/{id}` checks one, and answered with a result, in
+         *     the order sent: a refused listing refuses nothing else. A listing stored already
+         *     exactly so is `unchanged` and not written again, so sending the same listings twice
+         *     changes nothing.
+         *
+         *     For: the website's backend (group service).
+         */
+        put: operations["putListings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/listings/{id}": {
         parameters: {
             query?: never;
@@ -1978,6 +2003,23 @@ export interface components {
             /** Format: double */
             share_messaged?: number | null;
         };
+        /** @description One listing of `PUT /v1/listings`: its id and what `PUT /v1/listings/{id}` takes. */
+        ListingItem: {
+            category: string;
+            id: string;
+            location: string;
+            seller_id: string;
+            status: components["schemas"]["ListingStatus"];
+            title: string;
+        };
+        /** @enum {string} */
+        ListingOutcome: "created" | "updated" | "unchanged" | "refused";
+        /** @description The contract's error shape, for one listing. */
+        ListingRefusal: {
+            code: components["schemas"]["RefusalCode"];
+            /** @description What is wrong, naming the field. */
+            message: string;
+        };
         ListingRequest: {
             category: string;
             location: string;
@@ -1985,8 +2027,26 @@ export interface components {
             status: components["schemas"]["ListingStatus"];
             title: string;
         };
+        ListingResult: {
+            error?: components["schemas"]["ListingRefusal"] | null;
+            /** @description The id as sent; null when the listing had no id string. */
+            id?: string | null;
+            outcome: components["schemas"]["ListingOutcome"];
+        };
+        /** @description What became of each listing of a bulk registration, in the order sent. */
+        ListingResults: {
+            results: components["schemas"]["ListingResult"][];
+        };
         /** @enum {string} */
         ListingStatus: "active" | "inactive";
+        /** @description `PUT /v1/listings`: listings registered (or refused) each on its own. */
+        ListingsRequest: {
+            /**
+             * @description 1 to 100 listings. Each is read on its own, so a malformed one is refused and
+             *     the others are still registered.
+             */
+            items: components["schemas"]["ListingItem"][];
+        };
         /** @description How many notifications were marked read. */
         Marked: {
             marked: number;
@@ -2566,6 +2626,11 @@ export interface components {
         ReadRequest: {
             message_id: string;
         };
+        /**
+         * @description A listing is refused only for what it says: anything else fails the whole call.
+         * @enum {string}
+         */
+        RefusalCode: "invalid_request";
         /**
          * @description A save: the document as its `GET` showed it, `version` naming the version replaced
          *     (0: the built-in default). `updated_at` and `updated_by` may be sent back; the save
@@ -5354,6 +5419,12 @@ export interface operations {
                 cursor?: string;
                 status?: "open" | "pending" | "resolved";
                 type?: "support" | "direct";
+                /**
+                 * @description Only the caller's conversations about this listing (support and buyer–seller):
+                 *     the widget resumes the one there is. A page may then hold fewer than `limit`
+                 *     and still carry a `next_cursor`.
+                 */
+                listing_id?: string;
             };
             header?: never;
             path?: never;
@@ -5721,6 +5792,36 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    putListings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ListingsRequest"];
+            };
+        };
+        responses: {
+            /** @description What became of each listing, in the order sent */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListingResults"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["Internal"];
         };
     };
