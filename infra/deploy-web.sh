@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Puts the admin console on AWS: builds it, writes its config.json from the stack's
-# outputs (the API, the Hosted UI, the console's app client), uploads the build to the
-# console bucket (built files cached for a year: their names carry their hash; the page
-# and its settings not at all) and invalidates CloudFront's copy.
+# Puts the admin console and the website's widget on AWS: builds both, writes the
+# console's config.json from the stack's outputs (the API, the Hosted UI, the console's
+# app client), uploads them to the console bucket (the console's built files cached for a
+# year: their names carry their hash; its page and settings not at all; the widget's one
+# file five minutes, as its name never changes) and invalidates CloudFront's copy.
 #
 #   STACK=saypro-messaging-prod bash infra/deploy-web.sh      (make deploy-web)
 #
@@ -31,5 +32,7 @@ aws s3 sync web/dist/console/assets "s3://$bucket/console/assets" --delete \
     --cache-control "public, max-age=31536000, immutable"
 aws s3 cp web/dist/console/index.html "s3://$bucket/console/index.html" --cache-control "no-cache"
 aws s3 cp web/dist/console/config.json "s3://$bucket/console/config.json" --cache-control "no-store"
-aws cloudfront create-invalidation --distribution-id "$distribution" --paths "/console/*" >/dev/null
-echo "the console is at $console"
+aws s3 cp web/dist/widget/saypro-messaging.js "s3://$bucket/widget/saypro-messaging.js" \
+    --cache-control "public, max-age=300" --content-type "text/javascript; charset=utf-8"
+aws cloudfront create-invalidation --distribution-id "$distribution" --paths "/console/*" "/widget/*" >/dev/null
+echo "the console is at $console; the widget at $(output WidgetUrl)"
