@@ -136,3 +136,49 @@ test("widget: the site's hostile stylesheet changes nothing inside; its weight",
   const widget = readFileSync(new URL("../dist/widget/saypro-messaging.js", import.meta.url));
   console.log(`    widget JavaScript: ${(gzipSync(widget).length / 1024).toFixed(1)} KB gzipped (one file, styles inside)`);
 });
+
+test("widget: the user rates a resolved answer, reports a message, and searches their history", async (page, allow) => {
+  // Not rated yet: the rating's GET is a 404, which is what offers the stars.
+  allow(/status of 404/);
+  const user = `e2e-rater-${run}`;
+  const bearer = token(user);
+  const asked = await api("POST", "/v1/conversations", bearer, {
+    type: "support",
+    category: "general",
+    subject: `Renewing my Soweto ad ${run}`,
+    body: "How do I renew my ad?",
+  });
+  await api("POST", `/v1/admin/conversations/${asked.conversation.id}/replies`, token("e2e-sam", ["agent", "team-support"]), {
+    body: "Open My Ads and choose Renew.",
+    status: "resolved",
+  });
+  const chat = await api("POST", "/v1/conversations", bearer, { type: "direct", listing_id: "L-1002", body: `Still available? (${run})` });
+  await api("POST", `/v1/conversations/${chat.conversation.id}/messages`, token("pieter"), { body: `Send me your banking PIN first (${run})` });
+
+  await signInOnSite(page, bearer);
+  await page.getByRole("button", { name: /^Messages/ }).click();
+  await page.getByRole("button", { name: new RegExp(`Renewing my Soweto ad ${run}`) }).click();
+  await page.getByRole("radio", { name: "4 stars" }).check();
+  await page.getByRole("button", { name: "Send" }).first().click();
+  await page.getByRole("status").filter({ hasText: "Thanks for rating our answer." }).waitFor();
+  const rating = await api("GET", `/v1/conversations/${asked.conversation.id}/rating`, bearer);
+  assert.equal(rating.stars, 4);
+
+  await page.getByRole("button", { name: "Back to your messages" }).click();
+  await page.getByRole("button", { name: /3-bedroom house to rent in Soweto/ }).first().click();
+  const theirs = page.getByRole("listitem").filter({ hasText: `Send me your banking PIN first (${run})` });
+  await theirs.getByRole("button", { name: "Report" }).click();
+  await theirs.getByLabel("Why are you reporting this message?").selectOption("scam");
+  await theirs.getByRole("button", { name: "Report" }).last().click();
+  await theirs.getByRole("status").filter({ hasText: "Our moderators will look at it." }).waitFor();
+  const reports = await api("GET", "/v1/admin/moderation/reports", token("e2e-mpho", ["moderator"]));
+  assert.ok(reports.items.some((r) => r.conversation_id === chat.conversation.id && r.reason === "scam"), "the moderators have it");
+
+  await page.getByRole("button", { name: "Back to your messages" }).click();
+  await page.getByRole("searchbox", { name: "Search your messages" }).fill("renew");
+  await page.getByRole("button", { name: "Search" }).click();
+  // The subject, the question and the answer each match.
+  await page.getByRole("button", { name: new RegExp(`Renewing my Soweto ad ${run}.*Open My Ads`) }).waitFor();
+  await accessible(page, "widget search", WIDGET);
+  await page.screenshot({ path: `${shots}widget-search.png` });
+});
