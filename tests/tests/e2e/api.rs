@@ -240,17 +240,17 @@ async fn the_inbox_filtered_by_listing_holds_only_the_callers_conversations_abou
         }
     };
     let page = about(&lerato, "listing_id=L1").await;
-    assert_eq!(ids(&page), [about_l1.clone()]);
+    assert_eq!(ids(&page), [about_l1.as_str()]);
     assert_eq!(page["items"][0]["listing_id"], "L1");
     assert_eq!(page["next_cursor"], Value::Null);
     let page = about(&lerato, "listing_id=L2").await;
     assert_eq!(
         ids(&page),
-        [support.clone(), about_l2.clone()],
+        [support.as_str(), about_l2.as_str()],
         "support and buyer–seller, newest first"
     );
     let page = about(&lerato, "listing_id=L2&type=direct").await;
-    assert_eq!(ids(&page), [about_l2.clone()]);
+    assert_eq!(ids(&page), [about_l2.as_str()]);
     let first = about(&lerato, "listing_id=L2&limit=1").await;
     assert_eq!(ids(&first), [support]);
     let cursor = first["next_cursor"].as_str().unwrap();
