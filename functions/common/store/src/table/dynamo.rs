@@ -664,3 +664,104 @@ impl DynamoTable {
             .map(|_| ())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::{BufRead, BufReader, Read, Write};
+
+    use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+
+    use super::*;
+
+    /// A DynamoDB stand-in on this machine that answers each request with the next of
+    /// `answers` and hands back the bodies it was sent.
+    fn stand_in(answers: Vec<&'static str>) -> (String, std::thread::JoinHandle<Vec<String>>) {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let served = std::thread::spawn(move || {
+            let mut bodies = Vec::new();
+            for answer in answers {
+                let (stream, _) = listener.accept().unwrap();
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut length = 0;
+                loop {
+                    let mut line = String::new();
+                    reader.read_line(&mut line).unwrap();
+                    if line.trim().is_empty() {
+                        break;
+                    }
+                    if let Some((name, value)) = line.split_once(':')
+                        && name.eq_ignore_ascii_case("content-length")
+                    {
+                        length = value.trim().parse().unwrap();
+                    }
+                }
+                let mut body = vec![0; length];
+                reader.read_exact(&mut body).unwrap();
+                bodies.push(String::from_utf8(body).unwrap());
+                write!(
+                    &stream,
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/x-amz-json-1.0\r\n\
+                     content-length: {}\r\nconnection: close\r\n\r\n{answer}",
+                    answer.len()
+                )
+                .unwrap();
+            }
+            bodies
+        });
+        (url, served)
+    }
+
+    fn table_at(url: &str) -> DynamoTable {
+        let config = aws_sdk_dynamodb::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("af-south-1"))
+            .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
+            .endpoint_url(url)
+            .build();
+        DynamoTable::new(Client::from_conf(config), "t")
+    }
+
+    #[tokio::test]
+    async fn writes_dynamodb_leaves_unprocessed_are_sent_again() {
+        let (url, served) = stand_in(vec![
+            r#"{"UnprocessedItems": {"t": [{"PutRequest": {"Item": {"pk": {"S": "B"}, "sk": {"S": "2"}}}}]}}"#,
+            r#"{"UnprocessedItems": {}}"#,
+        ]);
+        let table = table_at(&url);
+        let puts = ["1", "2", "3"]
+            .into_iter()
+            .map(|sk| WriteOp::Put {
+                item: Item::from([(PK.into(), Value::s("B")), (SK.into(), Value::s(sk))]),
+                condition: None,
+            })
+            .collect();
+        table.write_each(puts).await.unwrap();
+        assert_eq!(table.metrics().snapshot().round_trips, 2);
+        let bodies = served.join().unwrap();
+        assert_eq!(bodies[0].matches("PutRequest").count(), 3);
+        assert_eq!(bodies[1].matches("PutRequest").count(), 1, "{}", bodies[1]);
+        assert!(bodies[1].contains(r#"{"S":"2"}"#), "{}", bodies[1]);
+    }
+
+    #[tokio::test]
+    async fn keys_dynamodb_leaves_unprocessed_are_asked_again_consistently() {
+        let (url, served) = stand_in(vec![
+            r#"{"Responses": {"t": [{"pk": {"S": "B"}, "sk": {"S": "1"}}]},
+                "UnprocessedKeys": {"t": {"Keys": [{"pk": {"S": "B"}, "sk": {"S": "2"}}], "ConsistentRead": true}}}"#,
+            r#"{"Responses": {"t": [{"pk": {"S": "B"}, "sk": {"S": "2"}}]}, "UnprocessedKeys": {}}"#,
+        ]);
+        let table = table_at(&url);
+        let keys = [Key::new("B", "1"), Key::new("B", "2")];
+        let found = table.get_many_consistent(&keys).await.unwrap();
+        assert_eq!(found.len(), 2);
+        let bodies = served.join().unwrap();
+        assert!(
+            bodies[0].contains(r#""ConsistentRead":true"#),
+            "{}",
+            bodies[0]
+        );
+        assert!(bodies[1].contains(r#"{"S":"2"}"#), "{}", bodies[1]);
+        assert!(!bodies[1].contains(r#"{"S":"1"}"#), "{}", bodies[1]);
+    }
+}
