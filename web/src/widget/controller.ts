@@ -73,10 +73,8 @@ export class Controller {
     if (!(await this.signedIn())) return;
     const listing = await this.listing(listingId);
     if (!listing) return;
-    // Resume the thread about this listing, if there is one.
-    const { data } = await this.api.GET("/v1/conversations", { params: { query: { listing_id: listingId, type: "direct" } } });
-    const thread = data?.items[0];
-    this.show(thread ? { kind: "thread", id: thread.id } : { kind: "seller", listing });
+    const thread = await this.threadAbout(listingId);
+    this.show(thread ? { kind: "thread", id: thread } : { kind: "seller", listing });
   }
 
   async contactAdmin(listingId: string | null): Promise<void> {
@@ -84,6 +82,21 @@ export class Controller {
     const listing = listingId ? await this.listing(listingId) : null;
     if (listingId && !listing) return;
     this.show({ kind: "admin", listing });
+  }
+
+  /** The buyer's thread about a listing, if there is one. A filtered page can be short
+   *  (even empty) and still go on: follow it a few pages. */
+  private async threadAbout(listingId: string): Promise<string | null> {
+    let cursor: string | undefined;
+    for (let page = 0; page < 5; page += 1) {
+      const { data } = await this.api.GET("/v1/conversations", {
+        params: { query: { listing_id: listingId, type: "direct", limit: 50, ...(cursor ? { cursor } : {}) } },
+      });
+      if (data?.items[0]) return data.items[0].id;
+      cursor = data?.next_cursor ?? undefined;
+      if (!cursor) return null;
+    }
+    return null;
   }
 
   private async listing(id: string): Promise<Schemas["PublicListing"] | null> {
