@@ -52,6 +52,10 @@ test("widget: a buyer on a phone messages a seller, who answers live; Seen and t
 });
 
 test("widget: Contact admin opens a support conversation about the listing that an agent has in the queue", async (page) => {
+  // Signed out, a button sends the visitor to the site's sign-in, and back after it.
+  await page.goto(`${base}/local/site/listings/L-1001`);
+  await page.getByRole("button", { name: "Contact admin" }).click();
+  await page.waitForURL(`${base}/local/site/?next=%2Flocal%2Fsite%2Flistings%2FL-1001`);
   const user = `e2e-asker-${run}`;
   await signInOnSite(page, token(user), "/local/site/listings/L-1001");
   await page.getByRole("button", { name: "Contact admin" }).click();
