@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond the Rust toolchain, into the project only:
-# a Python venv at .venv with moto server (the AWS emulator), cfn-lint and schemathesis;
+# a Python venv at .venv with moto server (the AWS emulator), cfn-lint, schemathesis and
+# Locust with websocket-client (the load test, infra/load.sh);
 # Node.js and npm (the console's build and tests; packages by web/package-lock.json);
 # Debian's Chromium for the browser tests (never a browser download).
 # Safe to run repeatedly: it reinstalls only when requirements.txt changed.
