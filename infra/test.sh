@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one test-and-check command (README, .ci/run): installs what it needs, starts moto
 # server on 127.0.0.1, then runs fmt, clippy, every test (moto-backed included), the
-# console's unit and browser tests, schemathesis against the dev server, and cfn-lint.
+# console's unit and browser tests, schemathesis against the dev server, a short load
+# test (infra/load.sh), and cfn-lint.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -78,6 +79,10 @@ API="$server_url" bash infra/check-examples.sh
 
 echo "== the console in headless Chromium, against the same server (screenshots in target/)"
 (cd web && SAYPRO_URL="$server_url" LOCAL=../target/debug/local node e2e/run.mjs)
+
+echo "== the load test, short: 20 users for 30 s against a fresh dev server, no request may fail"
+start_dev_server --demo
+bash infra/load.sh --host "$server_url" -u 20 -r 10 -t 30s
 
 echo "== cfn-lint template.yaml, and the project's shell scripts parse"
 .venv/bin/cfn-lint template.yaml
