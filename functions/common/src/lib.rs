@@ -11,7 +11,7 @@
 //! | [`store`] | the Table port, its DynamoDB and embedded adapters, every key and index ([`store::keys`]) and stored record |
 //! | [`delivery`] | email, SMS and webhook posting, with their AWS, HTTP and outbox adapters |
 //! | [`objects`] | attachment storage: S3 and local |
-//! | [`metering`] | each function's own use, for the cost report |
+//! | [`metering`] | each function's own use, for the cost report; custom CloudWatch metrics ([`metering::emf`]) |
 //! | [`messaging`] | the operations the routes call (authorize, validate, write) on [`App`], and [`ApiError`] |
 //! | [`notifications`] | the stream's consumer: notifications, webhooks, surveys, daily stats |
 //! | [`reporting`] | the monthly report, dashboard and costs |

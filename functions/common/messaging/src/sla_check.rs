@@ -50,6 +50,21 @@ pub struct SlaCheckOutcome {
     pub skipped: usize,
 }
 
+impl SlaCheckOutcome {
+    /// The check's figures as custom metrics, and a heartbeat: the alarm on its absence
+    /// says the check has stopped running.
+    fn report(&self) {
+        metering::emf::counts(&[
+            ("Due", self.due as u64),
+            ("Warned", self.warned as u64),
+            // A breach is what escalates to the seniors.
+            ("Breached", self.escalated_to_senior as u64),
+            ("EscalatedToManager", self.escalated_to_manager as u64),
+            ("Heartbeat", 1),
+        ]);
+    }
+}
+
 /// `GET /v1/admin/conversations/{id}/sla`: the clocks now and how they got there.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SlaTimeline {
@@ -98,6 +113,7 @@ impl App {
             }
         }
         tracing::info!(?outcome, "sla check done");
+        outcome.report();
         Ok(outcome)
     }
 

@@ -4,6 +4,8 @@
 //! the end of each invocation, what this instance used since its last write is added to
 //! the day's `USAGE` stats in one small update (its own capacity is counted in the next).
 //! A failed write keeps the figures for the next one.
+//!
+//! [`emf`] reports the operational figures (SLA checks, messages stored) to CloudWatch.
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -17,6 +19,8 @@ use domain::clock::Clock;
 use domain::pricing::{meter, sms_country, sms_segments};
 use domain::stats::Tally;
 use store::table::{MetricsSnapshot, Table};
+
+pub mod emf;
 
 pub struct Meter {
     function: String,

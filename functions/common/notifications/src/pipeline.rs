@@ -123,6 +123,15 @@ impl Notifier {
             );
             return records.iter().map(|r| r.id.clone()).collect();
         }
+        let stored = records
+            .iter()
+            .filter(|r| r.old.is_none() && r.new.is_some() && !failed.contains(&r.id))
+            .filter(|r| matches!(Kind::of(&r.key), Kind::Message { .. }))
+            .count();
+        if stored > 0 {
+            // Per batch. A message after a failed record comes again and counts again.
+            metering::emf::counts(&[("MessagesStored", stored as u64)]);
+        }
         failed
     }
 

@@ -1,0 +1,101 @@
+//! Custom metrics in CloudWatch's embedded metric format (EMF): one JSON line on stdout
+//! per emission, which CloudWatch Logs turns into metrics in the `SayPro/Messaging`
+//! namespace by `Stage`. No API call, no permission beyond writing logs. On the dev
+//! server the same lines go to its output.
+//!
+//! A line carries only metric names (fixed in the code: `&'static str`), counts and the
+//! stage, so it cannot carry a message body, an email or a phone number.
+
+use std::sync::OnceLock;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::{Map, Value, json};
+
+/// The namespace of every custom metric (the dashboard and alarms read it).
+pub const NAMESPACE: &str = "SayPro/Messaging";
+
+/// Where the lines go: stdout unless [`send_to`] said otherwise.
+type Sink = Box<dyn Fn(&str) + Send + Sync>;
+static SINK: OnceLock<Sink> = OnceLock::new();
+static STAGE: OnceLock<String> = OnceLock::new();
+
+/// Sends every line of this process to `sink` instead of stdout (the logs test reads
+/// them); only the first call counts, and only before the first line.
+pub fn send_to(sink: impl Fn(&str) + Send + Sync + 'static) {
+    let _ = SINK.set(Box::new(sink));
+}
+
+/// The stage the metrics are counted under: `STAGE` (set by the template), `local`
+/// without it.
+fn stage() -> &'static str {
+    STAGE.get_or_init(|| std::env::var("STAGE").unwrap_or_else(|_| "local".into()))
+}
+
+/// Emits `metrics` (name, count) as one line, stamped now.
+pub fn counts(metrics: &[(&'static str, u64)]) {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    let line = line(stage(), now, metrics);
+    match SINK.get() {
+        Some(sink) => sink(&line),
+        None => println!("{line}"),
+    }
+}
+
+/// One EMF line: the metrics' declaration under `_aws`, then the stage and each value
+/// at the top level.
+pub fn line(stage: &str, timestamp_ms: u64, metrics: &[(&'static str, u64)]) -> String {
+    let declared: Vec<Value> = metrics
+        .iter()
+        .map(|(name, _)| json!({"Name": name, "Unit": "Count"}))
+        .collect();
+    let mut fields = Map::new();
+    fields.insert(
+        "_aws".into(),
+        json!({
+            "Timestamp": timestamp_ms,
+            "CloudWatchMetrics": [{
+                "Namespace": NAMESPACE,
+                "Dimensions": [["Stage"]],
+                "Metrics": declared,
+            }],
+        }),
+    );
+    fields.insert("Stage".into(), stage.into());
+    for (name, value) in metrics {
+        fields.insert((*name).into(), (*value).into());
+    }
+    Value::Object(fields).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_line_declares_each_metric_and_carries_its_value_by_stage() {
+        let line = line("prod", 1_764_547_200_000, &[("Due", 3), ("Heartbeat", 1)]);
+        let parsed: Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(
+            parsed,
+            json!({
+                "_aws": {
+                    "Timestamp": 1_764_547_200_000_u64,
+                    "CloudWatchMetrics": [{
+                        "Namespace": "SayPro/Messaging",
+                        "Dimensions": [["Stage"]],
+                        "Metrics": [
+                            {"Name": "Due", "Unit": "Count"},
+                            {"Name": "Heartbeat", "Unit": "Count"},
+                        ],
+                    }],
+                },
+                "Stage": "prod",
+                "Due": 3,
+                "Heartbeat": 1,
+            })
+        );
+        assert!(!line.contains('\n'), "one line");
+    }
+}
