@@ -2,6 +2,7 @@
 //! tokens and demo data, so the whole system runs on one machine with no AWS account.
 
 pub mod asyncapi;
+pub mod backup;
 pub mod console;
 pub mod demo;
 pub mod site;

@@ -92,6 +92,38 @@ enum Command {
         #[arg(long, env = "SAYPRO_ADDR", default_value = "127.0.0.1:3000")]
         addr: String,
     },
+    /// Back up a data folder (its table and uploads) into a new folder; safe while
+    /// `serve` runs on it: the copy holds every write acknowledged before it began.
+    Backup {
+        #[arg(long, default_value = ".saypro-data")]
+        data: PathBuf,
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Restore a backup into a new data folder, and check it (items per kind, a sample
+    /// of conversations read back).
+    Restore {
+        #[arg(long)]
+        from: PathBuf,
+        #[arg(long)]
+        data: PathBuf,
+    },
+    /// DynamoDB (the AWS environment's credentials and region): restore table `--from`
+    /// as it was at `--at` (the latest restorable time if absent) into the new table
+    /// `--to`, and check it.
+    RestoreTable {
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        at: Option<chrono::DateTime<chrono::FixedOffset>>,
+    },
+    /// DynamoDB: items per kind in `--table`, and a sample of conversations read back.
+    CheckTable {
+        #[arg(long)]
+        table: String,
+    },
 }
 
 #[tokio::main]
@@ -193,6 +225,33 @@ async fn main() -> anyhow::Result<()> {
                 "SayPro messaging listening on {base_url} ({where_}); the console: {base_url}/console/; the demo site: {base_url}/local/site/"
             );
             local::serve(listener, system.metered_router().merge(console).merge(site)).await
+        }
+        Command::Backup { data, to } => {
+            let bytes = local::backup::backup(&data, &to)?;
+            println!(
+                "backed up {} ({bytes} bytes of journal) to {}",
+                data.display(),
+                to.display()
+            );
+            Ok(())
+        }
+        Command::Restore { from, data } => {
+            let checked = local::backup::restore(&from, &data).await?;
+            println!("{}", serde_json::to_string_pretty(&checked)?);
+            Ok(())
+        }
+        Command::RestoreTable { from, to, at } => {
+            let client = aws_sdk_dynamodb::Client::new(&aws_config::load_from_env().await);
+            let at = at.map(|t| t.to_utc());
+            let checked = local::backup::restore_table(&client, &from, &to, at).await?;
+            println!("{}", serde_json::to_string_pretty(&checked)?);
+            Ok(())
+        }
+        Command::CheckTable { table } => {
+            let client = aws_sdk_dynamodb::Client::new(&aws_config::load_from_env().await);
+            let checked = local::backup::check_table(&client, &table).await?;
+            println!("{}", serde_json::to_string_pretty(&checked)?);
+            Ok(())
         }
         Command::Openapi => {
             println!("{}", local::openapi_document());

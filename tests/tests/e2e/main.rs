@@ -7,6 +7,7 @@ mod attachments;
 mod authorization;
 mod authorization_matrix;
 mod automation;
+mod backups;
 mod broadcasts;
 mod concurrency;
 mod configuration;
