@@ -34,5 +34,6 @@ mod sla_policy;
 mod stream_filters;
 mod surveys;
 mod table_contract;
+mod template_checks;
 mod templates;
 mod webhooks;

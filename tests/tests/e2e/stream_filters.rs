@@ -6,21 +6,18 @@ use serde_json::Value;
 
 /// The `- Pattern:` lines of each function's stream source, by resource name.
 fn patterns(function: &str) -> Vec<Value> {
-    let template =
-        std::fs::read_to_string(format!("{}/../template.yaml", env!("CARGO_MANIFEST_DIR")))
-            .unwrap();
-    let mut resource = "";
-    let mut found = Vec::new();
-    for line in template.lines() {
-        if line.starts_with("  ") && !line.starts_with("   ") && line.trim_end().ends_with(':') {
-            resource = line.trim().trim_end_matches(':');
-        }
-        if let Some(pattern) = line.trim().strip_prefix("- Pattern: ")
-            && resource == function
-        {
-            found.push(serde_json::from_str(pattern.trim_matches('\'')).unwrap());
-        }
-    }
+    let found: Vec<Value> = super::template_checks::resources()
+        .into_iter()
+        .filter(|resource| resource.name == function)
+        .flat_map(|resource| {
+            resource
+                .text
+                .lines()
+                .filter_map(|line| line.trim().strip_prefix("- Pattern: "))
+                .map(|pattern| serde_json::from_str(pattern.trim_matches('\'')).unwrap())
+                .collect::<Vec<Value>>()
+        })
+        .collect();
     assert!(!found.is_empty(), "{function} has no stream filter");
     found
 }
