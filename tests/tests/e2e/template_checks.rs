@@ -77,9 +77,8 @@ fn dashboard(resources: &[Resource]) -> Value {
         .take_while(|line| line.is_empty() || line.starts_with("        "))
         .map(|line| format!("{line}\n"))
         .collect();
-    let rest = body.as_str();
-    let (mut json, mut in_string, mut rest) = (String::new(), false, rest);
-    while let Some(at) = rest.find(['"', '$']) {
+    let (mut json, mut in_string, mut rest) = (String::new(), false, body.as_str());
+    while let Some(at) = rest.find(['"', '$', '\\']) {
         let (before, from) = rest.split_at(at);
         json.push_str(before);
         if let Some(inner) = from.strip_prefix("${") {
@@ -87,10 +86,11 @@ fn dashboard(resources: &[Resource]) -> Value {
             json.push_str(if in_string { name } else { "0" });
             rest = after;
         } else {
-            // A quote (the body has no escaped ones) or a lone `$`.
+            // An escape (kept whole), a quote, or a lone `$`.
+            let length = if from.starts_with('\\') { 2 } else { 1 };
             in_string ^= from.starts_with('"');
-            json.push_str(&from[..1]);
-            rest = &from[1..];
+            json.push_str(&from[..length]);
+            rest = &from[length..];
         }
     }
     json.push_str(rest);
