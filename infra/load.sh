@@ -18,6 +18,7 @@ users=20
 rate=10
 run_time=30s
 tokens=${SAYPRO_LOAD_TOKENS:-}
+agents=3
 extra=()
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -26,6 +27,7 @@ while [ $# -gt 0 ]; do
         -r|--spawn-rate) rate=$2; shift 2 ;;
         -t|--run-time) run_time=$2; shift 2 ;;
         --tokens) tokens=$2; shift 2 ;;
+        --agents) agents=$2; extra+=("$1" "$2"); shift 2 ;;
         *) extra+=("$1"); shift ;;
     esac
 done
@@ -38,7 +40,7 @@ if [ -z "$tokens" ]; then
         *) echo "load.sh: --tokens FILE (or SAYPRO_LOAD_TOKENS) is required for $host" >&2; exit 2 ;;
     esac
     tokens=target/load-tokens.json
-    python3 infra/load/dev_tokens.py --users "$users" --agents 3 --out "$tokens" >/dev/null
+    python3 infra/load/dev_tokens.py --users "$users" --agents "$agents" --out "$tokens" >/dev/null
 fi
 
 mkdir -p target
