@@ -23,6 +23,12 @@ use domain::stats::{Cell, Family};
 
 use crate::table::Key;
 
+/// A key nothing is stored under: the health check reads it (one eventually
+/// consistent GetItem, ½ RCU).
+pub fn probe_key() -> Key {
+    Key::new("PROBE", "PROBE")
+}
+
 // ----- conversations and messages -------------------------------------------------
 
 const CONVERSATION: &str = "CONV#";

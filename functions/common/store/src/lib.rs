@@ -4,6 +4,7 @@
 //! written once against the port and run the same on DynamoDB and the embedded store.
 
 mod audience;
+pub mod correlation;
 pub mod inbox;
 pub mod keys;
 mod paging;
@@ -79,6 +80,7 @@ pub fn conversation_writes(
     record.insert(ttl, expires);
     let id = &conversation.id;
     let mut meta = with_key(record.clone(), &conversation_key(id));
+    correlation::stamp(&mut meta);
     let activity = format!("{}#{id}", sortable_time(conversation.last_message_at));
     if let Some(team) = conversation.team {
         let queue = queue_partition(team, conversation.status);
@@ -147,6 +149,7 @@ pub fn message_write(message: &Message) -> anyhow::Result<WriteOp> {
     );
     let (ttl, expires) = expiry(message.created_at);
     item.insert(ttl, expires);
+    correlation::stamp(&mut item);
     Ok(WriteOp::Put {
         item,
         condition: Some(Condition::NotExists),

@@ -5,7 +5,8 @@ use std::collections::HashMap;
 use anyhow::Context;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::config::http::HttpResponse;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, ConsumedCapacity, Delete,
     DeleteRequest, GlobalSecondaryIndex, KeySchemaElement, KeyType, KeysAndAttributes, Projection,
@@ -292,7 +293,8 @@ impl DynamoTable {
                 _ => return Ok(found),
             }
         }
-        Err(TableError::Unexpected(anyhow::anyhow!(
+        // What is left unprocessed is what DynamoDB throttled.
+        Err(TableError::Unavailable(anyhow::anyhow!(
             "dynamodb left keys unprocessed after {BATCH_ATTEMPTS} attempts"
         )))
     }
@@ -321,7 +323,7 @@ impl DynamoTable {
                 _ => return Ok(()),
             }
         }
-        Err(TableError::Unexpected(anyhow::anyhow!(
+        Err(TableError::Unavailable(anyhow::anyhow!(
             "dynamodb left writes unprocessed after {BATCH_ATTEMPTS} attempts"
         )))
     }
@@ -422,6 +424,11 @@ impl DynamoTable {
                     {
                         return Err(TableError::Conflict);
                     }
+                    if reasons.iter().any(|r| r.code() == Some("ThrottlingError")) {
+                        return Err(TableError::Unavailable(anyhow::anyhow!(
+                            "dynamodb cancelled a transaction: throttled"
+                        )));
+                    }
                 }
                 Err(unexpected(error))
             }
@@ -478,10 +485,9 @@ impl DynamoTable {
     }
 
     /// Counts the failed round trip and maps a read's error.
-    fn failed<E, R>(&self, error: SdkError<E, R>) -> TableError
+    fn failed<E>(&self, error: SdkError<E, HttpResponse>) -> TableError
     where
-        E: std::error::Error + Send + Sync + 'static,
-        R: std::fmt::Debug + Send + Sync + 'static,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
         self.metrics.record(Consumed::default());
         unexpected(error)
@@ -489,14 +495,13 @@ impl DynamoTable {
 
     /// Counts the failed round trip and maps a single write's error, telling a failed
     /// condition apart from everything else.
-    fn write_failed<E, R>(
+    fn write_failed<E>(
         &self,
-        error: SdkError<E, R>,
+        error: SdkError<E, HttpResponse>,
         is_condition: impl Fn(&E) -> bool,
     ) -> TableError
     where
-        E: std::error::Error + Send + Sync + 'static,
-        R: std::fmt::Debug + Send + Sync + 'static,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
         self.metrics.record(Consumed::default());
         if error.as_service_error().is_some_and(is_condition) {
@@ -507,12 +512,34 @@ impl DynamoTable {
     }
 }
 
-fn unexpected<E, R>(error: SdkError<E, R>) -> TableError
+/// DynamoDB's answers to more requests than the table (or the account) takes now.
+const THROTTLING: [&str; 3] = [
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+];
+
+/// A failed request, after the SDK's retries: throttling, a timeout, a connection that
+/// failed or a 5xx is the table being unavailable; anything else is unexpected.
+fn unexpected<E>(error: SdkError<E, HttpResponse>) -> TableError
 where
-    E: std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
-    TableError::Unexpected(anyhow::Error::new(error).context("dynamodb request failed"))
+    let unavailable = match &error {
+        SdkError::TimeoutError(_) => true,
+        SdkError::DispatchFailure(failure) => failure.is_io() || failure.is_timeout(),
+        SdkError::ResponseError(response) => response.raw().status().is_server_error(),
+        SdkError::ServiceError(service) => {
+            service.raw().status().is_server_error()
+                || error.code().is_some_and(|code| THROTTLING.contains(&code))
+        }
+        _ => false,
+    };
+    let error = anyhow::Error::new(error).context("dynamodb request failed");
+    match unavailable {
+        true => TableError::Unavailable(error),
+        false => TableError::Unexpected(error),
+    }
 }
 
 fn read_consumed(consumed: Option<&ConsumedCapacity>) -> Consumed {

@@ -197,6 +197,10 @@ pub enum TableError {
     /// transaction, an ADD to a string): a bug in the caller, not an outage.
     #[error("invalid table request: {0}")]
     Invalid(String),
+    /// The table is throttling or cannot be reached (timeouts, connection failures, 5xx
+    /// after the SDK's retries): overload, not a bug; the caller may retry later.
+    #[error("the table is unavailable")]
+    Unavailable(#[source] anyhow::Error),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
