@@ -83,6 +83,26 @@ async fn logs_never_carry_message_bodies_emails_or_phone_numbers() {
         json!({"body": secret_body}),
     )
     .await;
+    // One message followed from its request to notify, by its request id. A caller's
+    // id that could carry anything into the logs (an email here) is not taken.
+    let (_, answered, _) = app
+        .exchange(
+            axum::http::Method::POST,
+            &format!("/v1/conversations/{id}/messages"),
+            Some(&alice),
+            Some(json!({"body": secret_body})),
+            &[("x-request-id", "thandi.private@example.org")],
+        )
+        .await;
+    let request_id = answered["x-request-id"].to_str().unwrap().to_string();
+    assert!(
+        request_id.len() <= 64
+            && request_id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+        "{request_id}"
+    );
+
     app.post(
         "/v1/conversations",
         &alice,
@@ -163,6 +183,15 @@ async fn logs_never_carry_message_bodies_emails_or_phone_numbers() {
         "the moderation and erasure were logged"
     );
     assert!(
+    let followed: Vec<&str> = logs.lines().filter(|l| l.contains(&request_id)).collect();
+    assert!(
+        followed.iter().any(|l| l.contains(r#""name":"request""#)),
+        "the request's lines carry its id: {followed:?}"
+    );
+    assert!(
+        followed.iter().any(|l| l.contains(r#""name":"record""#)),
+        "notify's lines for the message carry the request's id: {followed:?}"
+    );
         logs.contains("create_conversation") && logs.contains("reply"),
         "the scenario was logged: {logs}"
     );

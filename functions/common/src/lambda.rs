@@ -76,9 +76,23 @@ where
         .ok_or_else(|| anyhow!("{name} {text:?}: {:?} to {:?}", range.start(), range.end()))
 }
 
-/// The AWS configuration every client is built from.
+/// The AWS configuration every client is built from. Retries: the standard mode, 3
+/// attempts in all (exponential backoff with full jitter from 1 s, a retry quota per
+/// client), so a throttled or failing call gives up within about 3 s, inside the
+/// functions' 10 s timeout, and the API answers 503 `unavailable` with Retry-After. Not adaptive: its client-side rate limiter suits one
+/// long-lived client with a steady workload; here many short-lived Lambda instances
+/// each hold their own client, and a limiter learned in one would only delay its next
+/// requests while the others carry on.
 pub async fn aws() -> SdkConfig {
-    aws_config::load_from_env().await
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .retry_config(retry_config())
+        .load()
+        .await
+}
+
+/// The SDK clients' retries (see [`aws`]).
+pub fn retry_config() -> aws_config::retry::RetryConfig {
+    aws_config::retry::RetryConfig::standard().with_max_attempts(3)
 }
 
 /// The table named by `TABLE_NAME`, its connection opened now: the TLS handshake is

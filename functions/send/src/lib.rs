@@ -69,6 +69,8 @@ pub fn routes() -> Routes {
         // The emailed survey: the token is the permission (no bearer token).
         .open(routes!(survey))
         .open(routes!(answer_survey))
+        // For a load balancer or an uptime check: no token, and nothing but a status.
+        .open(routes!(health))
 }
 
 pub fn router(state: AppState) -> axum::Router {
@@ -690,4 +692,59 @@ async fn answer_survey(
     JsonBody(answer): JsonBody<Answer>,
 ) -> HttpResult<impl IntoResponse> {
     Ok(Json(app.answer_survey(&token, answer).await?))
+}
+
+/// Whether the API can do its work.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct Health {
+    status: HealthStatus,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+enum HealthStatus {
+    Ok,
+    Unavailable,
+}
+
+/// Health, for a load balancer or an uptime check: whether this function reaches its
+/// table (one cheap read, with a short timeout). Nothing else is told: no versions,
+/// names or error details.
+#[utoipa::path(
+    get,
+    path = "/v1/health",
+    operation_id = "health",
+    tag = "operations",
+    responses(
+        (status = 200, description = "The API can reach its table", body = Health,
+            example = json!({"status": "ok"})),
+        (status = 503, description = "It cannot; Retry-After says when to ask again", body = Health,
+            headers(("Retry-After" = u64, description = "Seconds to wait")),
+            example = json!({"status": "unavailable"})),
+    )
+)]
+async fn health(State(app): State<AppState>) -> axum::response::Response {
+    match app.check_health().await {
+        Ok(()) => Json(Health {
+            status: HealthStatus::Ok,
+        })
+        .into_response(),
+        Err(error) => {
+            tracing::warn!(
+                error = common::domain::redact::redact(&format!("{error:#}")),
+                "health check failed"
+            );
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(
+                    axum::http::header::RETRY_AFTER,
+                    common::http::UNAVAILABLE_RETRY_AFTER_SECONDS.to_string(),
+                )],
+                Json(Health {
+                    status: HealthStatus::Unavailable,
+                }),
+            )
+                .into_response()
+        }
+    }
 }

@@ -70,6 +70,8 @@ enum Access {
     /// Anyone holding the link (the emailed survey): no bearer token needed, and a link
     /// that does not exist is a 404 for everyone.
     Link,
+    /// Anyone at all, with a token or without (the health check): a 200 for everyone.
+    Anyone,
 }
 
 /// What a role gets: let through (any status but 401, 403, and for objects 404), or
@@ -84,8 +86,10 @@ fn expected(access: Access, role: Role) -> Expect {
     use Expect::*;
     use Role::*;
     let (forbidden, hidden) = (Status(StatusCode::FORBIDDEN), Status(StatusCode::NOT_FOUND));
-    if let Access::Link = access {
-        return hidden;
+    match access {
+        Access::Link => return hidden,
+        Access::Anyone => return Status(StatusCode::OK),
+        _ => {}
     }
     if role == Anonymous {
         return Status(StatusCode::UNAUTHORIZED);
@@ -152,6 +156,7 @@ fn expected(access: Access, role: Role) -> Expect {
             false => forbidden,
         },
         Access::Link => hidden,
+        Access::Anyone => Status(StatusCode::OK),
     }
 }
 
@@ -844,6 +849,7 @@ fn routes(w: &World) -> Vec<(Method, &'static str, String, Option<Value>, Access
             Some(json!({"stars": 5})),
             Link,
         ),
+        (M::GET, "/v1/health", "/v1/health".into(), None, Anyone),
         (
             M::GET,
             "/v1/admin/reports/{month}",

@@ -153,6 +153,7 @@ async fn every_sample_event_reaches_its_route_with_the_authorizers_identity() {
     ));
 
     let expected = [
+        ("health", StatusCode::OK),
         ("list-conversations", StatusCode::OK),
         ("get-conversation", StatusCode::OK),
         ("list-messages", StatusCode::OK),
@@ -348,6 +349,48 @@ async fn a_request_without_authorizer_claims_is_unauthorized() {
         .unwrap();
     let response = send::router(app).oneshot(request).await.unwrap();
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}
+
+/// One sample event through its function as lambda_http hands it over: the whole answer.
+async fn replay(
+    app: &AppState,
+    name: &str,
+    edit: impl FnOnce(String) -> String,
+) -> (StatusCode, axum::http::HeaderMap, Value) {
+    let path = format!("{}/../events/http/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let event = edit(std::fs::read_to_string(&path).unwrap());
+    let request = lambda_http::request::from_str(&event).unwrap();
+    let (parts, body) = request.into_parts();
+    let request = axum::http::Request::from_parts(parts, Body::from(body.to_vec()));
+    let response = send::router(app.clone()).oneshot(request).await.unwrap();
+    let (status, headers) = (response.status(), response.headers().clone());
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    (status, headers, json)
+}
+
+#[tokio::test]
+async fn the_health_check_needs_no_token_and_answers_api_gateways_request_id() {
+    let (code, headers, body) = replay(&lambda_app(), "health", |e| e).await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    assert_eq!(body, serde_json::json!({"status": "ok"}));
+    assert_eq!(headers["x-request-id"], "req-health");
+}
+
+#[tokio::test]
+async fn on_lambda_the_request_id_is_api_gateways_whatever_the_caller_sends() {
+    // A caller's own X-Request-Id is not taken on AWS: API Gateway's id is the one in
+    // its access logs.
+    let (code, headers, body) = replay(&lambda_app(), "get-conversation", |event| {
+        event.replace(
+            r#""user-agent""#,
+            r#""x-request-id": "callers-own-id", "user-agent""#,
+        )
+    })
+    .await;
+    assert_eq!(code, StatusCode::NOT_FOUND, "{body}");
+    assert_eq!(headers["x-request-id"], "req-get-conversation");
+    assert_eq!(body["error"]["request_id"], "req-get-conversation");
 }
 
 #[test]

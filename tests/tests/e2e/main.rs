@@ -21,6 +21,7 @@ mod listings_bulk;
 mod membership;
 mod notifications;
 mod notify_events;
+mod operations;
 mod privacy;
 mod realtime;
 mod realtime_on_aws;

@@ -285,7 +285,8 @@ export function SafetyPolicy({ api }: { api: Api }) {
         try {
           policy = JSON.parse(text) as Schemas["SafetyPolicy"];
         } catch {
-          return { error: { error: { code: "invalid_request", message: "This is not valid JSON: nothing was saved." } } };
+          // Made here, before any request: no request id.
+          return { error: { error: { code: "invalid_request", message: "This is not valid JSON: nothing was saved.", request_id: "" } } };
         }
         const { data, error } = await api.PUT("/v1/admin/safety-policy", { body: { version, policy } });
         return data ? { data: { ...data, policy: JSON.stringify(data.policy, null, 2) } } : { error };

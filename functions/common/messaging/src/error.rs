@@ -37,6 +37,10 @@ pub enum ApiError {
         retry_after_seconds: u64,
         reason: String,
     },
+    /// 503: overload or a dependency unavailable (the table throttling or unreachable);
+    /// the cause is logged, the caller is told to retry.
+    #[error("the service is busy or a dependency is unavailable; please retry shortly")]
+    Unavailable(#[source] anyhow::Error),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -77,6 +81,9 @@ impl From<TableError> for ApiError {
                 ApiError::conflict("the conversation changed at the same time; please retry")
             }
             TableError::ForeignStartKey => ApiError::invalid("cursor: not a cursor of this list"),
+            unavailable @ TableError::Unavailable(_) => {
+                ApiError::Unavailable(anyhow::Error::new(unavailable))
+            }
             other => ApiError::Unexpected(anyhow::Error::new(other)),
         }
     }

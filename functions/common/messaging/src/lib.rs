@@ -13,6 +13,7 @@ mod config;
 mod directory;
 mod edit;
 pub mod error;
+mod health;
 mod idempotency;
 mod listings;
 mod moderation;
@@ -39,6 +40,7 @@ pub use broadcasts::{BroadcastRequest, BroadcastView, Reach, ReachRequest};
 pub use config::{Replacement, Versioned};
 pub use directory::AgentChanges;
 pub use domain::notice::UnreadCounts;
+pub use health::HEALTH_TIMEOUT;
 pub use idempotency::{Created, Idempotency};
 pub use listings::{ListingRequest, ListingResults, ListingsRequest, PublicListing};
 pub use moderation::{

@@ -27,6 +27,7 @@ use store::keys::{
 };
 use store::table::{Condition, Key, Query, SortKey, StreamRecord, TableError, WriteOp, from_item};
 use store::{self, conversation_key, record_write};
+use tracing::Instrument;
 
 /// What a run of [`Notifier::send_due_emails`] did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -108,13 +109,29 @@ impl Notifier {
         let mut failed = Vec::new();
         let mut counted = Vec::new();
         for record in records {
-            match self.record(record).await {
-                Ok(counts) => counted.push(counts),
-                Err(error) => {
-                    tracing::warn!(record = %record.id, error = redact(&format!("{error:#}")), "notification failed; will retry");
-                    failed.push(record.id.clone());
+            // Every line about this record carries the id of the request that made the
+            // change, when a request did.
+            let span = tracing::info_span!(
+                "record",
+                record = %record.id,
+                request_id = tracing::field::Empty,
+            );
+            if let Some(id) =
+                store::correlation::of_change(record.old.as_ref(), record.new.as_ref())
+            {
+                span.record("request_id", id);
+            }
+            async {
+                match self.record(record).await {
+                    Ok(counts) => counted.push(counts),
+                    Err(error) => {
+                        tracing::warn!(record = %record.id, error = redact(&format!("{error:#}")), "notification failed; will retry");
+                        failed.push(record.id.clone());
+                    }
                 }
             }
+            .instrument(span)
+            .await;
         }
         if let Err(error) = self.write_counts(counted).await {
             tracing::warn!(

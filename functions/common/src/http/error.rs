@@ -1,5 +1,6 @@
 //! The one place an [`ApiError`] becomes the contract's error shape:
-//! `{"error": {"code", "message"}}` with its status (and `Retry-After` when limited).
+//! `{"error": {"code", "message", "request_id"}}` with its status (and `Retry-After`
+//! when limited or unavailable).
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -58,13 +59,33 @@ fn status_and_code(error: &ApiError) -> (StatusCode, ErrorCode) {
             (StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed)
         }
         ApiError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
+        ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable),
         ApiError::Unexpected(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
     }
 }
 
+/// When a caller told the service is unavailable should try again.
+pub const UNAVAILABLE_RETRY_AFTER_SECONDS: u64 = 2;
+
+/// Whether an unexpected error is, somewhere in its chain, the table being unavailable
+/// (an operation that wrapped the table's error with context on its way up).
+fn table_unavailable(cause: &anyhow::Error) -> bool {
+    cause.chain().any(|e| {
+        matches!(
+            e.downcast_ref::<store::table::TableError>(),
+            Some(store::table::TableError::Unavailable(_))
+        )
+    })
+}
+
 impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
-        let error = self.0;
+        let error = match self.0 {
+            ApiError::Unexpected(cause) if table_unavailable(&cause) => {
+                ApiError::Unavailable(cause)
+            }
+            other => other,
+        };
         let (status, code) = status_and_code(&error);
         let message = match &error {
             ApiError::Unexpected(cause) => {
@@ -75,20 +96,35 @@ impl IntoResponse for HttpError {
                 );
                 "internal error; it has been logged".to_string()
             }
+            ApiError::Unavailable(cause) => {
+                tracing::warn!(
+                    error = domain::redact::redact(&format!("{cause:#}")),
+                    "request refused: unavailable"
+                );
+                error.to_string()
+            }
             other => other.to_string(),
         };
         let body = ErrorBody {
-            error: ErrorDetail { code, message },
+            error: ErrorDetail {
+                code,
+                message,
+                request_id: store::correlation::current().unwrap_or_default(),
+            },
         };
         let mut response = (status, axum::Json(body)).into_response();
-        if let ApiError::RateLimited {
-            retry_after_seconds,
-            ..
-        } = error
-        {
+        let retry_after = match error {
+            ApiError::RateLimited {
+                retry_after_seconds,
+                ..
+            } => Some(retry_after_seconds),
+            ApiError::Unavailable(_) => Some(UNAVAILABLE_RETRY_AFTER_SECONDS),
+            _ => None,
+        };
+        if let Some(seconds) = retry_after {
             response
                 .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_seconds));
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }
@@ -106,6 +142,9 @@ pub struct ErrorDetail {
     pub code: ErrorCode,
     /// A sentence for people: what is wrong, naming the field at fault.
     pub message: String,
+    /// The request's id, also in its `X-Request-Id` header and in every log line of it:
+    /// quote it to support.
+    pub request_id: String,
 }
 
 /// The machine-readable kind of an error.
@@ -122,6 +161,7 @@ pub enum ErrorCode {
     UnsupportedMediaType,
     MethodNotAllowed,
     RateLimited,
+    Unavailable,
     Internal,
 }
 
@@ -144,5 +184,6 @@ error_responses!(
     UnsupportedMediaType: "The body is not declared application/json",
     TooManyRequests: "Rate limited; Retry-After says when to try again",
     MethodNotAllowed: "Method not allowed on this route",
+    Unavailable: "Overloaded, or a dependency is unavailable; Retry-After says when to try again",
     Internal: "Internal error; nothing internal is leaked",
 );

@@ -2,13 +2,16 @@
 //! for, checked before anything is read), extractors that turn requests into typed
 //! input (and bad input into the contract's 400s), the error shape, and metering.
 
+mod correlation;
 mod error;
 mod extract;
 mod routes;
 
+pub use correlation::X_REQUEST_ID;
+pub use error::UNAVAILABLE_RETRY_AFTER_SECONDS;
 pub use error::{
     BadRequest, Conflict, ErrorBody, Forbidden, HttpError, HttpResult, Internal, MethodNotAllowed,
-    NotFound, TooLarge, TooManyRequests, Unauthorized,
+    NotFound, TooLarge, TooManyRequests, Unauthorized, Unavailable,
 };
 pub use extract::{Authenticated, IdempotencyHeader, JsonBody, Params};
 pub use routes::{MAX_BODY_BYTES, Routes};

@@ -13,7 +13,8 @@ use utoipa_axum::router::UtoipaMethodRouter;
 
 use super::HttpError;
 use super::error::{
-    BadRequest, ErrorBody, Forbidden, Internal, TooLarge, Unauthorized, UnsupportedMediaType,
+    BadRequest, ErrorBody, Forbidden, Internal, TooLarge, Unauthorized, Unavailable,
+    UnsupportedMediaType,
 };
 use super::extract::authenticate;
 
@@ -108,7 +109,7 @@ impl Routes {
         info.description = Some(
             "Direct messaging between users and the SayPro admin team, and between buyers and \
              sellers about a listing. Errors: the HTTP status plus {\"error\": {\"code\", \
-             \"message\"}}."
+             \"message\", \"request_id\"}}; every answer carries X-Request-Id."
                 .into(),
         );
         let mut components = Components::new();
@@ -125,6 +126,7 @@ impl Routes {
             TooLarge::response(),
             UnsupportedMediaType::response(),
             super::error::TooManyRequests::response(),
+            Unavailable::response(),
             Internal::response(),
         ] {
             components.responses.insert(name.to_string(), response);
@@ -162,6 +164,12 @@ impl Routes {
                 ))
             })
             .layer(axum::Extension(state.clone()))
+            .layer(axum::middleware::from_fn({
+                let state = state.clone();
+                move |request: Request, next: Next| {
+                    super::correlation::correlate(state.clone(), request, next)
+                }
+            }))
             .with_state(state)
     }
 }
@@ -183,7 +191,7 @@ fn operations(item: &mut utoipa::openapi::PathItem) -> Vec<(Method, &mut Operati
 /// What every route of the table answers beside its own responses, in the document:
 /// the gate's 401 and 403 (and who the route is for); a 400 for a malformed body, query
 /// or path id, a 415 for a body not declared JSON and a 413 for one past the limit,
-/// where the operation takes them; a 500.
+/// where the operation takes them; a 500, and a 503 when overloaded.
 fn document_access(operation: &mut Operation, access: Option<Access>) {
     let respond =
         |operation: &mut Operation, status: &str, (name, _): (&str, RefOr<ApiResponse>)| {
@@ -226,6 +234,10 @@ fn document_access(operation: &mut Operation, access: Option<Access>) {
         respond(operation, "413", TooLarge::response());
     }
     respond(operation, "500", Internal::response());
+    // A route may answer its own 503 (the health check's).
+    if !operation.responses.responses.contains_key("503") {
+        respond(operation, "503", Unavailable::response());
+    }
 }
 
 /// Authenticates the caller (401) and checks their role for the route (403), then hands
