@@ -1,7 +1,8 @@
 //! Custom metrics in CloudWatch's embedded metric format (EMF): one JSON line on stdout
 //! per emission, which CloudWatch Logs turns into metrics in the `SayPro/Messaging`
-//! namespace by `Stage`. No API call, no permission beyond writing logs. On the dev
-//! server the same lines go to its output.
+//! namespace by `Stage`. No API call, no permission beyond writing logs. Off Lambda (the
+//! dev server, tests, the bench) the same line is a debug log line instead, so a month of
+//! seeded SLA checks does not flood the console, and the logs test reads it.
 //!
 //! A line carries only metric names (fixed in the code: `&'static str`), counts and the
 //! stage, so it cannot carry a message body, an email or a phone number.
@@ -14,32 +15,28 @@ use serde_json::{Map, Value, json};
 /// The namespace of every custom metric (the dashboard and alarms read it).
 pub const NAMESPACE: &str = "SayPro/Messaging";
 
-/// Where the lines go: stdout unless [`send_to`] said otherwise.
-type Sink = Box<dyn Fn(&str) + Send + Sync>;
-static SINK: OnceLock<Sink> = OnceLock::new();
-static STAGE: OnceLock<String> = OnceLock::new();
+/// Read once: the stage the metrics are counted under (`STAGE`, set by the template;
+/// `local` without it), and whether this is Lambda (its runtime API is set).
+static SETTINGS: OnceLock<(String, bool)> = OnceLock::new();
 
-/// Sends every line of this process to `sink` instead of stdout (the logs test reads
-/// them); only the first call counts, and only before the first line.
-pub fn send_to(sink: impl Fn(&str) + Send + Sync + 'static) {
-    let _ = SINK.set(Box::new(sink));
-}
-
-/// The stage the metrics are counted under: `STAGE` (set by the template), `local`
-/// without it.
-fn stage() -> &'static str {
-    STAGE.get_or_init(|| std::env::var("STAGE").unwrap_or_else(|_| "local".into()))
+fn settings() -> &'static (String, bool) {
+    SETTINGS.get_or_init(|| {
+        let stage = std::env::var("STAGE").unwrap_or_else(|_| "local".into());
+        (stage, std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some())
+    })
 }
 
 /// Emits `metrics` (name, count) as one line, stamped now.
 pub fn counts(metrics: &[(&'static str, u64)]) {
+    let (stage, on_lambda) = settings();
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64);
-    let line = line(stage(), now, metrics);
-    match SINK.get() {
-        Some(sink) => sink(&line),
-        None => println!("{line}"),
+    let line = line(stage, now, metrics);
+    if *on_lambda {
+        println!("{line}");
+    } else {
+        tracing::debug!(target: "emf", "{line}");
     }
 }
 
