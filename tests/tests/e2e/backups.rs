@@ -68,7 +68,11 @@ async fn a_data_folder_backed_up_while_it_takes_writes_holds_every_write_acknowl
     let table = EmbeddedTable::open(&restored).unwrap();
     for message in &before {
         assert!(
-            table.get(&message_key(&id, message), true).await.unwrap().is_some(),
+            table
+                .get(&message_key(&id, message), true)
+                .await
+                .unwrap()
+                .is_some(),
             "{message}, acknowledged before the backup began, is in it"
         );
     }
@@ -84,7 +88,10 @@ async fn a_data_folder_backed_up_while_it_takes_writes_holds_every_write_acknowl
 #[tokio::test]
 async fn a_table_on_moto_restored_to_a_point_in_time_and_from_a_backup_reads_back_the_same() {
     let client = tests::dynamo_client().await;
-    let name = format!("saypro-test-{}", ulid::Ulid::new().to_string().to_lowercase());
+    let name = format!(
+        "saypro-test-{}",
+        ulid::Ulid::new().to_string().to_lowercase()
+    );
     DynamoTable::create_table(&client, &name).await.unwrap();
     let app = TestApp::on(Arc::new(DynamoTable::new(client.clone(), &name)));
     conversation_with_replies(&app, 5).await;
@@ -117,7 +124,9 @@ async fn a_table_on_moto_restored_to_a_point_in_time_and_from_a_backup_reads_bac
         .send()
         .await
         .unwrap();
-    let checked = local::backup::check_table(&client, &from_backup).await.unwrap();
+    let checked = local::backup::check_table(&client, &from_backup)
+        .await
+        .unwrap();
     assert_eq!(checked.kinds, source.kinds);
     assert_eq!(checked.sampled[0].messages, 6);
 }
