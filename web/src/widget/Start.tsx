@@ -23,12 +23,25 @@ function useStart(controller: Controller) {
   return { notice, busy, start };
 }
 
-function Notice({ text }: { text: string | null }) {
-  return text ? (
-    <p role="status" class="notice">
-      {text}
-    </p>
-  ) : null;
+/** The message box, Send, and what the send answered, closing both forms. */
+function FirstMessage({ controller, body, setBody, busy, notice }: { controller: Controller; body: string; setBody: (b: string) => void; busy: boolean; notice: string | null }) {
+  const words = controller.strings;
+  return (
+    <>
+      <label>
+        {words.write}
+        <textarea rows={5} value={body} onInput={(e) => setBody(e.currentTarget.value)} />
+      </label>
+      <button type="submit" class="primary" disabled={busy || !body.trim()}>
+        {busy ? words.sending : words.start}
+      </button>
+      {notice && (
+        <p role="status" class="notice">
+          {notice}
+        </p>
+      )}
+    </>
+  );
 }
 
 export function StartSeller({ controller, listing }: { controller: Controller; listing: Listing }) {
@@ -38,14 +51,7 @@ export function StartSeller({ controller, listing }: { controller: Controller; l
   return (
     <form class="body start" onSubmit={(e) => (e.preventDefault(), void start({ type: "direct", listing_id: listing.id, body }))}>
       <p>{words.sellerIntro(listing.title)}</p>
-      <label>
-        {words.write}
-        <textarea rows={5} value={body} onInput={(e) => setBody(e.currentTarget.value)} />
-      </label>
-      <button type="submit" class="primary" disabled={busy || !body.trim()}>
-        {busy ? words.sending : words.start}
-      </button>
-      <Notice text={notice} />
+      <FirstMessage controller={controller} body={body} setBody={setBody} busy={busy} notice={notice} />
     </form>
   );
 }
@@ -84,14 +90,7 @@ export function StartAdmin({ controller, listing }: { controller: Controller; li
         {words.subject}
         <input value={subject ?? made(topic)} onInput={(e) => setSubject(e.currentTarget.value)} />
       </label>
-      <label>
-        {words.write}
-        <textarea rows={5} value={body} onInput={(e) => setBody(e.currentTarget.value)} />
-      </label>
-      <button type="submit" class="primary" disabled={busy || !body.trim()}>
-        {busy ? words.sending : words.start}
-      </button>
-      <Notice text={notice} />
+      <FirstMessage controller={controller} body={body} setBody={setBody} busy={busy} notice={notice} />
     </form>
   );
 }
