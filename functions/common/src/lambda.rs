@@ -21,7 +21,7 @@ use domain::pricing::PriceTable;
 use domain::webhook::Reach;
 use lambda_runtime::{LambdaEvent, service_fn};
 use messaging::{App, AppState, IdentitySource, Sockets};
-use metering::{Meter, MeteredMailer, MeteredSms};
+use metering::{Meter, MeteredMailer, MeteredPoster, MeteredSms};
 use notifications::{Notifier, NotifyConfig};
 use objects::s3::S3Objects;
 use serde::Serialize;
@@ -208,7 +208,10 @@ pub async fn notifier(aws: &SdkConfig, meter: &Arc<Meter>) -> anyhow::Result<Not
             inner: Arc::new(sms),
             meter: meter.clone(),
         }),
-        webhooks: Arc::new(HttpPoster::new(Reach::Public)),
+        webhooks: Arc::new(MeteredPoster {
+            inner: Arc::new(HttpPoster::new(Reach::Public)),
+            meter: meter.clone(),
+        }),
         clock: Arc::new(SystemClock),
         config,
     })
@@ -238,7 +241,9 @@ where
 {
     let handler = &handler;
     lambda_runtime::run(service_fn(|event: LambdaEvent<E>| async move {
-        meter.invocation(table, clock, false, handler(event)).await
+        meter
+            .judged(table, clock, false, handler(event), Result::is_err)
+            .await
     }))
     .await
 }

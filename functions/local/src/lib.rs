@@ -8,7 +8,7 @@ pub mod demo;
 pub mod site;
 pub mod socket;
 
-use common::metering::{Meter, MeteredMailer, MeteredSms};
+use common::metering::{Meter, MeteredMailer, MeteredPoster, MeteredSms};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -359,9 +359,12 @@ impl Local {
                 inner: outbox.clone(),
                 meter: meter.clone(),
             }),
-            webhooks: Arc::new(common::delivery::poster::HttpPoster::new(
-                Reach::PublicAndThisMachine,
-            )),
+            webhooks: Arc::new(MeteredPoster {
+                inner: Arc::new(common::delivery::poster::HttpPoster::new(
+                    Reach::PublicAndThisMachine,
+                )),
+                meter: meter.clone(),
+            }),
             clock,
             config,
             realtime: Some(realtime),
@@ -396,6 +399,12 @@ impl Local {
         });
         notifier.sms = Arc::new(MeteredSms {
             inner: self.outbox.clone(),
+            meter: meter.clone(),
+        });
+        notifier.webhooks = Arc::new(MeteredPoster {
+            inner: Arc::new(common::delivery::poster::HttpPoster::new(
+                Reach::PublicAndThisMachine,
+            )),
             meter: meter.clone(),
         });
         self.notifier = Arc::new(notifier);

@@ -15,7 +15,10 @@ async fn main() -> Result<(), Error> {
     let app = lambda::app(&aws).await?;
     let meter = Meter::for_lambda("reports");
     let mailer = lambda::mailer(&aws, &meter)?;
-    let http = Adapter::from(reports::router(app.clone()));
+    let http = Adapter::from(common::http::timed(
+        reports::router(app.clone()),
+        meter.clone(),
+    ));
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| {
         let (app, meter, mailer, mut http) = (&app, &meter, &mailer, http.clone());
         async move {
@@ -29,8 +32,9 @@ async fn main() -> Result<(), Error> {
                 let response = http.call(LambdaEvent::new(request, event.context)).await?;
                 Ok(serde_json::to_value(response)?)
             };
+            let (table, clock) = (app.table.as_ref(), app.clock.as_ref());
             meter
-                .invocation(app.table.as_ref(), app.clock.as_ref(), !scheduled, work)
+                .judged(table, clock, !scheduled, work, Result::is_err)
                 .await
         }
     }))

@@ -2,7 +2,9 @@
 //! times (an injected clock): five first responses of 2, 5, 9, 31 and 240 minutes;
 //! ratings, NPS, complaints and a buyer–seller thread; the HTML's charts are valid SVG;
 //! the report reads as many items at 15 messages as at 55. Also the dashboard, the cost
-//! report from metered use, and the monthly delivery to managers.
+//! report from metered use, the system's availability, latency and cold starts from
+//! metered answers (some of them 503s from a table refusing reads), and the monthly
+//! delivery to managers.
 
 use axum::http::{Method, StatusCode};
 use chrono::{Duration, NaiveDate};
@@ -546,4 +548,128 @@ async fn stats_are_counted_once_on_dynamodb() {
     assert_eq!(number(&counts, "resolved"), 2);
     let times = item("#times").await;
     assert_eq!(number(&times, "frt_b_sum"), 2 * 420);
+}
+
+/// An embedded table whose queries fail while `down` is set, as if DynamoDB were
+/// throttling reads: a route that reads a partition answers 503. Writes go through, so
+/// the metering of those answers is written.
+struct FlakyReads {
+    inner: common::store::table::embedded::EmbeddedTable,
+    down: std::sync::atomic::AtomicBool,
+}
+
+#[async_trait::async_trait]
+impl common::store::table::Table for FlakyReads {
+    async fn get(
+        &self,
+        key: &common::store::table::Key,
+        consistent: bool,
+    ) -> Result<Option<common::store::table::Item>, common::store::table::TableError> {
+        self.inner.get(key, consistent).await
+    }
+    async fn query(
+        &self,
+        query: &common::store::table::Query,
+    ) -> Result<common::store::table::Page, common::store::table::TableError> {
+        if self.down.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(common::store::table::TableError::Unavailable(
+                anyhow::anyhow!("throttled"),
+            ));
+        }
+        self.inner.query(query).await
+    }
+    async fn write(
+        &self,
+        ops: Vec<common::store::table::WriteOp>,
+    ) -> Result<(), common::store::table::TableError> {
+        self.inner.write(ops).await
+    }
+    fn metrics(&self) -> &common::store::table::TableMetrics {
+        self.inner.metrics()
+    }
+}
+
+#[tokio::test]
+async fn metered_answers_give_availability_latency_and_cold_starts() {
+    let table = std::sync::Arc::new(FlakyReads {
+        inner: common::store::table::embedded::EmbeddedTable::in_memory(),
+        down: false.into(),
+    });
+    let mut app = TestApp::on(table.clone());
+    app.router = app.system.metered_router();
+    let alice = app.token("alice", &[]);
+    // Ten requests for the inbox; three while reads fail.
+    let (n, k) = (10, 3);
+    for i in 0..n {
+        table.down.store(i < k, std::sync::atomic::Ordering::SeqCst);
+        let (code, body) = app.get("/v1/conversations", &alice).await;
+        let expected = if i < k {
+            StatusCode::SERVICE_UNAVAILABLE
+        } else {
+            StatusCode::OK
+        };
+        assert_eq!(code, expected, "{body}");
+    }
+    let max = app.token("max", &["manager"]);
+    let (code, report) = app.get("/v1/admin/reports/2026-11", &max).await;
+    assert_eq!(code, StatusCode::OK, "{report}");
+    let system = &report["system"];
+    assert_eq!(
+        system["answered"], n,
+        "the report's own request counts after it"
+    );
+    assert_eq!(system["server_errors"], k);
+    close(&system["availability"], 0.7, 1e-9);
+    close(&report["headline"]["availability"], 0.7, 1e-9);
+    let today = &system["daily"][0];
+    assert_eq!(today["date"], "2026-11-24");
+    assert_eq!(
+        (&today["answered"], &today["server_errors"]),
+        (&json!(n), &json!(k))
+    );
+    close(&today["availability"], 0.7, 1e-9);
+    let latency = system["latency"].as_array().unwrap();
+    assert_eq!(latency[0]["group"], "all");
+    assert_eq!(latency[1]["group"], "users");
+    assert_eq!(latency[1]["answered"], n);
+    for figure in ["p50_ms", "p99_ms"] {
+        assert!(latency[1][figure].as_f64().unwrap() > 0.0, "{latency:?}");
+    }
+    let local = &system["functions"][0];
+    assert_eq!(local["function"], "local");
+    assert_eq!(local["server_errors"], k);
+    assert_eq!(
+        local["cold_starts"], 1,
+        "the first invocation of the instance"
+    );
+    assert_eq!(local["invocations"], n);
+
+    // The report's own request is in the next one, in its group; still one cold start.
+    let (_, again) = app.get("/v1/admin/reports/2026-11", &max).await;
+    let groups: Vec<&str> = again["system"]["latency"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["group"].as_str().unwrap())
+        .collect();
+    assert_eq!(groups, ["all", "users", "reports"]);
+    assert_eq!(again["system"]["functions"][0]["cold_starts"], 1);
+    close(&again["system"]["availability"], 8.0 / 11.0, 1e-5);
+
+    let bearer = format!("Bearer {max}");
+    let (code, _, body) = app
+        .raw(
+            Method::GET,
+            "/v1/admin/reports/2026-11?format=csv",
+            &[("authorization", bearer.as_str())],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK);
+    let csv = String::from_utf8(body).unwrap();
+    assert!(
+        csv.contains("\navailability,2026-11-24,server_errors,3\n"),
+        "{csv}"
+    );
+    assert!(csv.contains("\nfunctions,local,cold_starts,1\n"), "{csv}");
 }

@@ -28,6 +28,7 @@ pub mod sla;
 pub mod sla_policy;
 pub mod stats;
 pub mod survey;
+pub mod system;
 pub mod template;
 #[cfg(test)]
 mod times;

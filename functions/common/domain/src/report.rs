@@ -1,15 +1,20 @@
 //! The monthly report (SCMR-5), computed from a month's daily stats and the month
 //! before: response times against the targets, SLA compliance, volumes, peak hours,
 //! per-agent, per-team and per-category tables, satisfaction, NPS, complaints, listing
-//! coverage and cost. Pure: the stats are read elsewhere.
+//! coverage, cost, and the system's performance (availability, latency, errors, cold
+//! starts, notifications) from the functions' own metering. Pure: the stats are read
+//! elsewhere.
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Datelike, Duration, NaiveDate};
 use serde::Serialize;
 
 use super::histogram::{Histogram, RELATIVE_ERROR};
-use super::pricing::{Cost, PriceTable, Usage};
+use super::pricing::{self, Cost, PriceTable, Usage};
 use super::stats::{Clock, DailyStats, Dimension, Figures, Timing};
 use super::survey::net_promoter_score;
+use super::system::{self, RouteGroup, parse_latency_meter};
 
 /// Mean, median and 90th percentile of one kind of time, in minutes.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
@@ -185,6 +190,66 @@ pub struct CostSummary {
     pub per_conversation: Option<f64>,
 }
 
+/// One day's API answers and the share without a 5xx.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct DayAvailability {
+    pub date: NaiveDate,
+    pub answered: i64,
+    pub server_errors: i64,
+    pub availability: Option<f64>,
+}
+
+/// Latency of one route group's answers (or of all, `all`), in milliseconds.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct GroupLatency {
+    /// `users`, `admins`, `website`, `reports` (by the path's prefix), or `all`.
+    pub group: String,
+    pub answered: i64,
+    pub p50_ms: Option<f64>,
+    pub p99_ms: Option<f64>,
+}
+
+/// One function's errors and cold starts (locally, the dev server is one function).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct FunctionHealth {
+    pub function: String,
+    pub invocations: i64,
+    /// API answers with a 5xx status.
+    pub server_errors: i64,
+    /// Invocations that returned an error to the runtime (stream and schedule events).
+    pub failed_invocations: i64,
+    /// First invocations of an instance.
+    pub cold_starts: i64,
+}
+
+/// What the notifier sent and could not send.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct NotificationFigures {
+    pub emails_sent: i64,
+    pub emails_failed: i64,
+    pub sms_sent: i64,
+    pub sms_failed: i64,
+    pub webhook_posts: i64,
+    /// Posts answered with other than 2xx, or not at all: each retried on the schedule
+    /// until its attempts run out.
+    pub webhook_posts_failed: i64,
+}
+
+/// The system's performance, from the functions' own metering: availability (the
+/// share of API answers without a 5xx), latency by route group, errors and cold starts
+/// by function, notifications.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct SystemFigures {
+    pub answered: i64,
+    pub server_errors: i64,
+    pub availability: Option<f64>,
+    pub daily: Vec<DayAvailability>,
+    /// Every answer (`all`), then each route group with answers.
+    pub latency: Vec<GroupLatency>,
+    pub functions: Vec<FunctionHealth>,
+    pub notifications: NotificationFigures,
+}
+
 /// The figures compared month on month.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Headline {
@@ -198,6 +263,10 @@ pub struct Headline {
     pub nps: Option<f64>,
     pub complaint_resolution_rate: Option<f64>,
     pub cost: Option<f64>,
+    /// The share of API answers without a 5xx.
+    pub availability: Option<f64>,
+    /// Every API answer's 99th percentile latency.
+    pub api_p99_ms: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -225,6 +294,7 @@ pub struct MonthlyReport {
     pub complaints: Complaints,
     pub listings: ListingCoverage,
     pub cost: CostSummary,
+    pub system: SystemFigures,
 }
 
 fn round(value: f64, places: i32) -> f64 {
@@ -308,10 +378,117 @@ fn cost_summary(stats: &DailyStats, prices: &PriceTable) -> CostSummary {
     }
 }
 
+fn sum_prefixed(figures: &Figures, prefix: &str) -> i64 {
+    figures
+        .counts
+        .iter()
+        .filter(|(name, _)| name.starts_with(prefix))
+        .map(|(_, n)| n)
+        .sum()
+}
+
+/// Answers by route group, as latency histograms (milliseconds).
+fn latencies(usage: &Figures) -> BTreeMap<RouteGroup, Histogram> {
+    let mut groups: BTreeMap<RouteGroup, Histogram> = BTreeMap::new();
+    for (name, n) in &usage.counts {
+        if let Some((group, bucket)) = parse_latency_meter(name) {
+            let histogram = groups.entry(group).or_default();
+            let n = (*n).max(0).unsigned_abs();
+            *histogram.buckets.entry(bucket).or_default() += n;
+            histogram.count += n;
+        }
+    }
+    groups
+}
+
+/// Answers and 5xx answers in a day's (or the month's) usage.
+fn answers(usage: &Figures) -> (i64, i64) {
+    let answered = latencies(usage).values().map(|h| h.count as i64).sum();
+    (answered, sum_prefixed(usage, system::meter::SERVER_ERRORS))
+}
+
+fn availability(answered: i64, errors: i64) -> Option<f64> {
+    (answered > 0).then(|| round((answered - errors) as f64 / answered as f64, 6))
+}
+
+fn group_latency(group: &str, histogram: &Histogram) -> GroupLatency {
+    GroupLatency {
+        group: group.into(),
+        answered: histogram.count as i64,
+        p50_ms: histogram.percentile(50.0).map(|ms| round(ms, 1)),
+        p99_ms: histogram.percentile(99.0).map(|ms| round(ms, 1)),
+    }
+}
+
+fn system_figures(stats: &DailyStats) -> SystemFigures {
+    use system::meter;
+    let usage = stats.total(&Dimension::Usage);
+    let (answered, server_errors) = answers(&usage);
+    let daily = stats
+        .days
+        .iter()
+        .filter_map(|(date, dimensions)| {
+            let (answered, server_errors) = answers(dimensions.get(&Dimension::Usage)?);
+            Some(DayAvailability {
+                date: *date,
+                answered,
+                server_errors,
+                availability: availability(answered, server_errors),
+            })
+        })
+        .collect();
+    let groups = latencies(&usage);
+    let mut all = Histogram::default();
+    groups.values().for_each(|h| all.merge(h));
+    let mut latency = vec![group_latency("all", &all)];
+    latency.extend(groups.iter().map(|(g, h)| group_latency(g.as_str(), h)));
+    let prefixes = [
+        pricing::meter::INVOCATIONS,
+        meter::SERVER_ERRORS,
+        meter::FAILED,
+        meter::COLD_STARTS,
+    ];
+    let names: BTreeSet<&str> = usage
+        .counts
+        .keys()
+        .filter_map(|name| prefixes.iter().find_map(|p| name.strip_prefix(p)))
+        .collect();
+    let functions = names
+        .into_iter()
+        .map(|function| {
+            let count = |prefix: &str| usage.count(&format!("{prefix}{function}"));
+            FunctionHealth {
+                function: function.to_string(),
+                invocations: count(pricing::meter::INVOCATIONS),
+                server_errors: count(meter::SERVER_ERRORS),
+                failed_invocations: count(meter::FAILED),
+                cold_starts: count(meter::COLD_STARTS),
+            }
+        })
+        .collect();
+    SystemFigures {
+        answered,
+        server_errors,
+        availability: availability(answered, server_errors),
+        daily,
+        latency,
+        functions,
+        notifications: NotificationFigures {
+            emails_sent: usage.count(pricing::meter::EMAILS),
+            emails_failed: usage.count(meter::EMAILS_FAILED),
+            sms_sent: usage.count(meter::SMS_SENT),
+            sms_failed: usage.count(meter::SMS_FAILED),
+            webhook_posts: usage.count(meter::WEBHOOK_POSTS),
+            webhook_posts_failed: usage.count(meter::WEBHOOK_POSTS_FAILED),
+        },
+    }
+}
+
 fn headline(stats: &DailyStats, prices: &PriceTable) -> Headline {
     let all = stats.total(&Dimension::All);
     let business = |timing| all.times(timing, Clock::Business);
     let minutes = |s: Option<f64>| s.map(|s| round(s / 60.0, 1));
+    let system = system_figures(stats);
     Headline {
         messages: all.count("messages"),
         conversations: all.count("opened") + all.count("opened_direct"),
@@ -323,6 +500,8 @@ fn headline(stats: &DailyStats, prices: &PriceTable) -> Headline {
         nps: nps(&all).score,
         complaint_resolution_rate: complaints(stats).resolution_rate,
         cost: Some(cost_summary(stats, prices).cost.total),
+        availability: system.availability,
+        api_p99_ms: system.latency.first().and_then(|all| all.p99_ms),
     }
 }
 
@@ -435,5 +614,83 @@ pub fn build(
             share_messaged: share(listings_messaged, active_listings),
         },
         cost: cost_summary(stats, prices),
+        system: system_figures(stats),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::Family;
+    use crate::system::{RouteGroup, latency_meter};
+
+    #[test]
+    fn metered_answers_give_availability_latency_and_health_by_function() {
+        let day = |d: u32| NaiveDate::from_ymd_opt(2026, 11, d).unwrap_or_default();
+        let ms = |n: u64| std::time::Duration::from_millis(n);
+        let mut stats = DailyStats::default();
+        let users = latency_meter(RouteGroup::Users, ms(20));
+        let slow = latency_meter(RouteGroup::Users, ms(900));
+        let admins = latency_meter(RouteGroup::Admins, ms(50));
+        stats.add(
+            day(2),
+            Dimension::Usage,
+            Family::Counts,
+            [
+                (users.as_str(), 98),
+                (slow.as_str(), 2),
+                ("http_5xx_send", 1),
+                ("invocations_send", 100),
+                ("cold_starts_send", 3),
+            ],
+        );
+        stats.add(
+            day(3),
+            Dimension::Usage,
+            Family::Counts,
+            [
+                (admins.as_str(), 100),
+                ("invocations_notify", 40),
+                ("failed_notify", 2),
+                ("emails", 7),
+                ("emails_failed", 1),
+            ],
+        );
+        let system = system_figures(&stats);
+        assert_eq!((system.answered, system.server_errors), (200, 1));
+        assert_eq!(system.availability, Some(0.995));
+        let days: Vec<_> = system.daily.iter().map(|d| d.availability).collect();
+        assert_eq!(days, [Some(0.99), Some(1.0)]);
+        let groups: Vec<&str> = system.latency.iter().map(|g| g.group.as_str()).collect();
+        assert_eq!(groups, ["all", "users", "admins"]);
+        let users = &system.latency[1];
+        let within = |value: Option<f64>, exact: f64| {
+            value.is_some_and(|v| (v - exact).abs() <= exact * RELATIVE_ERROR)
+        };
+        assert!(within(users.p50_ms, 20.0), "{users:?}");
+        assert!(within(users.p99_ms, 900.0), "{users:?}");
+        // Of all 200, the 198th is an admin answer.
+        assert!(within(system.latency[0].p99_ms, 50.0));
+        let functions: Vec<(&str, i64, i64, i64, i64)> = system
+            .functions
+            .iter()
+            .map(|f| {
+                (
+                    f.function.as_str(),
+                    f.invocations,
+                    f.server_errors,
+                    f.failed_invocations,
+                    f.cold_starts,
+                )
+            })
+            .collect();
+        assert_eq!(functions, [("notify", 40, 0, 2, 0), ("send", 100, 1, 0, 3)]);
+        assert_eq!(
+            (
+                system.notifications.emails_sent,
+                system.notifications.emails_failed
+            ),
+            (7, 1)
+        );
     }
 }

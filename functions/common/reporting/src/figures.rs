@@ -1,5 +1,6 @@
 //! The monthly report's figures, described once: sections of tables of rows of cells,
-//! each cell with its kind (a count, minutes, a score, a share, money or text). The CSV
+//! each cell with its kind (a count, minutes, milliseconds, a score, a share, money or
+//! text). The CSV
 //! writes every cell that is a figure as one `section,name,metric,value` row; the HTML
 //! draws every table, and the chart above a table, from the same description.
 //!
@@ -21,6 +22,8 @@ pub enum Cell {
     Minutes(Option<f64>),
     /// A plain number: a rating from 1 to 5, an NPS from −100 to 100.
     Score(Option<f64>),
+    /// A latency in milliseconds.
+    Milliseconds(Option<f64>),
     /// A share from 0 to 1, shown as a percentage.
     Percent(Option<f64>),
     /// The change from one value to another, as a share of the first: a view, never
@@ -51,7 +54,11 @@ impl Cell {
     fn number(&self) -> Option<Option<f64>> {
         match self {
             Self::Count(n) => Some(Some(*n as f64)),
-            Self::Minutes(v) | Self::Score(v) | Self::Percent(v) | Self::Change(v) => Some(*v),
+            Self::Minutes(v)
+            | Self::Score(v)
+            | Self::Milliseconds(v)
+            | Self::Percent(v)
+            | Self::Change(v) => Some(*v),
             Self::Money { value, .. } => Some(*value),
             Self::Text(_) => None,
         }
@@ -80,7 +87,7 @@ impl Cell {
         const NOTHING: &str = "—";
         match self {
             Self::Count(n) => n.to_string(),
-            Self::Minutes(v) | Self::Score(v) => {
+            Self::Minutes(v) | Self::Score(v) | Self::Milliseconds(v) => {
                 v.map_or_else(|| NOTHING.into(), |v| v.to_string())
             }
             Self::Percent(v) => v.map_or_else(|| NOTHING.into(), |v| format!("{:.1}%", v * 100.0)),
@@ -303,6 +310,7 @@ impl Figures {
             Section::new("Satisfaction", satisfaction(report)),
             Section::new("Complaints and listings", complaints_and_listings(report)),
             cost(report),
+            system(report),
         ];
         Self { sections }
     }
@@ -329,6 +337,7 @@ fn headline(report: &MonthlyReport) -> Table {
     let count = |n: i64| (Cell::Count(n), Some(n as f64));
     let with = |cell: fn(Option<f64>) -> Cell| move |v: Option<f64>| (cell(v), v);
     let (minutes, percent, score) = (with(Cell::Minutes), with(Cell::Percent), with(Cell::Score));
+    let milliseconds = with(Cell::Milliseconds);
     let money = |v: Option<f64>| (Cell::money(v, 2), v);
     let lines = [
         (
@@ -381,6 +390,18 @@ fn headline(report: &MonthlyReport) -> Table {
             percent(before.complaint_resolution_rate),
         ),
         ("Cost", "cost", money(now.cost), money(before.cost)),
+        (
+            "Availability (answers without a 5xx)",
+            "availability",
+            percent(now.availability),
+            percent(before.availability),
+        ),
+        (
+            "API latency, p99 (ms)",
+            "api_p99_ms",
+            milliseconds(now.api_p99_ms),
+            milliseconds(before.api_p99_ms),
+        ),
     ];
     for (label, metric, (now, now_value), (before, before_value)) in lines {
         let label = if metric == "cost" {
@@ -793,5 +814,137 @@ fn cost(report: &MonthlyReport) -> Section {
     Section {
         note: Some(format!("Prices: {}.", summary.price_source)),
         ..Section::new(format!("Cost ({})", summary.currency), vec![table])
+    }
+}
+
+fn system(report: &MonthlyReport) -> Section {
+    let s = &report.system;
+    let columns = [
+        ("Answered", Some("answered")),
+        ("5xx", Some("server_errors")),
+        ("Availability", Some("availability")),
+    ];
+    let month = Table::new("availability", Names::Rows, &columns).only(
+        "month",
+        vec![
+            Cell::Count(s.answered),
+            Cell::Count(s.server_errors),
+            Cell::Percent(s.availability),
+        ],
+    );
+    let mut daily = Table::new("availability", Names::Rows, &columns)
+        .corner("Day")
+        .dense();
+    // Availability sits near 100%, so its bars would all look full: the chart is of the
+    // answers that lowered it. None for a month without metered answers.
+    if !s.daily.is_empty() {
+        daily = daily.chart(Chart::Bars {
+            title: "API answers with a 5xx, per day".into(),
+            width: 640,
+            height: 160,
+            bars: s
+                .daily
+                .iter()
+                .map(|d| (d.date.format("%d").to_string(), d.server_errors))
+                .collect(),
+        });
+    }
+    for day in &s.daily {
+        let date = day.date.to_string();
+        daily = daily.row(
+            &date,
+            &date,
+            vec![
+                Cell::Count(day.answered),
+                Cell::Count(day.server_errors),
+                Cell::Percent(day.availability),
+            ],
+        );
+    }
+    let mut latency = Table::new(
+        "latency",
+        Names::Rows,
+        &[
+            ("Answered", Some("answered")),
+            ("p50 (ms)", Some("p50_ms")),
+            ("p99 (ms)", Some("p99_ms")),
+        ],
+    )
+    .corner("Route group");
+    for group in &s.latency {
+        latency = latency.row(
+            &group.group,
+            &group.group,
+            vec![
+                Cell::Count(group.answered),
+                Cell::Milliseconds(group.p50_ms),
+                Cell::Milliseconds(group.p99_ms),
+            ],
+        );
+    }
+    let mut functions = Table::new(
+        "functions",
+        Names::Rows,
+        &[
+            ("Invocations", Some("invocations")),
+            ("5xx answers", Some("server_errors")),
+            ("Failed invocations", Some("failed_invocations")),
+            ("Cold starts", Some("cold_starts")),
+        ],
+    )
+    .corner("Function");
+    for f in &s.functions {
+        functions = functions.row(
+            &f.function,
+            &f.function,
+            vec![
+                Cell::Count(f.invocations),
+                Cell::Count(f.server_errors),
+                Cell::Count(f.failed_invocations),
+                Cell::Count(f.cold_starts),
+            ],
+        );
+    }
+    let n = &s.notifications;
+    let notifications = Table::new(
+        "notifications",
+        Names::Rows,
+        &[
+            ("Emails sent", Some("emails_sent")),
+            ("Emails failed", Some("emails_failed")),
+            ("SMS sent", Some("sms_sent")),
+            ("SMS failed", Some("sms_failed")),
+            ("Webhook posts", Some("webhook_posts")),
+            (
+                "Webhook posts failed (retried)",
+                Some("webhook_posts_failed"),
+            ),
+        ],
+    )
+    .only(
+        "all",
+        [
+            n.emails_sent,
+            n.emails_failed,
+            n.sms_sent,
+            n.sms_failed,
+            n.webhook_posts,
+            n.webhook_posts_failed,
+        ]
+        .into_iter()
+        .map(Cell::Count)
+        .collect(),
+    );
+    Section {
+        note: Some(
+            "From the functions' own metering: availability is the share of API answers \
+             without a 5xx; latency is each answer's time in its function, by the path's \
+             route group."
+                .into(),
+        ),
+        ..Section::new(
+            "System",
+            vec![month, daily, latency, functions, notifications],
+        )
     }
 }

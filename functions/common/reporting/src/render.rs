@@ -376,8 +376,9 @@ mod tests {
     use chrono::NaiveDate;
     use domain::pricing::{Cost, Usage};
     use domain::report::{
-        Complaints, Compliance, CostSummary, DayVolume, Headline, ListingCoverage, Nps, PeakHour,
-        Row, Satisfaction, TimeFigures, Times, Volumes,
+        Complaints, Compliance, CostSummary, DayAvailability, DayVolume, FunctionHealth,
+        GroupLatency, Headline, ListingCoverage, NotificationFigures, Nps, PeakHour, Row,
+        Satisfaction, SystemFigures, TimeFigures, Times, Volumes,
     };
 
     fn times(count: u64, mean: f64) -> Times {
@@ -432,6 +433,8 @@ mod tests {
                 nps: Some(-3.0),
                 complaint_resolution_rate: Some(1.0),
                 cost: Some(0.012345),
+                availability: Some(0.95),
+                api_p99_ms: Some(240.1),
             },
             previous: Headline {
                 messages: 4,
@@ -545,6 +548,41 @@ mod tests {
                 },
                 per_conversation: Some(0.0020683),
             },
+            system: SystemFigures {
+                answered: 20,
+                server_errors: 1,
+                availability: Some(0.95),
+                daily: vec![DayAvailability {
+                    date: day(2),
+                    answered: 20,
+                    server_errors: 1,
+                    availability: Some(0.95),
+                }],
+                latency: ["all", "users"]
+                    .into_iter()
+                    .map(|group| GroupLatency {
+                        group: group.into(),
+                        answered: 20,
+                        p50_ms: Some(12.3),
+                        p99_ms: Some(240.1),
+                    })
+                    .collect(),
+                functions: vec![FunctionHealth {
+                    function: "send".into(),
+                    invocations: 20,
+                    server_errors: 1,
+                    failed_invocations: 0,
+                    cold_starts: 2,
+                }],
+                notifications: NotificationFigures {
+                    emails_sent: 3,
+                    emails_failed: 1,
+                    sms_sent: 2,
+                    sms_failed: 0,
+                    webhook_posts: 4,
+                    webhook_posts_failed: 1,
+                },
+            },
         }
     }
 
@@ -624,7 +662,7 @@ mod tests {
         let unique: std::collections::BTreeSet<_> = keys.iter().collect();
         assert_eq!(unique.len(), keys.len(), "no figure twice");
         let count = |section: &str| keys.iter().filter(|k| k.0 == section).count();
-        assert_eq!(count("headline"), 20);
+        assert_eq!(count("headline"), 24);
         assert_eq!(count("times"), 30);
         assert_eq!(count("sla"), 6);
         assert_eq!(count("volumes"), 8 + 30 + 5);
@@ -642,13 +680,18 @@ mod tests {
             ("headline".into(), "this_month".into(), "messages".into())
         );
         assert_eq!(
-            keys[10],
+            keys[12],
             (
                 "headline".into(),
                 "previous_month".into(),
                 "messages".into()
             )
         );
+        assert_eq!(count("availability"), 3 + 3, "the month and its one day");
+        assert_eq!(count("latency"), 2 * 3);
+        assert_eq!(count("functions"), 4);
+        assert_eq!(count("notifications"), 6);
+        assert!(keys.contains(&("latency".into(), "users".into(), "p99_ms".into())));
         assert!(keys.contains(&("heatmap".into(), "Tue".into(), "09:00".into())));
         assert!(keys.contains(&("cost".into(), "USD".into(), "sms_ZA".into())));
         let sections: Vec<&str> = keys.iter().map(|k| k.0.as_str()).collect();
@@ -669,7 +712,11 @@ mod tests {
                 "nps",
                 "complaints",
                 "listings",
-                "cost"
+                "cost",
+                "availability",
+                "latency",
+                "functions",
+                "notifications"
             ]
         );
     }
@@ -684,10 +731,10 @@ mod tests {
         assert!(html.contains("SayPro Monthly SCMR-5: messaging report for 2026-11"));
         assert_eq!(
             html.matches("<svg").count(),
-            3,
-            "daily volume, heatmap, ratings"
+            4,
+            "daily volume, heatmap, ratings, 5xx per day"
         );
-        assert_eq!(html.matches("</svg>").count(), 3);
+        assert_eq!(html.matches("</svg>").count(), 4);
         assert!(
             !html.contains("<style"),
             "inline styles only: it is emailed"
@@ -709,6 +756,8 @@ mod tests {
             (">12.5 RRU</td>", "the use behind a cost"),
             (">Tue</td>", "the heatmap as a table"),
             (">2026-11-30</td>", "the days as a table"),
+            (">95.0%</td>", "availability"),
+            (">240.1</td>", "a latency"),
         ] {
             assert!(html.contains(shown), "{why}: {shown}");
         }
