@@ -1830,6 +1830,17 @@ export interface components {
             generated_at: string;
             teams: components["schemas"]["TeamNow"][];
         };
+        /** @description One day's API answers and the share without a 5xx. */
+        DayAvailability: {
+            /** Format: int64 */
+            answered: number;
+            /** Format: double */
+            availability?: number | null;
+            /** Format: date */
+            date: string;
+            /** Format: int64 */
+            server_errors: number;
+        };
         DayCost: {
             /** Format: date */
             date: string;
@@ -1939,8 +1950,50 @@ export interface components {
             reason: string;
             user_id: string;
         };
+        /** @description One function's errors and cold starts (locally, the dev server is one function). */
+        FunctionHealth: {
+            /**
+             * Format: int64
+             * @description First invocations of an instance.
+             */
+            cold_starts: number;
+            /**
+             * Format: int64
+             * @description Invocations that returned an error to the runtime (stream and schedule events).
+             */
+            failed_invocations: number;
+            function: string;
+            /** Format: int64 */
+            invocations: number;
+            /**
+             * Format: int64
+             * @description API answers with a 5xx status.
+             */
+            server_errors: number;
+        };
+        /** @description Latency of one route group's answers (or of all, `all`), in milliseconds. */
+        GroupLatency: {
+            /** Format: int64 */
+            answered: number;
+            /** @description `users`, `admins`, `website`, `reports` (by the path's prefix), or `all`. */
+            group: string;
+            /** Format: double */
+            p50_ms?: number | null;
+            /** Format: double */
+            p99_ms?: number | null;
+        };
         /** @description The figures compared month on month. */
         Headline: {
+            /**
+             * Format: double
+             * @description Every API answer's 99th percentile latency.
+             */
+            api_p99_ms?: number | null;
+            /**
+             * Format: double
+             * @description The share of API answers without a 5xx.
+             */
+            availability?: number | null;
             /** Format: double */
             average_response_minutes?: number | null;
             /** Format: double */
@@ -2150,6 +2203,7 @@ export interface components {
             response: components["schemas"]["TimeFigures"];
             satisfaction: components["schemas"]["Satisfaction"];
             sla: components["schemas"]["Compliance"];
+            system: components["schemas"]["SystemFigures"];
             teams: components["schemas"]["ReportRow"][];
             volumes: components["schemas"]["Volumes"];
         };
@@ -2190,6 +2244,25 @@ export interface components {
             preview: string;
             read: boolean;
             title: string;
+        };
+        /** @description What the notifier sent and could not send. */
+        NotificationFigures: {
+            /** Format: int64 */
+            emails_failed: number;
+            /** Format: int64 */
+            emails_sent: number;
+            /** Format: int64 */
+            sms_failed: number;
+            /** Format: int64 */
+            sms_sent: number;
+            /** Format: int64 */
+            webhook_posts: number;
+            /**
+             * Format: int64
+             * @description Posts answered with other than 2xx, or not at all: each retried on the schedule
+             *     until its attempts run out.
+             */
+            webhook_posts_failed: number;
         };
         Nps: {
             /** Format: int64 */
@@ -3197,6 +3270,24 @@ export interface components {
             nps_due: boolean;
             rating: components["schemas"]["Rating"] | null;
             subject: string;
+        };
+        /**
+         * @description The system's performance, from the functions' own metering: availability (the
+         *     share of API answers without a 5xx), latency by route group, errors and cold starts
+         *     by function, notifications.
+         */
+        SystemFigures: {
+            /** Format: int64 */
+            answered: number;
+            /** Format: double */
+            availability?: number | null;
+            daily: components["schemas"]["DayAvailability"][];
+            functions: components["schemas"]["FunctionHealth"][];
+            /** @description Every answer (`all`), then each route group with answers. */
+            latency: components["schemas"]["GroupLatency"][];
+            notifications: components["schemas"]["NotificationFigures"];
+            /** Format: int64 */
+            server_errors: number;
         };
         TargetRule: {
             calendar: string;

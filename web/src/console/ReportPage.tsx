@@ -10,6 +10,10 @@ import { ErrorLine, Head } from "./parts";
 type Report = Schemas["MonthlyReport"];
 type Headline = Schemas["Headline"];
 
+/** Availability to a hundredth of a percent: it sits near 100%. */
+const availability = (v: number | null | undefined) => (v === null || v === undefined ? "–" : `${decimal(v * 100, 2)}%`);
+const milliseconds = (v: number | null | undefined) => (v === null || v === undefined ? "–" : `${decimal(v)} ms`);
+
 /** The headline's figures: what each is called and how it reads. */
 const HEADLINE: [keyof Headline, string, (v: number) => string][] = [
   ["messages", "Messages", String],
@@ -22,6 +26,8 @@ const HEADLINE: [keyof Headline, string, (v: number) => string][] = [
   ["nps", "NPS", (v) => decimal(v, 0)],
   ["complaint_resolution_rate", "Complaints resolved", percent],
   ["cost", "Cost", (v) => money(v)],
+  ["availability", "Availability", availability],
+  ["api_p99_ms", "API latency (p99)", milliseconds],
 ];
 
 export function ReportPage({ api, now }: { api: Api; now: Date }) {
@@ -141,6 +147,7 @@ function ReportBody({ report }: { report: Report }) {
           {percent(report.listings.share_messaged)}).
         </p>
       </section>
+      <System system={report.system} />
       <Rows title="By agent" rows={report.agents} />
       <Rows title="By team" rows={report.teams} />
       <Rows title="By category" rows={report.categories} />
@@ -166,6 +173,36 @@ function Rows({ title, rows }: { title: string; rows: Schemas["ReportRow"][] }) 
               <td>{percent(row.sla_compliance)}</td>
               <td>{row.ratings}</td>
               <td>{decimal(row.satisfaction)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+function System({ system }: { system: Schemas["SystemFigures"] }) {
+  const n = system.notifications;
+  const failed = system.functions.reduce((sum, fn) => sum + fn.failed_invocations, 0);
+  const cold = system.functions.reduce((sum, fn) => sum + fn.cold_starts, 0);
+  return (
+    <section aria-labelledby="system-heading">
+      <h2 id="system-heading">System</h2>
+      <p>
+        Availability {availability(system.availability)}: {system.server_errors} of {system.answered} API answers were
+        5xx. Failed invocations: {failed}; cold starts: {cold}. Emails {n.emails_sent} sent,{" "}
+        {n.emails_failed} failed; SMS {n.sms_sent} sent, {n.sms_failed} failed; webhook posts {n.webhook_posts},{" "}
+        {n.webhook_posts_failed} failed (retried).
+      </p>
+      <table class="queue figures">
+        <Head columns={["Route group", "Answered", "p50", "p99"]} />
+        <tbody>
+          {system.latency.map((group) => (
+            <tr key={group.group}>
+              <th scope="row">{group.group}</th>
+              <td>{group.answered}</td>
+              <td>{milliseconds(group.p50_ms)}</td>
+              <td>{milliseconds(group.p99_ms)}</td>
             </tr>
           ))}
         </tbody>
