@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond the Rust toolchain, into the project only:
 # a Python venv at .venv with moto server (the AWS emulator), cfn-lint, schemathesis and
-# Locust with websocket-client (the load test, infra/load.sh);
+# Locust with websocket-client (the load test, infra/load.sh); the SAM CLI in .venv-sam
+# (`sam validate --lint`, `sam build`, `sam deploy`);
 # Node.js and npm (the console's build and tests; packages by web/package-lock.json);
 # Debian's Chromium for the browser tests (never a browser download).
-# Safe to run repeatedly: it reinstalls only when requirements.txt changed.
+# Safe to run repeatedly: it reinstalls a venv only when its requirements changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,11 +28,17 @@ for tool in curl jq; do
     fi
 done
 
-stamp=.venv/.requirements.sha256
-want=$(sha256sum infra/requirements.txt | cut -d' ' -f1)
-if [ -x .venv/bin/python ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
-    exit 0
-fi
-python3 -m venv .venv
-.venv/bin/pip install --quiet --disable-pip-version-check -r infra/requirements.txt
-echo "$want" > "$stamp"
+# A venv at $1 with the pinned requirements $2, made again only when they change.
+venv() {
+    local dir=$1 requirements=$2 stamp="$1/.requirements.sha256" want
+    want=$(sha256sum "$requirements" | cut -d' ' -f1)
+    if [ -x "$dir/bin/python" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+        return
+    fi
+    python3 -m venv "$dir"
+    "$dir/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
+    echo "$want" > "$stamp"
+}
+venv .venv infra/requirements.txt
+# SAM CLI in its own venv: it pins an older boto3 than moto's.
+venv .venv-sam infra/requirements-sam.txt

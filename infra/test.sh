@@ -84,7 +84,8 @@ echo "== the load test, short: 20 users for 30 s against a fresh dev server, no 
 start_dev_server --demo
 bash infra/load.sh --host "$server_url" -u 20 -r 10 -t 30s
 
-echo "== cfn-lint template.yaml, and the project's shell scripts parse"
+echo "== cfn-lint template.yaml, sam validate --lint (offline), and the project's shell scripts parse"
 .venv/bin/cfn-lint template.yaml
+SAM_CLI_TELEMETRY=0 .venv-sam/bin/sam validate --lint -t template.yaml
 for script in infra/*.sh .ci/run; do bash -n "$script"; done
 echo "== all checks passed"
