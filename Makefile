@@ -1,5 +1,5 @@
 # The two commands of the README, and the benchmark.
-.PHONY: run test bench deploy-web
+.PHONY: run test bench package deploy-web
 
 # Run the whole system locally: every route on 127.0.0.1:3000, the admin console at
 # /console/, demo data, data in ./.saypro-data.
@@ -17,6 +17,12 @@ test:
 bench:
 	cargo build --release -p local -p bench
 	target/release/bench
+
+# Every function built for Lambda (arm64, release) and zipped, with sizes and the build's
+# time; the template checked by sam validate --lint (not part of `make test`: see
+# docs/operators.md#deploy-with-sam for how long it takes).
+package:
+	bash infra/package.sh
 
 # Put the admin console on AWS (the stack deployed with SAM first): STACK=<stack name>.
 deploy-web:

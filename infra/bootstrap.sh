@@ -42,3 +42,7 @@ venv() {
 venv .venv infra/requirements.txt
 # SAM CLI in its own venv: it pins an older boto3 than moto's.
 venv .venv-sam infra/requirements-sam.txt
+# `bootstrap.sh package`: also the Lambda build tools (make package), which tests need not.
+if [ "${1:-}" = package ]; then
+    venv .venv-package infra/requirements-package.txt
+fi
