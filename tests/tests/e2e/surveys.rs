@@ -154,7 +154,10 @@ async fn surveys_refuse_bad_answers_strangers_and_unknown_links() {
         assert_eq!(code, StatusCode::BAD_REQUEST, "{bad}: {error}");
         assert!(error["error"]["message"].is_string());
     }
-    for unknown in ["nope", &"0".repeat(52), &format!("{}x", &token[..51])] {
+    // The real token with its last character changed (to one it does not already have).
+    let last = if token.ends_with('x') { 'y' } else { 'x' };
+    let tampered = format!("{}{last}", &token[..51]);
+    for unknown in ["nope", &"0".repeat(52), &tampered] {
         let (code, _) = app
             .call(Method::GET, &format!("/v1/surveys/{unknown}"), None, None)
             .await;
