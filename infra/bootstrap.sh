@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond the Rust toolchain, into the project only:
 # a Python venv at .venv with moto server (the AWS emulator), cfn-lint, schemathesis and
-# Locust with websocket-client (the load test, infra/load.sh); the SAM CLI in .venv-sam
+# Locust with websocket-client (the load test, infra/load.sh) and cargo-lambda (the
+# production path, infra/production-path.sh); the SAM CLI in .venv-sam
 # (`sam validate --lint`, `sam build`, `sam deploy`);
 # Node.js and npm (the console's build and tests; packages by web/package-lock.json);
 # Debian's Chromium for the browser tests (never a browser download).
@@ -42,7 +43,7 @@ venv() {
 venv .venv infra/requirements.txt
 # SAM CLI in its own venv: it pins an older boto3 than moto's.
 venv .venv-sam infra/requirements-sam.txt
-# `bootstrap.sh package`: also the Lambda build tools (make package), which tests need not.
+# `bootstrap.sh package`: also Zig, the arm64 linker of `make package`, which tests need not.
 if [ "${1:-}" = package ]; then
     venv .venv-package infra/requirements-package.txt
 fi

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one test-and-check command (README, .ci/run): installs what it needs, starts moto
 # server on 127.0.0.1, then runs fmt, clippy, every test (moto-backed included), the
-# console's unit and browser tests, schemathesis against the dev server, a short load
+# production path (infra/production-path.sh), the console's unit and browser tests, schemathesis against the dev server, a short load
 # test (infra/load.sh), and cfn-lint.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +30,8 @@ echo "== cargo clippy --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== cargo test (the Table contract runs against moto server at $SAYPRO_MOTO_URL)"
 cargo test --workspace --locked
+echo "== the production path: the Lambda binaries under cargo lambda watch, a stage of template.yaml in moto"
+bash infra/production-path.sh
 cargo build --locked -p local
 echo "== the typed client: generated from the served document (checked in), then type-checked"
 target/debug/local openapi > target/openapi.json

@@ -11,7 +11,7 @@ fn unique() -> String {
 }
 
 /// Every entry of a moto data.json section, however moto nests it.
-fn entries(section: &Value) -> Vec<Value> {
+pub(crate) fn entries(section: &Value) -> Vec<Value> {
     match section {
         Value::Array(items) => items.iter().flat_map(entries).collect(),
         Value::Object(map)

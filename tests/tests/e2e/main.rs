@@ -23,6 +23,7 @@ mod notifications;
 mod notify_events;
 mod operations;
 mod privacy;
+mod production_path;
 mod realtime;
 mod realtime_on_aws;
 mod reports;

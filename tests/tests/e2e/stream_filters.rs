@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 /// The `- Pattern:` lines of each function's stream source, by resource name.
-fn patterns(function: &str) -> Vec<Value> {
+pub(crate) fn patterns(function: &str) -> Vec<Value> {
     let found: Vec<Value> = super::template_checks::resources()
         .into_iter()
         .filter(|resource| resource.name == function)
@@ -24,7 +24,7 @@ fn patterns(function: &str) -> Vec<Value> {
 
 /// Lambda's event filtering, for the rules these patterns use: a list of exact values,
 /// `prefix` and `anything-but`; objects nest.
-fn matches(pattern: &Value, value: Option<&Value>) -> bool {
+pub(crate) fn matches(pattern: &Value, value: Option<&Value>) -> bool {
     match pattern {
         Value::Object(fields) => fields
             .iter()

@@ -165,6 +165,8 @@ impl Mailer for MeteredMailer {
             return Err(error);
         }
         self.meter.count(meter::EMAILS, 1);
+        // One line per email, in the caller's span: a record's carries the request id.
+        tracing::info!("email sent");
         Ok(())
     }
 }
@@ -183,10 +185,12 @@ impl Sms for MeteredSms {
             return Err(error);
         }
         self.meter.count(system::meter::SMS_SENT, 1);
+        let country = sms_country(&message.to);
         self.meter.count(
-            &format!("{}{}", meter::SMS_SEGMENTS, sms_country(&message.to)),
+            &format!("{}{country}", meter::SMS_SEGMENTS),
             i64::from(sms_segments(&message.body)),
         );
+        tracing::info!(country, "sms sent");
         Ok(())
     }
 }

@@ -102,7 +102,6 @@ fn reader_of(to: &Recipient, conversation: &Conversation) -> String {
 
 impl Notifier {
     /// Processes a batch; returns the ids of the records that failed (to be retried).
-    /// Processes a batch; returns the ids of the records that failed (to be retried).
     /// What the records add to the daily stats is written once, at the end; if that
     /// fails, the whole batch is retried (sends are once-only, counts claimed).
     pub async fn process(&self, records: &[StreamRecord]) -> Vec<String> {

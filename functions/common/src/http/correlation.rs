@@ -63,8 +63,19 @@ pub(super) async fn correlate(app: AppState, request: Request, next: Next) -> Re
         method = %parts.method,
         route = route.as_deref().unwrap_or("unmatched"),
     );
-    let work = next.run(Request::from_parts(parts, body)).instrument(span);
+    let started = std::time::Instant::now();
+    let work = next
+        .run(Request::from_parts(parts, body))
+        .instrument(span.clone());
     let mut response = store::correlation::scope(id.clone(), work).await;
+    // The access log: one line per request, in its span (so with its id and route).
+    span.in_scope(|| {
+        tracing::info!(
+            status = response.status().as_u16(),
+            ms = started.elapsed().as_millis() as u64,
+            "answered"
+        );
+    });
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(X_REQUEST_ID, value);
     }
