@@ -13,8 +13,11 @@ run:
 test:
 	bash infra/test.sh
 
-# Round trips, capacity units, handler time, throughput and memory (release build).
+# Round trips, capacity units, handler time, throughput and memory (release build), and
+# the functions' cold starts beside a hello-world floor (built apart, as make package
+# builds them, so their features are the functions' own).
 bench:
+	cargo build --release -p send -p reply -p listings -p notify -p sla-check -p broadcast -p reports -p realtime -p lambda-floor
 	cargo build --release -p local -p bench
 	target/release/bench
 

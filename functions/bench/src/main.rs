@@ -18,8 +18,11 @@
 //!    sockets, the fan-out's cost, and memory with the sockets open.
 //! 9. Search: what indexing a message costs beside its own writes, and queries at
 //!    10,000, 100,000 and 1,000,000 indexed messages beside a brute-force scan.
+//! 10. Cold starts: each function's size and start on a stand-in Runtime API, beside a
+//!     hello-world lambda_http binary (the floor).
 
 mod broadcast;
+mod cold_start;
 mod group_commit;
 mod notify;
 mod operations;
@@ -51,7 +54,7 @@ pub struct Options {
     #[arg(long, env = "SAYPRO_JWT_SECRET", default_value = local::DEFAULT_JWT_SECRET, hide_default_value = true)]
     pub secret: String,
     /// Run one section only: operations, sla, notify, broadcast, reports, group-commit,
-    /// server, push or search.
+    /// server, push, search or cold-start.
     #[arg(long)]
     pub only: Option<String>,
 }
@@ -84,6 +87,9 @@ async fn main() -> anyhow::Result<()> {
     }
     if run("search") {
         search::search(secret).await?;
+    }
+    if run("cold-start") {
+        cold_start::cold_starts().await?;
     }
     if run("group-commit") {
         group_commit::group_commit(&options, secret).await?;

@@ -28,6 +28,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use store::table::Table;
 use store::table::dynamo::DynamoTable;
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 pub use lambda_runtime::Error;
 
@@ -44,16 +47,23 @@ pub fn scheduled_at(event: &Schedule, clock: &dyn Clock) -> DateTime<Utc> {
     event.time.unwrap_or_else(|| clock.now())
 }
 
-/// JSON logs on Lambda (CloudWatch parses them), filtered by `RUST_LOG` (default info).
+/// JSON logs on Lambda (CloudWatch parses them), filtered by `RUST_LOG`: a level, or
+/// `target=level` pairs (default info). Read as `Targets`, not `EnvFilter`: the same
+/// syntax without span-field filters, which would link a regex engine into every
+/// function for a feature the stack never sets.
 pub fn init_tracing() {
+    let filter = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|text| text.parse().ok())
+        .unwrap_or_else(|| Targets::new().with_default(tracing::Level::INFO));
     tracing_subscriber::fmt()
         .json()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
+        .with_max_level(tracing::Level::TRACE) // what passes is the filter's to say
         .with_current_span(false)
         .without_time() // CloudWatch stamps each line
         .with_target(false)
+        .finish()
+        .with(filter)
         .init();
 }
 

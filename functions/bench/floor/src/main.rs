@@ -1,0 +1,11 @@
+//! Hello, world on lambda_http: what a Rust HTTP function costs before it does anything.
+
+use lambda_http::{Body, Error, Request, Response, service_fn};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    lambda_http::run(service_fn(|_: Request| async {
+        Ok::<_, Error>(Response::new(Body::from("hello")))
+    }))
+    .await
+}
