@@ -19,6 +19,7 @@ pub fn moto_url() -> String {
 /// SDK configuration for moto: its endpoint, a region, dummy credentials.
 pub async fn moto_config() -> aws_config::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(common::lambda::https_client())
         .endpoint_url(moto_url())
         .region(aws_config::Region::new("eu-west-1"))
         .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(

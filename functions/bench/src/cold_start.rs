@@ -52,6 +52,7 @@ pub async fn cold_starts() -> anyhow::Result<()> {
     let moto = Moto::start(&root).await?;
     let table = format!("bench-cold-{}", std::process::id());
     let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(common::lambda::https_client())
         .endpoint_url(&moto.url)
         .region(aws_config::Region::new("eu-west-1"))
         .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(

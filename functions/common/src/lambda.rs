@@ -95,9 +95,20 @@ where
 /// requests while the others carry on.
 pub async fn aws() -> SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(https_client())
         .retry_config(retry_config())
         .load()
         .await
+}
+
+/// The SDK clients' HTTPS: hyper and rustls on ring, the system's root certificates.
+/// Every SDK configuration in the workspace is given this one (the SDK's default client
+/// is not compiled in).
+pub fn https_client() -> aws_sdk_dynamodb::config::SharedHttpClient {
+    use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https()
 }
 
 /// The SDK clients' retries (see [`aws`]).

@@ -76,6 +76,7 @@ fn api_on(url: &str) -> TestApp {
             "test", "test", None, None, "tests",
         ))
         .retry_config(common::lambda::retry_config())
+        .http_client(common::lambda::https_client())
         .endpoint_url(url)
         .build();
     let client = aws_sdk_dynamodb::Client::from_conf(config);

@@ -59,6 +59,7 @@ fn pusher(endpoint: &str) -> ApiGatewayPusher {
         .credentials_provider(aws_sdk_apigatewaymanagement::config::Credentials::new(
             "test", "test", None, None, "tests",
         ))
+        .http_client(common::lambda::https_client())
         .endpoint_url(endpoint)
         .build();
     ApiGatewayPusher::new(aws_sdk_apigatewaymanagement::Client::from_conf(config))

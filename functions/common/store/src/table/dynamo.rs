@@ -744,6 +744,7 @@ mod tests {
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new("af-south-1"))
             .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
+            .http_client(aws_smithy_http_client::Builder::new().build_http())
             .endpoint_url(url)
             .build();
         DynamoTable::new(Client::from_conf(config), "t")
