@@ -174,6 +174,10 @@ fn support_conversation(n: usize, at: DateTime<Utc>) -> Conversation {
         contacts: BTreeMap::new(),
         sla: None,
         resolved_at: None,
+        snoozed_until: None,
+        merged_from: Vec::new(),
+        merged_into: None,
+        broadcast_id: None,
         version: 1,
     }
 }

@@ -6,8 +6,10 @@
 use aws_lambda_events::sns::SnsEvent;
 use common::lambda::{Schedule, scheduled_at};
 use common::notifications::Notifier;
-use common::notifications::suppression::{addresses_to_suppress, suppress};
-use common::store::table::stream;
+use common::notifications::suppression::{
+    addresses_to_suppress, broadcast_bounces, count_bounce, suppress,
+};
+use common::store::table::{TableError, stream};
 use lambda_runtime::{Error, LambdaEvent};
 use serde_json::{Value, json};
 
@@ -31,6 +33,7 @@ pub async fn handle(notifier: &Notifier, event: LambdaEvent<Value>) -> Result<Va
             let event: SnsEvent = serde_json::from_value(payload)?;
             let now = notifier.clock.now();
             let mut suppressed = 0;
+            let mut bounced = 0;
             for record in &event.records {
                 for (email, reason) in addresses_to_suppress(&record.sns.message) {
                     notifier
@@ -39,8 +42,20 @@ pub async fn handle(notifier: &Notifier, event: LambdaEvent<Value>) -> Result<Va
                         .await?;
                     suppressed += 1;
                 }
+                for (broadcast, email) in broadcast_bounces(&record.sns.message) {
+                    match notifier
+                        .table
+                        .write(count_bounce(&broadcast, &email)?)
+                        .await
+                    {
+                        Ok(()) => bounced += 1,
+                        // Counted when SES told of it before.
+                        Err(TableError::ConditionFailed { .. }) => {}
+                        Err(other) => return Err(other.into()),
+                    }
+                }
             }
-            Ok(json!({ "suppressed": suppressed }))
+            Ok(json!({ "suppressed": suppressed, "broadcast_bounces": bounced }))
         }
         "aws.events" => {
             let schedule: Schedule = serde_json::from_value(payload)?;

@@ -38,9 +38,9 @@ use common::messaging::WebhookView;
 use common::messaging::{AdminSearchFilter, SearchHit, SearchPage};
 use common::messaging::{
     AgentChanges, AttachmentRef, AutomationRules, BlockRequest, BroadcastRequest, CloseReport,
-    ConversationChanges, PageRequest, QueueFilter, QueueSort, Reach, ReachRequest, ReadRequest,
-    Replacement, ReplyRequest, TemplateFilter, TemplateRequest, Variables, WarnRequest,
-    WebhookRequest,
+    ConversationChanges, MergeRequest, PageRequest, QueueFilter, QueueSort, Reach, ReachRequest,
+    ReadRequest, Replacement, ReplyRequest, TemplateFilter, TemplateRequest, Variables,
+    WarnRequest, WebhookRequest,
 };
 use common::messaging::{Page, Versioned};
 use common::{AppState, HttpResult};
@@ -54,6 +54,7 @@ pub fn routes() -> Routes {
         .on(Access::Admin, routes!(get_conversation))
         .on(Access::Admin, routes!(user_conversations))
         .on(Access::Admin, routes!(update_conversation))
+        .on(Access::Admin, routes!(merge_conversation))
         .on(Access::Admin, routes!(list_messages))
         .on(Access::Admin, routes!(admin_download_attachment))
         .on(Access::Admin, routes!(reply))
@@ -231,6 +232,9 @@ struct QueueQuery {
     #[param(inline)]
     priority: Option<Priority>,
     assignee: Option<String>,
+    /// `true`: only snoozed conversations (they are pending: the status defaults to
+    /// `pending`); `false`: none of them.
+    snoozed: Option<bool>,
     #[serde(default)]
     #[param(inline)]
     sort: QueueSort,
@@ -345,6 +349,7 @@ async fn queue(
         category: query.category,
         priority: query.priority,
         assignee: query.assignee,
+        snoozed: query.snoozed,
         sort: query.sort,
     };
     Ok(Json(app.queue(&caller, filter, page).await?))
@@ -389,6 +394,33 @@ async fn update_conversation(
     JsonBody(changes): JsonBody<ConversationChanges>,
 ) -> HttpResult<impl IntoResponse> {
     Ok(Json(app.update_conversation(&caller, &id, changes).await?))
+}
+
+/// Merge a user's duplicate support conversation into another of theirs: its messages
+/// are shown in the target in time order (linked, not moved), it becomes `merged` with
+/// `merged_into` pointing at the target, and its SLA clocks stop. Refused across users,
+/// for buyer–seller threads, into itself and into a merged one; repeating a merge
+/// changes nothing and answers the same.
+#[utoipa::path(
+    post,
+    path = "/v1/admin/conversations/{id}/merge",
+    operation_id = "mergeConversation",
+    tag = "admins",
+    params(("id" = String, Path, description = "The duplicate's id")),
+    request_body = MergeRequest,
+    responses(
+        (status = 200, description = "Merged: the conversation merged into", body = ConversationView),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    )
+)]
+async fn merge_conversation(
+    State(app): State<AppState>,
+    Authenticated(caller): Authenticated,
+    Path(id): Path<String>,
+    JsonBody(request): JsonBody<MergeRequest>,
+) -> HttpResult<impl IntoResponse> {
+    Ok(Json(app.merge_conversation(&caller, &id, request).await?))
 }
 
 /// Messages including internal notes.

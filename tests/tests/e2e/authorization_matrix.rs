@@ -164,6 +164,8 @@ fn expected(access: Access, role: Role) -> Expect {
 struct World {
     app: TestApp,
     support: String,
+    /// Alice's second support conversation (team support), to merge the first into.
+    duplicate: String,
     direct: String,
     message: String,
     template: String,
@@ -199,6 +201,9 @@ async fn world() -> World {
     app.listing("L1", "bob", "active").await;
     let support = app.support(&alice, "general", "private question").await;
     let direct = app.direct(&alice, "L1", "hi").await;
+    let duplicate = app
+        .support(&alice, "general", "the same question again")
+        .await;
     let (_, messages) = app
         .get(&format!("/v1/conversations/{support}/messages"), &alice)
         .await;
@@ -262,6 +267,7 @@ async fn world() -> World {
         report: id(&report),
         app,
         support,
+        duplicate,
         direct,
         message,
     }
@@ -492,6 +498,27 @@ fn routes(w: &World) -> Vec<(Method, &'static str, String, Option<Value>, Access
             "/v1/admin/conversations/{id}",
             format!("/v1/admin/conversations/{s}"),
             Some(json!({"priority": "urgent"})),
+            AdminOnSupport,
+        ),
+        (
+            M::PATCH,
+            "/v1/admin/conversations/{id}",
+            format!("/v1/admin/conversations/{s}"),
+            Some(json!({"snoozed_until": null})),
+            AdminOnSupport,
+        ),
+        (
+            M::GET,
+            "/v1/admin/conversations",
+            "/v1/admin/conversations?snoozed=true".into(),
+            None,
+            Admin,
+        ),
+        (
+            M::POST,
+            "/v1/admin/conversations/{id}/merge",
+            format!("/v1/admin/conversations/{s}/merge"),
+            Some(json!({"into": w.duplicate})),
             AdminOnSupport,
         ),
         (

@@ -481,18 +481,20 @@ async fn a_step_that_dies_before_recording_its_progress_is_redone_and_counted_on
     let trigger = armed.clone();
     let app = TestApp::on(Arc::new(Failing {
         inner: EmbeddedTable::in_memory(),
-        // The first progress write after arming: a version-conditioned put of the broadcast.
+        // The first progress write after arming: a version-conditioned update of the
+        // broadcast.
         fails: Box::new(move |ops| {
-            let versioned = ops.iter().any(|op| {
+            let progress = ops.iter().any(|op| {
                 matches!(
                     op,
-                    WriteOp::Put {
+                    WriteOp::Update {
+                        key,
                         condition: Some(Condition::Equals(..)),
                         ..
-                    }
+                    } if key.pk.starts_with("BROADCAST#")
                 )
             });
-            puts(ops, "BROADCAST#", "") && versioned && trigger.swap(false, Ordering::SeqCst)
+            progress && trigger.swap(false, Ordering::SeqCst)
         }),
     }));
     sync_users(&app, 60).await;
@@ -741,4 +743,175 @@ async fn the_broadcast_functions_sample_events_do_what_they_say() {
         (Some("sent"), Some(1))
     );
     assert_eq!(inbox_with(&app, "thandi", subject).await.len(), 1);
+}
+
+/// An SES bounce of a broadcast's email to `email`, as SNS hands it to notify.
+fn bounce_of(broadcast: &str, email: &str) -> Value {
+    let path = format!(
+        "{}/../events/notify/ses-bounce-broadcast.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let text = text
+        .replace(SAMPLE_BROADCAST, broadcast)
+        .replace("sipho@example.co.za", email);
+    serde_json::from_str(&text).unwrap()
+}
+
+#[tokio::test]
+async fn a_broadcast_counts_whom_it_reached_who_read_it_who_replied_and_whose_email_bounced() {
+    let app = TestApp::in_memory();
+    sync_users(&app, 4).await;
+    let subject = "New: message sellers";
+    let id = send_broadcast(&app, subject, json!({"kind": "all"})).await;
+    assert!(app.run_stream().await.is_empty());
+    let counts = |b: &Value| {
+        ["sent", "delivered", "read", "replied", "bounced"].map(|name| b[name].as_u64().unwrap())
+    };
+    assert_eq!(counts(&progress(&app, &id).await), [4, 4, 0, 0, 0]);
+
+    // u000 reads it (twice); u001 reads it and answers (twice); u002 answers unread.
+    let copy = |user: &str| {
+        let user = user.to_string();
+        let app = &app;
+        async move {
+            inbox_with(app, &user, subject).await[0]["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        }
+    };
+    for (user, reads, replies) in [("u000", 2, 0), ("u001", 1, 2), ("u002", 0, 1)] {
+        let conversation = copy(user).await;
+        let token = app.token(user, &[]);
+        for _ in 0..reads {
+            let (code, _) = app
+                .post(
+                    &format!("/v1/conversations/{conversation}/read"),
+                    &token,
+                    json!({"message_id": conversation}),
+                )
+                .await;
+            assert_eq!(code, StatusCode::NO_CONTENT);
+        }
+        for n in 0..replies {
+            let (code, _) = app
+                .post_message(&token, &conversation, &format!("Thanks, question {n}"))
+                .await;
+            assert_eq!(code, StatusCode::CREATED);
+        }
+    }
+    // The stream delivered twice counts once.
+    let records = app.take_records();
+    assert!(app.system.notifier.process(&records).await.is_empty());
+    assert!(app.system.notifier.process(&records).await.is_empty());
+    assert!(app.system.app.broadcast_stream(&records).await.is_empty());
+    // u003's email of it bounced for good; SES tells of it twice.
+    let notifier = &app.system.notifier;
+    for counted in [1, 0] {
+        let answer = notify::handle(
+            notifier,
+            LambdaEvent::new(bounce_of(&id, "u003@example.co.za"), Context::default()),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            answer,
+            json!({"suppressed": 1, "broadcast_bounces": counted})
+        );
+    }
+    let broadcast = progress(&app, &id).await;
+    assert_eq!(counts(&broadcast), [4, 4, 2, 2, 1], "{broadcast}");
+    assert_eq!(
+        broadcast["status"], "sent",
+        "counting left the fan-out alone"
+    );
+    let (_, listed) = app.get("/v1/admin/broadcasts", &manager(&app)).await;
+    assert_eq!(counts(&listed["items"][0]), [4, 4, 2, 2, 1]);
+    // A bounce of an unknown broadcast counts nothing anywhere.
+    let answer = notify::handle(
+        notifier,
+        LambdaEvent::new(
+            bounce_of("01JNOSUCHBROADCAST0000000", "u002@example.co.za"),
+            Context::default(),
+        ),
+    )
+    .await
+    .unwrap();
+    assert_eq!(answer["broadcast_bounces"], 0);
+
+    // The month's report has a broadcasts section: JSON, CSV and HTML.
+    let max = manager(&app);
+    let (code, report) = app.get("/v1/admin/reports/2026-11", &max).await;
+    assert_eq!(code, StatusCode::OK, "{report}");
+    let section = &report["broadcasts"];
+    assert_eq!(section["broadcasts"], 1);
+    assert_eq!(
+        [
+            &section["recipients"],
+            &section["delivered"],
+            &section["read"],
+            &section["replied"],
+            &section["bounced"]
+        ],
+        [&json!(4), &json!(4), &json!(2), &json!(2), &json!(1)]
+    );
+    assert_eq!(section["read_rate"], 0.5);
+    assert_eq!(section["bounce_rate"], 0.25);
+    assert_eq!(section["items"][0]["id"], id.as_str());
+    assert_eq!(section["items"][0]["subject"], subject);
+    let bearer = format!("Bearer {max}");
+    let auth = [("authorization", bearer.as_str())];
+    let (_, _, csv) = app
+        .raw(
+            Method::GET,
+            "/v1/admin/reports/2026-11?format=csv",
+            &auth,
+            Vec::new(),
+        )
+        .await;
+    let csv = String::from_utf8(csv).unwrap();
+    assert!(
+        csv.contains(&format!("\nbroadcasts,{id},replied,2\n")),
+        "{csv}"
+    );
+    assert!(csv.contains("\nbroadcasts,all,reply_rate,0.5\n"), "{csv}");
+    let (_, _, html) = app
+        .raw(
+            Method::GET,
+            "/v1/admin/reports/2026-11?format=html",
+            &auth,
+            Vec::new(),
+        )
+        .await;
+    let html = String::from_utf8(html).unwrap();
+    assert!(
+        html.contains("Broadcasts") && html.contains(subject),
+        "{html}"
+    );
+    // Not last month's.
+    let (_, october) = app.get("/v1/admin/reports/2026-10", &max).await;
+    assert_eq!(october["broadcasts"]["broadcasts"], 0);
+}
+
+#[tokio::test]
+async fn counting_engagement_does_not_step_the_fan_out() {
+    let app = TestApp::in_memory();
+    sync_users(&app, 2).await;
+    let id = send_broadcast(&app, "Tips", json!({"kind": "all"})).await;
+    app.take_records();
+    let records = |name: &str| {
+        let event = event(name, &id);
+        common::store::table::stream::records(serde_json::from_value(event).unwrap()).unwrap()
+    };
+    // A change of its counters only (the same version): nobody is sent anything.
+    assert!(
+        app.system
+            .app
+            .broadcast_stream(&records("stream-broadcast-engagement"))
+            .await
+            .is_empty()
+    );
+    assert_eq!(progress(&app, &id).await["status"], "queued");
+    assert!(inbox_with(&app, "u000", "Tips").await.is_empty());
 }

@@ -319,6 +319,7 @@ fn request(w: &World, operation: &str, path: &str) -> (String, &'static str, Opt
         "markRead" | "adminMarkRead" => Some(json!({"message_id": ids["message"]})),
         "reply" => Some(json!({"body": "answer", "status": "open"})),
         "updateConversation" => Some(json!({"priority": "urgent"})),
+        "mergeConversation" => Some(json!({"into": ids["resolved"]})),
         "createBroadcast" => Some(
             json!({"subject": "s", "body": "b", "segment": {"kind": "users", "user_ids": ["alice"]}}),
         ),

@@ -46,6 +46,8 @@ async fn ses_sends_the_email_to_its_recipient_from_the_verified_sender() {
         html: "<p>SayPro Support replied</p>".into(),
         text: "SayPro Support replied".into(),
         unsubscribe: Some("https://saypro.test/unsubscribe?t=x".into()),
+        // A broadcast's email carries its id as a message tag.
+        broadcast: Some("01JSAMPLEBROADCAST00000000".into()),
     };
     mailer.send(&email).await.unwrap();
 
@@ -75,6 +77,7 @@ async fn no_header_reaches_ses_with_a_line_break_in_it() {
         html: "<p>h</p>".into(),
         text: "t".into(),
         unsubscribe: None,
+        broadcast: None,
     };
     mailer.send(&email(to.clone())).await.unwrap();
     let data = tests::moto_data();
@@ -103,6 +106,7 @@ async fn ses_refuses_mail_from_an_unverified_sender_for_good() {
         html: "h".into(),
         text: "t".into(),
         unsubscribe: None,
+        broadcast: None,
     };
     assert!(matches!(
         mailer.send(&email).await,

@@ -286,3 +286,96 @@ async fn broadcasts_fan_out_on_dynamodb() {
         assert_eq!(everyone, 1, "{user}: {inbox}");
     }
 }
+
+/// Every message of a conversation through `path`, page by page, in `order`.
+async fn paged(app: &TestApp, path: &str, token: &str, order: &str) -> Vec<String> {
+    let mut bodies = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut url = format!("{path}?limit=1&order={order}");
+        if let Some(cursor) = &cursor {
+            url.push_str(&format!("&cursor={cursor}"));
+        }
+        let (code, page) = app.get(&url, token).await;
+        assert_eq!(code, StatusCode::OK, "{page}");
+        for message in page["items"].as_array().unwrap() {
+            bodies.push(message["body"].as_str().unwrap().to_string());
+        }
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_string()),
+            None => return bodies,
+        }
+    }
+}
+
+#[tokio::test]
+async fn merges_and_snoozes_run_on_dynamodb() {
+    let app = TestApp::on(tests::moto_table().await);
+    let (alice, sam) = (
+        app.token("alice", &[]),
+        app.token("sam", &["agent", "team-support"]),
+    );
+    let minute = || app.clock.advance(chrono::Duration::minutes(1));
+    let first = app.support(&alice, "general", "My ad is gone").await;
+    minute();
+    let again = app.support(&alice, "general", "Where is my ad?").await;
+    minute();
+    app.post_reply(&sam, &first, json!({"body": "Which ad?"}))
+        .await;
+    minute();
+    app.post_message(&alice, &again, "The bicycle").await;
+    minute();
+    let (code, merged) = app
+        .post(
+            &format!("/v1/admin/conversations/{again}/merge"),
+            &sam,
+            json!({"into": first}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{merged}");
+    let hers = format!("/v1/conversations/{first}/messages");
+    let expected = [
+        "My ad is gone",
+        "Where is my ad?",
+        "Which ad?",
+        "The bicycle",
+    ];
+    assert_eq!(paged(&app, &hers, &alice, "asc").await, expected);
+    let mut newest_first = expected.to_vec();
+    newest_first.reverse();
+    assert_eq!(paged(&app, &hers, &alice, "desc").await, newest_first);
+    let theirs = paged(
+        &app,
+        &format!("/v1/admin/conversations/{first}/messages"),
+        &sam,
+        "asc",
+    )
+    .await;
+    assert_eq!(theirs.len(), 5, "with the team's note: {theirs:?}");
+
+    // Snoozed on DynamoDB: listed apart, and reopened by the check at its time.
+    let later = app
+        .support(&alice, "general", "Photos will not upload")
+        .await;
+    app.post_reply(&sam, &later, json!({"body": "A screenshot, please?"}))
+        .await;
+    let wake = app.clock_now() + chrono::Duration::hours(3);
+    let (code, view) = app
+        .patch(
+            &format!("/v1/admin/conversations/{later}"),
+            &sam,
+            json!({"snoozed_until": wake}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{view}");
+    let (_, snoozed) = app.get("/v1/admin/conversations?snoozed=true", &sam).await;
+    assert_eq!(snoozed["items"][0]["id"], later.as_str(), "{snoozed}");
+    assert_eq!(snoozed["items"].as_array().unwrap().len(), 1);
+    app.clock.set(wake + chrono::Duration::minutes(1));
+    let outcome = app.system.app.sla_check(app.clock_now()).await.unwrap();
+    assert_eq!(outcome.reopened, 1, "{outcome:?}");
+    let (_, view) = app
+        .get(&format!("/v1/admin/conversations/{later}"), &sam)
+        .await;
+    assert_eq!(view["status"], "open");
+}

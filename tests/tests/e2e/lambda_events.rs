@@ -11,7 +11,7 @@ use common::objects::local::LocalObjects;
 use common::store::table::embedded::EmbeddedTable;
 use common::{App, AppState, IdentitySource};
 use http_body_util::BodyExt;
-use serde_json::Value;
+use serde_json::{Value, json};
 use tower::ServiceExt;
 
 const SAMPLE_CONVERSATION: &str = "01JSAMPLECONVERSATION00000";
@@ -337,6 +337,24 @@ async fn every_sample_event_reaches_its_route_with_the_authorizers_identity() {
         let (code, body) = invoke(&app, name, &ids).await;
         assert_eq!(code, status, "{name}: {body}");
     }
+    // Thandi asked again in a new conversation: the first is merged into it.
+    let (code, again) = invoke(
+        &app,
+        "create-support-conversation",
+        &[(
+            "0b6c3a8e-website-retry-1",
+            "0b6c3a8e-website-retry-2".into(),
+        )],
+    )
+    .await;
+    assert_eq!(code, StatusCode::CREATED, "{again}");
+    ids.push((
+        "01JSAMPLECONVERSATION00001",
+        again["conversation"]["id"].as_str().unwrap().to_string(),
+    ));
+    let (code, merged) = invoke(&app, "admin-merge-conversation", &ids).await;
+    assert_eq!(code, StatusCode::OK, "{merged}");
+    assert_eq!(merged["merged_from"], json!([ids[0].1]));
     let (code, erased) = invoke(&app, "erase-my-messages", &ids).await;
     assert_eq!(code, StatusCode::OK, "{erased}");
 }

@@ -39,3 +39,4 @@ mod table_contract;
 mod template_checks;
 mod templates;
 mod webhooks;
+mod workflow;

@@ -106,11 +106,11 @@ async fn stream_feedback_and_schedule_events_do_what_they_say_once() {
 
     assert_eq!(
         handle(notifier, event("ses-bounce", &[])).await,
-        json!({"suppressed": 1})
+        json!({"suppressed": 1, "broadcast_bounces": 0})
     );
     assert_eq!(
         handle(notifier, event("ses-complaint", &[])).await,
-        json!({"suppressed": 1})
+        json!({"suppressed": 1, "broadcast_bounces": 0})
     );
     let another = [
         (SAMPLE_CONVERSATION, id.as_str()),

@@ -356,6 +356,8 @@ async fn filters_drop_items_after_the_limit_counts_them(table: Arc<dyn Table>) {
     assert_eq!(sks(&table.query(&red).await.unwrap().items), ["1", "3"]);
     let unowned = Query::partition(Index::Table, "F").filter(Filter::NotExists("owner".into()));
     assert_eq!(sks(&table.query(&unowned).await.unwrap().items), ["1"]);
+    let owned = Query::partition(Index::Table, "F").filter(Filter::Exists("owner".into()));
+    assert_eq!(sks(&table.query(&owned).await.unwrap().items), ["2", "3"]);
     // The limit counts items read, not items kept, as in DynamoDB.
     let page = table.query(&red.clone().limit(2)).await.unwrap();
     assert_eq!(sks(&page.items), ["1"]);

@@ -11,14 +11,15 @@ export async function aUsersConversation(api: Api): Promise<Message | undefined>
   const conversation: Conversation | undefined =
     started.data && "conversation" in started.data ? started.data.conversation : undefined;
   if (!conversation) return undefined;
-  const status: "open" | "pending" | "resolved" = conversation.status;
+  const status: "open" | "pending" | "resolved" | "merged" = conversation.status;
+  const mergedInto: string | null = conversation.merged_into;
   const unread: number = conversation.unread_count;
   const page = await api.GET("/v1/conversations/{id}/messages", {
     params: { path: { id: conversation.id }, query: { order: "desc", limit: 20 } },
   });
   const newest: Message | undefined = page.data?.items[0];
   const next: string | null | undefined = page.data?.next_cursor;
-  void [status, unread, next];
+  void [status, mergedInto, unread, next];
   return newest;
 }
 
@@ -34,6 +35,21 @@ export async function anAgentsReply(api: Api, id: string): Promise<boolean> {
   const sender: "user" | "admin" | "system" | undefined = replied.data?.sender_role;
   void [due, sender];
   return replied.response.ok;
+}
+
+export async function anAgentsMergeAndSnooze(api: Api, id: string, into: string): Promise<boolean> {
+  const merged = await api.POST("/v1/admin/conversations/{id}/merge", { params: { path: { id } }, body: { into } });
+  const from: string[] | undefined = merged.data?.merged_from;
+  const snoozed = await api.PATCH("/v1/admin/conversations/{id}", {
+    params: { path: { id: into } },
+    body: { snoozed_until: "2026-11-24T09:00:00Z" },
+  });
+  const until: string | null | undefined = snoozed.data?.snoozed_until;
+  const asleep = await api.GET("/v1/admin/conversations", { params: { query: { snoozed: true } } });
+  const broadcasts = await api.GET("/v1/admin/broadcasts");
+  const read: number | undefined = broadcasts.data?.items[0]?.read;
+  void [from, until, asleep, read];
+  return merged.response.ok;
 }
 
 export async function aManagersSave(api: Api): Promise<number | undefined> {

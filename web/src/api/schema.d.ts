@@ -348,6 +348,30 @@ export interface paths {
         patch: operations["updateConversation"];
         trace?: never;
     };
+    "/v1/admin/conversations/{id}/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Merge a user's duplicate support conversation into another of theirs: its messages
+         *     are shown in the target in time order (linked, not moved), it becomes `merged` with
+         *     `merged_into` pointing at the target, and its SLA clocks stop. Refused across users,
+         *     for buyer–seller threads, into itself and into a merged one; repeating a merge
+         *     changes nothing and answers the same.
+         * @description For: admins (groups agent, senior or manager).
+         */
+        post: operations["mergeConversation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/conversations/{id}/messages": {
         parameters: {
             query?: never;
@@ -1612,10 +1636,21 @@ export interface components {
         /** @description A broadcast as the API shows it: its message, segment, status and progress. */
         Broadcast: {
             body: string;
+            /**
+             * Format: int32
+             * @description Recipients whose email of it bounced for good
+             */
+            bounced: number;
             cancelled_by: string | null;
             /** Format: date-time */
             created_at: string;
             created_by: string;
+            /**
+             * Format: int32
+             * @description Recipients notify delivered it to (their inbox and notifications; email and SMS
+             *     as each chose): follows `sent` within moments
+             */
+            delivered: number;
             /**
              * Format: int32
              * @description Recipients it could not be written for
@@ -1626,6 +1661,16 @@ export interface components {
             /** Format: date-time */
             finished_at: string | null;
             id: string;
+            /**
+             * Format: int32
+             * @description Recipients who read it in the app
+             */
+            read: number;
+            /**
+             * Format: int32
+             * @description Recipients who answered it
+             */
+            replied: number;
             segment: components["schemas"]["Segment"];
             /**
              * Format: int32
@@ -1637,6 +1682,39 @@ export interface components {
             status: components["schemas"]["BroadcastStatus"];
             subject: string;
         };
+        /**
+         * @description How one broadcast was received: counted per recipient as it happens, so a broadcast
+         *     of the month shows its figures up to when the report was built.
+         */
+        BroadcastFigures: {
+            /** Format: double */
+            bounce_rate?: number | null;
+            /** Format: int64 */
+            bounced: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int64 */
+            delivered: number;
+            id: string;
+            /** Format: int64 */
+            read: number;
+            /**
+             * Format: double
+             * @description `read`, `replied` and `bounced` as shares of `delivered`.
+             */
+            read_rate?: number | null;
+            /**
+             * Format: int64
+             * @description Recipients the fan-out wrote it for.
+             */
+            recipients: number;
+            /** Format: int64 */
+            replied: number;
+            /** Format: double */
+            reply_rate?: number | null;
+            status: components["schemas"]["BroadcastStatus"];
+            subject: string;
+        };
         BroadcastRequest: {
             body: string;
             segment: components["schemas"]["Segment"];
@@ -1644,6 +1722,29 @@ export interface components {
         };
         /** @enum {string} */
         BroadcastStatus: "queued" | "sending" | "sent" | "cancelled";
+        /** @description The broadcasts sent in the month (created in it, South African time), and their sum. */
+        BroadcastSummary: {
+            /** Format: double */
+            bounce_rate?: number | null;
+            /** Format: int64 */
+            bounced: number;
+            /** Format: int64 */
+            broadcasts: number;
+            /** Format: int64 */
+            delivered: number;
+            /** @description Oldest first. */
+            items: components["schemas"]["BroadcastFigures"][];
+            /** Format: int64 */
+            read: number;
+            /** Format: double */
+            read_rate?: number | null;
+            /** Format: int64 */
+            recipients: number;
+            /** Format: int64 */
+            replied: number;
+            /** Format: double */
+            reply_rate?: number | null;
+        };
         /**
          * @description A day of the week as a calendar names it (how chrono's `Weekday` is written).
          * @enum {string}
@@ -1730,10 +1831,23 @@ export interface components {
             /** Format: date-time */
             last_message_at: string;
             listing_id: string | null;
+            /** @description Duplicates merged into this one: their messages are shown among its own. */
+            merged_from: string[];
+            /**
+             * @description Status `merged`: the conversation it was merged into, where its messages are
+             *     read and the conversation goes on.
+             */
+            merged_into: string | null;
             others_read_up_to: components["schemas"]["ReadMark"] | null;
             participants: string[];
             priority: components["schemas"]["Priority"];
             sla?: components["schemas"]["Sla"] | null;
+            /**
+             * Format: date-time
+             * @description A pending conversation an admin snoozed: it reopens at this time (the SLA
+             *     check's), or when the user writes first.
+             */
+            snoozed_until: string | null;
             status: components["schemas"]["Status"];
             subject: string;
             team: components["schemas"]["Team"] | null;
@@ -1749,6 +1863,12 @@ export interface components {
             assignee?: string | null;
             category?: components["schemas"]["Category"] | null;
             priority?: components["schemas"]["Priority"] | null;
+            /**
+             * Format: date-time
+             * @description Absent: unchanged; `null`: wake it (it stays pending); a time: snooze a pending
+             *     conversation until then (the SLA check reopens it; a user's message sooner).
+             */
+            snoozed_until?: string | null;
             status?: components["schemas"]["Status"] | null;
             team?: components["schemas"]["Team"] | null;
         };
@@ -2145,6 +2265,13 @@ export interface components {
         MembershipRules: {
             rules: components["schemas"]["MembershipRule"][];
         };
+        MergeRequest: {
+            /**
+             * @description The conversation to merge this one into: the same user's support conversation,
+             *     not merged itself.
+             */
+            into: string;
+        };
         /** @description A message as stored and as the API shows it (`Message` in the OpenAPI document). */
         Message: {
             /** @description Files it carries (downloaded through the attachment route). */
@@ -2169,6 +2296,8 @@ export interface components {
             sender_id: string;
             sender_role: components["schemas"]["SenderRole"];
             sla_alert?: components["schemas"]["SlaAction"] | null;
+            /** @description On the SLA check's internal note when a snooze ended and the conversation reopened. */
+            snooze_ended?: boolean;
             template_id: string | null;
             /** @description The abuse filter's caution, shown to the recipient beside the message. */
             warning?: string | null;
@@ -2181,6 +2310,11 @@ export interface components {
         };
         MonthlyReport: {
             agents: components["schemas"]["ReportRow"][];
+            /**
+             * @description The broadcasts of the month and how they were received (built beside the stats:
+             *     see [`broadcasts`]).
+             */
+            broadcasts: components["schemas"]["BroadcastSummary"];
             categories: components["schemas"]["ReportRow"][];
             complaints: components["schemas"]["Complaints"];
             cost: components["schemas"]["CostSummary"];
@@ -2232,7 +2366,7 @@ export interface components {
             at: string;
         };
         /** @enum {string} */
-        NoticeKind: "user_message" | "admin_reply" | "announcement" | "direct_message" | "sla_warning" | "sla_escalation" | "survey";
+        NoticeKind: "user_message" | "admin_reply" | "announcement" | "direct_message" | "sla_warning" | "sla_escalation" | "snooze_ended" | "survey";
         /** @description An in-app notification, as the API shows it. */
         Notification: {
             conversation_id: string;
@@ -2339,10 +2473,21 @@ export interface components {
         Page_Broadcast: {
             items: {
                 body: string;
+                /**
+                 * Format: int32
+                 * @description Recipients whose email of it bounced for good
+                 */
+                bounced: number;
                 cancelled_by: string | null;
                 /** Format: date-time */
                 created_at: string;
                 created_by: string;
+                /**
+                 * Format: int32
+                 * @description Recipients notify delivered it to (their inbox and notifications; email and SMS
+                 *     as each chose): follows `sent` within moments
+                 */
+                delivered: number;
                 /**
                  * Format: int32
                  * @description Recipients it could not be written for
@@ -2353,6 +2498,16 @@ export interface components {
                 /** Format: date-time */
                 finished_at: string | null;
                 id: string;
+                /**
+                 * Format: int32
+                 * @description Recipients who read it in the app
+                 */
+                read: number;
+                /**
+                 * Format: int32
+                 * @description Recipients who answered it
+                 */
+                replied: number;
                 segment: components["schemas"]["Segment"];
                 /**
                  * Format: int32
@@ -2378,10 +2533,23 @@ export interface components {
                 /** Format: date-time */
                 last_message_at: string;
                 listing_id: string | null;
+                /** @description Duplicates merged into this one: their messages are shown among its own. */
+                merged_from: string[];
+                /**
+                 * @description Status `merged`: the conversation it was merged into, where its messages are
+                 *     read and the conversation goes on.
+                 */
+                merged_into: string | null;
                 others_read_up_to: components["schemas"]["ReadMark"] | null;
                 participants: string[];
                 priority: components["schemas"]["Priority"];
                 sla?: components["schemas"]["Sla"] | null;
+                /**
+                 * Format: date-time
+                 * @description A pending conversation an admin snoozed: it reopens at this time (the SLA
+                 *     check's), or when the user writes first.
+                 */
+                snoozed_until: string | null;
                 status: components["schemas"]["Status"];
                 subject: string;
                 team: components["schemas"]["Team"] | null;
@@ -2457,6 +2625,8 @@ export interface components {
                 sender_id: string;
                 sender_role: components["schemas"]["SenderRole"];
                 sla_alert?: components["schemas"]["SlaAction"] | null;
+                /** @description On the SLA check's internal note when a snooze ended and the conversation reopened. */
+                snooze_ended?: boolean;
                 template_id: string | null;
                 /** @description The abuse filter's caution, shown to the recipient beside the message. */
                 warning?: string | null;
@@ -3173,6 +3343,8 @@ export interface components {
             due: number;
             escalated_to_manager: number;
             escalated_to_senior: number;
+            /** @description Snoozed conversations whose time came: open again, their assignee told. */
+            reopened: number;
             /** @description Steps another check took first, or that were no longer due. */
             skipped: number;
             warned: number;
@@ -3204,7 +3376,7 @@ export interface components {
             policy_version: number;
         };
         /** @enum {string} */
-        SlaEventKind: "started" | "paused" | "resumed" | "warned" | "breached" | "escalated" | "met";
+        SlaEventKind: "started" | "paused" | "resumed" | "warned" | "breached" | "escalated" | "met" | "stopped";
         /** @description The policy as managers write it. */
         SlaPolicyConfig: {
             calendars: {
@@ -3240,7 +3412,7 @@ export interface components {
         /** @enum {string} */
         SmsPreference: "off" | "urgent" | "all";
         /** @enum {string} */
-        Status: "open" | "pending" | "resolved";
+        Status: "open" | "pending" | "resolved" | "merged";
         /**
          * @description What a user answers (`POST /v1/conversations/{id}/rating`, or the emailed survey's
          *     `POST /v1/surveys/{token}` with `nps` beside it).
@@ -3614,7 +3786,7 @@ export interface components {
             url: string;
         };
         /** @enum {string} */
-        WebhookEvent: "conversation.created" | "message.created" | "status.changed" | "sla.breached";
+        WebhookEvent: "conversation.created" | "message.created" | "status.changed" | "sla.breached" | "conversation.merged";
         WebhookRequest: {
             events: components["schemas"]["WebhookEvent"][];
             /** @description https:// (http:// only to 127.0.0.1 or localhost) */
@@ -4277,11 +4449,16 @@ export interface operations {
             query?: {
                 limit?: number;
                 cursor?: string;
-                status?: "open" | "pending" | "resolved";
+                status?: "open" | "pending" | "resolved" | "merged";
                 team?: "support" | "sales" | "technical" | "billing";
                 category?: "general" | "complaint" | "technical" | "payment" | "account";
                 priority?: "normal" | "urgent";
                 assignee?: string;
+                /**
+                 * @description `true`: only snoozed conversations (they are pending: the status defaults to
+                 *     `pending`); `false`: none of them.
+                 */
+                snoozed?: boolean;
                 sort?: "due" | "recent";
             };
             header?: never;
@@ -4352,6 +4529,42 @@ export interface operations {
         };
         responses: {
             /** @description Updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conversation"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    mergeConversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The duplicate's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MergeRequest"];
+            };
+        };
+        responses: {
+            /** @description Merged: the conversation merged into */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5052,7 +5265,7 @@ export interface operations {
                 cursor?: string;
                 /** @description One of the caller's teams (all of them by default). */
                 team?: "support" | "sales" | "technical" | "billing";
-                status?: "open" | "pending" | "resolved";
+                status?: "open" | "pending" | "resolved" | "merged";
                 category?: "general" | "complaint" | "technical" | "payment" | "account";
                 /** @description `me`, `none`, or an admin's id. */
                 assignee?: string;
@@ -5610,7 +5823,7 @@ export interface operations {
             query?: {
                 limit?: number;
                 cursor?: string;
-                status?: "open" | "pending" | "resolved";
+                status?: "open" | "pending" | "resolved" | "merged";
                 type?: "support" | "direct";
                 /**
                  * @description Only the caller's conversations about this listing (support and buyer–seller):

@@ -1,6 +1,6 @@
 // Seniors and managers: broadcasts to users. Compose, pick a segment and see how many it
-// will reach, send, watch it go (read again every 2 seconds while one is under way),
-// cancel.
+// will reach, send, watch it go (read again every 2 seconds while one is under way) and
+// how it was received (delivered, read, replied, bounced), cancel.
 import { useEffect, useState } from "preact/hooks";
 import { type Api, type Schemas, errorMessage } from "../api/client";
 import { Choice, ErrorLine, Head } from "./parts";
@@ -130,7 +130,7 @@ export function Broadcasts({ api }: { api: Api }) {
       <ErrorLine message={error} />
       <h2>Sent and sending</h2>
       <table class="queue">
-        <Head columns={["Subject", "To", "Status", "Delivered", "Failed", "Started", ""]} />
+        <Head columns={["Subject", "To", "Status", "Sent", "Delivered", "Read", "Replied", "Bounced", "Failed", "Started", ""]} />
         <tbody>
           {list.map((b) => (
             <tr key={b.id}>
@@ -138,6 +138,10 @@ export function Broadcasts({ api }: { api: Api }) {
               <td>{KINDS.find(([k]) => k === b.segment.kind)?.[1]}</td>
               <td>{b.status}</td>
               <td>{b.sent}</td>
+              <td>{b.delivered}</td>
+              <td>{b.read}</td>
+              <td>{b.replied}</td>
+              <td>{b.bounced}</td>
               <td>{b.failed}</td>
               <td>{b.started_at ? new Date(b.started_at).toLocaleString() : "not yet"}</td>
               <td>

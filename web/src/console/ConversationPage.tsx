@@ -8,6 +8,8 @@ import { Attachments } from "./Attachments";
 import { Sidebar } from "./Sidebar";
 import { slaBadge } from "./sla";
 import { matching, slashFilter, type Template } from "./templates";
+import { MergeInto, Snooze } from "./Workflow";
+import { mergedFrom } from "./workflow";
 
 export interface Presence {
   /** Who else is typing in it, or has it open (their ids). */
@@ -165,6 +167,7 @@ export function ConversationPage({
     return <main>{error ? <p role="alert" class="error">{error}</p> : <p>Loading…</p>}</main>;
   }
   const badge = slaBadge(conversation.sla, now);
+  const merged = conversation.status === "merged";
   return (
     <div class="with-sidebar">
     <main class="conversation">
@@ -176,6 +179,25 @@ export function ConversationPage({
         {conversation.created_by} · {conversation.category} · {conversation.priority} · {conversation.status}{" "}
         <span class={`badge ${badge.state}`}>{badge.label}</span>
       </p>
+      {conversation.merged_into && (
+        <p class="merged" role="note">
+          Merged into <a href={`#/c/${conversation.merged_into}`}>{conversation.merged_into}</a>: the conversation
+          goes on there, and its messages are shown there too.
+        </p>
+      )}
+      {conversation.merged_from.length > 0 && (
+        <p class="meta">
+          Merged into this one:{" "}
+          {conversation.merged_from.map((from, n) => (
+            <>
+              {n > 0 && ", "}
+              <a href={`#/c/${from}`}>{from}</a>
+            </>
+          ))}
+        </p>
+      )}
+      {!merged && (
+      <>
       <form class="controls" aria-label="Conversation" onSubmit={(e) => e.preventDefault()}>
         <label>
           Assignee
@@ -241,12 +263,17 @@ export function ConversationPage({
           </button>
         )}
       </div>
+      <Snooze conversation={conversation} now={now} change={change} />
+      <MergeInto api={api} conversation={conversation} merged={(into) => (location.hash = `#/c/${into.id}`)} />
+      </>
+      )}
       <ol class="messages" aria-label="Messages">
         {messages.map((m) => (
           <li key={m.id} class={m.internal ? "note" : m.sender_role}>
             <p class="who">
               {m.internal ? "Internal note · " : ""}
               {m.sender_id} · <time dateTime={m.created_at}>{new Date(m.created_at).toLocaleString()}</time>
+              {mergedFrom(conversation, m) && ` · from ${mergedFrom(conversation, m)}`}
             </p>
             <p class="body">{m.body}</p>
             <Attachments api={api} conversation={id} message={m} />
@@ -260,6 +287,7 @@ export function ConversationPage({
         </p>
       )}
       <ErrorLine message={error} />
+      {!merged && (
       <form class="reply" onSubmit={(e) => void send(e)}>
         <label for="reply">Reply</label>
         {chosen ? (
@@ -316,6 +344,7 @@ export function ConversationPage({
           {internal ? "Send posts an internal note." : "Send posts a reply the user sees."}
         </span>
       </form>
+      )}
     </main>
     <Sidebar api={api} conversation={conversation} version={version} />
     </div>

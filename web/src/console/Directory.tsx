@@ -220,7 +220,13 @@ function TemplateForm({ api, template, onDone }: { api: Api; template: Template 
   );
 }
 
-const EVENTS: Schemas["WebhookEvent"][] = ["conversation.created", "message.created", "status.changed", "sla.breached"];
+const EVENTS: Schemas["WebhookEvent"][] = [
+  "conversation.created",
+  "message.created",
+  "status.changed",
+  "sla.breached",
+  "conversation.merged",
+];
 
 export function WebhooksPage({ api }: { api: Api }) {
   const [hooks, setHooks] = useState<Schemas["Webhook"][] | null>(null);

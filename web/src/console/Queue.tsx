@@ -7,7 +7,8 @@ import { Choice, ErrorLine, Head } from "./parts";
 import { slaBadge } from "./sla";
 
 export interface Filters {
-  status: "open" | "pending" | "resolved";
+  /** `snoozed`: the pending ones an admin snoozed (the API's `snoozed=true`). */
+  status: "open" | "pending" | "snoozed" | "resolved" | "merged";
   team: "" | "support" | "sales" | "technical" | "billing";
   category: "" | "general" | "payment" | "technical" | "complaint" | "account";
   assignee: "" | "me" | "none";
@@ -55,7 +56,10 @@ export function Queue({
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     let current = true;
-    const query: Record<string, string> = { sort: "due", status: filters.status, limit: "50" };
+    const query: Record<string, string> =
+      filters.status === "snoozed"
+        ? { sort: "due", snoozed: "true", limit: "50" }
+        : { sort: "due", status: filters.status, limit: "50" };
     if (filters.team) query.team = filters.team;
     if (filters.category) query.category = filters.category;
     if (filters.assignee) query.assignee = filters.assignee;
@@ -93,7 +97,13 @@ export function Queue({
           label="Status"
           value={filters.status}
           onChange={choose("status")}
-          options={[["open", "Open"], ["pending", "Pending"], ["resolved", "Resolved"]]}
+          options={[
+            ["open", "Open"],
+            ["pending", "Pending"],
+            ["snoozed", "Snoozed"],
+            ["resolved", "Resolved"],
+            ["merged", "Merged"],
+          ]}
         />
         <Choice
           label="Team"
@@ -159,7 +169,10 @@ export function Queue({
                   <td>{c.created_by}</td>
                   <td>{c.category}</td>
                   <td>{c.priority}</td>
-                  <td>{waited(c.last_message_at, now)}</td>
+                  <td>
+                    {c.snoozed_until ? `snoozed until ${new Date(c.snoozed_until).toLocaleString()}` : waited(c.last_message_at, now)}
+                    {c.merged_into && <> · into <a href={`#/c/${c.merged_into}`}>{c.merged_into}</a></>}
+                  </td>
                   <td>
                     <span class={`badge ${badge.state}`}>{badge.label}</span>
                   </td>

@@ -148,6 +148,7 @@ function ReportBody({ report }: { report: Report }) {
         </p>
       </section>
       <System system={report.system} />
+      <Broadcasts broadcasts={report.broadcasts} />
       <Rows title="By agent" rows={report.agents} />
       <Rows title="By team" rows={report.teams} />
       <Rows title="By category" rows={report.categories} />
@@ -177,6 +178,42 @@ function Rows({ title, rows }: { title: string; rows: Schemas["ReportRow"][] }) 
           ))}
         </tbody>
       </table>
+    </section>
+  );
+}
+
+/** The month's broadcasts and how they were received (each recipient counted once). */
+function Broadcasts({ broadcasts }: { broadcasts: Schemas["BroadcastSummary"] }) {
+  const rows = [
+    ...broadcasts.items.map((b) => ({ key: b.id, name: b.subject, sent: new Date(b.created_at).toLocaleDateString(), ...b })),
+    { key: "all", name: `All ${broadcasts.broadcasts} broadcasts`, sent: "", ...broadcasts },
+  ];
+  return (
+    <section aria-labelledby="broadcasts-heading">
+      <h2 id="broadcasts-heading">Broadcasts</h2>
+      {broadcasts.broadcasts === 0 ? (
+        <p>No broadcasts were sent this month.</p>
+      ) : (
+        <table class="queue figures">
+          <Head columns={["Broadcast", "Sent", "Recipients", "Delivered", "Read", "Replied", "Bounced", "Read rate", "Reply rate", "Bounce rate"]} />
+          <tbody>
+            {rows.map((row) => (
+              <tr key={row.key}>
+                <th scope="row">{row.name}</th>
+                <td>{row.sent}</td>
+                <td>{row.recipients}</td>
+                <td>{row.delivered}</td>
+                <td>{row.read}</td>
+                <td>{row.replied}</td>
+                <td>{row.bounced}</td>
+                <td>{percent(row.read_rate)}</td>
+                <td>{percent(row.reply_rate)}</td>
+                <td>{percent(row.bounce_rate)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
     </section>
   );
 }

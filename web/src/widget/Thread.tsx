@@ -68,8 +68,25 @@ export function Thread({ controller, id }: { controller: Controller; id: string 
       </ol>
       {typingUntil > Date.now() && <p class="typing">{words.typing}</p>}
       {conversation.type === "support" && conversation.status === "resolved" && <Rate controller={controller} id={id} />}
-      <Compose controller={controller} id={id} onSent={(m) => setMessages((all) => (all.some((x) => x.id === m.id) ? all : [...all, m]))} />
+      {conversation.merged_into ? (
+        <Merged controller={controller} into={conversation.merged_into} />
+      ) : (
+        <Compose controller={controller} id={id} onSent={(m) => setMessages((all) => (all.some((x) => x.id === m.id) ? all : [...all, m]))} />
+      )}
     </div>
+  );
+}
+
+/** A conversation merged into another (status `merged`): the way to the one that goes on. */
+function Merged({ controller, into }: { controller: Controller; into: string }) {
+  const words = controller.strings;
+  return (
+    <p class="merged" role="note">
+      {words.merged}{" "}
+      <button type="button" class="link" onClick={() => controller.show({ kind: "thread", id: into })}>
+        {words.openMerged}
+      </button>
+    </p>
   );
 }
 

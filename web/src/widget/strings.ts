@@ -49,6 +49,8 @@ export const ENGLISH = {
   noResults: "Nothing found.",
   hiddenMessage: "This message was removed by a moderator.",
   erasedMessage: "This message was deleted by its author.",
+  merged: "SayPro Support joined this conversation to another of yours: it goes on there.",
+  openMerged: "Open that conversation",
   file: "File",
 };
 

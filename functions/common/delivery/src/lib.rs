@@ -20,7 +20,14 @@ pub struct Email {
     pub text: String,
     /// One-click unsubscribe address for non-essential mail (List-Unsubscribe).
     pub unsubscribe: Option<String>,
+    /// The broadcast it carries, if any: tagged on the sent message (SES tag
+    /// [`BROADCAST_TAG`]), so that a bounce is counted on the broadcast.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub broadcast: Option<String>,
 }
+
+/// The SES message tag naming the broadcast an email carries (bounce events repeat it).
+pub const BROADCAST_TAG: &str = "broadcast";
 
 /// One SMS to an E.164 number.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

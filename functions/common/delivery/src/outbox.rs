@@ -144,6 +144,7 @@ mod tests {
             html: "h".into(),
             text: "t".into(),
             unsubscribe: None,
+            broadcast: None,
         };
         Mailer::send(&outbox, &email("thandi@example.co.za"))
             .await

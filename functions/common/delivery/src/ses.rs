@@ -3,7 +3,9 @@
 use anyhow::Context;
 use async_trait::async_trait;
 use aws_sdk_sesv2::Client;
-use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message, MessageHeader};
+use aws_sdk_sesv2::types::{
+    Body, Content, Destination, EmailContent, Message, MessageHeader, MessageTag,
+};
 
 use super::{Email, Mailer, SendError};
 
@@ -49,12 +51,24 @@ impl Mailer for SesMailer {
                 .context("header")?;
             message = message.headers(header);
         }
+        // Bounce events carry the message's tags: the broadcast a bounce is counted on.
+        let tags = match &email.broadcast {
+            Some(broadcast) => vec![
+                MessageTag::builder()
+                    .name(super::BROADCAST_TAG)
+                    .value(broadcast)
+                    .build()
+                    .context("tag")?,
+            ],
+            None => Vec::new(),
+        };
         let result = self
             .client
             .send_email()
             .from_email_address(&self.from)
             .destination(Destination::builder().to_addresses(headers.to).build())
             .content(EmailContent::builder().simple(message.build()).build())
+            .set_email_tags((!tags.is_empty()).then_some(tags))
             .set_configuration_set_name(self.configuration_set.clone())
             .send()
             .await;

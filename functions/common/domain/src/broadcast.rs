@@ -125,6 +125,69 @@ pub struct Broadcast {
     pub cursor: Option<FanoutCursor>,
     /// Bumped on every change; writes are conditioned on it.
     pub version: u64,
+    /// How the recipients took it, counted by notify as it happens ([`Engagement`]);
+    /// the fan-out's writes leave these alone.
+    #[serde(default)]
+    pub delivered: u32,
+    #[serde(default)]
+    pub read: u32,
+    #[serde(default)]
+    pub replied: u32,
+    #[serde(default)]
+    pub bounced: u32,
+}
+
+/// What a recipient did with a broadcast, each counted once per recipient on the
+/// broadcast's item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Engagement {
+    /// Its message reached their inbox and notifications (notify delivered it).
+    Delivered,
+    /// They read it in the app (their first read mark in its conversation).
+    Read,
+    /// They answered it (their first message in its conversation).
+    Replied,
+    /// Its email to them bounced for good.
+    Bounced,
+}
+
+impl Engagement {
+    pub const ALL: [Engagement; 4] = [
+        Engagement::Delivered,
+        Engagement::Read,
+        Engagement::Replied,
+        Engagement::Bounced,
+    ];
+
+    /// The broadcast's attribute it is counted in.
+    pub fn attribute(self) -> &'static str {
+        match self {
+            Engagement::Delivered => "delivered",
+            Engagement::Read => "read",
+            Engagement::Replied => "replied",
+            Engagement::Bounced => "bounced",
+        }
+    }
+}
+
+/// What a change to a recipient's copy of a broadcast shows they did: read it for the
+/// first time, answered it for the first time. The copy starts with no SLA clock and
+/// nobody's read mark; the recipient's first message starts the clock, their first read
+/// sets their mark, and neither is ever undone.
+pub fn engagement(old: &Conversation, new: &Conversation) -> Vec<Engagement> {
+    if new.broadcast_id.is_none() {
+        return Vec::new();
+    }
+    let recipient_read =
+        |c: &Conversation| c.participants.iter().any(|p| c.read_marks.contains_key(p));
+    let mut done = Vec::new();
+    if !recipient_read(old) && recipient_read(new) {
+        done.push(Engagement::Read);
+    }
+    if old.sla.is_none() && new.sla.is_some() {
+        done.push(Engagement::Replied);
+    }
+    done
 }
 
 /// What one step of the fan-out did: it started at `from`, reached `sent` recipients,
@@ -169,6 +232,10 @@ impl Broadcast {
             failures: Vec::new(),
             cursor: Some(FanoutCursor::default()),
             version: 1,
+            delivered: 0,
+            read: 0,
+            replied: 0,
+            bounced: 0,
         }
     }
 
@@ -224,8 +291,9 @@ impl Broadcast {
         now: DateTime<Utc>,
     ) -> (Conversation, Message) {
         let id = recipient_conversation_id(&self.id, self.created_at, &recipient.user_id);
-        let (conversation, mut message) =
+        let (mut conversation, mut message) =
             from_support(id, recipient, &self.subject, &self.body, now);
+        conversation.broadcast_id = Some(self.id.clone());
         message.broadcast_id = Some(self.id.clone());
         (conversation, message)
     }
@@ -270,6 +338,10 @@ pub fn from_support(
         contacts: BTreeMap::from([(user, recipient.contact.clone())]),
         sla: None,
         resolved_at: None,
+        snoozed_until: None,
+        merged_from: Vec::new(),
+        merged_into: None,
+        broadcast_id: None,
         version: 1,
     };
     (conversation, message)
@@ -417,5 +489,33 @@ mod tests {
         assert_eq!(conversation.unread["thandi"], 1);
         assert_eq!(message.sender_id, SAYPRO_SUPPORT);
         assert_eq!(message.broadcast_id.as_deref(), Some("01JBROADCAST"));
+        assert_eq!(conversation.broadcast_id.as_deref(), Some("01JBROADCAST"));
+    }
+
+    #[test]
+    fn a_recipient_reads_and_answers_a_broadcast_once_each() {
+        let b = broadcast();
+        let recipient = Recipient {
+            user_id: "thandi".into(),
+            contact: Contact::default(),
+        };
+        let now = at("2026-11-24T08:00:05Z");
+        let (delivered, message) = b.conversation_for(&recipient, now);
+        let mut read = delivered.clone();
+        read.mark_read("thandi", &message.id, now);
+        assert_eq!(engagement(&delivered, &read), [Engagement::Read]);
+        let mut again = read.clone();
+        again.mark_read("thandi", "ZZZ", now);
+        assert!(engagement(&read, &again).is_empty(), "read once");
+        let targets = crate::sla::SlaTargets::south_africa(2026);
+        let mut answered = again.clone();
+        answered.user_wrote("thandi", "m2", now, &targets);
+        assert_eq!(engagement(&again, &answered), [Engagement::Replied]);
+        let mut more = answered.clone();
+        more.user_wrote("thandi", "m3", now, &targets);
+        assert!(engagement(&answered, &more).is_empty(), "answered once");
+        let mut not_a_copy = answered.clone();
+        not_a_copy.broadcast_id = None;
+        assert!(engagement(&delivered, &not_a_copy).is_empty());
     }
 }

@@ -28,6 +28,9 @@ pub struct Message {
     /// On the SLA check's internal notes: what it did (warned, escalated).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sla_alert: Option<SlaAction>,
+    /// On the SLA check's internal note when a snooze ended and the conversation reopened.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub snooze_ended: bool,
     /// Sent by automation (an acknowledgement or an automatic answer), not by a person.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub automated: bool,
@@ -78,6 +81,7 @@ impl Message {
             internal,
             template_id: None,
             sla_alert: None,
+            snooze_ended: false,
             automated: false,
             broadcast_id: None,
             warning: None,

@@ -37,6 +37,8 @@ pub enum NoticeKind {
     SlaWarning,
     /// An answer is overdue and was escalated.
     SlaEscalation,
+    /// A snoozed conversation's time came: it is open again.
+    SnoozeEnded,
     /// A support conversation was resolved: how did we do?
     Survey,
 }
@@ -65,6 +67,16 @@ pub fn notices_for(message: &Message, conversation: &Conversation) -> Vec<Notice
     let urgent = conversation.priority == crate::Priority::Urgent;
     if let (SenderRole::System, Some(alert)) = (message.sender_role, message.sla_alert) {
         return sla_notices(alert, conversation, urgent);
+    }
+    if message.sender_role == SenderRole::System && message.snooze_ended {
+        return whoever_answers(conversation)
+            .map(|audience| Notice {
+                audience,
+                kind: NoticeKind::SnoozeEnded,
+                urgent,
+            })
+            .into_iter()
+            .collect();
     }
     if message.internal {
         return Vec::new();

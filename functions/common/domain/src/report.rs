@@ -7,9 +7,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use serde::Serialize;
 
+use super::broadcast::{Broadcast, BroadcastStatus};
 use super::histogram::{Histogram, RELATIVE_ERROR};
 use super::pricing::{self, Cost, PriceTable, Usage};
 use super::stats::{Clock, DailyStats, Dimension, Figures, Timing};
@@ -181,6 +182,81 @@ pub struct ListingCoverage {
     pub share_messaged: Option<f64>,
 }
 
+/// How one broadcast was received: counted per recipient as it happens, so a broadcast
+/// of the month shows its figures up to when the report was built.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct BroadcastFigures {
+    pub id: String,
+    pub subject: String,
+    pub created_at: DateTime<Utc>,
+    pub status: BroadcastStatus,
+    /// Recipients the fan-out wrote it for.
+    pub recipients: i64,
+    pub delivered: i64,
+    pub read: i64,
+    pub replied: i64,
+    pub bounced: i64,
+    /// `read`, `replied` and `bounced` as shares of `delivered`.
+    pub read_rate: Option<f64>,
+    pub reply_rate: Option<f64>,
+    pub bounce_rate: Option<f64>,
+}
+
+/// The broadcasts sent in the month (created in it, South African time), and their sum.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct BroadcastSummary {
+    pub broadcasts: i64,
+    pub recipients: i64,
+    pub delivered: i64,
+    pub read: i64,
+    pub replied: i64,
+    pub bounced: i64,
+    pub read_rate: Option<f64>,
+    pub reply_rate: Option<f64>,
+    pub bounce_rate: Option<f64>,
+    /// Oldest first.
+    pub items: Vec<BroadcastFigures>,
+}
+
+/// The broadcasts section of a report, from the month's broadcasts.
+pub fn broadcasts(sent: &[Broadcast]) -> BroadcastSummary {
+    let items: Vec<BroadcastFigures> = sent
+        .iter()
+        .map(|b| {
+            let delivered = i64::from(b.delivered);
+            BroadcastFigures {
+                id: b.id.clone(),
+                subject: b.subject.clone(),
+                created_at: b.created_at,
+                status: b.status,
+                recipients: i64::from(b.sent),
+                delivered,
+                read: i64::from(b.read),
+                replied: i64::from(b.replied),
+                bounced: i64::from(b.bounced),
+                read_rate: share(i64::from(b.read), delivered),
+                reply_rate: share(i64::from(b.replied), delivered),
+                bounce_rate: share(i64::from(b.bounced), delivered),
+            }
+        })
+        .collect();
+    let sum = |f: fn(&BroadcastFigures) -> i64| items.iter().map(f).sum::<i64>();
+    let delivered = sum(|b| b.delivered);
+    let (read, replied, bounced) = (sum(|b| b.read), sum(|b| b.replied), sum(|b| b.bounced));
+    BroadcastSummary {
+        broadcasts: items.len() as i64,
+        recipients: sum(|b| b.recipients),
+        delivered,
+        read,
+        replied,
+        bounced,
+        read_rate: share(read, delivered),
+        reply_rate: share(replied, delivered),
+        bounce_rate: share(bounced, delivered),
+        items,
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct CostSummary {
     pub price_source: String,
@@ -295,6 +371,9 @@ pub struct MonthlyReport {
     pub listings: ListingCoverage,
     pub cost: CostSummary,
     pub system: SystemFigures,
+    /// The broadcasts of the month and how they were received (built beside the stats:
+    /// see [`broadcasts`]).
+    pub broadcasts: BroadcastSummary,
 }
 
 fn round(value: f64, places: i32) -> f64 {
@@ -615,6 +694,7 @@ pub fn build(
         },
         cost: cost_summary(stats, prices),
         system: system_figures(stats),
+        broadcasts: BroadcastSummary::default(),
     }
 }
 

@@ -90,6 +90,8 @@ pub enum SlaEventKind {
     Escalated,
     /// Answered, or resolved (`on_time` says whether within the deadline).
     Met,
+    /// Merged into another conversation: the clock stops, neither met nor missed.
+    Stopped,
 }
 
 /// One entry of a conversation's SLA timeline (`GET .../sla`).
@@ -304,6 +306,19 @@ impl Sla {
         if let Some(due) = self.resolution_due.take() {
             self.record_met(at, SlaClock::Resolution, Some(due));
         }
+    }
+
+    /// Merged into another conversation: every clock stops where it is, neither met
+    /// nor missed (the conversation goes on in the other, on its clocks).
+    pub fn stopped(&mut self, at: DateTime<Utc>) {
+        if self.awaiting_since.is_some() {
+            let (clock, due) = (self.response_clock(), self.next_response_due);
+            self.record(at, SlaEventKind::Stopped, clock, due);
+        }
+        if let Some(due) = self.resolution_due.take() {
+            self.record(at, SlaEventKind::Stopped, SlaClock::Resolution, Some(due));
+        }
+        self.stop_response_clock();
     }
 
     fn missed_if_late(&mut self, at: DateTime<Utc>, due: Option<DateTime<Utc>>) {

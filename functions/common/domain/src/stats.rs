@@ -416,10 +416,9 @@ impl Tally {
             let Some(conversation) = conversation else {
                 continue;
             };
-            if let Some(team) = conversation
-                .team
-                .filter(|_| conversation.status != Status::Resolved)
-            {
+            // Resolved and merged ones are nobody's work any more.
+            let queued = !matches!(conversation.status, Status::Resolved | Status::Merged);
+            if let Some(team) = conversation.team.filter(|_| queued) {
                 *self
                     .gauges
                     .entry(queue_gauge(team, conversation.status))
@@ -625,6 +624,10 @@ mod tests {
                 &targets,
             )),
             resolved_at: None,
+            snoozed_until: None,
+            merged_from: Vec::new(),
+            merged_into: None,
+            broadcast_id: None,
             version: 1,
         }
     }

@@ -21,6 +21,9 @@ pub enum WebhookEvent {
     StatusChanged,
     #[serde(rename = "sla.breached")]
     SlaBreached,
+    /// A duplicate was merged into another conversation (`merged_into` on it).
+    #[serde(rename = "conversation.merged")]
+    ConversationMerged,
 }
 
 impl WebhookEvent {
@@ -30,6 +33,7 @@ impl WebhookEvent {
             WebhookEvent::MessageCreated => "message.created",
             WebhookEvent::StatusChanged => "status.changed",
             WebhookEvent::SlaBreached => "sla.breached",
+            WebhookEvent::ConversationMerged => "conversation.merged",
         }
     }
 }

@@ -3,11 +3,13 @@
 
 use std::collections::BTreeMap;
 
+use chrono::{DateTime, Utc};
 use futures_util::future::try_join_all;
 use serde::{Deserialize, Deserializer, Serialize};
 use tracing::instrument;
 
 use super::edit::Edit;
+use super::merge::merged_elsewhere;
 use super::templates;
 use super::user::Viewer;
 use super::{Created, Idempotency, Order, Page, PageRequest};
@@ -41,6 +43,8 @@ pub struct QueueFilter {
     pub priority: Option<Priority>,
     /// `me`, `none`, or a user id.
     pub assignee: Option<String>,
+    /// Only snoozed conversations (`true`), or none of them (`false`).
+    pub snoozed: Option<bool>,
     pub sort: QueueSort,
 }
 
@@ -69,7 +73,14 @@ pub struct ConversationChanges {
     pub priority: Option<Priority>,
     pub category: Option<Category>,
     pub team: Option<Team>,
+    /// Absent: unchanged; `null`: wake it (it stays pending); a time: snooze a pending
+    /// conversation until then (the SLA check reopens it; a user's message sooner).
+    #[serde(default, deserialize_with = "present")]
+    pub snoozed_until: Option<Option<DateTime<Utc>>>,
 }
+
+const MERGED_BY_MERGING: &str =
+    "status: a conversation becomes merged by merging it (POST /v1/admin/conversations/{id}/merge)";
 
 /// Tells a field that is present but null from one that is absent.
 pub(super) fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
@@ -108,7 +119,16 @@ impl App {
     ) -> ApiResult<Page<ConversationView>> {
         caller.require_admin()?;
         let teams = teams_to_read(caller, filter.team)?;
-        let status = filter.status.unwrap_or(Status::Open);
+        let status = match (filter.status, filter.snoozed) {
+            (Some(status), Some(true)) if status != Status::Pending => {
+                return Err(ApiError::invalid(
+                    "snoozed: only pending conversations are snoozed (leave out status, or ask for pending)",
+                ));
+            }
+            (Some(status), _) => status,
+            (None, Some(true)) => Status::Pending,
+            (None, _) => Status::Open,
+        };
         let (index, descending) = match filter.sort {
             QueueSort::Due => (Index::Gsi1, false),
             QueueSort::Recent => (Index::Gsi3, true),
@@ -120,6 +140,11 @@ impl App {
         }
         if let Some(priority) = filter.priority {
             filters.push(Filter::Equals("priority".into(), serde_value(&priority)?));
+        }
+        match filter.snoozed {
+            Some(true) => filters.push(Filter::Exists("snoozed_until".into())),
+            Some(false) => filters.push(Filter::NotExists("snoozed_until".into())),
+            None => {}
         }
         match filter.assignee.as_deref() {
             None => {}
@@ -238,7 +263,8 @@ impl App {
         let mut views = Vec::new();
         for row in rows {
             let conversation: Conversation = from_item(row)?;
-            if admin_may_see(caller, &conversation) {
+            // A merged duplicate is read in the conversation it joined.
+            if admin_may_see(caller, &conversation) && conversation.status != Status::Merged {
                 views.push(ConversationView::new(&conversation, ADMIN_SIDE, now));
             }
         }
@@ -281,6 +307,9 @@ impl App {
         idempotency: Option<&Idempotency>,
     ) -> ApiResult<Created<Message>> {
         caller.require_admin()?;
+        if request.status == Some(Status::Merged) {
+            return Err(ApiError::invalid(MERGED_BY_MERGING));
+        }
         let (body, template) = match (&request.body, &request.template_id) {
             (Some(_), Some(_)) => {
                 return Err(ApiError::invalid(
@@ -317,6 +346,9 @@ impl App {
             idempotency,
             |c| admin_may_see(caller, c),
             |conversation| {
+                if let Some(refusal) = merged_elsewhere(conversation) {
+                    return Err(refusal);
+                }
                 let mut extra = Vec::new();
                 let body = match &template {
                     Some(template) => {
@@ -368,11 +400,15 @@ impl App {
             && changes.assignee.is_none()
             && changes.priority.is_none()
             && changes.category.is_none()
-            && changes.team.is_none();
+            && changes.team.is_none()
+            && changes.snoozed_until.is_none();
         if nothing {
             return Err(ApiError::invalid(
-                "body: give at least one of status, assignee, priority, category, team",
+                "body: give at least one of status, assignee, priority, category, team, snoozed_until",
             ));
+        }
+        if changes.status == Some(Status::Merged) {
+            return Err(ApiError::invalid(MERGED_BY_MERGING));
         }
         let assignee = match &changes.assignee {
             Some(Some(user)) if user == "me" => Some(Some(caller.id().to_string())),
@@ -400,6 +436,9 @@ impl App {
                 None,
                 |c| admin_may_see(caller, c),
                 |conversation| {
+                    if let Some(refusal) = merged_elsewhere(conversation) {
+                        return Err(refusal);
+                    }
                     let now = self.clock.now();
                     if let Some(category) = changes.category {
                         conversation.category = category;
@@ -427,6 +466,21 @@ impl App {
                     if let Some(status) = changes.status {
                         conversation.set_status(status, now, &targets);
                     }
+                    let mut extra = Vec::new();
+                    if let Some(until) = changes.snoozed_until
+                        && until != conversation.snoozed_until
+                    {
+                        conversation.snooze(until, now)?;
+                        // Recorded on the conversation, for the team only.
+                        let body = match until {
+                            Some(until) => {
+                                format!("Snoozed until {} by {}.", local_time(until), caller.id())
+                            }
+                            None => format!("Snooze ended by {}.", caller.id()),
+                        };
+                        let note = self.new_message(id, caller, SenderRole::System, body, true);
+                        extra.push(message_write(&note)?);
+                    }
                     if let Some(profile) = &assigned
                         && !profile.may_work(conversation.team)
                     {
@@ -436,7 +490,6 @@ impl App {
                             conversation.team.map_or("conversation's", |t| t.as_str())
                         )));
                     }
-                    let mut extra = Vec::new();
                     if let Some(assignee) =
                         assignee.as_ref().filter(|a| **a != conversation.assignee)
                     {
@@ -461,6 +514,13 @@ impl App {
             .await?;
         updated.into_new()
     }
+}
+
+/// A time as SayPro's admins read it (South African time).
+pub(super) fn local_time(at: DateTime<Utc>) -> String {
+    at.with_timezone(&domain::HOME_TIME_ZONE)
+        .format("%a %-d %b %H:%M %Z")
+        .to_string()
 }
 
 fn serde_value<T: Serialize>(value: &T) -> anyhow::Result<Value> {

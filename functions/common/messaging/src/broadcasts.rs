@@ -95,6 +95,15 @@ pub struct BroadcastView {
     pub failed: u32,
     /// The first 20 failures, with why
     pub failures: Vec<Failure>,
+    /// Recipients notify delivered it to (their inbox and notifications; email and SMS
+    /// as each chose): follows `sent` within moments
+    pub delivered: u32,
+    /// Recipients who read it in the app
+    pub read: u32,
+    /// Recipients who answered it
+    pub replied: u32,
+    /// Recipients whose email of it bounced for good
+    pub bounced: u32,
 }
 
 impl From<Broadcast> for BroadcastView {
@@ -113,6 +122,10 @@ impl From<Broadcast> for BroadcastView {
             sent: b.sent,
             failed: b.failed,
             failures: b.failures,
+            delivered: b.delivered,
+            read: b.read,
+            replied: b.replied,
+            bounced: b.bounced,
         }
     }
 }
@@ -457,12 +470,23 @@ fn audience_sources(segment: &Segment) -> Vec<Query> {
     }
 }
 
-/// The id of a broadcast whose stored item says it has fan-out left to do.
+/// The id of a broadcast whose stored item says it has fan-out left to do. Only a new
+/// version is a step to take: notify counting recipients' engagement changes the item
+/// but not its version.
 fn active_broadcast(record: &StreamRecord) -> Option<String> {
     let Kind::Broadcast { id } = Kind::of(&record.key) else {
         return None;
     };
-    let status = record.new.as_ref()?.get("status")?.as_s()?;
+    let new = record.new.as_ref()?;
+    let version = |image: &store::table::Item| image.get("version").and_then(|v| v.as_i64());
+    if record
+        .old
+        .as_ref()
+        .is_some_and(|old| version(old) == version(new))
+    {
+        return None;
+    }
+    let status = new.get("status")?.as_s()?;
     matches!(status, "queued" | "sending").then(|| id.to_string())
 }
 

@@ -38,7 +38,7 @@ pub struct AgentChanges {
 fn counts(conversation: &Conversation) -> Option<&str> {
     match conversation.status {
         Status::Open | Status::Pending => conversation.assignee.as_deref(),
-        Status::Resolved => None,
+        Status::Resolved | Status::Merged => None,
     }
 }
 
@@ -56,13 +56,29 @@ fn load_change(user: &str, by: i64) -> WriteOp {
 /// The writes that keep assignees' open counts right when a conversation goes from
 /// `before` (`None`: new) to `after`.
 pub(crate) fn load_changes(before: Option<&Conversation>, after: &Conversation) -> Vec<WriteOp> {
-    let (was, is) = (before.and_then(counts), counts(after));
-    if was == is {
-        return Vec::new();
+    load_changes_of(&[(before, after)])
+}
+
+/// As [`load_changes`], for several conversations changed in one transaction: one write
+/// per assignee (a transaction touches an item once), with the net change.
+pub(crate) fn load_changes_of(changes: &[(Option<&Conversation>, &Conversation)]) -> Vec<WriteOp> {
+    let mut net: Vec<(&str, i64)> = Vec::new();
+    for (before, after) in changes {
+        let (was, is) = (before.and_then(counts), counts(after));
+        if was == is {
+            continue;
+        }
+        for (user, by) in [(was, -1), (is, 1)] {
+            let Some(user) = user else { continue };
+            match net.iter_mut().find(|(u, _)| *u == user) {
+                Some((_, n)) => *n += by,
+                None => net.push((user, by)),
+            }
+        }
     }
-    was.map(|user| load_change(user, -1))
-        .into_iter()
-        .chain(is.map(|user| load_change(user, 1)))
+    net.into_iter()
+        .filter(|(_, by)| *by != 0)
+        .map(|(user, by)| load_change(user, by))
         .collect()
 }
 

@@ -141,7 +141,7 @@ impl App {
 
 /// After a lost race: wait a random while, up to 2^attempt ms, so writers that collided
 /// do not collide again in lockstep.
-async fn backoff(attempt: usize) {
+pub(super) async fn backoff(attempt: usize) {
     let ceiling = 1u64 << attempt.min(6);
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

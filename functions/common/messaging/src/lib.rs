@@ -15,7 +15,9 @@ mod edit;
 pub mod error;
 mod health;
 mod idempotency;
+mod linked;
 mod listings;
+mod merge;
 mod moderation;
 mod notifications;
 mod privacy;
@@ -43,6 +45,7 @@ pub use domain::notice::UnreadCounts;
 pub use health::HEALTH_TIMEOUT;
 pub use idempotency::{Created, Idempotency};
 pub use listings::{ListingRequest, ListingResults, ListingsRequest, PublicListing};
+pub use merge::MergeRequest;
 pub use moderation::{
     Block, BlockRequest, Gate, Held, HeldNotice, HeldRequest, HeldStatus, WarnRequest,
 };

@@ -80,6 +80,8 @@ impl App {
             )
             .await?;
         let mut conversations = Vec::with_capacity(rows.len());
+        // A merged duplicate's messages are exported in the conversation it joined.
+        let mut merged: Vec<(String, ExportedConversation)> = Vec::new();
         for row in rows {
             let conversation: Conversation = from_item(row)?;
             let messages = self
@@ -92,10 +94,23 @@ impl App {
                 .into_iter()
                 .map(|item| Ok(from_item::<Message>(item)?.as_participants_see_it()))
                 .collect::<anyhow::Result<_>>()?;
-            conversations.push(ExportedConversation {
+            let exported = ExportedConversation {
                 conversation: ConversationView::new(&conversation, user, now),
                 messages,
-            });
+            };
+            match conversation.merged_into {
+                Some(into) => merged.push((into, exported)),
+                None => conversations.push(exported),
+            }
+        }
+        for (into, duplicate) in merged {
+            match conversations.iter_mut().find(|c| c.conversation.id == into) {
+                Some(joined) => {
+                    joined.messages.extend(duplicate.messages);
+                    joined.messages.sort_by(|a, b| a.id.cmp(&b.id));
+                }
+                None => conversations.push(duplicate),
+            }
         }
         let notifications = self
             .everything(Query::partition(

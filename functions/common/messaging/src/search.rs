@@ -390,10 +390,32 @@ impl App {
                 conversations.insert(conversation.id.clone(), conversation);
             }
         }
+        // A merged duplicate's messages are found in the conversation it joined (read in
+        // a second round, only when the page has any).
+        let joined: Vec<store::table::Key> = conversations
+            .values()
+            .filter_map(|c| c.merged_into.as_deref())
+            .filter(|into| !conversations.contains_key(*into))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .map(conversation_key)
+            .collect();
+        if !joined.is_empty() {
+            for item in self.table.get_many(&joined).await? {
+                let conversation: Conversation = from_item(item)?;
+                conversations.insert(conversation.id.clone(), conversation);
+            }
+        }
         let hits = considered
             .into_iter()
             .filter_map(|candidate| {
-                let conversation = conversations.get(&candidate.conversation_id)?;
+                let found = conversations.get(&candidate.conversation_id)?;
+                let conversation = match &found.merged_into {
+                    // Its own words (its subject) are not a conversation of their own now.
+                    Some(_) if candidate.message_id.is_none() => return None,
+                    Some(into) => conversations.get(into)?,
+                    None => found,
+                };
                 if !searcher.may_see(conversation) {
                     return None;
                 }

@@ -46,8 +46,17 @@ pub struct SlaCheckOutcome {
     pub warned: usize,
     pub escalated_to_senior: usize,
     pub escalated_to_manager: usize,
+    /// Snoozed conversations whose time came: open again, their assignee told.
+    pub reopened: usize,
     /// Steps another check took first, or that were no longer due.
     pub skipped: usize,
+}
+
+/// What the check did to one conversation.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+struct Stepped {
+    woke: bool,
+    action: Option<SlaAction>,
 }
 
 impl SlaCheckOutcome {
@@ -60,6 +69,7 @@ impl SlaCheckOutcome {
             // A breach is what escalates to the seniors.
             ("Breached", self.escalated_to_senior as u64),
             ("EscalatedToManager", self.escalated_to_manager as u64),
+            ("Reopened", self.reopened as u64),
             ("Heartbeat", 1),
         ]);
     }
@@ -95,7 +105,7 @@ impl App {
         let due: Vec<String> = shards.into_iter().flatten().collect();
         let listed = due.len();
         let targets = &targets;
-        let steps: Vec<Option<SlaAction>> = stream::iter(due)
+        let steps: Vec<Stepped> = stream::iter(due)
             .map(|id| async move { self.take_sla_step(&id, now, targets).await })
             .buffer_unordered(CONCURRENCY)
             .try_collect()
@@ -105,11 +115,13 @@ impl App {
             ..SlaCheckOutcome::default()
         };
         for step in steps {
-            match step {
+            outcome.reopened += usize::from(step.woke);
+            match step.action {
                 Some(SlaAction::Warn) => outcome.warned += 1,
                 Some(SlaAction::Breach) => outcome.escalated_to_senior += 1,
                 Some(SlaAction::EscalateToManager) => outcome.escalated_to_manager += 1,
-                None => outcome.skipped += 1,
+                None if !step.woke => outcome.skipped += 1,
+                None => {}
             }
         }
         tracing::info!(?outcome, "sla check done");
@@ -143,27 +155,64 @@ impl App {
         id: &str,
         now: DateTime<Utc>,
         targets: &SlaTargets,
-    ) -> ApiResult<Option<SlaAction>> {
+    ) -> ApiResult<Stepped> {
         let stepped = self
             .edit_conversation(
                 id,
                 None,
                 |_| true,
                 |conversation| {
-                    let Some(action) = conversation.advance_sla(now) else {
-                        return Ok(Edit::unchanged(None));
-                    };
-                    let note = self.sla_note(conversation, action, now, targets);
-                    Ok(Edit::with(vec![message_write(&note)?], Some(action)))
+                    let snoozed_until = conversation.snoozed_until;
+                    let woke = conversation.wake(now, targets);
+                    let action = conversation.advance_sla(now);
+                    let stepped = Stepped { woke, action };
+                    let mut notes = Vec::new();
+                    if let Some(until) = snoozed_until.filter(|_| woke) {
+                        notes.push(message_write(&self.wake_note(conversation, until, now))?);
+                    }
+                    if let Some(action) = action {
+                        let note = self.sla_note(conversation, action, now, targets);
+                        notes.push(message_write(&note)?);
+                    }
+                    if notes.is_empty() {
+                        return Ok(Edit::unchanged(stepped));
+                    }
+                    Ok(Edit::with(notes, stepped))
                 },
             )
             .await;
         match stepped {
-            Ok(Created::New(action)) => Ok(action),
-            Ok(Created::Replayed(_) | Created::Held(_)) => Ok(None),
+            Ok(Created::New(stepped)) => Ok(stepped),
+            Ok(Created::Replayed(_) | Created::Held(_)) => Ok(Stepped::default()),
             // Deleted meanwhile: nothing to escalate.
-            Err(ApiError::NotFound(_)) => Ok(None),
+            Err(ApiError::NotFound(_)) => Ok(Stepped::default()),
             Err(other) => Err(other),
+        }
+    }
+
+    /// The internal note that reopens a snoozed conversation and, through the notify
+    /// path, tells whoever answers it.
+    fn wake_note(
+        &self,
+        conversation: &Conversation,
+        until: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Message {
+        let body = format!(
+            "Snoozed until {}: open again.",
+            super::admin::local_time(until)
+        );
+        Message {
+            snooze_ended: true,
+            ..Message::new(
+                self.ids.next(now),
+                conversation.id.clone(),
+                SLA_CHECK_SENDER.into(),
+                SenderRole::System,
+                body,
+                now,
+                true,
+            )
         }
     }
 

@@ -426,6 +426,10 @@ impl App {
             )]),
             sla: None,
             resolved_at: None,
+            snoozed_until: None,
+            merged_from: Vec::new(),
+            merged_into: None,
+            broadcast_id: None,
             version: 1,
         };
         let listing = Listing {

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use tracing::instrument;
 
 use super::edit::{Edit, Guard};
+use super::linked;
 use super::moderation::{Gate, HeldRequest};
 use super::safety::{Screened, Screening, screen, send_guards};
 use super::{Created, Idempotency, Order, Page, PageRequest};
@@ -22,12 +23,10 @@ use domain::{
     Category, Conversation, ConversationType, Listing, ListingStatus, Message, Priority,
     SenderRole, Status, validate,
 };
-use store::table::{
-    Condition, Filter, Index, Query, SortKey, TableError, Value, WriteOp, from_item,
-};
+use store::table::{Condition, Filter, Index, Query, TableError, Value, WriteOp, from_item};
 use store::{
-    self, MESSAGE_PREFIX, conversation_writes, direct_thread_key, inbox_partition, listing_key,
-    message_write, messages_partition, record_write,
+    self, conversation_writes, direct_thread_key, inbox_partition, listing_key, message_write,
+    record_write,
 };
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -113,7 +112,13 @@ pub(crate) enum Viewer {
 enum Written<R> {
     Message(R),
     Held(Verdict),
+    /// The conversation was merged into this one: the message goes there.
+    MergedInto(String),
 }
+
+/// How many merges a message follows to the conversation that goes on (merges point
+/// at the last one directly, so one unless a merge lands meanwhile).
+const MERGE_HOPS: usize = 3;
 
 /// A user's message passed the filter, or is held for a moderator.
 enum Gated {
@@ -368,6 +373,10 @@ impl App {
             contacts: BTreeMap::from([(caller.id().to_string(), caller.contact())]),
             sla: Some(Sla::start(now, priority, category, &targets)),
             resolved_at: None,
+            snoozed_until: None,
+            merged_from: Vec::new(),
+            merged_into: None,
+            broadcast_id: None,
             version: 1,
         };
         let automated = self
@@ -447,6 +456,10 @@ impl App {
             contacts: BTreeMap::from([(caller.id().to_string(), caller.contact())]),
             sla: None,
             resolved_at: None,
+            snoozed_until: None,
+            merged_from: Vec::new(),
+            merged_into: None,
+            broadcast_id: None,
             version: 1,
         };
         let thread = direct_thread_key(&listing_id, caller.id());
@@ -618,7 +631,8 @@ impl App {
     }
 
     /// Messages of a conversation the caller may see. The authorization read and the
-    /// message query go out together: one round trip of latency.
+    /// message query go out together: one round trip of latency. A conversation others
+    /// were merged into reads theirs too, from the same position, in a second round.
     pub(crate) async fn read_messages(
         &self,
         id: &str,
@@ -627,19 +641,39 @@ impl App {
         order: Order,
         page: PageRequest,
     ) -> ApiResult<Page<Message>> {
-        let mut query = Query::partition(Index::Table, messages_partition(id))
-            .sort(SortKey::BeginsWith(MESSAGE_PREFIX.into()))
-            .descending(order == Order::Desc)
-            .start(page.cursor.map(|c| c.0));
-        if viewer != Viewer::Admin {
-            query = query.filter(Filter::Equals("internal".into(), Value::Bool(false)));
-        }
+        let after = linked::position(page.cursor.as_ref())?;
+        let query = match &after {
+            Some(after) => linked::messages_from(id, Some(after), order, viewer),
+            None => linked::messages_from(id, None, order, viewer)
+                .start(page.cursor.clone().map(|c| c.0)),
+        };
+        let size = page.limit + usize::from(after.is_some());
         let (conversation, messages) = tokio::join!(
             self.load_conversation(id, visible),
-            store::page(self.table.as_ref(), query, page.limit)
+            store::page(self.table.as_ref(), query, size)
         );
-        conversation?;
-        let (items, next) = messages?;
+        let conversation = conversation?;
+        let (items, next) = if conversation.merged_from.is_empty() && after.is_none() {
+            messages?
+        } else {
+            let after = match (after, &page.cursor) {
+                (Some(after), _) => Some(after),
+                (None, Some(plain)) => Some(linked::position_of_plain(plain)?),
+                (None, None) => None,
+            };
+            let mut partials = vec![linked::Partial::of(messages?)];
+            partials.extend(
+                self.linked_partials(
+                    &conversation.merged_from,
+                    after.as_deref(),
+                    order,
+                    viewer,
+                    page.limit,
+                )
+                .await?,
+            );
+            linked::combine(partials, after.as_deref(), order, page.limit)
+        };
         let messages = items
             .into_iter()
             .map(|item| {
@@ -727,57 +761,71 @@ impl App {
             Gate::Screen => self.repeats(&safety.policy, caller, &text).await?,
             Gate::Released => None,
         };
-        let edited = self
-            .edit_conversation(id, idempotency, visible, |conversation| {
-                let direct = conversation.kind == ConversationType::Direct;
-                let (screened, guards) = match gate {
-                    Gate::Released => (Screened::default(), Vec::new()),
-                    Gate::Screen => {
-                        match screen(&safety.policy, &text, direct, repeats.as_ref())? {
-                            Screening::Hold(verdict) => {
-                                return Ok(Edit::unchanged(Written::Held(verdict)));
-                            }
-                            Screening::Pass(screened) => {
-                                let now = self.clock.now();
-                                (screened, send_guards(&safety.policy, caller, now, None))
+        let mut id = id.to_string();
+        for _ in 0..MERGE_HOPS {
+            let edited = self
+                .edit_conversation(&id, idempotency, visible, |conversation| {
+                    if let Some(into) = &conversation.merged_into {
+                        return Ok(Edit::unchanged(Written::MergedInto(into.clone())));
+                    }
+                    let direct = conversation.kind == ConversationType::Direct;
+                    let (screened, guards) = match gate {
+                        Gate::Released => (Screened::default(), Vec::new()),
+                        Gate::Screen => {
+                            match screen(&safety.policy, &text, direct, repeats.as_ref())? {
+                                Screening::Hold(verdict) => {
+                                    return Ok(Edit::unchanged(Written::Held(verdict)));
+                                }
+                                Screening::Pass(screened) => {
+                                    let now = self.clock.now();
+                                    (screened, send_guards(&safety.policy, caller, now, None))
+                                }
                             }
                         }
+                    };
+                    let files = attachments.clone();
+                    let message = self.user_message(caller, &id, (body.clone(), files), &screened);
+                    // A broadcast's conversation joins a team's queue when the user answers it.
+                    if conversation.kind == ConversationType::Support && conversation.team.is_none()
+                    {
+                        let route = rules.policy.route(&RoutingInput {
+                            category: conversation.category,
+                            text: &body,
+                            listing_category: None,
+                            user_tier: caller.claims.tier.as_deref(),
+                        });
+                        conversation.team = Some(route.team);
+                        conversation.priority = route.priority;
                     }
-                };
-                let files = attachments.clone();
-                let message = self.user_message(caller, id, (body.clone(), files), &screened);
-                // A broadcast's conversation joins a team's queue when the user answers it.
-                if conversation.kind == ConversationType::Support && conversation.team.is_none() {
-                    let route = rules.policy.route(&RoutingInput {
-                        category: conversation.category,
-                        text: &body,
-                        listing_category: None,
-                        user_tier: caller.claims.tier.as_deref(),
-                    });
-                    conversation.team = Some(route.team);
-                    conversation.priority = route.priority;
+                    conversation.user_wrote(caller.id(), &message.id, message.created_at, &targets);
+                    conversation.remember_contact(caller.id(), caller.contact());
+                    let result = respond(conversation, &message, message.created_at);
+                    let mut writes = vec![message_write(&message)?];
+                    writes.extend(repeats.as_ref().map(|r| r.count.clone()));
+                    Ok(Edit::with(writes, Written::Message(result)).guarded(guards))
+                })
+                .await?;
+            return match edited {
+                Created::New(Written::MergedInto(into)) => {
+                    id = into;
+                    continue;
                 }
-                conversation.user_wrote(caller.id(), &message.id, message.created_at, &targets);
-                conversation.remember_contact(caller.id(), caller.contact());
-                let result = respond(conversation, &message, message.created_at);
-                let mut writes = vec![message_write(&message)?];
-                writes.extend(repeats.as_ref().map(|r| r.count.clone()));
-                Ok(Edit::with(writes, Written::Message(result)).guarded(guards))
-            })
-            .await?;
-        match edited {
-            Created::New(Written::Message(result)) => Ok(Created::New(result)),
-            Created::New(Written::Held(verdict)) => {
-                let held = HeldRequest::Message {
-                    conversation_id: id.to_string(),
-                    body,
-                    attachments: attachments.into_iter().map(|a| a.id).collect(),
-                };
-                self.hold(caller, held, &verdict, idempotency).await
-            }
-            Created::Replayed(first) => Ok(Created::Replayed(first)),
-            Created::Held(notice) => Ok(Created::Held(notice)),
+                Created::New(Written::Message(result)) => Ok(Created::New(result)),
+                Created::New(Written::Held(verdict)) => {
+                    let held = HeldRequest::Message {
+                        conversation_id: id,
+                        body,
+                        attachments: attachments.into_iter().map(|a| a.id).collect(),
+                    };
+                    self.hold(caller, held, &verdict, idempotency).await
+                }
+                Created::Replayed(first) => Ok(Created::Replayed(first)),
+                Created::Held(notice) => Ok(Created::Held(notice)),
+            };
         }
+        Err(ApiError::conflict(
+            "the conversation is being merged; please retry",
+        ))
     }
 
     /// The user says their support question is answered: resolved, every clock stops.
@@ -794,6 +842,9 @@ impl App {
             .edit_conversation(id, None, visible, |conversation| {
                 if conversation.kind != ConversationType::Support {
                     return Err(ApiError::invalid("only support conversations are resolved"));
+                }
+                if let Some(refusal) = super::merge::merged_elsewhere(conversation) {
+                    return Err(refusal);
                 }
                 let now = self.clock.now();
                 if conversation.status == Status::Resolved {
@@ -844,7 +895,7 @@ impl App {
             let counted = if conversation.last_message_id == message_id {
                 0
             } else {
-                self.unread_after(id, &message_id, reader, include_internal)
+                self.unread_after(&conversation, &message_id, reader, include_internal)
                     .await?
             };
             // Marking an older message read never raises the count, nor moves the mark
@@ -874,31 +925,39 @@ impl App {
         ))
     }
 
-    /// Messages after `message_id` written by someone other than `reader` (404 if the
-    /// message is not in this conversation).
+    /// Messages after `message_id` written by someone other than `reader`, in the
+    /// conversation and those merged into it (404 if the message is in none of them).
     async fn unread_after(
         &self,
-        id: &str,
+        conversation: &Conversation,
         message_id: &str,
         reader: &str,
         include_internal: bool,
     ) -> ApiResult<u32> {
-        let query = Query::partition(Index::Table, messages_partition(id))
-            .sort(SortKey::Ge(format!("{MESSAGE_PREFIX}{message_id}")));
-        let (items, _) = store::page(self.table.as_ref(), query, 1_000).await?;
-        let mut messages = items.into_iter().map(from_item::<Message>);
-        match messages.next().transpose()? {
-            Some(first) if first.id == message_id && (include_internal || !first.internal) => {}
-            _ => return Err(ApiError::not_found("message")),
-        }
+        let reads = std::iter::once(&conversation.id)
+            .chain(&conversation.merged_from)
+            .map(|id| {
+                let query = linked::messages_from(id, Some(message_id), Order::Asc, Viewer::Admin);
+                store::page(self.table.as_ref(), query, 1_000)
+            });
+        let mut found = false;
         let mut count = 0;
-        for message in messages {
-            let message = message?;
-            let from_reader = message.sender_id == reader
-                || (reader == ADMIN_SIDE && message.sender_role != SenderRole::User);
-            if !from_reader && (include_internal || !message.internal) {
-                count += 1;
+        for (items, _) in futures_util::future::try_join_all(reads).await? {
+            for item in items {
+                let message: Message = from_item(item)?;
+                if message.id == message_id {
+                    found = include_internal || !message.internal;
+                    continue;
+                }
+                let from_reader = message.sender_id == reader
+                    || (reader == ADMIN_SIDE && message.sender_role != SenderRole::User);
+                if !from_reader && (include_internal || !message.internal) {
+                    count += 1;
+                }
             }
+        }
+        if !found {
+            return Err(ApiError::not_found("message"));
         }
         Ok(count)
     }

@@ -234,14 +234,16 @@ impl Notifier {
             .unwrap_or_default();
         let key = format!("{}.v{version}", conversation.id);
         let at = self.clock.now();
-        self.deliver_webhooks(
-            &[WebhookEvent::StatusChanged],
-            &key,
-            at,
-            &conversation,
-            None,
-        )
-        .await?;
+        let events: &[WebhookEvent] = if after.as_deref() == Some(Status::Merged.as_str()) {
+            &[
+                WebhookEvent::StatusChanged,
+                WebhookEvent::ConversationMerged,
+            ]
+        } else {
+            &[WebhookEvent::StatusChanged]
+        };
+        self.deliver_webhooks(events, &key, at, &conversation, None)
+            .await?;
         if after.as_deref() == Some(Status::Resolved.as_str()) {
             self.invite_to_survey(&conversation).await?;
         }

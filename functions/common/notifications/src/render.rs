@@ -53,6 +53,7 @@ fn headline(kind: NoticeKind, conversation: &Conversation) -> String {
         NoticeKind::DirectMessage => format!("New message about {}", conversation.subject),
         NoticeKind::SlaWarning => format!("Answer due soon: {}", conversation.subject),
         NoticeKind::SlaEscalation => format!("Escalated, overdue: {}", conversation.subject),
+        NoticeKind::SnoozeEnded => format!("Snooze over, open again: {}", conversation.subject),
         NoticeKind::Survey => format!("How did we do? {}", conversation.subject),
     }
 }
@@ -149,6 +150,7 @@ pub fn email(
         html,
         text,
         unsubscribe: links.unsubscribe.clone(),
+        broadcast: message.broadcast_id.clone(),
     }
 }
 
@@ -171,6 +173,7 @@ pub fn survey_email(to: &str, conversation: &Conversation, link: &str, unsubscri
         subject,
         text,
         unsubscribe: Some(unsubscribe.to_string()),
+        broadcast: None,
     }
 }
 
@@ -227,6 +230,7 @@ pub fn digest(to: &str, entries: &[DigestEntry], links: &Links) -> Email {
         html,
         text,
         unsubscribe: links.unsubscribe.clone(),
+        broadcast: None,
     }
 }
 
@@ -249,6 +253,7 @@ pub fn sms(
         (NoticeKind::DirectMessage, _) => "SayPro: new message",
         (NoticeKind::SlaWarning, _) => "SayPro: answer due soon",
         (NoticeKind::SlaEscalation, _) => "SayPro: ESCALATED, overdue",
+        (NoticeKind::SnoozeEnded, _) => "SayPro: snooze over, open again",
         (NoticeKind::Survey, _) => "SayPro: how did we do?",
     };
     let ascii: String = conversation

@@ -5,10 +5,13 @@
 //! once per record. notify is the stream's first consumer, so counting needs no extra
 //! reader of the stream (DynamoDB Streams serves at most two well).
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Datelike, Duration, Utc};
 use serde::de::DeserializeOwned;
 
 use super::notifier::{Notifier, NotifyError};
+use domain::broadcast::Engagement;
 use domain::calendar::Calendar;
 use domain::stats::{self, Tally};
 use domain::survey::{NpsAnswer, Rating};
@@ -45,6 +48,8 @@ pub(super) struct Counted {
     tally: Tally,
     /// The marker that counts a listing once a month, and when.
     engaged: Option<(Key, DateTime<Utc>)>,
+    /// What a recipient did with a broadcast: counted on the broadcast's item.
+    broadcasts: Vec<(String, Engagement)>,
 }
 
 impl Counted {
@@ -55,6 +60,24 @@ impl Counted {
         }
         tally
     }
+
+    fn is_empty(&self) -> bool {
+        self.tally().is_empty() && self.broadcasts.is_empty()
+    }
+}
+
+/// A group's broadcast engagement, summed per broadcast (a transaction touches an item
+/// once).
+fn engagement_sums(group: &[Counted]) -> BTreeMap<&str, BTreeMap<Engagement, i64>> {
+    let mut sums: BTreeMap<&str, BTreeMap<Engagement, i64>> = BTreeMap::new();
+    for (broadcast, engagement) in group.iter().flat_map(|c| &c.broadcasts) {
+        *sums
+            .entry(broadcast.as_str())
+            .or_default()
+            .entry(*engagement)
+            .or_default() += 1;
+    }
+    sums
 }
 
 /// DynamoDB's limit on the items of one transaction.
@@ -67,6 +90,7 @@ impl Notifier {
     pub(super) async fn count_change(&self, record: &StreamRecord) -> Result<Counted, NotifyError> {
         let mut tally = Tally::default();
         let mut engaged = None;
+        let mut broadcasts = Vec::new();
         let kind = Kind::of(&record.key);
         if let Kind::Conversation { .. } = kind {
             let old: Option<Conversation> = image(&record.old)?;
@@ -90,6 +114,13 @@ impl Notifier {
                         tally.responded(new, &response, &agent, &calendar);
                     }
                     tally.status_changed(old, new, &calendar);
+                    if let Some(broadcast) = &new.broadcast_id {
+                        broadcasts.extend(
+                            domain::broadcast::engagement(old, new)
+                                .into_iter()
+                                .map(|e| (broadcast.clone(), e)),
+                        );
+                    }
                 }
                 _ => {}
             }
@@ -123,10 +154,12 @@ impl Notifier {
             record: record.id.clone(),
             tally,
             engaged,
+            broadcasts,
         })
     }
 
-    /// A newly stored message: volumes and the hour it came in.
+    /// A newly stored message: volumes and the hour it came in; a broadcast's copy
+    /// delivered to its recipient.
     pub(super) fn count_message(
         record_id: &str,
         message: &Message,
@@ -138,6 +171,11 @@ impl Notifier {
             record: record_id.to_string(),
             tally,
             engaged: None,
+            broadcasts: message
+                .broadcast_id
+                .iter()
+                .map(|b| (b.clone(), Engagement::Delivered))
+                .collect(),
         }
     }
 
@@ -159,10 +197,7 @@ impl Notifier {
     /// counted: it is left out and the rest written. A listing already counted this
     /// month is counted without its marker.
     pub(super) async fn write_counts(&self, counted: Vec<Counted>) -> Result<(), NotifyError> {
-        let mut pending: Vec<Counted> = counted
-            .into_iter()
-            .filter(|c| !c.tally().is_empty())
-            .collect();
+        let mut pending: Vec<Counted> = counted.into_iter().filter(|c| !c.is_empty()).collect();
         while !pending.is_empty() {
             let take = fitting(&pending);
             let mut group: Vec<Counted> = pending.drain(..take).collect();
@@ -199,6 +234,10 @@ impl Notifier {
                 }
             }
             writes.extend(store::stats::writes(&sum));
+            for (broadcast, counts) in engagement_sums(group) {
+                let counts: Vec<(Engagement, i64)> = counts.into_iter().collect();
+                writes.push(store::engagement_write(broadcast, &counts));
+            }
             match self.table.write(writes).await {
                 Ok(()) => return Ok(()),
                 // Counted before (a redelivered record): leave it out.
@@ -222,10 +261,12 @@ impl Notifier {
 fn fitting(pending: &[Counted]) -> usize {
     let mut sum = Tally::default();
     let mut markers = 0;
+    let mut broadcasts = std::collections::BTreeSet::new();
     for (n, counted) in pending.iter().enumerate() {
         sum.merge(&counted.tally());
         markers += usize::from(counted.engaged.is_some());
-        if n + 1 + markers + sum.updates().count() > MAX_TRANSACTION_ITEMS {
+        broadcasts.extend(counted.broadcasts.iter().map(|(b, _)| b.as_str()));
+        if n + 1 + markers + sum.updates().count() + broadcasts.len() > MAX_TRANSACTION_ITEMS {
             return n.max(1);
         }
     }

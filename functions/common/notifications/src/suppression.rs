@@ -5,9 +5,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use store::keys::suppression_key;
+use domain::broadcast::Engagement;
+use store::keys::{bounce_counted_key, suppression_key};
 use store::record_write;
-use store::table::WriteOp;
+use store::table::{Condition, WriteOp};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Suppression {
@@ -53,6 +54,43 @@ pub fn addresses_to_suppress(ses_notification: &str) -> Vec<(String, String)> {
     }
 }
 
+/// Permanent bounces of broadcast emails in one SES notification: the broadcast (its
+/// message tag, [`delivery::BROADCAST_TAG`]) and the address that bounced.
+pub fn broadcast_bounces(ses_notification: &str) -> Vec<(String, String)> {
+    let Ok(notice) = serde_json::from_str::<Value>(ses_notification) else {
+        return Vec::new();
+    };
+    let kind = notice
+        .get("notificationType")
+        .or_else(|| notice.get("eventType"))
+        .and_then(Value::as_str);
+    let Some(broadcast) = notice["mail"]["tags"][delivery::BROADCAST_TAG][0].as_str() else {
+        return Vec::new();
+    };
+    if kind != Some("Bounce") || notice["bounce"]["bounceType"] != "Permanent" {
+        return Vec::new();
+    }
+    addresses_to_suppress(ses_notification)
+        .into_iter()
+        .map(|(email, _)| (broadcast.to_string(), email))
+        .collect()
+}
+
+/// Counts a broadcast's bounce once per address, however often SES tells of it: a
+/// create-once marker and the count, in one transaction (which fails, writing nothing,
+/// if either condition does: counted before, or no such broadcast).
+pub fn count_bounce(broadcast: &str, email: &str) -> anyhow::Result<Vec<WriteOp>> {
+    let marker = record_write(
+        &bounce_counted_key(broadcast, email),
+        &serde_json::json!({}),
+        Some(Condition::NotExists),
+    )?;
+    Ok(vec![
+        marker,
+        store::engagement_write(broadcast, &[(Engagement::Bounced, 1)]),
+    ])
+}
+
 pub fn suppress(email: &str, reason: &str, at: DateTime<Utc>) -> anyhow::Result<WriteOp> {
     record_write(
         &suppression_key(email),
@@ -84,5 +122,20 @@ mod tests {
         assert_eq!(addresses_to_suppress(complaint)[0].1, "complaint");
         assert!(addresses_to_suppress("not json").is_empty());
         assert!(addresses_to_suppress(r#"{"notificationType":"Delivery"}"#).is_empty());
+    }
+
+    #[test]
+    fn a_broadcast_emails_permanent_bounce_names_its_broadcast_and_nothing_else_does() {
+        let tagged = r#"{"eventType":"Bounce","bounce":{"bounceType":"Permanent","bouncedRecipients":[{"emailAddress":"Gone@Example.co.za"}]},"mail":{"tags":{"ses:configuration-set":["saypro"],"broadcast":["01JB"]}}}"#;
+        assert_eq!(
+            broadcast_bounces(tagged),
+            [("01JB".to_string(), "gone@example.co.za".to_string())]
+        );
+        let untagged = r#"{"notificationType":"Bounce","bounce":{"bounceType":"Permanent","bouncedRecipients":[{"emailAddress":"gone@example.co.za"}]},"mail":{}}"#;
+        assert!(broadcast_bounces(untagged).is_empty());
+        let transient = tagged.replace("Permanent", "Transient");
+        assert!(broadcast_bounces(&transient).is_empty());
+        let complaint = r#"{"eventType":"Complaint","complaint":{"complainedRecipients":[{"emailAddress":"a@b.co.za"}]},"mail":{"tags":{"broadcast":["01JB"]}}}"#;
+        assert!(broadcast_bounces(complaint).is_empty());
     }
 }

@@ -311,6 +311,7 @@ impl Figures {
             Section::new("Complaints and listings", complaints_and_listings(report)),
             cost(report),
             system(report),
+            broadcasts(report),
         ];
         Self { sections }
     }
@@ -703,6 +704,68 @@ fn satisfaction(report: &MonthlyReport) -> Vec<Table> {
         ],
     );
     vec![ratings, nps]
+}
+
+/// The month's broadcasts, one row each (named by id), and their sum (`all`).
+fn broadcasts(report: &MonthlyReport) -> Section {
+    let b = &report.broadcasts;
+    let mut table = Table::new(
+        "broadcasts",
+        Names::Rows,
+        &[
+            ("Sent", None),
+            ("Recipients", Some("recipients")),
+            ("Delivered", Some("delivered")),
+            ("Read", Some("read")),
+            ("Replied", Some("replied")),
+            ("Bounced", Some("bounced")),
+            ("Read rate", Some("read_rate")),
+            ("Reply rate", Some("reply_rate")),
+            ("Bounce rate", Some("bounce_rate")),
+        ],
+    )
+    .corner("Broadcast");
+    for item in &b.items {
+        table.rows.push(TableRow {
+            label: Some(item.subject.clone()),
+            key: Some(item.id.clone()),
+            cells: vec![
+                Cell::text(item.created_at.format("%Y-%m-%d %H:%M UTC").to_string()),
+                Cell::Count(item.recipients),
+                Cell::Count(item.delivered),
+                Cell::Count(item.read),
+                Cell::Count(item.replied),
+                Cell::Count(item.bounced),
+                Cell::Percent(item.read_rate),
+                Cell::Percent(item.reply_rate),
+                Cell::Percent(item.bounce_rate),
+            ],
+        });
+    }
+    let table = table.row(
+        &format!("All {} broadcasts", b.broadcasts),
+        "all",
+        vec![
+            Cell::text(""),
+            Cell::Count(b.recipients),
+            Cell::Count(b.delivered),
+            Cell::Count(b.read),
+            Cell::Count(b.replied),
+            Cell::Count(b.bounced),
+            Cell::Percent(b.read_rate),
+            Cell::Percent(b.reply_rate),
+            Cell::Percent(b.bounce_rate),
+        ],
+    );
+    Section {
+        note: Some(
+            "Broadcasts sent this month. Each recipient counts once, as it happens: a \
+             broadcast's figures go on growing as its recipients read and reply later. \
+             Rates are shares of those it was delivered to."
+                .into(),
+        ),
+        ..Section::new("Broadcasts", vec![table])
+    }
 }
 
 fn complaints_and_listings(report: &MonthlyReport) -> Vec<Table> {

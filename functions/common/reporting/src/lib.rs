@@ -10,6 +10,7 @@ use serde::Serialize;
 use tracing::instrument;
 
 use delivery::{Email, Mailer};
+use domain::broadcast::Broadcast;
 use domain::directory::AgentProfile;
 use domain::directory::Member;
 use domain::identity::{Access, Caller, Role, Team};
@@ -21,10 +22,12 @@ use messaging::app::App;
 use messaging::error::{ApiError, ApiResult};
 use store::keys::role_partition;
 use store::table::{Condition, Index, Item, Query, SortKey, TableError, Value, WriteOp, from_item};
-use store::{self, queue_partition, sortable_time};
+use store::{self, BROADCASTS, queue_partition, sortable_time};
 
 /// A month's stats items: 31 days × dimensions, far below this for any team size.
 const MAX_STATS_ITEMS: usize = 200_000;
+/// Broadcasts a month's report reads at most (a few a month is the norm).
+const MAX_BROADCASTS: usize = 10_000;
 /// Open conversations read per team for the dashboard's deadlines (soonest due first).
 const DASHBOARD_QUEUE_DEPTH: usize = 100;
 
@@ -149,21 +152,50 @@ impl Reports<'_> {
             .unwrap_or_default())
     }
 
-    /// Builds a month's report from the stats: two partitions and one item, read
-    /// concurrently, however many messages the month had.
+    /// The broadcasts created in the month (South African time): one query of their
+    /// index partition, by creation time.
+    async fn month_broadcasts(&self, month: NaiveDate) -> ApiResult<Vec<Broadcast>> {
+        let start = |first: NaiveDate| {
+            let midnight = first.and_time(chrono::NaiveTime::MIN);
+            sortable_time(
+                midnight
+                    .and_local_timezone(domain::HOME_TIME_ZONE)
+                    .earliest()
+                    .map_or_else(|| midnight.and_utc(), |t| t.with_timezone(&Utc)),
+            )
+        };
+        let next = (month + Duration::days(32)).with_day(1).unwrap_or(month);
+        // Sort keys are `<time>#<id>`: from the month's first instant to the next's.
+        let query = Query::partition(Index::Gsi1, BROADCASTS)
+            .sort(SortKey::Between(start(month), start(next)));
+        let items = store::everything(
+            self.0.table.as_ref(),
+            query,
+            MAX_BROADCASTS,
+            "the month's broadcasts",
+        )
+        .await?;
+        Ok(items.into_iter().map(from_item).collect::<Result<_, _>>()?)
+    }
+
+    /// Builds a month's report from the stats: two partitions and one item, and the
+    /// month's broadcasts, read concurrently, however many messages the month had.
     pub async fn build_report(&self, month: NaiveDate) -> ApiResult<Built> {
-        let ((stats, this_read), (previous, previous_read), gauges) = tokio::try_join!(
+        let ((stats, this_read), (previous, previous_read), gauges, broadcasts) = tokio::try_join!(
             self.month_stats(month),
             self.month_stats(previous_month(month)),
             self.gauges(),
+            self.month_broadcasts(month),
         )?;
         let active = gauges
             .get(ACTIVE_LISTINGS)
             .and_then(Value::as_i64)
             .unwrap_or_default();
+        let mut report = report::build(month, &stats, &previous, active, &self.0.prices);
+        report.broadcasts = report::broadcasts(&broadcasts);
         Ok(Built {
-            report: report::build(month, &stats, &previous, active, &self.0.prices),
-            items_read: this_read + previous_read + 1,
+            report,
+            items_read: this_read + previous_read + 1 + broadcasts.len(),
         })
     }
 
@@ -389,6 +421,7 @@ impl Reports<'_> {
                     "The SayPro messaging report for {label} is in this email's HTML part. It is also at GET /v1/admin/reports/{label}?format=html (or csv, json)."
                 ),
                 unsubscribe: None,
+                broadcast: None,
             };
             if let Err(error) = mailer.send(&email).await {
                 // Release the claim so the retried run sends it.

@@ -373,7 +373,8 @@ pub fn html(report: &MonthlyReport) -> anyhow::Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::NaiveDate;
+    use chrono::{NaiveDate, Utc};
+    use domain::broadcast::{Broadcast, Segment};
     use domain::pricing::{Cost, Usage};
     use domain::report::{
         Complaints, Compliance, CostSummary, DayAvailability, DayVolume, FunctionHealth,
@@ -583,6 +584,21 @@ mod tests {
                     webhook_posts_failed: 1,
                 },
             },
+            broadcasts: domain::report::broadcasts(&[Broadcast {
+                sent: 40,
+                delivered: 40,
+                read: 10,
+                replied: 3,
+                bounced: 1,
+                ..Broadcast::new(
+                    "01JBROADCAST".into(),
+                    TRICKY[0].into(),
+                    "Messaging is here".into(),
+                    Segment::All,
+                    "max",
+                    Utc::now(),
+                )
+            }]),
         }
     }
 
@@ -622,6 +638,9 @@ mod tests {
         assert!(csv.contains("\nheadline,this_month,nps,-3\n"), "a number");
         assert!(csv.contains("\nnps,all,score,-3\n"));
         assert!(csv.contains("\ntimes,first_response,within_target,0.6\n"));
+        assert!(csv.contains("\nbroadcasts,01JBROADCAST,read,10\n"), "{csv}");
+        assert!(csv.contains("\nbroadcasts,01JBROADCAST,read_rate,0.25\n"));
+        assert!(csv.contains("\nbroadcasts,all,bounced,1\n"));
         assert!(
             csv.contains("\nsatisfaction,all,timeliness,\n"),
             "none: empty"
@@ -716,9 +735,11 @@ mod tests {
                 "availability",
                 "latency",
                 "functions",
-                "notifications"
+                "notifications",
+                "broadcasts"
             ]
         );
+        assert_eq!(count("broadcasts"), 2 * 8, "one broadcast and the sum");
     }
 
     #[test]

@@ -15,6 +15,7 @@
 //! | daily stats | `STATS#<yyyy-mm>` | `<yyyy-mm-dd>#<dimension>[#times]` |
 //! | WebSocket ticket, connection | `TICKET#<sha256>`, `CONN#<id>` | `TICKET`, `CONNECTION` |
 //! | a connection in an audience | `CONNS#USER#<uid>`, `CONNS#TEAM#<team>` | `<connection id>` |
+//! | broadcast, a bounce of it counted | `BROADCAST#<id>`, `BOUNCED#<id>` | `BROADCAST`, `<sha256 of the address>` |
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use domain::Status;
@@ -457,6 +458,15 @@ const BROADCAST: &str = "BROADCAST#";
 
 pub fn broadcast_key(id: &str) -> Key {
     Key::new(format!("{BROADCAST}{id}"), "BROADCAST")
+}
+
+/// The marker that a broadcast's email to an address bounced and was counted (under a
+/// hash of the address: no address in clear in a key).
+pub fn bounce_counted_key(broadcast: &str, email: &str) -> Key {
+    Key::new(
+        format!("BOUNCED#{broadcast}"),
+        domain::digest::hex(&domain::digest::sha256(email.to_lowercase().as_bytes())),
+    )
 }
 
 // ----- stats and reports --------------------------------------------------------

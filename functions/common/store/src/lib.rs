@@ -20,7 +20,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::table::schema::{PK, SK};
-use crate::table::{Condition, Index, Item, Key, Value, WriteOp, to_item};
+use crate::table::{Change, Condition, Index, Item, Key, Value, WriteOp, to_item};
 use domain::conversation::Conversation;
 use domain::sla::SlaEvent;
 use domain::survey::Invitation;
@@ -84,15 +84,20 @@ pub fn conversation_writes(
     let activity = format!("{}#{id}", sortable_time(conversation.last_message_at));
     if let Some(team) = conversation.team {
         let queue = queue_partition(team, conversation.status);
-        // The due-sorted queue: soonest due first; those not awaiting an admin by activity.
-        let due_order = conversation.due().map_or_else(
-            || activity.clone(),
-            |due| format!("{}#{id}", sortable_time(due)),
-        );
+        // The due-sorted queue: soonest due first; snoozed ones by when they wake (after
+        // the others awaiting the user); the rest by activity.
+        let due_order = conversation
+            .due()
+            .or(conversation.snoozed_until)
+            .map_or_else(
+                || activity.clone(),
+                |due| format!("{}#{id}", sortable_time(due)),
+            );
         set_index(&mut meta, Index::Gsi1, queue.clone(), due_order);
         set_index(&mut meta, Index::Gsi3, queue, activity.clone());
-        // The SLA check's work list: present only while there is a next step.
-        if let Some((at, _)) = conversation.sla.as_ref().and_then(|s| s.next_step()) {
+        // The SLA check's work list: present only while there is a next step or a
+        // snooze to end.
+        if let Some(at) = conversation.next_check() {
             set_index(
                 &mut meta,
                 Index::Gsi2,
@@ -128,18 +133,42 @@ pub fn conversation_writes(
     }
     for user in &conversation.participants {
         let mut row = with_key(record.clone(), &inbox_row_key(user, id));
-        set_index(
-            &mut row,
-            Index::Gsi1,
-            inbox_partition(user),
-            activity.clone(),
-        );
+        // A merged duplicate leaves the inbox: the user reads it in the one it joined.
+        if conversation.status != domain::Status::Merged {
+            set_index(
+                &mut row,
+                Index::Gsi1,
+                inbox_partition(user),
+                activity.clone(),
+            );
+        }
         writes.push(WriteOp::Put {
             item: row,
             condition: None,
         });
     }
     Ok(writes)
+}
+
+/// The writes that point a conversation merged into `from` at `to` instead (when `from`
+/// is merged on into `to`): its META item, conditioned on still pointing at `from`, and
+/// its participants' inbox rows.
+pub fn repoint_writes(id: &str, participants: &[String], from: &str, to: &str) -> Vec<WriteOp> {
+    let changes = vec![
+        Change::Set("merged_into".into(), Value::s(to)),
+        Change::Add("version".into(), 1),
+    ];
+    let mut writes = vec![WriteOp::Update {
+        key: conversation_key(id),
+        changes: changes.clone(),
+        condition: Some(Condition::Equals("merged_into".into(), Value::s(from))),
+    }];
+    writes.extend(participants.iter().map(|user| WriteOp::Update {
+        key: inbox_row_key(user, id),
+        changes: changes.clone(),
+        condition: Some(Condition::Exists),
+    }));
+    writes
 }
 
 pub fn message_write(message: &Message) -> anyhow::Result<WriteOp> {

@@ -146,6 +146,7 @@ impl Table for DynamoTable {
                 Filter::Equals(attr, value) => {
                     format!("{} = {}", expr.name(attr), expr.value(value.clone()))
                 }
+                Filter::Exists(attr) => format!("attribute_exists({})", expr.name(attr)),
                 Filter::NotExists(attr) => format!("attribute_not_exists({})", expr.name(attr)),
             })
             .collect();

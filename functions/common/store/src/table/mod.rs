@@ -103,6 +103,7 @@ pub enum SortKey {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Filter {
     Equals(String, Value),
+    Exists(String),
     NotExists(String),
 }
 

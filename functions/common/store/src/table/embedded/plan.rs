@@ -192,6 +192,7 @@ pub(super) fn past_range(query: &Query, sk: &str) -> bool {
 pub(super) fn filter_matches(filter: &Filter, item: &Item) -> bool {
     match filter {
         Filter::Equals(attr, value) => item.get(attr) == Some(value),
+        Filter::Exists(attr) => item.contains_key(attr),
         Filter::NotExists(attr) => !item.contains_key(attr),
     }
 }
