@@ -333,6 +333,24 @@ async fn merge(app: &TestApp, token: &str, id: &str, into: &str) -> (StatusCode,
     .await
 }
 
+/// Sue (a senior) merges `source` into `target` just before the table's next write.
+fn merge_before_next_write(
+    table: &Interleaved,
+    inner: &Arc<EmbeddedTable>,
+    source: &str,
+    target: &str,
+) {
+    let (writer, source, target) = (inner.clone(), source.to_string(), target.to_string());
+    table.before_next_write(Box::new(move || {
+        Box::pin(async move {
+            let app = beside(&writer);
+            let sue = app.token("sue", &["senior"]);
+            let (code, merged) = merge(&app, &sue, &source, &target).await;
+            assert_eq!(code, StatusCode::OK, "{merged}");
+        })
+    }));
+}
+
 /// Every message of a conversation, page by page (`limit` a page), in `order`.
 async fn all_messages(
     app: &TestApp,
@@ -760,15 +778,7 @@ async fn two_merges_at_once_merge_once() {
     let second = asks(&setup, "alice", "Login!", "Still cannot log in").await;
     let third = asks(&setup, "alice", "Login?", "Help me log in").await;
     let table = Arc::new(Interleaved::new(inner.clone()));
-    let (writer, source, target) = (inner.clone(), second.clone(), first.clone());
-    table.before_next_write(Box::new(move || {
-        Box::pin(async move {
-            let app = beside(&writer);
-            let sue = app.token("sue", &["senior"]);
-            let (code, merged) = merge(&app, &sue, &source, &target).await;
-            assert_eq!(code, StatusCode::OK, "{merged}");
-        })
-    }));
+    merge_before_next_write(&table, &inner, &second, &first);
     let app = TestApp::on(table.clone());
     let sam = app.token("sam", &TEAM_AGENT);
     let (code, merged) = merge(&app, &sam, &second, &first).await;
@@ -792,15 +802,7 @@ async fn two_merges_at_once_merge_once() {
 
     // Into two different conversations at once: one wins, the other is refused.
     let fourth = asks(&setup, "alice", "Login??", "Locked out").await;
-    let (writer, source, target) = (inner.clone(), fourth.clone(), third.clone());
-    table.before_next_write(Box::new(move || {
-        Box::pin(async move {
-            let app = beside(&writer);
-            let sue = app.token("sue", &["senior"]);
-            let (code, merged) = merge(&app, &sue, &source, &target).await;
-            assert_eq!(code, StatusCode::OK, "{merged}");
-        })
-    }));
+    merge_before_next_write(&table, &inner, &fourth, &third);
     let (code, error) = merge(&app, &sam, &fourth, &first).await;
     assert!(table.hook_ran());
     assert_eq!(code, StatusCode::CONFLICT, "{error}");
@@ -814,15 +816,7 @@ async fn two_merges_at_once_merge_once() {
     );
 
     // Both ways at once: never a cycle.
-    let (writer, source, target) = (inner.clone(), first.clone(), third.clone());
-    table.before_next_write(Box::new(move || {
-        Box::pin(async move {
-            let app = beside(&writer);
-            let sue = app.token("sue", &["senior"]);
-            let (code, merged) = merge(&app, &sue, &source, &target).await;
-            assert_eq!(code, StatusCode::OK, "{merged}");
-        })
-    }));
+    merge_before_next_write(&table, &inner, &first, &third);
     let (code, error) = merge(&app, &sam, &third, &first).await;
     assert!(table.hook_ran());
     assert_eq!(code, StatusCode::CONFLICT, "{error}");

@@ -204,16 +204,21 @@ impl App {
         );
         Message {
             snooze_ended: true,
-            ..Message::new(
-                self.ids.next(now),
-                conversation.id.clone(),
-                SLA_CHECK_SENDER.into(),
-                SenderRole::System,
-                body,
-                now,
-                true,
-            )
+            ..self.check_note(conversation, body, now)
         }
+    }
+
+    /// An internal note from the SLA check on the conversation.
+    fn check_note(&self, conversation: &Conversation, body: String, now: DateTime<Utc>) -> Message {
+        Message::new(
+            self.ids.next(now),
+            conversation.id.clone(),
+            SLA_CHECK_SENDER.into(),
+            SenderRole::System,
+            body,
+            now,
+            true,
+        )
     }
 
     /// The internal note that records a step on the conversation and carries it to the
@@ -251,15 +256,7 @@ impl App {
         };
         Message {
             sla_alert: Some(action),
-            ..Message::new(
-                self.ids.next(now),
-                conversation.id.clone(),
-                SLA_CHECK_SENDER.into(),
-                SenderRole::System,
-                body,
-                now,
-                true,
-            )
+            ..self.check_note(conversation, body, now)
         }
     }
 
