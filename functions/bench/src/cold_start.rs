@@ -19,21 +19,20 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::routing::{get, post};
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::sync::mpsc;
 
-/// Each function with the event its first invocation gets: a sample from events/, or
-/// (stream functions) an empty batch.
-const FUNCTIONS: [(&str, Option<&str>); 9] = [
-    ("floor", Some("http/health.json")),
-    ("send", Some("http/health.json")),
-    ("reply", Some("http/admin-queue.json")),
-    ("listings", Some("http/put-listing.json")),
-    ("reports", Some("http/admin-list-reports.json")),
-    ("notify", None),
-    ("sla-check", Some("sla-check/schedule.json")),
-    ("broadcast", None),
-    ("realtime", Some("realtime/disconnect.json")),
+/// Each function with the event its first invocation gets (a sample from events/).
+const FUNCTIONS: [(&str, &str); 9] = [
+    ("floor", "http/health.json"),
+    ("send", "http/health.json"),
+    ("reply", "http/admin-queue.json"),
+    ("listings", "http/put-listing.json"),
+    ("reports", "http/admin-list-reports.json"),
+    ("notify", "notify/schedule.json"),
+    ("sla-check", "sla-check/schedule.json"),
+    ("broadcast", "broadcast/stream-conversation-created.json"),
+    ("realtime", "realtime/disconnect.json"),
 ];
 const RUNS: usize = 7;
 
@@ -86,12 +85,8 @@ pub async fn cold_starts() -> anyhow::Result<()> {
         if !binary.exists() {
             bail!("{} is missing: `make bench` builds it", binary.display());
         }
-        let event: Value = match event {
-            Some(sample) => {
-                serde_json::from_str(&std::fs::read_to_string(root.join("events").join(sample))?)?
-            }
-            None => json!({ "Records": [] }),
-        };
+        let event: Value =
+            serde_json::from_str(&std::fs::read_to_string(root.join("events").join(event))?)?;
         let mut inits = Vec::new();
         let mut answers = Vec::new();
         for _ in 0..RUNS {
@@ -252,6 +247,11 @@ fn lambda_environment(
         ("SMS_MAX_PRICE_USD", "0.50"),
         ("SMS_SENDER_ID", "SayPro"),
         ("SMS_DAILY_CAP", "500"),
+        // Named only: the disconnect event pushes to no one.
+        (
+            "REALTIME_URL",
+            "wss://bench.execute-api.eu-west-1.amazonaws.com/bench",
+        ),
     ] {
         environment.push((name, value.to_string()));
     }
