@@ -42,9 +42,9 @@ target/debug/local openapi > target/openapi.json
     git diff --exit-code -- src/api/schema.d.ts ||
         { echo "web/src/api/schema.d.ts is stale: run \`npm run api\` in web/ and commit it" >&2; exit 1; }
     npx tsc --noEmit
-    echo "== the console: unit tests (Vitest), then its build"
+    echo "== the browser code: unit tests (Vitest), then the console's and the widget's builds"
     npx vitest run
-    npx vite build
+    npm run build
 )
 # Starts a fresh in-memory dev server (extra flags: $@) on a free port; sets $server_url.
 # Every process started here is stopped on exit.
