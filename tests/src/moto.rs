@@ -119,6 +119,7 @@ pub async fn moto_notifier(app: &TestApp) -> common::notifications::Notifier {
             unsubscribe_url: "https://www.saypro.test/account".into(),
             sms_daily_cap: 100,
             email_delay: chrono::Duration::zero(),
+            reply_domain: Some("saypro.test".into()),
         },
         realtime: None,
     }

@@ -219,6 +219,8 @@ pub async fn notifier(aws: &SdkConfig, meter: &Arc<Meter>) -> anyhow::Result<Not
         email_delay: chrono::Duration::minutes(
             env_number("EMAIL_DELAY_MINUTES", 0..=1440)?.unwrap_or(DEFAULT_EMAIL_DELAY_MINUTES),
         ),
+        // Set where SES receives replies (the stack's ReceiveReplies).
+        reply_domain: std::env::var("REPLY_DOMAIN").ok().filter(|d| !d.is_empty()),
     };
     let table = table(aws).await?;
     Ok(Notifier {

@@ -22,11 +22,11 @@ use chrono::{DateTime, Utc};
 use common::connections::Connections;
 use common::delivery::outbox::{Outbox, Sent};
 use common::delivery::push::LocalPusher;
-use common::domain::attachment;
 use common::domain::clock::Clock;
 use common::domain::identity::Claims;
 use common::domain::preferences::DEFAULT_EMAIL_DELAY_MINUTES;
 use common::domain::webhook::Reach;
+use common::domain::{attachment, email_reply};
 use common::http::{ErrorBody, JsonBody, NotFound, Params, Routes};
 use common::jwt;
 use common::messaging::SlaCheckOutcome;
@@ -39,6 +39,7 @@ use common::reporting::Reports;
 use common::store::table::embedded::{EmbeddedTable, Feed};
 use common::store::table::{StreamRecord, Table};
 use common::{ApiError, App, AppState, HttpResult, IdentitySource};
+use inbound_email::{Inbound, Outcome, Verdicts};
 use tokio::sync::mpsc;
 use utoipa_axum::routes;
 
@@ -61,6 +62,11 @@ pub fn may_listen(addr: std::net::SocketAddr, secret: &str) -> anyhow::Result<()
 
 /// Where the dev server answers by default (`local serve --addr`).
 pub const DEFAULT_BASE_URL: &str = "http://127.0.0.1:3000";
+/// The domain of the dev server's reply addresses (`reply+<token>@saypro.local`): mail to
+/// them is posted with `POST /local/inbound-email`.
+pub const REPLY_DOMAIN: &str = "saypro.local";
+/// The address the dev server's notifications are "from": mail from it is a loop.
+pub const LOCAL_FROM: &str = "messages@saypro.local";
 
 /// Every route of every HTTP function, plus the dev server's own (`/openapi.json`, the
 /// outbox of what was "sent", running an SLA check at a given time, and the signed
@@ -70,6 +76,9 @@ pub fn routes() -> Routes {
     // The local cap is the default one; the signature fixes each upload's exact size.
     let upload_limit = DefaultBodyLimit::max(attachment::DEFAULT_MAX_BYTES as usize);
     let (schemas, paths, upload_route) = routes!(upload);
+    let (inbound_schemas, inbound_paths, inbound) = routes!(receive_email);
+    let inbound_limit = DefaultBodyLimit::max(email_reply::MAX_RAW_BYTES);
+    let inbound_route = (inbound_schemas, inbound_paths, inbound.layer(inbound_limit));
     send::routes()
         .merge(reply::routes())
         .merge(listings::routes())
@@ -82,6 +91,7 @@ pub fn routes() -> Routes {
         .open(routes!(run_sla_check))
         .open(routes!(deliver_due))
         .open(routes!(run_monthly_report))
+        .open(inbound_route)
 }
 
 /// The API document of every route the dev server serves.
@@ -219,6 +229,55 @@ async fn deliver_due(
     Ok(axum::Json(done))
 }
 
+/// Dev server: an email received at one of its addresses, as SES hands it to the
+/// inbound-email function on AWS: a reply to a notification (at a `reply+<token>@saypro.local`
+/// address in its To or Cc) is posted in its conversation, refused mail is bounced (the
+/// bounce is in the outbox), and machines' mail is dropped. SES's verdicts pass unless the
+/// query says otherwise; the same message sent again is the same email.
+#[utoipa::path(
+    post,
+    path = "/local/inbound-email",
+    operation_id = "localInboundEmail",
+    tag = "local",
+    params(Verdicts),
+    request_body(content = Vec<u8>, content_type = "message/rfc822", description = "The raw RFC 5322 message"),
+    responses(
+        (status = 200, description = "What became of the email", body = Outcome),
+        (status = 415, description = "Not `message/rfc822`", body = ErrorBody),
+    )
+)]
+async fn receive_email(
+    State(app): State<AppState>,
+    Extension(notifier): Extension<Arc<Notifier>>,
+    Params(verdicts): Params<Verdicts>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> HttpResult<axum::Json<Outcome>> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if !content_type.eq_ignore_ascii_case("message/rfc822") {
+        return Err(ApiError::UnsupportedMediaType(
+            "Content-Type: send the raw email as message/rfc822".into(),
+        )
+        .into());
+    }
+    let inbound = Inbound {
+        app,
+        mailer: notifier.mailer.clone(),
+        reply_domain: REPLY_DOMAIN.into(),
+        from_address: LOCAL_FROM.into(),
+        site_url: notifier.config.site_url.clone(),
+    };
+    let envelope = inbound_email::envelope_of(&body, verdicts);
+    let outcome = inbound
+        .receive(&envelope, &body)
+        .await
+        .map_err(ApiError::Unexpected)?;
+    Ok(axum::Json(outcome))
+}
+
 /// Dev server: what S3 does with a presigned PUT (store the body if it is the upload
 /// signed: type, length, name and `if-none-match: *` as signed, before it expires, and
 /// nothing is stored under the key yet).
@@ -347,6 +406,7 @@ impl Local {
             unsubscribe_url: format!("{base_url}/account/notifications"),
             sms_daily_cap: 500,
             email_delay: chrono::Duration::minutes(DEFAULT_EMAIL_DELAY_MINUTES),
+            reply_domain: Some(REPLY_DOMAIN.into()),
         };
         let meter = Meter::new("local", 128);
         let notifier = Arc::new(Notifier {

@@ -48,6 +48,8 @@ async fn ses_sends_the_email_to_its_recipient_from_the_verified_sender() {
         unsubscribe: Some("https://saypro.test/unsubscribe?t=x".into()),
         // A broadcast's email carries its id as a message tag.
         broadcast: Some("01JSAMPLEBROADCAST00000000".into()),
+        reply_to: None,
+        auto_submitted: false,
     };
     mailer.send(&email).await.unwrap();
 
@@ -78,6 +80,8 @@ async fn no_header_reaches_ses_with_a_line_break_in_it() {
         text: "t".into(),
         unsubscribe: None,
         broadcast: None,
+        reply_to: None,
+        auto_submitted: false,
     };
     mailer.send(&email(to.clone())).await.unwrap();
     let data = tests::moto_data();
@@ -107,6 +111,8 @@ async fn ses_refuses_mail_from_an_unverified_sender_for_good() {
         text: "t".into(),
         unsubscribe: None,
         broadcast: None,
+        reply_to: None,
+        auto_submitted: false,
     };
     assert!(matches!(
         mailer.send(&email).await,

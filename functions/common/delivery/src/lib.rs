@@ -24,6 +24,14 @@ pub struct Email {
     /// [`BROADCAST_TAG`]), so that a bounce is counted on the broadcast.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub broadcast: Option<String>,
+    /// Where a reply goes: the conversation's reply address for this recipient
+    /// (`domain::email_reply`), so answering the email posts in the conversation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<String>,
+    /// Sent by the system in answer to mail (a refused email reply): marked
+    /// `Auto-Submitted: auto-replied` (RFC 3834), so other systems do not answer it back.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub auto_submitted: bool,
 }
 
 /// The SES message tag naming the broadcast an email carries (bounce events repeat it).
@@ -41,6 +49,7 @@ pub struct Headers {
     pub to: String,
     pub subject: String,
     pub unsubscribe: Option<String>,
+    pub reply_to: Option<String>,
 }
 
 impl Email {
@@ -59,6 +68,13 @@ impl Email {
                 .unsubscribe
                 .as_deref()
                 .map(domain::validate::header_line),
+            reply_to: match &self.reply_to {
+                Some(address) => Some(
+                    domain::validate::email("reply_to", address)
+                        .map_err(|e| SendError::Rejected(e.to_string()))?,
+                ),
+                None => None,
+            },
         })
     }
 }

@@ -33,6 +33,9 @@ pub struct Sent {
     pub body: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub html: Option<String>,
+    /// An email's Reply-To: the address that posts a reply in its conversation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<String>,
     pub sent_at: DateTime<Utc>,
 }
 
@@ -91,6 +94,7 @@ impl Mailer for Outbox {
             subject: Some(headers.subject),
             body: email.text.clone(),
             html: Some(email.html.clone()),
+            reply_to: headers.reply_to,
             sent_at: self.clock.now(),
         })
     }
@@ -105,6 +109,7 @@ impl Sms for Outbox {
             subject: None,
             body: message.body.clone(),
             html: None,
+            reply_to: None,
             sent_at: self.clock.now(),
         })
     }
@@ -145,6 +150,8 @@ mod tests {
             text: "t".into(),
             unsubscribe: None,
             broadcast: None,
+            reply_to: None,
+            auto_submitted: false,
         };
         Mailer::send(&outbox, &email("thandi@example.co.za"))
             .await

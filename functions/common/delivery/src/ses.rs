@@ -51,6 +51,14 @@ impl Mailer for SesMailer {
                 .context("header")?;
             message = message.headers(header);
         }
+        if email.auto_submitted {
+            let header = MessageHeader::builder()
+                .name("Auto-Submitted")
+                .value("auto-replied")
+                .build()
+                .context("header")?;
+            message = message.headers(header);
+        }
         // Bounce events carry the message's tags: the broadcast a bounce is counted on.
         let tags = match &email.broadcast {
             Some(broadcast) => vec![
@@ -67,6 +75,7 @@ impl Mailer for SesMailer {
             .send_email()
             .from_email_address(&self.from)
             .destination(Destination::builder().to_addresses(headers.to).build())
+            .set_reply_to_addresses(headers.reply_to.map(|address| vec![address]))
             .content(EmailContent::builder().simple(message.build()).build())
             .set_email_tags((!tags.is_empty()).then_some(tags))
             .set_configuration_set_name(self.configuration_set.clone())

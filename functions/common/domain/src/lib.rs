@@ -9,6 +9,7 @@ pub mod clock;
 pub mod conversation;
 pub mod digest;
 pub mod directory;
+pub mod email_reply;
 pub mod histogram;
 pub mod identity;
 pub mod listing;

@@ -20,6 +20,9 @@ pub struct NotifyConfig {
     /// How long a message's email waits to see whether the message is read in the app
     /// first (`EmailDelayMinutes`); zero sends at once.
     pub email_delay: chrono::Duration,
+    /// The domain reply addresses are at (`reply+<token>@<domain>`, received by SES and
+    /// posted by inbound-email); `None`: emails carry no reply address.
+    pub reply_domain: Option<String>,
 }
 
 #[derive(Clone)]

@@ -13,6 +13,7 @@ use super::stats::Counted;
 use super::webhooks;
 use delivery::{Email, SendError, TextMessage};
 use domain::directory::Member;
+use domain::email_reply::ReplyAddress;
 use domain::notice::Notification;
 use domain::notice::{Audience, Notice, notices_for};
 use domain::preferences::{Preferences, SmsTiming, channels, digest_due, email_delay};
@@ -363,6 +364,7 @@ impl Notifier {
                 self.collect_for_digest(&to.id, &message.id, entry, digest_due(&preferences, now))
                     .await
             } else {
+                let reply_to = self.reply_address(to, conversation, &address, now).await?;
                 let email = render::email(
                     &address,
                     notice.kind,
@@ -370,6 +372,7 @@ impl Notifier {
                     message,
                     to.admin,
                     &links,
+                    reply_to,
                 );
                 let marker = format!("{}#{}#email", message.id, to.id);
                 match email_delay(notice.kind, &preferences, self.config.email_delay) {
@@ -410,6 +413,25 @@ impl Notifier {
             }
         }
         outcome
+    }
+
+    /// A reply address for this recipient and conversation, stored until it expires;
+    /// none where replies by email are not received.
+    async fn reply_address(
+        &self,
+        to: &Recipient,
+        conversation: &Conversation,
+        address: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<String>, NotifyError> {
+        let Some(domain) = &self.config.reply_domain else {
+            return Ok(None);
+        };
+        let reply = ReplyAddress::new(&to.id, &conversation.id, address, to.admin, now);
+        self.table
+            .write(vec![store::reply_address_write(&reply)?])
+            .await?;
+        Ok(Some(reply.at(domain)))
     }
 
     /// Sends at most once per marker: claim, send, mark sent.

@@ -68,6 +68,7 @@ static TEMPLATES: LazyLock<Result<Environment<'static>, String>> = LazyLock::new
         ),
         ("survey.html", include_str!("../templates/survey.html")),
         ("digest.html", include_str!("../templates/digest.html")),
+        ("bounce.html", include_str!("../templates/bounce.html")),
     ])
 });
 
@@ -97,6 +98,8 @@ struct NotificationView<'a> {
     title: &'a str,
     preview: &'a str,
     link: &'a str,
+    /// The email carries a reply address: answering it posts in the conversation.
+    replies: bool,
     unsubscribe: Option<&'a str>,
 }
 
@@ -117,6 +120,7 @@ struct DigestLine<'a> {
 #[derive(Serialize)]
 struct DigestView<'a> {
     title: &'a str,
+    answer: &'a str,
     entries: Vec<DigestLine<'a>>,
     unsubscribe: Option<&'a str>,
 }
@@ -128,12 +132,18 @@ pub fn email(
     message: &Message,
     admin: bool,
     links: &Links,
+    reply_to: Option<String>,
 ) -> Email {
     let subject = headline(kind, conversation);
     let preview = preview(&message.preview_text());
     let link = links.conversation(conversation, admin);
+    let answer = if reply_to.is_some() {
+        "Reply to this email to answer, or read and reply"
+    } else {
+        "Read and reply"
+    };
     let mut text =
-        format!("{subject}\n\n\"{preview}\"\n\nRead and reply: {link}\n\n— SayPro Classifieds\n");
+        format!("{subject}\n\n\"{preview}\"\n\n{answer}: {link}\n\n— SayPro Classifieds\n");
     if let Some(unsubscribe) = &links.unsubscribe {
         text.push_str(&format!("Stop these emails: {unsubscribe}\n"));
     }
@@ -141,6 +151,7 @@ pub fn email(
         title: &subject,
         preview: &preview,
         link: &link,
+        replies: reply_to.is_some(),
         unsubscribe: links.unsubscribe.as_deref(),
     };
     let html = render("notification.html", &view, &text);
@@ -151,6 +162,8 @@ pub fn email(
         text,
         unsubscribe: links.unsubscribe.clone(),
         broadcast: message.broadcast_id.clone(),
+        reply_to,
+        auto_submitted: false,
     }
 }
 
@@ -174,6 +187,8 @@ pub fn survey_email(to: &str, conversation: &Conversation, link: &str, unsubscri
         text,
         unsubscribe: Some(unsubscribe.to_string()),
         broadcast: None,
+        reply_to: None,
+        auto_submitted: false,
     }
 }
 
@@ -186,6 +201,43 @@ pub struct DigestEntry {
     pub admin: bool,
     pub email: String,
 }
+
+#[derive(Serialize)]
+struct BounceView<'a> {
+    title: &'a str,
+    reason: &'a str,
+    link: &'a str,
+}
+
+/// The one short answer to an email reply that could not be posted: why, and where to
+/// answer instead. Marked auto-submitted, so it is never answered back.
+pub fn bounce(to: &str, subject: &str, reason: &str, site: &str) -> Email {
+    let title = "Your reply was not posted";
+    let subject = domain::validate::header_line(&format!("{title}: {subject}"));
+    let link = format!("{}/messages", site.trim_end_matches('/'));
+    let text = format!(
+        "{title}.\n\n{reason}\n\nYour messages are on the website: {link}\n\n— SayPro Classifieds\n"
+    );
+    let view = BounceView {
+        title,
+        reason,
+        link: &link,
+    };
+    Email {
+        to: to.to_string(),
+        html: render("bounce.html", &view, &text),
+        subject,
+        text,
+        unsubscribe: None,
+        broadcast: None,
+        reply_to: None,
+        auto_submitted: true,
+    }
+}
+
+/// How a digest's reader answers: replies to a digest are not posted.
+const DIGEST_ANSWER: &str =
+    "To answer, open a conversation above: replies to this email are not posted.";
 
 /// One email summarising the messages of the day, newest first.
 pub fn digest(to: &str, entries: &[DigestEntry], links: &Links) -> Email {
@@ -214,12 +266,14 @@ pub fn digest(to: &str, entries: &[DigestEntry], links: &Links) -> Email {
             link,
         });
     }
-    text.push_str("\n— SayPro Classifieds\n");
+    // One email for several conversations has no one conversation a reply could go to.
+    text.push_str(&format!("\n{DIGEST_ANSWER}\n\n— SayPro Classifieds\n"));
     if let Some(unsubscribe) = &links.unsubscribe {
         text.push_str(&format!("Change or stop these emails: {unsubscribe}\n"));
     }
     let view = DigestView {
         title: &subject,
+        answer: DIGEST_ANSWER,
         entries: lines,
         unsubscribe: links.unsubscribe.as_deref(),
     };
@@ -231,6 +285,8 @@ pub fn digest(to: &str, entries: &[DigestEntry], links: &Links) -> Email {
         text,
         unsubscribe: links.unsubscribe.clone(),
         broadcast: None,
+        reply_to: None,
+        auto_submitted: false,
     }
 }
 
@@ -324,8 +380,19 @@ mod tests {
             &message(&body),
             false,
             &links(),
+            Some("reply+0123456789abcdefghjkmnpqrstvwxyz@saypro.online".into()),
         );
         assert_eq!(email.subject, "SayPro Support replied: Renew <ad>");
+        assert_eq!(
+            email.reply_to.as_deref(),
+            Some("reply+0123456789abcdefghjkmnpqrstvwxyz@saypro.online")
+        );
+        assert!(
+            email
+                .text
+                .contains("Reply to this email to answer, or read and reply: ")
+        );
+        assert!(email.html.contains("Or reply to this email"));
         assert!(
             email.html.contains("Renew &lt;ad&gt;") && !email.html.contains("<b>there"),
             "escaped"
@@ -382,6 +449,7 @@ mod tests {
                 unsubscribe: None,
                 ..links()
             },
+            None,
         );
         assert_eq!(notice.subject, format!("New message: {script}"));
         assert!(!notice.html.contains("<script"), "{}", notice.html);
@@ -449,7 +517,8 @@ https://www.saypro.online/admin/messages/01CONV\n\n— SayPro Classifieds\n"
             digest.text,
             format!(
                 "Your SayPro messages: 1 new\n\n* {script}: \"a < b\"\n  \
-https://www.saypro.online/messages/01CONV\n\n— SayPro Classifieds\n\
+https://www.saypro.online/messages/01CONV\n\nTo answer, open a conversation above: \
+replies to this email are not posted.\n\n— SayPro Classifieds\n\
 Change or stop these emails: https://api.saypro.online/v1/unsubscribe?token=t\n"
             )
         );

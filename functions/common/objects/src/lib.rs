@@ -81,6 +81,10 @@ pub trait Objects: Send + Sync + 'static {
         download: &Download<'_>,
         now: DateTime<Utc>,
     ) -> anyhow::Result<SignedRequest>;
+    /// Stores a file the system itself received (an email reply's attachment) as an
+    /// upload would be: written once (`Ok(false)`: something was stored under `key`
+    /// already, as when a redelivered email is handled again), pending until kept.
+    async fn put(&self, upload: &Upload<'_>, bytes: &[u8]) -> anyhow::Result<bool>;
     /// What was uploaded under `key`, if anything.
     async fn inspect(&self, key: &str) -> anyhow::Result<Option<Stored>>;
     /// Keeps an upload past the pending uploads' expiry. Changes its state only, never

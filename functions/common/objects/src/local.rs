@@ -364,6 +364,22 @@ impl Objects for LocalObjects {
         })
     }
 
+    async fn put(&self, upload: &Upload<'_>, bytes: &[u8]) -> anyhow::Result<bool> {
+        let file = File {
+            metadata: Metadata {
+                content_type: upload.content_type.to_string(),
+                filename: Some(upload.filename.to_string()),
+                state: PENDING.to_string(),
+            },
+            bytes: bytes.to_vec(),
+        };
+        match self.create(upload.key, file) {
+            Ok(()) => Ok(true),
+            Err(Refused::Exists) => Ok(false),
+            Err(other) => Err(anyhow::Error::new(other)),
+        }
+    }
+
     async fn inspect(&self, key: &str) -> anyhow::Result<Option<Stored>> {
         Ok(self.get(key)?.map(|file| Stored {
             size: file.bytes.len() as u64,

@@ -102,6 +102,26 @@ impl Objects for S3Objects {
         Ok(signed(request, expiry(now, DOWNLOAD_TTL)))
     }
 
+    async fn put(&self, upload: &Upload<'_>, bytes: &[u8]) -> anyhow::Result<bool> {
+        let result = self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(upload.key)
+            .content_type(upload.content_type)
+            .metadata(FILENAME_METADATA, encode_filename(upload.filename))
+            .tagging(format!("{STATE_TAG}={PENDING}"))
+            .if_none_match(WRITE_ONCE)
+            .body(bytes.to_vec().into())
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(error) if error.code() == Some("PreconditionFailed") => Ok(false),
+            Err(error) => Err(anyhow::Error::new(error).context("s3 put_object")),
+        }
+    }
+
     async fn inspect(&self, key: &str) -> anyhow::Result<Option<Stored>> {
         // One ranged GET answers everything: the whole size (Content-Range), the type,
         // the metadata, and the first bytes.

@@ -422,6 +422,8 @@ impl Reports<'_> {
                 ),
                 unsubscribe: None,
                 broadcast: None,
+                reply_to: None,
+                auto_submitted: false,
             };
             if let Err(error) = mailer.send(&email).await {
                 // Release the claim so the retried run sends it.

@@ -185,6 +185,17 @@ pub fn invitation_key(token: &str) -> Key {
     Key::new(format!("SURVEY#{token}"), "INVITATION")
 }
 
+/// A notification email's Reply-To token (`domain::email_reply`), for the reply.
+pub fn reply_address_key(token: &str) -> Key {
+    Key::new(format!("REPLYTO#{token}"), META)
+}
+
+/// What became of one received email (by its SES message id), so a redelivered one is
+/// not answered twice.
+pub fn inbound_mail_key(mail_id: &str) -> Key {
+    Key::new(format!("INBOUND#{mail_id}"), META)
+}
+
 /// The admins of a team, for notifications (one item per member).
 pub fn team_partition(team: Team) -> String {
     format!("TEAM#{team}")

@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use crate::table::schema::{PK, SK};
 use crate::table::{Change, Condition, Index, Item, Key, Value, WriteOp, to_item};
 use domain::conversation::Conversation;
+use domain::email_reply::ReplyAddress;
 use domain::sla::SlaEvent;
 use domain::survey::Invitation;
 use domain::{Listing, Message};
@@ -206,6 +207,20 @@ pub fn record_write<T: Serialize>(
     Ok(WriteOp::Put {
         item: record_item(key, record)?,
         condition,
+    })
+}
+
+/// A notification email's reply address, kept until it expires (TTL).
+pub fn reply_address_write(address: &ReplyAddress) -> anyhow::Result<WriteOp> {
+    let mut item = record_item(&keys::reply_address_key(&address.token), address)?;
+    item.insert(
+        crate::table::schema::TTL.into(),
+        Value::n(address.expires_at),
+    );
+    Ok(WriteOp::Put {
+        item,
+        // 160 random bits never meet, but a write must not replace another's address.
+        condition: Some(Condition::NotExists),
     })
 }
 
