@@ -16,6 +16,7 @@ mod delivery_on_moto;
 mod demo;
 mod directory;
 mod dynamodb_api;
+mod email_replies;
 mod lambda_events;
 mod listings_bulk;
 mod membership;
