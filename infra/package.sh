@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash infra/bootstrap.sh package
 rustup target add aarch64-unknown-linux-gnu >/dev/null
-functions=(send reply listings notify sla-check broadcast reports realtime)
+functions=(send reply listings notify sla-check broadcast reports realtime inbound-email)
 # The floor the bench compares them with: hello, world on lambda_http, built the same way.
 floor=lambda-floor
 started=$(date +%s)
