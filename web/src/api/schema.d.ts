@@ -41,6 +41,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/local/inbound-email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Dev server: an email received at one of its addresses, as SES hands it to the
+         *     inbound-email function on AWS: a reply to a notification (at a `reply+<token>@saypro.local`
+         *     address in its To or Cc) is posted in its conversation, refused mail is bounced (the
+         *     bounce is in the outbox), and machines' mail is dropped. SES's verdicts pass unless the
+         *     query says otherwise; the same message sent again is the same email.
+         */
+        post: operations["localInboundEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/local/monthly-report": {
         parameters: {
             query?: never;
@@ -2432,6 +2455,19 @@ export interface components {
             due: boolean;
             quarter: string;
         };
+        /** @description What became of one received email. */
+        Outcome: (components["schemas"]["PostedReply"] & {
+            /** @enum {string} */
+            outcome: "posted";
+        }) | {
+            /** @enum {string} */
+            outcome: "bounced";
+            reason: string;
+        } | {
+            /** @enum {string} */
+            outcome: "dropped";
+            reason: string;
+        };
         /** @description One page of a list, as the API returns it. */
         Page_Agent: {
             items: {
@@ -2753,6 +2789,15 @@ export interface components {
              * @description Monday = 0.
              */
             weekday: number;
+        };
+        /** @description Where a reply was posted. */
+        PostedReply: {
+            conversation_id: string;
+            held: boolean;
+            /** @description The message posted; none when the abuse filter held it for a moderator. */
+            message_id?: string | null;
+            /** @description Posted when this email was received before. */
+            replayed: boolean;
         };
         /**
          * @description A person's notification preferences, as stored and as `GET/PUT /v1/me/preferences`
@@ -3279,6 +3324,8 @@ export interface components {
             body: string;
             channel: components["schemas"]["Channel"];
             html?: string | null;
+            /** @description An email's Reply-To: the address that posts a reply in its conversation. */
+            reply_to?: string | null;
             /** Format: date-time */
             sent_at: string;
             subject?: string | null;
@@ -3944,6 +3991,49 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    localInboundEmail: {
+        parameters: {
+            query?: {
+                spf?: string;
+                dkim?: string;
+                spam?: string;
+                virus?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The raw RFC 5322 message */
+        requestBody: {
+            content: {
+                "message/rfc822": number[];
+            };
+        };
+        responses: {
+            /** @description What became of the email */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Outcome"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            413: components["responses"]["TooLarge"];
+            /** @description Not `message/rfc822` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
