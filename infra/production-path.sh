@@ -42,7 +42,7 @@ stage="path$(date +%s)"
 } >>target/production-path/env
 
 # The binaries the harness invokes, built first so the watch starts each at once.
-functions=(send reply notify sla-check broadcast reports)
+functions=(send reply notify sla-check broadcast reports inbound-email)
 for function in "${functions[@]}"; do cargo build --locked --bin "$function"; done
 
 port=$(free_port)

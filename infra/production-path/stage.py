@@ -1,7 +1,7 @@
 """Makes a stage of template.yaml in moto server, as far as moto goes without SAM's
 transform: the table (keys, indexes, stream, time to live), the queues, the topics, the
-buckets and SES's configuration set, each from the Properties the template declares,
-and the sender's identity verified. Prints the functions' environment as the template
+buckets, SES's configuration set and its receipt rule set (made active), each from the
+Properties the template declares, and the sender's identity verified. Prints the functions' environment as the template
 gives it (Globals, then each function's variables; `!Ref` of a parameter is its
 default, of a resource the name made here), one KEY='VALUE' per line, for
 `cargo lambda watch --env-file`.
@@ -13,8 +13,10 @@ left out, and said on stderr.
 """
 
 import argparse
+import io
 import re
 import sys
+import zipfile
 
 import boto3
 from cfnlint.decode import decode
@@ -43,6 +45,8 @@ def main():
         "AWS::SNS::Topic": make_topic,
         "AWS::S3::Bucket": make_bucket,
         "AWS::SES::ConfigurationSet": make_configuration_set,
+        "AWS::SES::ReceiptRuleSet": make_rule_set,
+        "AWS::SES::ReceiptRule": make_rule,
     }
     for name, resource in resources.items():
         make = makers.get(resource["Type"])
@@ -122,6 +126,34 @@ def make_bucket(aws, name, p, values):
 def make_configuration_set(aws, _name, p, _values):
     boto3.client("sesv2", **aws).create_configuration_set(ConfigurationSetName=p["Name"])
     return p["Name"]
+
+
+def make_rule_set(aws, _name, p, _values):
+    boto3.client("ses", **aws).create_receipt_rule_set(RuleSetName=p["RuleSetName"])
+    return p["RuleSetName"]
+
+
+def make_rule(aws, _name, p, values):
+    """The receipt rule as declared, in the active rule set. moto checks that a Lambda
+    action's function exists in its own Lambda service (it runs none): a placeholder of
+    the declared function's name is made there; the harness invokes the real binary."""
+    name = f"{values['AppName']}-{values['Stage']}-inbound-email"
+    role = boto3.client("iam", **aws).create_role(
+        RoleName=f"{name}-role", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    placeholder = io.BytesIO()
+    with zipfile.ZipFile(placeholder, "w") as archive:
+        archive.writestr("bootstrap", "")
+    function = boto3.client("lambda", **aws).create_function(
+        FunctionName=name, Runtime="provided.al2023", Role=role, Handler="bootstrap",
+        Code={"ZipFile": placeholder.getvalue()})["FunctionArn"]
+    rule = p["Rule"]
+    for action in rule["Actions"]:
+        if "LambdaAction" in action:
+            action["LambdaAction"]["FunctionArn"] = function
+    ses = boto3.client("ses", **aws)
+    ses.create_receipt_rule(RuleSetName=p["RuleSetName"], Rule=rule)
+    ses.set_active_receipt_rule_set(RuleSetName=p["RuleSetName"])
+    return rule["Name"]
 
 
 if __name__ == "__main__":

@@ -5,8 +5,9 @@
 //! function the records its template filter lets through, in batches of its BatchSize,
 //! and fires the schedules. A message goes from the HTTP event through the stream to
 //! notify (SMS and the delayed email read back from moto), an SLA escalation from a
-//! scheduled event, and a monthly report by email; one request id is followed from
-//! the API to its notification in the functions' logs.
+//! scheduled event, a monthly report by email, and the agent's answer by email through
+//! the receipt rule set as moto keeps it; one request id is followed from the API to its
+//! notification in the functions' logs.
 //!
 //! Run by `bash infra/production-path.sh` (part of `make test`), which makes the stage,
 //! starts the watch and sets `SAYPRO_LAMBDA_URL`, `SAYPRO_STAGE_TABLE` and
@@ -221,6 +222,81 @@ async fn drain(stream: &mut Stream) -> usize {
     }
 }
 
+/// The active receipt rule set as moto keeps it (SES's query API: no SDK for SES v1 in
+/// the workspace): where its rule stores mail, which function it invokes, for whom.
+struct ReceiptRule {
+    bucket: String,
+    prefix: String,
+    function: String,
+    recipients: Vec<String>,
+}
+
+async fn active_receipt_rule() -> ReceiptRule {
+    let headers = [
+        (
+            "content-type".to_string(),
+            "application/x-www-form-urlencoded".to_string(),
+        ),
+        (
+            "authorization".to_string(),
+            "AWS4-HMAC-SHA256 Credential=test/20261201/eu-west-1/ses/aws4_request, SignedHeaders=host, Signature=0".to_string(),
+        ),
+    ];
+    let body = b"Action=DescribeActiveReceiptRuleSet&Version=2010-12-01".to_vec();
+    let url = format!("{}/", tests::moto_url());
+    let (status, _, answer) = tests::http("POST", &url, &headers, body).await;
+    let text = String::from_utf8(answer).unwrap();
+    assert_eq!(status, 200, "{text}");
+    let xml = roxmltree::Document::parse(&text).unwrap();
+    let texts = |name: &str| -> Vec<String> {
+        xml.descendants()
+            .filter(|n| n.has_tag_name(name))
+            .filter_map(|n| n.text().map(str::to_string))
+            .collect()
+    };
+    let first = |name: &str| {
+        texts(name)
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| panic!("no {name} in the active rule set: {text}"))
+    };
+    let recipients = xml
+        .descendants()
+        .filter(|n| n.has_tag_name("Recipients"))
+        .flat_map(|n| n.children().filter_map(|m| m.text().map(str::to_string)))
+        .collect();
+    ReceiptRule {
+        bucket: first("BucketName"),
+        prefix: first("ObjectKeyPrefix"),
+        function: first("FunctionArn"),
+        recipients,
+    }
+}
+
+/// The reply address the latest email to `recipient` carried (a test's Scan: the
+/// functions never scan).
+async fn reply_address_of(table: &str, recipient: &str) -> String {
+    let dynamo = tests::dynamo_client().await;
+    let found = dynamo
+        .scan()
+        .table_name(table)
+        .filter_expression("begins_with(pk, :kind) AND recipient = :who")
+        .expression_attribute_values(
+            ":kind",
+            aws_sdk_dynamodb::types::AttributeValue::S("REPLYTO#".into()),
+        )
+        .expression_attribute_values(
+            ":who",
+            aws_sdk_dynamodb::types::AttributeValue::S(recipient.into()),
+        )
+        .send()
+        .await
+        .unwrap();
+    let item = found.items().last().expect("a reply address was stored for the email");
+    let token = item["token"].as_s().unwrap();
+    format!("reply+{token}@saypro.online")
+}
+
 /// Everything moto sent: the emails (SES) and the SMS (SNS), each as text to search.
 fn sent() -> (Vec<String>, String) {
     let data = tests::moto_data();
@@ -332,6 +408,58 @@ async fn a_message_an_escalation_and_a_report_through_the_lambda_binaries() {
         1,
         "the report to the manager: {delivered}"
     );
+
+    // The agent answers the user by replying to the email: SES's part as moto keeps it
+    // (the active rule set made from the template stores mail in its bucket, then invokes
+    // inbound-email), then the function as the rule would invoke it.
+    let rule = active_receipt_rule().await;
+    assert_eq!(rule.recipients, ["saypro.online"]);
+    assert!(rule.function.ends_with("-inbound-email"), "{}", rule.function);
+    let reply_to = reply_address_of(&setting("SAYPRO_STAGE_TABLE"), &agent).await;
+    let mail_id = format!("path{unique}");
+    let raw = std::fs::read_to_string(format!(
+        "{}/samples/email/outlook.eml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+    .replace("{{FROM}}", &agent_address)
+    .replace("{{REPLY_TO}}", &reply_to)
+    .replace("{{ID}}", &unique)
+    .replace('\n', "\r\n");
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&tests::moto_config().await)
+            .force_path_style(true)
+            .build(),
+    );
+    s3.put_object()
+        .bucket(&rule.bucket)
+        .key(format!("{}{mail_id}", rule.prefix))
+        .body(raw.into_bytes().into())
+        .send()
+        .await
+        .unwrap();
+    let sample = std::fs::read_to_string(format!(
+        "{}/../events/inbound-email/ses-receipt.json",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+    .replace("o3vrnil0e2ic28trm7dfhrc2v0clambdasample01", &mail_id)
+    .replace("reply+0123456789abcdefghjkmnpqrstvwx@saypro.online", &reply_to)
+    .replace("alice@example.co.za", &agent_address);
+    let receipt: Value = serde_json::from_str(&sample).unwrap();
+    let posted = invoke("inbound-email", &receipt).await;
+    assert_eq!(posted[0]["outcome"], "posted", "{posted}");
+    drain(&mut stream).await;
+    let id = created["conversation"]["id"].as_str().unwrap();
+    let route = ("GET", format!("/v1/admin/conversations/{id}"));
+    let agent_claims = claims(&agent, &["agent", "team-billing"]);
+    let (status, conversation) =
+        request("reply", (route.0, &route.1), &agent_claims, None, "req-email").await;
+    assert_eq!(status, 200, "{conversation}");
+    assert_eq!(conversation["status"], "pending", "the team's answer, by email");
+    // SES retries an invocation it saw fail: the same email posts nothing twice.
+    let again = invoke("inbound-email", &receipt).await;
+    assert_eq!(again[0]["replayed"], true, "{again}");
 
     // One request id from the API to the notification it caused, in the functions' logs.
     let logs = std::fs::read_to_string(setting("SAYPRO_WATCH_LOG")).unwrap();
