@@ -292,7 +292,10 @@ async fn reply_address_of(table: &str, recipient: &str) -> String {
         .send()
         .await
         .unwrap();
-    let item = found.items().last().expect("a reply address was stored for the email");
+    let item = found
+        .items()
+        .last()
+        .expect("a reply address was stored for the email");
     let token = item["token"].as_s().unwrap();
     format!("reply+{token}@saypro.online")
 }
@@ -414,7 +417,11 @@ async fn a_message_an_escalation_and_a_report_through_the_lambda_binaries() {
     // inbound-email), then the function as the rule would invoke it.
     let rule = active_receipt_rule().await;
     assert_eq!(rule.recipients, ["saypro.online"]);
-    assert!(rule.function.ends_with("-inbound-email"), "{}", rule.function);
+    assert!(
+        rule.function.ends_with("-inbound-email"),
+        "{}",
+        rule.function
+    );
     let reply_to = reply_address_of(&setting("SAYPRO_STAGE_TABLE"), &agent).await;
     let mail_id = format!("path{unique}");
     let raw = std::fs::read_to_string(format!(
@@ -444,7 +451,10 @@ async fn a_message_an_escalation_and_a_report_through_the_lambda_binaries() {
     ))
     .unwrap()
     .replace("o3vrnil0e2ic28trm7dfhrc2v0clambdasample01", &mail_id)
-    .replace("reply+0123456789abcdefghjkmnpqrstvwx@saypro.online", &reply_to)
+    .replace(
+        "reply+0123456789abcdefghjkmnpqrstvwx@saypro.online",
+        &reply_to,
+    )
     .replace("alice@example.co.za", &agent_address);
     let receipt: Value = serde_json::from_str(&sample).unwrap();
     let posted = invoke("inbound-email", &receipt).await;
@@ -453,10 +463,19 @@ async fn a_message_an_escalation_and_a_report_through_the_lambda_binaries() {
     let id = created["conversation"]["id"].as_str().unwrap();
     let route = ("GET", format!("/v1/admin/conversations/{id}"));
     let agent_claims = claims(&agent, &["agent", "team-billing"]);
-    let (status, conversation) =
-        request("reply", (route.0, &route.1), &agent_claims, None, "req-email").await;
+    let (status, conversation) = request(
+        "reply",
+        (route.0, &route.1),
+        &agent_claims,
+        None,
+        "req-email",
+    )
+    .await;
     assert_eq!(status, 200, "{conversation}");
-    assert_eq!(conversation["status"], "pending", "the team's answer, by email");
+    assert_eq!(
+        conversation["status"], "pending",
+        "the team's answer, by email"
+    );
     // SES retries an invocation it saw fail: the same email posts nothing twice.
     let again = invoke("inbound-email", &receipt).await;
     assert_eq!(again[0]["replayed"], true, "{again}");
