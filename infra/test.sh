@@ -69,7 +69,9 @@ echo "== schemathesis: the OpenAPI document against the dev server (no 5xx, resp
 start_dev_server
 # One token reaches every route: a manager who is also a moderator.
 token=$(target/debug/local token --sub schemathesis --groups manager,moderator --hours 2)
-.venv/bin/schemathesis --no-color run "$server_url/openapi.json" \
+# The hooks teach it the raw email body of POST /local/inbound-email.
+PYTHONPATH=infra SCHEMATHESIS_HOOKS=schemathesis_hooks \
+    .venv/bin/schemathesis --no-color run "$server_url/openapi.json" \
     --header "Authorization: Bearer $token" \
     --checks not_a_server_error,response_schema_conformance \
     --phases examples,fuzzing --generation-deterministic --max-examples 30 \

@@ -88,6 +88,13 @@ async fn answered(app: &TestApp) -> (String, String) {
     (id, reply_to)
 }
 
+/// An admin changes the conversation (`PATCH`), which must succeed.
+async fn change(app: &TestApp, admin: &str, id: &str, changes: Value) {
+    let path = format!("/v1/admin/conversations/{id}");
+    let (code, answer) = app.patch(&path, admin, changes).await;
+    assert_eq!(code, StatusCode::OK, "{answer}");
+}
+
 async fn messages(app: &TestApp, id: &str) -> Vec<Value> {
     let alice = app.token("alice", &[]);
     let (code, page) = app
@@ -340,14 +347,7 @@ async fn the_apis_own_refusals_are_bounced_a_blocked_user_and_a_conversation_lon
 
     // Resolved, then 31 days pass: the reply asks for a new conversation instead.
     let sam = app.token("sam", AGENT);
-    let (code, answer) = app
-        .patch(
-            &format!("/v1/admin/conversations/{id}"),
-            &sam,
-            json!({"status": "resolved"}),
-        )
-        .await;
-    assert_eq!(code, StatusCode::OK, "{answer}");
+    change(&app, &sam, &id, json!({"status": "resolved"})).await;
     app.clock.advance(Duration::days(31));
     let raw = written("gmail", "alice@example.co.za", &reply_to, "late1");
     bounced_once(
@@ -368,14 +368,7 @@ async fn an_admins_email_reply_is_the_teams_public_answer_and_the_conversation_g
     // Opening the queue puts sam in the directory, with the roles his token gives.
     let (code, queue) = app.get("/v1/admin/conversations", &sam).await;
     assert_eq!(code, StatusCode::OK, "{queue}");
-    let (code, answer) = app
-        .patch(
-            &format!("/v1/admin/conversations/{id}"),
-            &sam,
-            json!({"assignee": "me"}),
-        )
-        .await;
-    assert_eq!(code, StatusCode::OK, "{answer}");
+    change(&app, &sam, &id, json!({"assignee": "me"})).await;
     let raw = written("gmail", "alice@example.co.za", &alice_reply_to, "a1");
     assert_eq!(receive(&app, raw, "").await["outcome"], "posted");
     assert!(app.deliver().await.is_empty());
