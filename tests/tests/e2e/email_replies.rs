@@ -332,8 +332,14 @@ async fn the_apis_own_refusals_are_bounced_a_blocked_user_and_a_conversation_lon
         .await;
     assert_eq!(code, StatusCode::OK, "{answer}");
     let raw = written("gmail", "alice@example.co.za", &reply_to, "blk1");
-    let outcome = receive(&app, raw, "").await;
-    assert_eq!(outcome["outcome"], "bounced", "{outcome}");
+    bounced_once(
+        &app,
+        raw,
+        "",
+        "alice@example.co.za",
+        "blocked from sending messages",
+    )
+    .await;
     let code = app
         .call(
             Method::POST,
