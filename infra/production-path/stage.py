@@ -58,6 +58,8 @@ def main():
     for resource in resources.values():
         if resource["Type"] == "AWS::Serverless::Function":
             environment.update(resource["Properties"].get("Environment", {}).get("Variables", {}))
+    # The TLS roots the template names are Amazon Linux's: here, this machine's bundle.
+    environment["SSL_CERT_FILE"] = "/etc/ssl/certs/ca-certificates.crt"
     for key, value in environment.items():
         try:
             text = resolve(value, values)

@@ -239,6 +239,11 @@ fn lambda_environment(
         ("AWS_ENDPOINT_URL", moto.to_string()),
         ("TABLE_NAME", table.to_string()),
         ("RUST_LOG", "info".to_string()),
+        // As the template sets it (there, Amazon Linux's bundle): one file of roots.
+        (
+            "SSL_CERT_FILE",
+            "/etc/ssl/certs/ca-certificates.crt".to_string(),
+        ),
     ];
     for (name, value) in [
         ("SES_FROM", "SayPro <messages@saypro.test>"),
