@@ -20,8 +20,9 @@ use common::messaging::{ApiError, AppState, EmailReply, PostedReply};
 use common::metering::emf;
 use common::notifications::render;
 use common::store::keys::inbound_mail_key;
-use common::store::record_write;
-use common::store::table::{Condition, TableError, WriteOp};
+use common::store::record_item;
+use common::store::table::schema::TTL;
+use common::store::table::{Condition, TableError, Value, WriteOp};
 
 /// SES's verdicts on a received message (`PASS`, `FAIL`, `GRAY`,
 /// `PROCESSING_FAILED`); the dev server's pass unless a test says otherwise.
@@ -89,6 +90,10 @@ pub struct Inbound {
     /// The website, for the bounce's link back.
     pub site_url: String,
 }
+
+/// How long what became of an email is remembered: the inbound bucket's default keeping
+/// (`InboundMailDays`), beyond which the raw email is gone and cannot be handed over again.
+const OUTCOME_DAYS: i64 = 30;
 
 /// Why an email is not posted.
 enum Refusal {
@@ -213,12 +218,16 @@ its notification email, or on the website."
     }
 
     /// Records what became of the email, once: `false` if an earlier handling did.
+    /// Kept as long as the raw email may be handed over again (SES retries within hours;
+    /// an operator replays a queued event within days), then removed (TTL).
     async fn record_once(&self, envelope: &Envelope, outcome: &Outcome) -> anyhow::Result<bool> {
-        let write = record_write(
-            &inbound_mail_key(&envelope.mail_id),
-            outcome,
-            Some(Condition::NotExists),
-        )?;
+        let mut item = record_item(&inbound_mail_key(&envelope.mail_id), outcome)?;
+        let expires = self.app.clock.now() + chrono::Duration::days(OUTCOME_DAYS);
+        item.insert(TTL.into(), Value::n(expires.timestamp()));
+        let write = WriteOp::Put {
+            item,
+            condition: Some(Condition::NotExists),
+        };
         match self.app.table.write(vec![write]).await {
             Ok(()) => Ok(true),
             Err(TableError::ConditionFailed { .. }) => Ok(false),
