@@ -51,7 +51,7 @@ pub(crate) async fn per_operation(options: &Options, secret: &str) -> anyhow::Re
     let system = bench_system(table.clone(), Arc::new(SystemClock), secret).await?;
     let (app, router) = (system.app.clone(), system.router());
     let floor = Routes::default()
-        .on(Access::SignedIn, utoipa_axum::routes!(bare))
+        .on(Access::SignedIn, common::route!(bare))
         .into_router(app.clone());
     let (user, agent, website) = (
         token(secret, "bench-user", &[]),

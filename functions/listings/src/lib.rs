@@ -2,7 +2,7 @@
 //! messaged about) and its users (the registry broadcasts reach).
 
 use axum::Json;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{Path, State};
 use axum::response::IntoResponse;
 use common::domain::identity::Access;
 use common::http::{Authenticated, JsonBody, NotFound, Routes};
@@ -13,20 +13,21 @@ use common::{AppState, HttpResult};
 
 use common::domain::listing::Listing;
 use common::messaging::UserAccount;
-use utoipa_axum::routes;
+use common::route;
 
 /// 100 listings at their longest (about 2.4 KB each as UTF-8) pass; the other routes
 /// keep the common limit.
 const LISTINGS_BODY_BYTES: usize = 512 * 1024;
 
 pub fn routes() -> Routes {
-    let (schemas, paths, bulk) = routes!(put_listings);
-    let bulk = bulk.layer(DefaultBodyLimit::max(LISTINGS_BODY_BYTES));
     Routes::default()
-        .on(Access::Service, routes!(put_listing))
-        .on(Access::Service, (schemas, paths, bulk))
-        .on(Access::SignedIn, routes!(get_listing))
-        .on(Access::Service, routes!(put_user))
+        .on(Access::Service, route!(put_listing))
+        .on(
+            Access::Service,
+            route!(put_listings).body_limit(LISTINGS_BODY_BYTES),
+        )
+        .on(Access::SignedIn, route!(get_listing))
+        .on(Access::Service, route!(put_user))
 }
 
 pub fn router(state: AppState) -> axum::Router {

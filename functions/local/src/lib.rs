@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use axum::Extension;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path as UrlPath, State};
+use axum::extract::{Path as UrlPath, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use chrono::{DateTime, Utc};
@@ -36,12 +36,12 @@ use common::notifications::{Notifier, NotifyConfig};
 use common::objects::Objects;
 use common::objects::local::{LocalObjects, Refused, SignedQuery};
 use common::reporting::Reports;
+use common::route;
 use common::store::table::embedded::{EmbeddedTable, Feed};
 use common::store::table::{StreamRecord, Table};
 use common::{ApiError, App, AppState, HttpResult, IdentitySource};
 use inbound_email::{Inbound, Outcome, Verdicts};
 use tokio::sync::mpsc;
-use utoipa_axum::routes;
 
 /// The secret local tokens are signed with unless `SAYPRO_JWT_SECRET` is set. For local
 /// use only: deployed functions never see it (API Gateway verifies Cognito's tokens).
@@ -73,25 +73,20 @@ pub const LOCAL_FROM: &str = "messages@saypro.local";
 /// uploads and downloads of attachments S3 serves on AWS). The dev server's handlers
 /// find the outbox and the files as request extensions ([`Local::router`]).
 pub fn routes() -> Routes {
-    // The local cap is the default one; the signature fixes each upload's exact size.
-    let upload_limit = DefaultBodyLimit::max(attachment::DEFAULT_MAX_BYTES as usize);
-    let (schemas, paths, upload_route) = routes!(upload);
-    let (inbound_schemas, inbound_paths, inbound) = routes!(receive_email);
-    let inbound_limit = DefaultBodyLimit::max(email_reply::MAX_RAW_BYTES);
-    let inbound_route = (inbound_schemas, inbound_paths, inbound.layer(inbound_limit));
     send::routes()
         .merge(reply::routes())
         .merge(listings::routes())
         .merge(reports::routes())
-        .open(routes!(openapi))
-        .open(routes!(asyncapi))
-        .open((schemas, paths, upload_route.layer(upload_limit)))
-        .open(routes!(download))
-        .open(routes!(outbox))
-        .open(routes!(run_sla_check))
-        .open(routes!(deliver_due))
-        .open(routes!(run_monthly_report))
-        .open(inbound_route)
+        .open(route!(openapi))
+        .open(route!(asyncapi))
+        // The local cap is the default one; the signature fixes each upload's exact size.
+        .open(route!(upload).body_limit(attachment::DEFAULT_MAX_BYTES as usize))
+        .open(route!(download))
+        .open(route!(outbox))
+        .open(route!(run_sla_check))
+        .open(route!(deliver_due))
+        .open(route!(run_monthly_report))
+        .open(route!(receive_email).body_limit(email_reply::MAX_RAW_BYTES))
 }
 
 /// The API document of every route the dev server serves.

@@ -15,17 +15,17 @@ use common::lambda::{Schedule, scheduled_at};
 use common::reporting::CostReport;
 use common::reporting::Dashboard;
 use common::reporting::{Reports, render};
+use common::route;
 use common::{ApiError, App, AppState, HttpResult};
 use serde::Deserialize;
-use utoipa_axum::routes;
 
 use serde_json::Value;
 
 pub fn routes() -> Routes {
     Routes::default()
-        .on(Access::Manager, routes!(monthly_report))
-        .on(Access::FinanceOrManager, routes!(costs))
-        .on(Access::Supervisor, routes!(dashboard))
+        .on(Access::Manager, route!(monthly_report))
+        .on(Access::FinanceOrManager, route!(costs))
+        .on(Access::Supervisor, route!(dashboard))
 }
 
 pub fn router(state: AppState) -> axum::Router {

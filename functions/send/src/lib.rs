@@ -36,41 +36,41 @@ use common::messaging::{
     ReadRequest, ReportRequest, TicketView,
 };
 use common::messaging::{SearchHit, SearchPage};
+use common::route;
 use common::{AppState, HttpResult};
 use serde::Deserialize;
-use utoipa_axum::routes;
 
 pub fn routes() -> Routes {
     Routes::default()
-        .on(Access::Person, routes!(create_conversation))
-        .on(Access::Person, routes!(list_conversations))
-        .on(Access::Person, routes!(search))
-        .on(Access::Person, routes!(get_conversation))
-        .on(Access::Person, routes!(list_messages))
-        .on(Access::Person, routes!(post_message))
-        .on(Access::Person, routes!(mark_read))
-        .on(Access::Person, routes!(resolve_conversation))
-        .on(Access::Person, routes!(report))
-        .on(Access::Person, routes!(create_upload))
-        .on(Access::Person, routes!(download_attachment))
-        .on(Access::Person, routes!(list_notifications))
-        .on(Access::Person, routes!(mark_notification_read))
-        .on(Access::Person, routes!(mark_all_notifications_read))
-        .on(Access::Person, routes!(unread_counts))
-        .on(Access::Person, routes!(realtime_ticket))
-        .on(Access::Person, routes!(export))
-        .on(Access::Person, routes!(erase_messages))
-        .on(Access::Person, routes!(get_preferences))
-        .on(Access::Person, routes!(put_preferences))
-        .on(Access::Person, routes!(get_rating))
-        .on(Access::Person, routes!(rate))
-        .on(Access::Person, routes!(nps_status))
-        .on(Access::User, routes!(answer_nps))
+        .on(Access::Person, route!(create_conversation))
+        .on(Access::Person, route!(list_conversations))
+        .on(Access::Person, route!(search))
+        .on(Access::Person, route!(get_conversation))
+        .on(Access::Person, route!(list_messages))
+        .on(Access::Person, route!(post_message))
+        .on(Access::Person, route!(mark_read))
+        .on(Access::Person, route!(resolve_conversation))
+        .on(Access::Person, route!(report))
+        .on(Access::Person, route!(create_upload))
+        .on(Access::Person, route!(download_attachment))
+        .on(Access::Person, route!(list_notifications))
+        .on(Access::Person, route!(mark_notification_read))
+        .on(Access::Person, route!(mark_all_notifications_read))
+        .on(Access::Person, route!(unread_counts))
+        .on(Access::Person, route!(realtime_ticket))
+        .on(Access::Person, route!(export))
+        .on(Access::Person, route!(erase_messages))
+        .on(Access::Person, route!(get_preferences))
+        .on(Access::Person, route!(put_preferences))
+        .on(Access::Person, route!(get_rating))
+        .on(Access::Person, route!(rate))
+        .on(Access::Person, route!(nps_status))
+        .on(Access::User, route!(answer_nps))
         // The emailed survey: the token is the permission (no bearer token).
-        .open(routes!(survey))
-        .open(routes!(answer_survey))
+        .open(route!(survey))
+        .open(route!(answer_survey))
         // For a load balancer or an uptime check: no token, and nothing but a status.
-        .open(routes!(health))
+        .open(route!(health))
 }
 
 pub fn router(state: AppState) -> axum::Router {

@@ -14,7 +14,10 @@ pub use error::{
     NotFound, TooLarge, TooManyRequests, Unauthorized, Unavailable,
 };
 pub use extract::{Authenticated, IdempotencyHeader, JsonBody, Params};
-pub use routes::{MAX_BODY_BYTES, Routes};
+pub use routes::{MAX_BODY_BYTES, Route, Routes};
+// For `route!`, so the functions' crates name no version of their own.
+#[doc(hidden)]
+pub use {utoipa, utoipa_axum};
 
 use std::sync::Arc;
 

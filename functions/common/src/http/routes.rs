@@ -1,13 +1,14 @@
 use axum::Router;
-use axum::extract::Request;
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use axum::routing::MethodRouter;
 use domain::identity::Access;
 use messaging::{ApiError, AppState};
 use utoipa::openapi::path::{HttpMethod, Operation, Paths};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
-use utoipa::openapi::{Components, Info, OpenApi, RefOr, Response as ApiResponse, Server, schema};
+use utoipa::openapi::{Components, Info, OpenApi, RefOr, Response as ApiResponse, Server};
 use utoipa::{PartialSchema, ToResponse, ToSchema};
 use utoipa_axum::router::UtoipaMethodRouter;
 
@@ -21,72 +22,94 @@ use super::extract::authenticate;
 /// Far above any valid request (a message is at most 5,000 characters).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// The route table: the router, and the API document made from the same annotations
-/// (`#[utoipa::path]` on each handler), so the two cannot disagree. Each route says who
-/// it is for; the document says it too, with the errors its gate answers.
-pub struct Routes {
-    router: Router<AppState>,
-    list: Vec<(Method, String, Option<Access>)>,
-    paths: Paths,
-    schemas: Vec<(String, RefOr<schema::Schema>)>,
+/// One route: `route!(handler)`, a handler and its `#[utoipa::path]` annotation. The
+/// router is made from the annotation's path and methods at once; the route's part of
+/// the API document (operation and schemas, a tree of strings) only when the document
+/// is asked for. No Lambda function serves the document, and building it was a sixth
+/// of a cold start (docs/operators.md#cold-starts).
+pub struct Route {
+    pub path: String,
+    pub methods: Vec<HttpMethod>,
+    pub router: MethodRouter<AppState>,
+    pub document: Document,
 }
 
-impl Default for Routes {
-    fn default() -> Self {
-        Self {
-            router: Router::new(),
-            list: Vec::new(),
-            paths: Paths::new(),
-            schemas: Vec::new(),
-        }
+/// A route's part of the API document: the annotation's, with a router of its own
+/// that is dropped.
+pub type Document = fn() -> UtoipaMethodRouter<AppState>;
+
+impl Route {
+    /// Refuses bodies past `bytes` (a route taking files, not JSON).
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.router = self.router.layer(DefaultBodyLimit::max(bytes));
+        self
     }
 }
 
+/// A [`Route`] of a handler annotated with `#[utoipa::path]` (its name, in scope with the
+/// annotation's generated `__path_` type).
+#[macro_export]
+macro_rules! route {
+    ($handler:ident) => {
+        $crate::http::utoipa_axum::paste! {{
+            use $crate::http::utoipa_axum::PathItemExt as _;
+            use $crate::http::utoipa::Path as _;
+            let methods = [<__path_ $handler>]::methods();
+            $crate::http::Route {
+                path: [<__path_ $handler>]::path(),
+                router: methods.iter().fold(
+                    ::axum::routing::MethodRouter::new(),
+                    |router, method| router.on(method.to_method_filter(), $handler),
+                ),
+                methods,
+                document: || $crate::http::utoipa_axum::routes!($handler),
+            }
+        }}
+    };
+}
+
+/// The route table: the router, and the API document made from the same annotations
+/// (`#[utoipa::path]` on each handler), so the two cannot disagree. Each route says who
+/// it is for; the document says it too, with the errors its gate answers.
+#[derive(Default)]
+pub struct Routes {
+    router: Router<AppState>,
+    list: Vec<(Method, String, Option<Access>)>,
+    documents: Vec<(Option<Access>, Document)>,
+}
+
 impl Routes {
-    /// A route for callers `access` admits (`routes!(handler)`: the handler and its
-    /// annotation). Its gate runs before anything of the request is read: no token is
-    /// a 401, the wrong role a 403, and only then do the handler's extractors read the
-    /// path, query and body. The handler takes the admitted caller as
-    /// [`super::Authenticated`].
-    pub fn on(
-        self,
-        access: Access,
-        (schemas, paths, router): UtoipaMethodRouter<AppState>,
-    ) -> Self {
-        let gated = router.route_layer(axum::middleware::from_fn(
+    /// A route for callers `access` admits. Its gate runs before anything of the request
+    /// is read: no token is a 401, the wrong role a 403, and only then do the handler's
+    /// extractors read the path, query and body. The handler takes the admitted caller
+    /// as [`super::Authenticated`].
+    pub fn on(self, access: Access, mut route: Route) -> Self {
+        route.router = route.router.route_layer(axum::middleware::from_fn(
             move |request: Request, next: Next| gate(access, request, next),
         ));
-        self.add(Some(access), (schemas, paths, gated))
+        self.add(Some(access), route)
     }
 
     /// A route that needs no token (the survey link, the API document, the dev server's
     /// own routes).
-    pub fn open(self, route: UtoipaMethodRouter<AppState>) -> Self {
+    pub fn open(self, route: Route) -> Self {
         self.add(None, route)
     }
 
-    fn add(
-        mut self,
-        access: Option<Access>,
-        (schemas, mut paths, router): UtoipaMethodRouter<AppState>,
-    ) -> Self {
-        for (path, item) in paths.paths.iter_mut() {
-            for (method, operation) in operations(item) {
-                self.list.push((method, path.clone(), access));
-                document_access(operation, access);
-            }
-            self.router = self.router.route(path, router.clone());
+    fn add(mut self, access: Option<Access>, route: Route) -> Self {
+        for method in &route.methods {
+            self.list
+                .push((http_method(method), route.path.clone(), access));
         }
-        self.paths.merge(paths);
-        self.schemas.extend(schemas);
+        self.router = self.router.route(&route.path, route.router);
+        self.documents.push((access, route.document));
         self
     }
 
     pub fn merge(mut self, other: Routes) -> Self {
         self.list.extend(other.list);
         self.router = self.router.merge(other.router);
-        self.paths.merge(other.paths);
-        self.schemas.extend(other.schemas);
+        self.documents.extend(other.documents);
         self
     }
 
@@ -112,8 +135,18 @@ impl Routes {
              \"message\", \"request_id\"}}; every answer carries X-Request-Id."
                 .into(),
         );
+        let mut paths = Paths::new();
         let mut components = Components::new();
-        components.schemas.extend(self.schemas.iter().cloned());
+        for (access, document) in &self.documents {
+            let (schemas, mut route_paths, _) = document();
+            for item in route_paths.paths.values_mut() {
+                for operation in operations(item) {
+                    document_access(operation, *access);
+                }
+            }
+            paths.merge(route_paths);
+            components.schemas.extend(schemas);
+        }
         let mut error_schemas = vec![(ErrorBody::name().into_owned(), ErrorBody::schema())];
         <ErrorBody as ToSchema>::schemas(&mut error_schemas);
         components.schemas.extend(error_schemas);
@@ -140,7 +173,7 @@ impl Routes {
                     .build(),
             )),
         );
-        let mut doc = OpenApi::new(info, self.paths.clone());
+        let mut doc = OpenApi::new(info, paths);
         let mut server = Server::new("http://127.0.0.1:3000");
         server.description = Some("local dev server".into());
         doc.servers = Some(vec![server]);
@@ -174,18 +207,30 @@ impl Routes {
     }
 }
 
-/// The operations of a path item, with their methods.
-fn operations(item: &mut utoipa::openapi::PathItem) -> Vec<(Method, &mut Operation)> {
+/// The operations of a path item.
+fn operations(item: &mut utoipa::openapi::PathItem) -> impl Iterator<Item = &mut Operation> {
     [
-        (HttpMethod::Get, Method::GET, &mut item.get),
-        (HttpMethod::Put, Method::PUT, &mut item.put),
-        (HttpMethod::Post, Method::POST, &mut item.post),
-        (HttpMethod::Delete, Method::DELETE, &mut item.delete),
-        (HttpMethod::Patch, Method::PATCH, &mut item.patch),
+        &mut item.get,
+        &mut item.put,
+        &mut item.post,
+        &mut item.delete,
+        &mut item.patch,
     ]
     .into_iter()
-    .filter_map(|(_, method, operation)| Some((method, operation.as_mut()?)))
-    .collect()
+    .filter_map(Option::as_mut)
+}
+
+fn http_method(method: &HttpMethod) -> Method {
+    match method {
+        HttpMethod::Get => Method::GET,
+        HttpMethod::Post => Method::POST,
+        HttpMethod::Put => Method::PUT,
+        HttpMethod::Delete => Method::DELETE,
+        HttpMethod::Options => Method::OPTIONS,
+        HttpMethod::Head => Method::HEAD,
+        HttpMethod::Patch => Method::PATCH,
+        HttpMethod::Trace => Method::TRACE,
+    }
 }
 
 /// What every route of the table answers beside its own responses, in the document:
