@@ -1,6 +1,11 @@
 //! Wiring from the Lambda environment, once per cold start: every function's `main` is
 //! a few lines of these. Configuration is read here and nowhere else; a missing or bad
 //! setting fails the start, not a request.
+//!
+//! The mains run tokio's current-thread runtime: Lambda hands a function one event at a
+//! time and, at 128 MB, about a fourteenth of a vCPU, and the work is waiting on AWS,
+//! so worker threads would only add their start (and each its own malloc arena) to
+//! every cold start.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -8,6 +13,9 @@ use std::sync::Arc;
 use anyhow::{Context, anyhow};
 use aws_config::SdkConfig;
 use aws_lambda_events::eventbridge::EventBridgeEvent;
+use aws_sdk_dynamodb::config::{HttpClient, RuntimeComponents, SharedHttpClient};
+use aws_smithy_runtime_api::client::connector_metadata::ConnectorMetadata;
+use aws_smithy_runtime_api::client::http::{HttpConnectorSettings, SharedHttpConnector};
 use axum::Router;
 use chrono::{DateTime, Utc};
 use connections::Connections;
@@ -86,14 +94,35 @@ where
         .ok_or_else(|| anyhow!("{name} {text:?}: {:?} to {:?}", range.start(), range.end()))
 }
 
-/// The AWS configuration every client is built from. Retries: the standard mode, 3
-/// attempts in all (exponential backoff with full jitter from 1 s, a retry quota per
-/// client), so a throttled or failing call gives up within about 3 s, inside the
-/// functions' 10 s timeout, and the API answers 503 `unavailable` with Retry-After. Not adaptive: its client-side rate limiter suits one
-/// long-lived client with a steady workload; here many short-lived Lambda instances
-/// each hold their own client, and a limiter learned in one would only delay its next
-/// requests while the others carry on.
+/// The AWS configuration every client of a function is built from. Credentials and
+/// region are the ones Lambda puts in the environment (the execution role's keys,
+/// `AWS_REGION`): the SDK's default chain would also build a web-identity client for
+/// STS and read profile files, in every cold start, for settings Lambda never gives.
+///
+/// Retries: the standard mode, 3 attempts in all (exponential backoff with full jitter
+/// from 1 s, a retry quota per client), so a throttled or failing call gives up within
+/// about 3 s, inside the functions' 10 s timeout, and the API answers 503 `unavailable`
+/// with Retry-After. Not adaptive: its client-side rate limiter suits one long-lived
+/// client with a steady workload; here many short-lived Lambda instances each hold
+/// their own client, and a limiter learned in one would only delay its next requests
+/// while the others carry on.
 pub async fn aws() -> SdkConfig {
+    use aws_config::environment::{
+        EnvironmentVariableCredentialsProvider, EnvironmentVariableRegionProvider,
+    };
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .credentials_provider(EnvironmentVariableCredentialsProvider::new())
+        .region(EnvironmentVariableRegionProvider::new())
+        .http_client(https_client())
+        .retry_config(retry_config())
+        .load()
+        .await
+}
+
+/// The AWS configuration of a command an operator runs (`local restore-table`): the
+/// SDK's whole chain of credentials and region (environment, profiles, roles), with
+/// the functions' HTTPS and retries.
+pub async fn operator_aws() -> SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
         .http_client(https_client())
         .retry_config(retry_config())
@@ -103,12 +132,34 @@ pub async fn aws() -> SdkConfig {
 
 /// The SDK clients' HTTPS: hyper and rustls on ring, the system's root certificates.
 /// Every SDK configuration in the workspace is given this one (the SDK's default client
-/// is not compiled in).
-pub fn https_client() -> aws_sdk_dynamodb::config::SharedHttpClient {
+/// is not compiled in). Its connector, and the root store with every root certificate
+/// parsed, is made on the first request, once: the SDK's own client also makes one to
+/// check each new client's configuration, which parsed the roots once per client in
+/// every cold start.
+pub fn https_client() -> SharedHttpClient {
     use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
-    aws_smithy_http_client::Builder::new()
+    let client = aws_smithy_http_client::Builder::new()
         .tls_provider(Provider::Rustls(CryptoMode::Ring))
-        .build_https()
+        .build_https();
+    SharedHttpClient::new(ConnectOnFirstRequest(client))
+}
+
+/// An SDK HTTP client that leaves out the connector its clients' checks would make.
+#[derive(Debug)]
+struct ConnectOnFirstRequest(SharedHttpClient);
+
+impl HttpClient for ConnectOnFirstRequest {
+    fn http_connector(
+        &self,
+        settings: &HttpConnectorSettings,
+        components: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        self.0.http_connector(settings, components)
+    }
+
+    fn connector_metadata(&self) -> Option<ConnectorMetadata> {
+        self.0.connector_metadata()
+    }
 }
 
 /// The SDK clients' retries (see [`aws`]).

@@ -241,14 +241,14 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::RestoreTable { from, to, at } => {
-            let client = aws_sdk_dynamodb::Client::new(&common::lambda::aws().await);
+            let client = aws_sdk_dynamodb::Client::new(&common::lambda::operator_aws().await);
             let at = at.map(|t| t.to_utc());
             let checked = local::backup::restore_table(&client, &from, &to, at).await?;
             println!("{}", serde_json::to_string_pretty(&checked)?);
             Ok(())
         }
         Command::CheckTable { table } => {
-            let client = aws_sdk_dynamodb::Client::new(&common::lambda::aws().await);
+            let client = aws_sdk_dynamodb::Client::new(&common::lambda::operator_aws().await);
             let checked = local::backup::check_table(&client, &table).await?;
             println!("{}", serde_json::to_string_pretty(&checked)?);
             Ok(())

@@ -8,7 +8,7 @@ use lambda_http::{Adapter, Service};
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     lambda::init_tracing();
     let aws = lambda::aws().await;

@@ -2,7 +2,7 @@
 
 use common::lambda::{self, Error};
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     lambda::init_tracing();
     let app = lambda::app(&lambda::aws().await).await?;

@@ -3,7 +3,7 @@
 use common::lambda::{self, Error};
 use common::metering::Meter;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     lambda::init_tracing();
     let app = lambda::app(&lambda::aws().await).await?;
