@@ -39,7 +39,8 @@ pub struct Route {
 pub type Document = fn() -> UtoipaMethodRouter<AppState>;
 
 impl Route {
-    /// Refuses bodies past `bytes` (a route taking files, not JSON).
+    /// Refuses bodies past `bytes` rather than [`MAX_BODY_BYTES`] (files, a batch of
+    /// listings).
     pub fn body_limit(mut self, bytes: usize) -> Self {
         self.router = self.router.layer(DefaultBodyLimit::max(bytes));
         self
