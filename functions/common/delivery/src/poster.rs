@@ -8,6 +8,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
+use std::sync::OnceLock;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -26,7 +27,9 @@ use super::{PostError, WebhookPoster};
 const TIMEOUT: Duration = Duration::from_secs(10);
 
 pub struct HttpPoster {
-    client: Connection,
+    /// Made on the first delivery, then pooled: loading the TLS roots is most of it, and
+    /// most of notify's cold starts deliver no webhook.
+    client: OnceLock<Connection>,
     reach: Reach,
 }
 
@@ -40,24 +43,33 @@ enum Connection {
 }
 
 impl HttpPoster {
-    /// Built once per cold start: connections are pooled across deliveries.
     pub fn new(reach: Reach) -> Self {
+        Self {
+            client: OnceLock::new(),
+            reach,
+        }
+    }
+
+    fn client(&self) -> &Connection {
+        self.client.get_or_init(|| Connection::new(self.reach))
+    }
+}
+
+impl Connection {
+    fn new(reach: Reach) -> Self {
         let builder = Client::builder(TokioExecutor::new());
         let mut http = HttpConnector::new_with_resolver(CheckedResolver { reach });
-        let client = match hyper_rustls::HttpsConnectorBuilder::new().with_native_roots() {
+        match hyper_rustls::HttpsConnectorBuilder::new().with_native_roots() {
             Ok(tls) => {
                 // The TLS layer decides the scheme; the TCP layer must take https too.
                 http.enforce_http(false);
-                Connection::Tls(
-                    builder.build(tls.https_or_http().enable_http1().wrap_connector(http)),
-                )
+                Self::Tls(builder.build(tls.https_or_http().enable_http1().wrap_connector(http)))
             }
             Err(error) => {
                 tracing::warn!(%error, "no TLS root certificates: webhooks go to http:// URLs only");
-                Connection::PlainOnly(builder.build(http))
+                Self::PlainOnly(builder.build(http))
             }
-        };
-        Self { client, reach }
+        }
     }
 }
 
@@ -113,7 +125,7 @@ impl WebhookPoster for HttpPoster {
             .body(Full::new(Bytes::from(body.to_string())))
             .map_err(|e| PostError::Request(e.into()))?;
         let send = async {
-            let response = match &self.client {
+            let response = match self.client() {
                 Connection::Tls(client) => client.request(request).await,
                 Connection::PlainOnly(client) => client.request(request).await,
             }
