@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, anyhow};
 use aws_config::SdkConfig;
+use aws_smithy_http_client::tls::TrustStore;
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use aws_sdk_dynamodb::config::{HttpClient, RuntimeComponents, SharedHttpClient};
 use aws_smithy_runtime_api::client::connector_metadata::ConnectorMetadata;
@@ -120,26 +121,47 @@ pub async fn aws() -> SdkConfig {
 }
 
 /// The AWS configuration of a command an operator runs (`local restore-table`): the
-/// SDK's whole chain of credentials and region (environment, profiles, roles), with
-/// the functions' HTTPS and retries.
+/// SDK's whole chain of credentials and region (environment, profiles, roles), the
+/// functions' retries, and HTTPS trusting the system's roots, as the operator's
+/// machine (a proxy of their own, say) may need.
 pub async fn operator_aws() -> SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .http_client(https_client())
+        .http_client(https_client_trusting(TrustStore::default()))
         .retry_config(retry_config())
         .load()
         .await
 }
 
-/// The SDK clients' HTTPS: hyper and rustls on ring, the system's root certificates.
-/// Every SDK configuration in the workspace is given this one (the SDK's default client
-/// is not compiled in). Its connector, and the root store with every root certificate
-/// parsed, is made on the first request, once: the SDK's own client also makes one to
-/// check each new client's configuration, which parsed the roots once per client in
-/// every cold start.
+/// The functions' SDK clients' HTTPS: hyper and rustls on ring, trusting only the
+/// roots of Amazon Trust Services, which sign every AWS endpoint's certificate. The
+/// system's bundle holds some 140 roots, and parsing them was a millisecond of every
+/// cold start, for roots an AWS endpoint never presents. Webhooks, to anyone's
+/// server, keep the system's roots (`delivery::poster`).
 pub fn https_client() -> SharedHttpClient {
-    use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+    https_client_trusting(
+        TrustStore::empty()
+            .with_native_roots(false)
+            .with_pem_certificate(AMAZON_TRUST_SERVICES),
+    )
+}
+
+/// Amazon Root CA 1 to 4 and the Starfield Services root that cross-signs them, in PEM.
+const AMAZON_TRUST_SERVICES: &str = include_str!("amazon-trust-services.pem");
+
+/// Every SDK configuration in the workspace is given one of these (the SDK's default
+/// client is not compiled in). Its connector, and the root store with every root
+/// certificate parsed, is made on the first request, once: the SDK's own client also
+/// makes one to check each new client's configuration, which parsed the roots once per
+/// client in every cold start.
+fn https_client_trusting(roots: TrustStore) -> SharedHttpClient {
+    use aws_smithy_http_client::tls::{Provider, TlsContext, rustls_provider::CryptoMode};
+    let tls = TlsContext::builder()
+        .with_trust_store(roots)
+        .build()
+        .expect("a TLS context of a trust store builds");
     let client = aws_smithy_http_client::Builder::new()
         .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .tls_context(tls)
         .build_https();
     SharedHttpClient::new(ConnectOnFirstRequest(client))
 }
@@ -320,4 +342,22 @@ where
             .await
     }))
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use rustls::RootCertStore;
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+
+    /// The SDK parses the roots on the first request and panics on one it cannot: read
+    /// them here as it does, each a trust anchor.
+    #[test]
+    fn the_amazon_roots_are_five_trust_anchors() {
+        let mut roots = RootCertStore::empty();
+        for cert in CertificateDer::pem_slice_iter(super::AMAZON_TRUST_SERVICES.as_bytes()) {
+            roots.add(cert.expect("a PEM certificate")).expect("a trust anchor");
+        }
+        assert_eq!(roots.len(), 5);
+    }
 }
