@@ -71,7 +71,7 @@ pub async fn moto_objects() -> (aws_sdk_s3::Client, String, common::objects::s3:
         .send()
         .await
         .expect("create bucket on moto");
-    let objects = common::objects::s3::S3Objects::new(client.clone(), &bucket);
+    let objects = common::objects::s3::S3Objects::new(client.config().clone(), &bucket);
     (client, bucket, objects)
 }
 

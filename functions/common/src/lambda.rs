@@ -12,9 +12,9 @@ use std::sync::Arc;
 
 use anyhow::{Context, anyhow};
 use aws_config::SdkConfig;
-use aws_smithy_http_client::tls::TrustStore;
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use aws_sdk_dynamodb::config::{HttpClient, RuntimeComponents, SharedHttpClient};
+use aws_smithy_http_client::tls::TrustStore;
 use aws_smithy_runtime_api::client::connector_metadata::ConnectorMetadata;
 use aws_smithy_runtime_api::client::http::{HttpConnectorSettings, SharedHttpConnector};
 use axum::Router;
@@ -212,8 +212,8 @@ pub async fn app(aws: &SdkConfig) -> anyhow::Result<AppState> {
         app.broadcast_step_size = size;
     }
     if let Ok(bucket) = std::env::var("ATTACHMENTS_BUCKET") {
-        let client = aws_sdk_s3::Client::new(aws);
-        app.objects = Some(Arc::new(S3Objects::new(client, bucket)));
+        let config = aws_sdk_s3::Config::from(aws);
+        app.objects = Some(Arc::new(S3Objects::new(config, bucket)));
     }
     if let Some(bytes) = env_number("ATTACHMENT_MAX_BYTES", 1..=5 * 1024 * 1024 * 1024)? {
         app.attachment_max_bytes = bytes;
@@ -242,7 +242,7 @@ fn realtime(
     let config = aws_sdk_apigatewaymanagement::config::Builder::from(aws)
         .endpoint_url(endpoint)
         .build();
-    let pusher = ApiGatewayPusher::new(aws_sdk_apigatewaymanagement::Client::from_conf(config));
+    let pusher = ApiGatewayPusher::new(config);
     let realtime = Connections {
         table: table.clone(),
         pusher: Arc::new(pusher),
@@ -356,7 +356,9 @@ mod tests {
     fn the_amazon_roots_are_five_trust_anchors() {
         let mut roots = RootCertStore::empty();
         for cert in CertificateDer::pem_slice_iter(super::AMAZON_TRUST_SERVICES.as_bytes()) {
-            roots.add(cert.expect("a PEM certificate")).expect("a trust anchor");
+            roots
+                .add(cert.expect("a PEM certificate"))
+                .expect("a trust anchor");
         }
         assert_eq!(roots.len(), 5);
     }

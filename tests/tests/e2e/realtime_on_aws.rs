@@ -62,7 +62,7 @@ fn pusher(endpoint: &str) -> ApiGatewayPusher {
         .http_client(common::lambda::https_client())
         .endpoint_url(endpoint)
         .build();
-    ApiGatewayPusher::new(aws_sdk_apigatewaymanagement::Client::from_conf(config))
+    ApiGatewayPusher::new(config)
 }
 
 /// The function's App as on Lambda, pushing through the stand-in.

@@ -2,11 +2,11 @@
 //! Gateway's management API (`PostToConnection`); locally, the dev server's own sockets.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 use async_trait::async_trait;
-use aws_sdk_apigatewaymanagement::Client;
 use aws_sdk_apigatewaymanagement::primitives::Blob;
+use aws_sdk_apigatewaymanagement::{Client, Config};
 use tokio::sync::mpsc;
 
 #[derive(Debug, thiserror::Error)]
@@ -23,15 +23,26 @@ pub trait Pusher: Send + Sync + 'static {
     async fn push(&self, connection_id: &str, frame: &str) -> Result<(), PushError>;
 }
 
-/// Pushes through API Gateway's management API of one WebSocket API stage: the client
-/// is built once per cold start with the stage's `https://…/{stage}` endpoint.
+/// Pushes through API Gateway's management API of one WebSocket API stage, configured
+/// with the stage's `https://…/{stage}` endpoint. The client is made on the first push,
+/// once: many cold starts push to no one, and making it (its endpoint rules' partition
+/// table parsed) was part of every init.
 pub struct ApiGatewayPusher {
-    client: Client,
+    config: Config,
+    client: OnceLock<Client>,
 }
 
 impl ApiGatewayPusher {
-    pub fn new(client: Client) -> Self {
-        Self { client }
+    pub fn new(config: Config) -> Self {
+        Self {
+            config,
+            client: OnceLock::new(),
+        }
+    }
+
+    fn client(&self) -> &Client {
+        self.client
+            .get_or_init(|| Client::from_conf(self.config.clone()))
     }
 }
 
@@ -39,7 +50,7 @@ impl ApiGatewayPusher {
 impl Pusher for ApiGatewayPusher {
     async fn push(&self, connection_id: &str, frame: &str) -> Result<(), PushError> {
         let sent = self
-            .client
+            .client()
             .post_to_connection()
             .connection_id(connection_id)
             .data(Blob::new(frame.as_bytes()))

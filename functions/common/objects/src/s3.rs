@@ -2,6 +2,7 @@
 //! clients, a ranged GET to inspect an upload, object tags for the lifecycle, and batch deletes for erasure.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use anyhow::Context;
 use async_trait::async_trait;
@@ -17,17 +18,27 @@ use super::{
 };
 use domain::attachment::{SNIFF_BYTES, decode_filename, encode_filename};
 
+/// The bucket's objects through a client made on first use: most cold starts of the
+/// functions that hold one serve no attachment before they are recycled, and making a
+/// client (its endpoint rules' partition table parsed) was part of every init.
 pub struct S3Objects {
-    client: Client,
+    config: aws_sdk_s3::Config,
+    client: OnceLock<Client>,
     bucket: String,
 }
 
 impl S3Objects {
-    pub fn new(client: Client, bucket: impl Into<String>) -> Self {
+    pub fn new(config: aws_sdk_s3::Config, bucket: impl Into<String>) -> Self {
         Self {
-            client,
+            config,
+            client: OnceLock::new(),
             bucket: bucket.into(),
         }
+    }
+
+    fn client(&self) -> &Client {
+        self.client
+            .get_or_init(|| Client::from_conf(self.config.clone()))
     }
 }
 
@@ -65,7 +76,7 @@ impl Objects for S3Objects {
         now: DateTime<Utc>,
     ) -> anyhow::Result<SignedRequest> {
         let request = self
-            .client
+            .client()
             .put_object()
             .bucket(&self.bucket)
             .key(upload.key)
@@ -90,7 +101,7 @@ impl Objects for S3Objects {
         now: DateTime<Utc>,
     ) -> anyhow::Result<SignedRequest> {
         let request = self
-            .client
+            .client()
             .get_object()
             .bucket(&self.bucket)
             .key(download.key)
@@ -104,7 +115,7 @@ impl Objects for S3Objects {
 
     async fn put(&self, upload: &Upload<'_>, bytes: &[u8]) -> anyhow::Result<bool> {
         let result = self
-            .client
+            .client()
             .put_object()
             .bucket(&self.bucket)
             .key(upload.key)
@@ -126,7 +137,7 @@ impl Objects for S3Objects {
         // One ranged GET answers everything: the whole size (Content-Range), the type,
         // the metadata, and the first bytes.
         let result = self
-            .client
+            .client()
             .get_object()
             .bucket(&self.bucket)
             .key(key)
@@ -175,7 +186,7 @@ impl Objects for S3Objects {
 
     async fn keep(&self, key: &str) -> anyhow::Result<()> {
         let tag = Tag::builder().key(STATE_TAG).value(KEPT).build()?;
-        self.client
+        self.client()
             .put_object_tagging()
             .bucket(&self.bucket)
             .key(key)
@@ -189,7 +200,7 @@ impl Objects for S3Objects {
     async fn delete_under(&self, prefix: &str) -> anyhow::Result<usize> {
         let mut deleted = 0;
         let mut pages = self
-            .client
+            .client()
             .list_objects_v2()
             .bucket(&self.bucket)
             .prefix(prefix)
@@ -209,7 +220,7 @@ impl Objects for S3Objects {
             }
             let count = keys.len();
             let output = self
-                .client
+                .client()
                 .delete_objects()
                 .bucket(&self.bucket)
                 .delete(
