@@ -153,6 +153,10 @@ const AMAZON_TRUST_SERVICES: &str = include_str!("amazon-trust-services.pem");
 /// certificate parsed, is made on the first request, once: the SDK's own client also
 /// makes one to check each new client's configuration, which parsed the roots once per
 /// client in every cold start.
+#[allow(
+    clippy::expect_used,
+    reason = "TlsContextBuilder::build only moves its fields; its Result is for later checks"
+)]
 fn https_client_trusting(roots: TrustStore) -> SharedHttpClient {
     use aws_smithy_http_client::tls::{Provider, TlsContext, rustls_provider::CryptoMode};
     let tls = TlsContext::builder()

@@ -7,16 +7,16 @@
 
 use std::collections::BTreeSet;
 
+use crate::Zone;
 use chrono::{
     DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc, Weekday,
 };
-use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Calendar {
     /// IANA time zone the days and times are in.
-    pub time_zone: Tz,
+    pub time_zone: Zone,
     pub business_days: Vec<Weekday>,
     /// When a business day ends (the deadline of "by the end of the next business day").
     pub business_day_end: NaiveTime,

@@ -35,12 +35,11 @@ pub mod template;
 mod times;
 pub mod validate;
 pub mod webhook;
+pub mod zone;
 
 pub use rejection::{Rejection, Result};
 
-/// The time zone SayPro works in: days, hours, business days and working hours are
-/// South African unless a calendar says otherwise.
-pub const HOME_TIME_ZONE: chrono_tz::Tz = chrono_tz::Africa::Johannesburg;
+pub use zone::{HOME_TIME_ZONE, Zone};
 
 pub use conversation::{Category, Contact, Conversation, ConversationType, Priority, Status};
 pub use listing::{Listing, ListingStatus};

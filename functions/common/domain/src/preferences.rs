@@ -1,7 +1,7 @@
 //! Notification preferences, their defaults, and which channels a notice takes.
 
+use crate::Zone;
 use chrono::{DateTime, Duration, NaiveTime, Utc};
-use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use crate::Contact;
@@ -86,7 +86,7 @@ impl Default for Preferences {
 }
 
 impl Preferences {
-    pub fn time_zone(&self) -> Option<Tz> {
+    pub fn time_zone(&self) -> Option<Zone> {
         self.time_zone.parse().ok()
     }
 

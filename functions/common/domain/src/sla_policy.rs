@@ -5,8 +5,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::Zone;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc, Weekday};
-use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use super::calendar::{Calendar, south_african_public_holidays};
@@ -138,7 +138,7 @@ impl SlaPolicyConfig {
                     "{field}: a name of 1 to 64 characters"
                 )));
             }
-            if calendar.time_zone.parse::<Tz>().is_err() {
+            if calendar.time_zone.parse::<Zone>().is_err() {
                 return Err(Rejection::invalid(format!(
                     "{field}.time_zone: not an IANA time zone"
                 )));
@@ -234,7 +234,7 @@ impl SlaPolicyConfig {
     }
 
     /// The time zone a conversation's deadlines are read in (its rule's calendar's).
-    pub fn time_zone(&self, priority: Priority, category: Category) -> Option<Tz> {
+    pub fn time_zone(&self, priority: Priority, category: Category) -> Option<Zone> {
         let rule = self.rule(priority, category)?;
         self.calendars.get(&rule.calendar)?.time_zone.parse().ok()
     }

@@ -9,7 +9,7 @@
 //! path delivers (warning to the assignee, escalations to seniors and then managers).
 
 use chrono::{DateTime, Duration, Utc};
-use chrono_tz::Tz;
+use domain::Zone;
 use futures_util::{StreamExt, TryStreamExt, stream};
 use serde::{Deserialize, Serialize};
 use tracing::instrument;
@@ -240,18 +240,18 @@ impl App {
         let body = match action {
             SlaAction::Warn => format!(
                 "SLA warning: the user has waited since {}; an answer is due by {}.",
-                local(since, zone),
-                local(due, zone)
+                local(since, &zone),
+                local(due, &zone)
             ),
             SlaAction::Breach => format!(
                 "SLA breached: no answer since {}, due by {}. Escalated to senior admins.",
-                local(since, zone),
-                local(due, zone)
+                local(since, &zone),
+                local(due, &zone)
             ),
             SlaAction::EscalateToManager => format!(
                 "Still unanswered {} after the deadline ({}). Escalated to managers.",
                 waited(now - due),
-                local(due, zone)
+                local(due, &zone)
             ),
         };
         Message {
@@ -310,8 +310,8 @@ impl App {
     }
 }
 
-fn local(at: DateTime<Utc>, zone: Tz) -> String {
-    at.with_timezone(&zone)
+fn local(at: DateTime<Utc>, zone: &Zone) -> String {
+    at.with_timezone(zone)
         .format("%a %-d %b %H:%M %Z")
         .to_string()
 }
