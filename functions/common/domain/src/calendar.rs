@@ -7,11 +7,12 @@
 
 use std::collections::BTreeSet;
 
-use crate::Zone;
 use chrono::{
     DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc, Weekday,
 };
 use serde::{Deserialize, Serialize};
+
+use crate::Zone;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Calendar {

@@ -1,11 +1,10 @@
 //! Notification preferences, their defaults, and which channels a notice takes.
 
-use crate::Zone;
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::Contact;
 use crate::notice::{Notice, NoticeKind};
+use crate::{Contact, Zone};
 
 /// How long a message's email waits, by default, for the message to be read in the app.
 pub const DEFAULT_EMAIL_DELAY_MINUTES: i64 = 5;

@@ -5,13 +5,12 @@
 
 use std::collections::BTreeMap;
 
-use crate::Zone;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc, Weekday};
 use serde::{Deserialize, Serialize};
 
 use super::calendar::{Calendar, south_african_public_holidays};
 use super::{Category, Priority};
-use crate::{Rejection, Result};
+use crate::{Rejection, Result, Zone};
 
 /// How a target's time is counted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
